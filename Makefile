@@ -1,0 +1,98 @@
+# chu — build, test, install. `make help` lists the targets.
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+DEFS     := -D_GNU_SOURCE -Iinclude -Isrc
+DEPLIBS  := -lutf8proc -lsqlite3 -lpthread -lm
+VERSION  := $(shell sed -n 's/^#define CHU_VERSION_STRING "\(.*\)"/\1/p' include/chu.h)
+
+LIB_SRC  := $(sort $(wildcard src/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test asan bench model install uninstall clean format help generated check-generated
+all: $(BUILD)/libchu.a $(BUILD)/libchu.so $(BUILD)/chu $(BUILD)/chu.pc
+
+help:
+	@echo "make            build build/libchu.a, build/libchu.so, build/chu"
+	@echo "make test       run the whole test suite (ends with 'N passed, N failed')"
+	@echo "make asan       the suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make bench      throughput of norm/sent/tok/seg beside wc -w on the same bytes"
+	@echo "make model      retrain models/ from ../shared/data"
+	@echo "make install PREFIX=/usr/local"
+
+$(BUILD)/%.o: %.c include/chu.h src/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(DEFS) -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c include/chu.h src/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(DEFS) -fvisibility=hidden -fPIC -c $< -o $@
+
+$(BUILD)/libchu.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libchu.so: $(PIC_OBJ)
+	$(CC) -shared -Wl,-soname,libchu.so.0 -o $@ $^ $(DEPLIBS)
+
+$(BUILD)/chu: $(CLI_OBJ) $(BUILD)/libchu.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libchu.a $(DEPLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libchu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(DEFS) -Itests -o $@ $< $(BUILD)/libchu.a $(DEPLIBS)
+
+$(BUILD)/chu.pc: chu.pc.in include/chu.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+test: all $(TESTS)
+	@CHU=$(BUILD)/chu BUILD=$(BUILD) sh tests/run.sh $(TESTS)
+
+# The whole suite again with sanitizers, in its own build directory.
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" CHU_ASAN=1 test
+
+bench: all
+	sh bench/bench.sh
+
+model: all
+	sh tools/make-model.sh
+
+generated:
+	$(CC) -O1 -o $(BUILD)/gen_viet tools/gen_viet.c -lutf8proc && $(BUILD)/gen_viet > src/viet_table.h
+
+check-generated: $(BUILD)/chu
+	@mkdir -p $(BUILD) && $(CC) -O1 -o $(BUILD)/gen_viet tools/gen_viet.c -lutf8proc && $(BUILD)/gen_viet > $(BUILD)/viet_table.h \
+	  && cmp -s $(BUILD)/viet_table.h src/viet_table.h && echo "generated tables up to date"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/chu
+	install -m 755 $(BUILD)/chu $(DESTDIR)$(PREFIX)/bin/chu
+	install -m 644 $(BUILD)/libchu.a $(DESTDIR)$(PREFIX)/lib/libchu.a
+	install -m 755 $(BUILD)/libchu.so $(DESTDIR)$(PREFIX)/lib/libchu.so.$(VERSION)
+	ln -sf libchu.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libchu.so.0
+	ln -sf libchu.so.0 $(DESTDIR)$(PREFIX)/lib/libchu.so
+	install -m 644 include/chu.h $(DESTDIR)$(PREFIX)/include/chu.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' chu.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/chu.pc
+	install -m 644 doc/chu.1 $(DESTDIR)$(PREFIX)/share/man/man1/chu.1
+	if ls models/*.chm >/dev/null 2>&1; then install -m 644 models/*.chm $(DESTDIR)$(PREFIX)/share/chu/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/chu $(DESTDIR)$(PREFIX)/lib/libchu.* $(DESTDIR)$(PREFIX)/include/chu.h \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/chu.pc $(DESTDIR)$(PREFIX)/share/man/man1/chu.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/chu
+
+format:
+	clang-format -i include/*.h src/*.c src/*.h cli/*.c tests/*.c tests/*.h
+
+clean:
+	rm -rf build build-asan

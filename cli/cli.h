@@ -1,0 +1,37 @@
+/*
+ * cli.h — what the files of the `chu` command share. The command parses arguments, reads files
+ * and prints; every language rule lives in libchu.
+ */
+#ifndef CHU_CLI_H
+#define CHU_CLI_H
+
+#include "chu.h"
+
+#include <stdio.h>
+
+/* Exit codes of the command. */
+enum { CLI_OK = 0, CLI_BAD_INPUT = 1, CLI_USAGE = 2 };
+
+/* Prints "chu: FILE:LINE: message" (or "chu: FILE: message" when line is 0, "chu: message" when
+ * file is NULL) on stderr. */
+void cli_error(const char *file, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Reads a whole file ("-" is stdin) into a malloc'd buffer; NULL and an error message on failure. */
+char *cli_read_file(const char *path, size_t *len);
+
+/* Finds a model file by name ("seg.chm"): $CHU_MODEL_DIR, then models/ next to the executable
+ * and one level up (a build tree), then the installed data directory. Returns a malloc'd path or
+ * NULL. */
+char *cli_find_model(const char *name);
+
+/* Feeds each named file (or stdin when there is none, or for "-") through a chu_stream that
+ * calls fn for each piece. Returns CLI_OK, or CLI_BAD_INPUT after printing an error. *current
+ * names the file being read while fn runs (for messages). */
+int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const char **current);
+
+/* Subcommands implemented outside main.c; each receives argv starting at the subcommand name. */
+int cli_seg(int argc, char **argv);   /* chu seg */
+int cli_train(int argc, char **argv); /* chu train seg … */
+int cli_eval(int argc, char **argv);  /* chu eval seg GOLD PRED */
+
+#endif

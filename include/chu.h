@@ -1,0 +1,269 @@
+/*
+ * chu.h — the whole public API of libchu, a Vietnamese text engine.
+ *
+ * Conventions that hold for every function below:
+ *  - Every public name starts with chu_ / CHU_.
+ *  - Functions return a status: CHU_OK (0) or a negative CHU_E… code; chu_strerror() names it.
+ *    The library never prints and never aborts.
+ *  - Text is UTF-8. Positions are byte offsets into the caller's ORIGINAL input, {start, end}
+ *    half-open, even where chu normalizes what it reads (tone placement, NFC, widths).
+ *  - There is no global mutable state. A chu_ctx is working memory for one thread at a time;
+ *    a chu_model is read-only after it is opened and may be shared by any number of threads.
+ *  - Results marked "borrowed" live in memory owned by the handle and stay valid until the next
+ *    call of the same function on the same handle, or until the handle is freed.
+ *  - Every _free(NULL) is a no-op.
+ *
+ * Copyright 2026 the chu developers. Licensed under the Apache License, Version 2.0.
+ */
+#ifndef CHU_H
+#define CHU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CHU_API __attribute__((visibility("default")))
+#else
+#define CHU_API
+#endif
+
+#define CHU_VERSION_STRING "0.1.0"
+
+/* ---- status codes ------------------------------------------------------------------------- */
+
+enum chu_status {
+	CHU_OK = 0,
+	CHU_ENOMEM = -1,   /* an allocation failed */
+	CHU_EINVAL = -2,   /* a bad argument (NULL handle, unknown option value) */
+	CHU_EUTF8 = -3,    /* invalid UTF-8 in strict mode */
+	CHU_EIO = -4,      /* a file could not be read or written (errno holds the reason) */
+	CHU_EFORMAT = -5,  /* a model file is corrupt, truncated or not a chu model */
+	CHU_EVERSION = -6, /* a model file of another format version */
+	CHU_ESTATE = -7,   /* a call out of order (e.g. feeding a finished stream) */
+	CHU_ECALLBACK = -8 /* a caller's callback returned non-zero; the work stopped */
+};
+
+/* A static English message for a status code; never NULL. */
+CHU_API const char *chu_strerror(int status);
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+CHU_API const char *chu_version(void);
+
+/* ---- allocation ---------------------------------------------------------------------------- */
+
+/* A caller-supplied allocator. All three functions are required; ud is passed back unchanged.
+ * realloc(ud, NULL, n) must behave as malloc; free(ud, NULL) must be a no-op. */
+typedef struct chu_allocator {
+	void *(*malloc)(void *ud, size_t size);
+	void *(*realloc)(void *ud, void *ptr, size_t size);
+	void (*free)(void *ud, void *ptr);
+	void *ud;
+} chu_allocator;
+
+/* ---- options ------------------------------------------------------------------------------- */
+
+/* Where the tone mark of an open two-vowel rhyme goes: oa, oe, uy without a final consonant.
+ * NEW (the default, used everywhere inside chu; the 1980s school orthography and the style of the
+ * VLSP corpora): on the main vowel, "hoà", "khoẻ", "thuỷ".
+ * OLD (common on news sites): on the first vowel, "hòa", "khỏe", "thủy".
+ * Both styles agree everywhere else ("hoàng", "quả", "người", "mùa"). */
+typedef enum chu_tone_style { CHU_TONE_NEW = 0, CHU_TONE_OLD = 1 } chu_tone_style;
+
+/* The encoding of the input to chu_norm(). UTF8 is the default; AUTO detects the legacy ones. */
+typedef enum chu_encoding {
+	CHU_ENC_UTF8 = 0,
+	CHU_ENC_TCVN3 = 1, /* TCVN 5712 "ABC" 8-bit font encoding (.VnTime) */
+	CHU_ENC_VNI = 2,   /* VNI font encoding: base letter byte + mark byte(s) */
+	CHU_ENC_VIQR = 3,  /* ASCII mnemonics: "Vie^.t Nam" */
+	CHU_ENC_AUTO = 4   /* detect; plain UTF-8 when nothing legacy is seen */
+} chu_encoding;
+
+typedef struct chu_options {
+	chu_tone_style tone;            /* tone placement style; default CHU_TONE_NEW */
+	chu_encoding from;              /* input encoding for chu_norm(); default CHU_ENC_UTF8 */
+	int strict;                     /* non-zero: invalid UTF-8 is CHU_EUTF8, not U+FFFD */
+	const chu_allocator *allocator; /* NULL: the C library's malloc; copied, must outlive ctx */
+} chu_options;
+
+/* Fills *opts with the defaults. */
+CHU_API void chu_options_init(chu_options *opts);
+
+/* ---- the per-thread handle ----------------------------------------------------------------- */
+
+typedef struct chu_ctx chu_ctx;
+
+/* Creates a handle with the given options (NULL: defaults). On success *out owns it; free it with
+ * chu_ctx_free(). On failure *out is NULL. */
+CHU_API int chu_ctx_new(const chu_options *opts, chu_ctx **out);
+CHU_API void chu_ctx_free(chu_ctx *ctx);
+
+/* Where chu_norm() stopped in strict mode: the byte offset of the first invalid byte in the
+ * input of the last failing call (0 when none). */
+CHU_API size_t chu_error_offset(const chu_ctx *ctx);
+
+/* ---- 1. normalization ---------------------------------------------------------------------- */
+
+/* Normalizes text: legacy encodings converted (options.from), invalid UTF-8 replaced by U+FFFD
+ * (or CHU_EUTF8 in strict mode), NFC, zero-width and control characters removed, CR LF and CR
+ * made LF, other white space made one space, runs of spaces folded, spaces at line ends
+ * removed, runs of blank lines folded to one, tone marks placed in the ctx's style.
+ * *out (borrowed) receives the result and *out_len its length; it is NUL-terminated. */
+CHU_API int chu_norm(chu_ctx *ctx, const char *text, size_t len, const char **out, size_t *out_len);
+
+/* ---- 2. cleaning scraped articles ---------------------------------------------------------- */
+
+/* One change chu_clean() made, for --explain. */
+typedef enum chu_clean_action {
+	CHU_CLEAN_DROP_LINE = 1, /* a boilerplate line was removed */
+	CHU_CLEAN_METADATA = 2,  /* a leading URL line was taken as metadata, not text */
+	CHU_CLEAN_DROP_SPAN = 3, /* part of a line was removed (a photo credit) */
+	CHU_CLEAN_SPACE = 4      /* a missing space was restored after a sentence end */
+} chu_clean_action;
+
+typedef struct chu_clean_change {
+	size_t start, end;       /* the bytes concerned in the input (equal for an insertion) */
+	chu_clean_action action;
+	const char *reason;      /* static English text, e.g. "site navigation" */
+} chu_clean_change;
+
+/* Cleans a scraped article (UTF-8, normalize it first for best results): drops boilerplate lines,
+ * takes a leading URL line as metadata (*url, borrowed, or NULL), removes photo credits inside the
+ * text and restores the space in glued sentences ("16/7.Cùng" -> "16/7. Cùng"). Never removes a
+ * sentence of real content. *out (borrowed, NUL-terminated) receives the text; *changes
+ * (borrowed, may be NULL when not wanted) lists what was changed, in input order. */
+CHU_API int chu_clean(chu_ctx *ctx, const char *text, size_t len, const char **out, size_t *out_len,
+                      const chu_clean_change **changes, size_t *n_changes);
+
+/* ---- 3. tokens and sentences --------------------------------------------------------------- */
+
+typedef enum chu_token_kind {
+	CHU_TOKEN_SYLLABLE = 1, /* a run of letters: "Việt", "ASEM" is ACRONYM, "Australia" too */
+	CHU_TOKEN_NUMBER,       /* "62.000", "4,5", "2020", "4.0" */
+	CHU_TOKEN_DATE,         /* "9/7/2020", "16/7", "12/2019", "24/08/2020" */
+	CHU_TOKEN_RANGE,        /* "2021-2025", "18 – 19/11" (may contain spaces) */
+	CHU_TOKEN_TIME,         /* "14:30", "9h30", "8h" */
+	CHU_TOKEN_PERCENT,      /* "15%", "4,5 %" */
+	CHU_TOKEN_MONEY,        /* "100.000 USD", "62.000 tỷ đồng", "$5", "20.000đ" (may contain spaces) */
+	CHU_TOKEN_URL,          /* "https://zingnews.vn/…", "www.mofa.gov.vn" */
+	CHU_TOKEN_EMAIL,        /* "ban@mofa.gov.vn" */
+	CHU_TOKEN_HASHTAG,      /* "#COVID19", "@user" */
+	CHU_TOKEN_ACRONYM,      /* "ASEM", "MSMEs", "TP.HCM", "PGS.TS." */
+	CHU_TOKEN_NAME,         /* hyphenated or letter-digit names: "COVID-19", "Covid-19", "PPWE-1" */
+	CHU_TOKEN_ABBREV,       /* abbreviations with their dot: "TP.", "v.v.", "Th.S", "ThS." */
+	CHU_TOKEN_PUNCT,        /* punctuation, one mark or a run of the same ("...", "./.") */
+	CHU_TOKEN_SYMBOL,       /* anything else that is not a letter, digit or space */
+	CHU_TOKEN_KIND_MAX
+} chu_token_kind;
+
+/* The lowercase English name of a kind ("syllable", "money"…), "?" for an unknown value. */
+CHU_API const char *chu_token_kind_name(int kind);
+
+enum chu_token_flags {
+	CHU_TOKEN_SENTENCE_END = 1u << 0, /* the last token of a sentence */
+	CHU_TOKEN_HAS_SPACE = 1u << 1     /* the token's bytes contain white space (MONEY, RANGE) */
+};
+
+typedef struct chu_token {
+	size_t start, end; /* bytes [start, end) of the original input */
+	uint16_t kind;     /* a chu_token_kind */
+	uint16_t flags;    /* chu_token_flags */
+	uint32_t reserved; /* zero */
+} chu_token;
+
+/* Splits UTF-8 text into tokens, in order, and marks the last token of each sentence with
+ * CHU_TOKEN_SENTENCE_END. Invalid bytes are read as U+FFFD and become SYMBOL tokens; zero-width
+ * and control characters separate tokens and belong to none. *tokens is borrowed. */
+CHU_API int chu_tokenize(chu_ctx *ctx, const char *text, size_t len, const chu_token **tokens,
+                         size_t *n_tokens);
+
+typedef struct chu_span {
+	size_t start, end; /* bytes [start, end) of the original input */
+} chu_span;
+
+/* Splits text into sentences: each span runs from its first token's start to its last token's
+ * end. A line break always ends a sentence. *sentences is borrowed. */
+CHU_API int chu_sentences(chu_ctx *ctx, const char *text, size_t len, const chu_span **sentences,
+                          size_t *n_sentences);
+
+/* The normalized form of bytes [start, end) of text: NFC, tone placement, invalid bytes as
+ * U+FFFD, inner white space as one space. *out is borrowed (NUL-terminated). */
+CHU_API int chu_norm_span(chu_ctx *ctx, const char *text, size_t start, size_t end, const char **out,
+                          size_t *out_len);
+
+/* The accent-folded, lowercased key of a normalized string: "Đà Nẵng" -> "da nang". *out is
+ * borrowed (NUL-terminated). */
+CHU_API int chu_fold(chu_ctx *ctx, const char *text, size_t len, const char **out, size_t *out_len);
+
+/* ---- streaming ----------------------------------------------------------------------------- */
+
+/* A stream cuts an input of any size, fed in chunks of any size, into pieces that can be worked
+ * on one at a time in bounded memory. Cut points depend on the bytes alone, never on how they
+ * were fed, so feeding one byte at a time gives the same pieces as feeding the whole:
+ *  - a piece ends after each LF (the LF belongs to the piece);
+ *  - a line longer than 64 KiB is cut after the first run of white space past 64 KiB, and a line
+ *    with no white space for 1 MiB after a character boundary that is not followed by a
+ *    combining mark; such a piece is "continued" (its line goes on in the next piece).
+ * The callback receives the piece, its offset in the whole input and whether it is continued;
+ * the piece's bytes are borrowed for the duration of the call. A non-zero return stops the stream
+ * (feed and finish then return CHU_ECALLBACK). */
+typedef int (*chu_piece_fn)(void *ud, const char *piece, size_t len, uint64_t offset, int continued);
+
+typedef struct chu_stream chu_stream;
+
+CHU_API int chu_stream_new(const chu_allocator *allocator, chu_piece_fn fn, void *ud, chu_stream **out);
+CHU_API int chu_stream_feed(chu_stream *s, const void *data, size_t len);
+/* Delivers the last piece (if any). The stream can't be fed after this. */
+CHU_API int chu_stream_finish(chu_stream *s);
+CHU_API void chu_stream_free(chu_stream *s);
+
+/* ---- 4. word segmentation ----------------------------------------------------------------- */
+
+/* A trained model (segmentation, and later tagging) loaded read-only with mmap. Opening checks the
+ * magic bytes, format version, sanity values and every section offset against the file size, so a
+ * truncated or corrupted file gives CHU_EFORMAT or CHU_EVERSION, never a crash. One open model may
+ * be used by any number of threads at once. Free with chu_model_close(). */
+typedef struct chu_model chu_model;
+
+CHU_API int chu_model_open(const char *path, chu_model **out);
+CHU_API void chu_model_close(chu_model *model);
+
+/* A user dictionary: one word a line, syllables separated by spaces ("bình đẳng giới"). Its words
+ * are forced when segmenting with a ctx that has it set. Read-only once loaded; shareable. */
+typedef struct chu_dict chu_dict;
+
+CHU_API int chu_dict_load(const char *path, chu_dict **out);
+CHU_API void chu_dict_free(chu_dict *dict);
+/* Uses dict (borrowed; NULL for none) in later chu_segment* calls on ctx. */
+CHU_API int chu_ctx_set_dict(chu_ctx *ctx, const chu_dict *dict);
+
+typedef struct chu_word {
+	size_t start, end;   /* bytes [start, end) of the original input: first to last syllable */
+	uint32_t token;      /* index of its first token in the chu_tokenize() result */
+	uint16_t n_tokens;   /* how many tokens it spans (1 for a single syllable) */
+	uint16_t flags;      /* CHU_TOKEN_SENTENCE_END when it ends a sentence */
+} chu_word;
+
+/* Segments raw text into words: tokenizes (chu_tokenize), then joins syllables into words with
+ * the model. *words is borrowed. */
+CHU_API int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t len,
+                        const chu_word **words, size_t *n_words);
+
+/* Segments one pre-tokenized sentence: tokens[i] are byte ranges into text. join[i] (caller's
+ * array of n_tokens bytes) receives 1 when token i+1 belongs to the same word as token i, else 0
+ * (join[n_tokens-1] is 0). */
+CHU_API int chu_segment_tokens(chu_ctx *ctx, const chu_model *model, const char *text,
+                               const chu_span *tokens, size_t n_tokens, unsigned char *join);
+
+/* ---- memory -------------------------------------------------------------------------------- */
+
+/* Frees memory that a chu_ function documents as "caller frees with chu_free()". */
+CHU_API void chu_free(const chu_ctx *ctx, void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CHU_H */

@@ -1,0 +1,151 @@
+/*
+ * internal.h — what the files of libchu share and the outside does not see.
+ * Names here are chu__… and hidden from the shared library's exports.
+ */
+#ifndef CHU_INTERNAL_H
+#define CHU_INTERNAL_H
+
+#include "chu.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CHU_HIDDEN __attribute__((visibility("hidden")))
+#define CHU_UNUSED(x) ((void)(x))
+
+/* ---- allocation ---- */
+
+CHU_HIDDEN extern const chu_allocator chu__default_allocator;
+
+static inline void *chu__malloc(const chu_allocator *a, size_t n) { return a->malloc(a->ud, n ? n : 1); }
+static inline void *chu__realloc(const chu_allocator *a, void *p, size_t n) { return a->realloc(a->ud, p, n ? n : 1); }
+static inline void chu__free(const chu_allocator *a, void *p) { if (p) a->free(a->ud, p); }
+
+/* A growable byte buffer. The helpers take a sticky status: after the first failure *rc is
+ * negative and every later call is a no-op, so one check at the end suffices. data is kept
+ * NUL-terminated whenever cap > 0. */
+typedef struct chu__buf {
+	char *data;                  /* owned bytes, NUL-terminated past len when cap > 0 */
+	size_t len;                  /* bytes in use */
+	size_t cap;                  /* bytes allocated */
+	const chu_allocator *alloc;  /* borrowed from the owning handle */
+} chu__buf;
+
+CHU_HIDDEN void chu__buf_init(chu__buf *b, const chu_allocator *a);
+CHU_HIDDEN void chu__buf_free(chu__buf *b);
+/* Ensures room for `extra` more bytes plus a NUL. */
+CHU_HIDDEN void chu__buf_reserve(int *rc, chu__buf *b, size_t extra);
+CHU_HIDDEN void chu__buf_put(int *rc, chu__buf *b, const void *data, size_t n);
+CHU_HIDDEN void chu__buf_putc(int *rc, chu__buf *b, char c);
+/* Appends a code point as UTF-8 (invalid values become U+FFFD). */
+CHU_HIDDEN void chu__buf_put_cp(int *rc, chu__buf *b, int32_t cp);
+/* A growable array of fixed-size items over a chu__buf (len counts bytes). */
+#define CHU__ARRAY_PUSH(rc, buf, type, value) \
+	do { type chu__v = (value); chu__buf_put((rc), (buf), &chu__v, sizeof(type)); } while (0)
+
+/* ---- UTF-8 ---- */
+
+/* Decodes the code point at s[0..n) (n >= 1). Returns its byte length (1..4) and stores the code
+ * point in *cp; an invalid or truncated sequence, an overlong form, a surrogate or a value above
+ * U+10FFFF gives *cp = -1 and length 1 (one bad byte at a time becomes one U+FFFD). */
+CHU_HIDDEN int chu__utf8_decode(const unsigned char *s, size_t n, int32_t *cp);
+/* Encodes cp (0..0x10FFFF, not a surrogate) into out[4]; returns the length. */
+CHU_HIDDEN int chu__utf8_encode(int32_t cp, char *out);
+
+/* ---- characters (src/chars.c) ---- */
+
+enum chu__char_class {
+	CHU__C_OTHER = 0,   /* a symbol */
+	CHU__C_SPACE,       /* white space other than LF */
+	CHU__C_NEWLINE,     /* LF, CR, U+2028, U+2029, VT, FF */
+	CHU__C_IGNORE,      /* zero-width and control characters: removed */
+	CHU__C_LETTER,
+	CHU__C_MARK,        /* a combining mark (belongs to the letter before it) */
+	CHU__C_DIGIT,       /* ASCII 0-9 only */
+	CHU__C_PUNCT,
+	CHU__C_INVALID      /* an invalid byte (read as U+FFFD) */
+};
+
+/* The class of a code point (cp = -1 for an invalid byte). */
+CHU_HIDDEN int chu__char_class(int32_t cp);
+
+/* ---- Vietnamese letters (src/viet.c) ---- */
+
+/* Tones in the order of their combining marks' conventional listing. */
+enum chu__tone { CHU__TONE_NONE = 0, CHU__TONE_GRAVE, CHU__TONE_ACUTE, CHU__TONE_HOOK, CHU__TONE_TILDE, CHU__TONE_DOT };
+
+/* A Vietnamese letter taken apart: base is the lowercase letter with its vowel modifier but no
+ * tone ('a', 0x103 'ă', 0xE2 'â', 'e', 0xEA 'ê', 'i', 'o', 0xF4 'ô', 0x1A1 'ơ', 'u', 0x1B0 'ư',
+ * 'y', 0x111 'đ', or any other lowercase letter for consonants). */
+typedef struct chu__vletter {
+	int32_t base;   /* lowercase base letter without tone */
+	uint8_t tone;   /* enum chu__tone */
+	uint8_t upper;  /* 1 if the letter was uppercase */
+	uint8_t vowel;  /* 1 for the 12 Vietnamese vowels */
+	uint8_t mod;    /* 1 for ă â ê ô ơ ư (a vowel with a modifier) */
+} chu__vletter;
+
+/* Takes apart a precomposed (NFC) code point. Returns false for a code point that is not a Latin
+ * letter chu knows (then *out is untouched). */
+CHU_HIDDEN bool chu__vletter_split(int32_t cp, chu__vletter *out);
+/* Puts a letter back together: base + tone + case -> the NFC code point. */
+CHU_HIDDEN int32_t chu__vletter_join(int32_t base, int tone, int upper);
+
+/* Re-places the tone mark of one syllable in place. cps[0..n) are NFC code points of a run of
+ * letters. Leaves anything that is not a well-formed Vietnamese syllable unchanged. Returns true
+ * when something changed. */
+CHU_HIDDEN bool chu__tone_place(int32_t *cps, size_t n, chu_tone_style style);
+
+/* Folds a code point for search keys: lowercase, tone and modifier removed, đ -> d. Non-letters
+ * are returned lowercased (utf8proc) or unchanged. */
+CHU_HIDDEN int32_t chu__fold_cp(int32_t cp);
+
+/* ---- normalization (src/norm.c) ---- */
+
+/* Normalizes UTF-8 text, appending to out. Used by chu_norm (span == 0: lines kept, blank-line
+ * runs folded, spaces at line ends removed) and chu_norm_span (span != 0: every run of white
+ * space, line breaks included, becomes one space; ends trimmed). If strict and an invalid byte is
+ * met, returns CHU_EUTF8 and stores its offset in *bad. scratch is working memory. */
+CHU_HIDDEN int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int strict, int span,
+                              size_t *bad, chu__buf *out, chu__buf *scratch);
+
+/* ---- legacy encodings (src/legacy.c) ---- */
+
+/* Converts legacy-encoded text to UTF-8, appending to out. enc is TCVN3, VNI or VIQR.
+ * The result may still need chu__norm_utf8 (it is composed but tone placement is the source's). */
+CHU_HIDDEN int chu__legacy_to_utf8(chu_encoding enc, const char *text, size_t len, chu__buf *out);
+/* Guesses the encoding of text: CHU_ENC_TCVN3, CHU_ENC_VNI, CHU_ENC_VIQR or CHU_ENC_UTF8. */
+CHU_HIDDEN chu_encoding chu__legacy_detect(const char *text, size_t len);
+
+/* ---- the handle ---- */
+
+struct chu__clean_state;
+struct chu__seg_state;
+
+struct chu_ctx {
+	chu_allocator alloc;   /* copy of the caller's allocator or the default */
+	chu_options opts;      /* options as given (allocator pointer points at alloc) */
+	size_t error_offset;   /* offset of the first invalid byte of the last strict failure */
+	chu__buf norm_out;     /* chu_norm result */
+	chu__buf norm_tmp;     /* chu_norm: legacy conversion output */
+	chu__buf scratch;      /* code points of one syllable and other short-lived data */
+	chu__buf span_out;     /* chu_norm_span result */
+	chu__buf fold_out;     /* chu_fold result */
+	chu__buf tokens;       /* chu_tokenize result: chu_token[] */
+	chu__buf sentences;    /* chu_sentences result: chu_span[] */
+	chu__buf sent_tokens;  /* chu_sentences: its own token array */
+	struct chu__clean_state *clean; /* chu_clean's buffers, made on first use (src/clean.c) */
+	struct chu__seg_state *seg;     /* segmentation buffers, made on first use (src/seg.c) */
+	const chu_dict *dict;           /* borrowed user dictionary or NULL */
+};
+
+/* Destructors for the lazily made per-module states (each file defines its own). */
+CHU_HIDDEN void chu__clean_state_free(chu_ctx *ctx);
+CHU_HIDDEN void chu__seg_state_free(chu_ctx *ctx);
+
+/* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
+CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);
+
+#endif /* CHU_INTERNAL_H */

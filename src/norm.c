@@ -1,0 +1,188 @@
+/*
+ * norm.c — normalization: UTF-8 validation, NFC (utf8proc), removal of zero-width and control
+ * characters, white-space folding and one tone-mark placement.
+ */
+#include "internal.h"
+
+#include <utf8proc.h>
+
+/* Longest run of combining marks composed at once. Longer runs are cut into pieces of this
+ * many marks, as in Unicode's stream-safe text format (UAX #15), so that a pathological run
+ * (100,000 marks) costs linear time. */
+#define MAX_MARKS 30
+
+/* Emits one run of letters and marks: NFC, then tone placement. The run is valid UTF-8. */
+static void emit_run(int *rc, const char *run, size_t n, bool simple, chu_tone_style style, chu__buf *out,
+                     chu__buf *scratch)
+{
+	if (*rc < 0)
+		return;
+	scratch->len = 0;
+	size_t ncp = 0;
+	int32_t *cps;
+	if (simple) {
+		/* already NFC: ASCII letters and precomposed Vietnamese letters only */
+		chu__buf_reserve(rc, scratch, n * sizeof(int32_t));
+		if (*rc < 0)
+			return;
+		cps = (int32_t *)(void *)scratch->data;
+		for (size_t i = 0; i < n;) {
+			int32_t cp;
+			i += (size_t)chu__utf8_decode((const unsigned char *)run + i, n - i, &cp);
+			cps[ncp++] = cp;
+		}
+	} else {
+		size_t cap = n * 4 + 16; /* code points; a decomposition may grow a code point to 4 */
+		chu__buf_reserve(rc, scratch, cap * sizeof(int32_t));
+		if (*rc < 0)
+			return;
+		cps = (int32_t *)(void *)scratch->data;
+		utf8proc_ssize_t got = utf8proc_decompose_custom((const utf8proc_uint8_t *)run, (utf8proc_ssize_t)n, cps,
+		                                                 (utf8proc_ssize_t)cap, UTF8PROC_DECOMPOSE | UTF8PROC_STABLE,
+		                                                 NULL, NULL);
+		if (got < 0 || (size_t)got > cap) {
+			chu__buf_put(rc, out, run, n); /* cannot happen for valid UTF-8; keep the bytes */
+			return;
+		}
+		got = utf8proc_normalize_utf32(cps, got, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+		if (got < 0) {
+			chu__buf_put(rc, out, run, n);
+			return;
+		}
+		ncp = (size_t)got;
+	}
+	if (chu__tone_place(cps, ncp, style) || !simple) {
+		char tmp[4];
+		for (size_t i = 0; i < ncp; i++) {
+			int k = chu__utf8_encode(cps[i], tmp);
+			chu__buf_put(rc, out, tmp, (size_t)k);
+		}
+	} else {
+		chu__buf_put(rc, out, run, n);
+	}
+}
+
+int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int strict, int span, size_t *bad,
+                   chu__buf *out, chu__buf *scratch)
+{
+	int rc = CHU_OK;
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+	size_t run_start = 0, run_marks = 0;
+	bool in_run = false, run_simple = true;
+	bool pending_space = false;  /* a space is owed before the next visible character */
+	int newlines = 0;            /* line breaks owed (span == 0) */
+	bool line_has_text = false;  /* anything visible emitted since the document start */
+	bool prev_cr = false;
+	size_t out_start = out->len;
+
+#define FLUSH_RUN(end)                                                                             \
+	do {                                                                                           \
+		if (in_run) {                                                                              \
+			emit_run(&rc, text + run_start, (end)-run_start, run_simple, style, out, scratch);     \
+			in_run = false;                                                                        \
+		}                                                                                          \
+	} while (0)
+#define BEFORE_VISIBLE()                                                                           \
+	do {                                                                                           \
+		if (newlines) {                                                                            \
+			if (out->len > out_start)                                                              \
+				chu__buf_put(&rc, out, "\n\n", newlines > 1 ? 2 : 1);                              \
+			newlines = 0;                                                                          \
+			pending_space = false;                                                                 \
+		} else if (pending_space && out->len > out_start) {                                        \
+			chu__buf_putc(&rc, out, ' ');                                                          \
+		}                                                                                          \
+		pending_space = false;                                                                     \
+	} while (0)
+
+	while (i < len && rc >= 0) {
+		int32_t cp;
+		int k;
+		if (s[i] < 0x80) {
+			cp = s[i];
+			k = 1;
+		} else {
+			k = chu__utf8_decode(s + i, len - i, &cp);
+		}
+		int cls = chu__char_class(cp);
+		if (cls == CHU__C_LETTER || (cls == CHU__C_MARK && in_run)) {
+			if (!in_run) {
+				BEFORE_VISIBLE();
+				in_run = true;
+				run_start = i;
+				run_simple = true;
+				run_marks = 0;
+			}
+			if (cls == CHU__C_MARK) {
+				run_simple = false;
+				if (++run_marks > MAX_MARKS) {
+					FLUSH_RUN(i);
+					in_run = true;
+					run_start = i;
+					run_simple = false;
+					run_marks = 1;
+				}
+			} else {
+				run_marks = 0;
+				if (cp >= 0x80 && run_simple) {
+					chu__vletter L;
+					if (!chu__vletter_split(cp, &L))
+						run_simple = false;
+				}
+			}
+			i += (size_t)k;
+			prev_cr = false;
+			continue;
+		}
+		FLUSH_RUN(i);
+		switch (cls) {
+		case CHU__C_INVALID:
+			if (strict) {
+				*bad = i;
+				rc = CHU_EUTF8;
+				break;
+			}
+			BEFORE_VISIBLE();
+			chu__buf_put(&rc, out, "\xEF\xBF\xBD", 3);
+			break;
+		case CHU__C_IGNORE:
+			break;
+		case CHU__C_SPACE:
+			pending_space = true;
+			break;
+		case CHU__C_NEWLINE:
+			if (span) {
+				pending_space = true;
+			} else if (!(cp == '\n' && prev_cr)) {
+				if (out->len > out_start)
+					newlines++;
+				pending_space = false;
+			}
+			break;
+		case CHU__C_MARK:
+			/* a combining mark after a non-letter: a run of its own */
+			BEFORE_VISIBLE();
+			in_run = true;
+			run_start = i;
+			run_simple = false;
+			run_marks = 1;
+			break;
+		default:
+			BEFORE_VISIBLE();
+			chu__buf_put(&rc, out, text + i, (size_t)k);
+			break;
+		}
+		prev_cr = cp == '\r';
+		i += (size_t)k;
+	}
+	FLUSH_RUN(len);
+	if (rc >= 0 && !span && newlines && out->len > out_start)
+		chu__buf_putc(&rc, out, '\n'); /* a text that ended with a line break keeps one */
+	CHU_UNUSED(line_has_text);
+#undef FLUSH_RUN
+#undef BEFORE_VISIBLE
+	if (rc >= 0 && out->cap == 0)
+		chu__buf_reserve(&rc, out, 0);
+	return rc;
+}

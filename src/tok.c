@@ -1,0 +1,794 @@
+/*
+ * tok.c — tokens and sentences.
+ *
+ * Three passes over one input:
+ *  1. scan: atoms that never contain white space — syllables, numbers, dates, times, URLs,
+ *     e-mails, hashtags, acronyms, abbreviations, names like "COVID-19", punctuation;
+ *  2. merge: atoms separated by spaces (never by a line break) that form one unit — money
+ *     ("62.000 tỷ đồng", "100.000 USD"), percent ("4,5 %"), ranges ("18 – 19/11");
+ *  3. sentence ends: a line break always ends a sentence; a final mark (. ! ? … ./.), with the
+ *     closing quotes and brackets after it, ends one when what follows starts a new sentence.
+ * All positions are byte offsets into the caller's text; nothing is copied.
+ */
+#include "internal.h"
+
+#include <utf8proc.h>
+
+/* ---- character helpers ---- */
+
+static inline int32_t cp_at(const unsigned char *s, size_t n, size_t i, int *k)
+{
+	if (i >= n) {
+		*k = 0;
+		return -2; /* end of input */
+	}
+	if (s[i] < 0x80) {
+		*k = 1;
+		return s[i];
+	}
+	int32_t cp;
+	*k = chu__utf8_decode(s + i, n - i, &cp);
+	return cp;
+}
+
+static inline int cls_at(const unsigned char *s, size_t n, size_t i)
+{
+	int k;
+	int32_t cp = cp_at(s, n, i, &k);
+	return cp == -2 ? -1 : chu__char_class(cp);
+}
+
+static inline bool is_digit(const unsigned char *s, size_t n, size_t i) { return i < n && s[i] >= '0' && s[i] <= '9'; }
+
+static inline bool is_alnum_at(const unsigned char *s, size_t n, size_t i)
+{
+	int c = cls_at(s, n, i);
+	return c == CHU__C_LETTER || c == CHU__C_DIGIT;
+}
+
+static bool is_upper_cp(int32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z';
+	return utf8proc_isupper(cp);
+}
+
+static bool is_dash_cp(int32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2014 || cp == 0x2212; }
+
+/* ---- scanning a run of letters ---- */
+
+typedef struct letters {
+	size_t end;     /* byte after the run */
+	int n;          /* letters */
+	int upper;      /* uppercase letters */
+	bool first_up;  /* first letter uppercase */
+	bool last_s;    /* last letter is a lowercase 's' */
+} letters;
+
+static letters scan_letters(const unsigned char *s, size_t n, size_t i)
+{
+	letters L = {i, 0, 0, false, false};
+	while (i < n) {
+		if (s[i] < 0x80) {
+			unsigned c = s[i];
+			if ((c | 0x20) < 'a' || (c | 0x20) > 'z')
+				break;
+			bool up = c < 'a';
+			if (L.n == 0)
+				L.first_up = up;
+			L.upper += up;
+			L.last_s = c == 's';
+			L.n++;
+			i++;
+			continue;
+		}
+		int k;
+		int32_t cp = cp_at(s, n, i, &k);
+		int c = chu__char_class(cp);
+		if (c == CHU__C_MARK) {
+			i += (size_t)k;
+			continue;
+		}
+		if (c != CHU__C_LETTER)
+			break;
+		bool up = is_upper_cp(cp);
+		if (L.n == 0)
+			L.first_up = up;
+		L.upper += up;
+		L.last_s = false;
+		L.n++;
+		i += (size_t)k;
+	}
+	L.end = i;
+	return L;
+}
+
+/* ---- abbreviations ---- */
+
+/* Abbreviations written with their final dot, which never end a sentence by themselves. */
+static const char *const titles[] = {
+	"TP.", "Tp.", "TT.", "TX.", "Q.", "P.", "H.", "ThS.", "Ths.", "TS.", "PGS.", "GS.", "BS.", "KS.", "CN.",
+	"NXB.", "St.", "Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "No.", "Co.", "Ltd.", "Inc.", "Jr.", "Sr.", "vs.",
+	"Th.", "TTg.", "Nxb.", "Tr.", "tr.", "Đ.", "Ô.", "B.", NULL};
+
+static bool is_title(const unsigned char *s, size_t a, size_t b)
+{
+	for (const char *const *t = titles; *t; t++) {
+		size_t k = strlen(*t);
+		if (k == b - a && memcmp(s + a, *t, k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ---- URLs and e-mails ---- */
+
+static const char *const tlds[] = {"vn", "com", "org", "net", "gov", "edu", "int", "info", "io", "asia", "biz",
+                                   "uk", "us", "jp", "cn", "kr", "fr", "de", "au", "ru", "eu", "co", NULL};
+
+static size_t chunk_end(const unsigned char *s, size_t n, size_t i)
+{
+	while (i < n) {
+		unsigned c = s[i];
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+			break;
+		if (c >= 0x80) {
+			int k;
+			int32_t cp = cp_at(s, n, i, &k);
+			int cl = chu__char_class(cp);
+			if (cl == CHU__C_SPACE || cl == CHU__C_NEWLINE || cl == CHU__C_IGNORE)
+				break;
+			i += (size_t)k;
+			continue;
+		}
+		i++;
+	}
+	return i;
+}
+
+/* Trailing punctuation that belongs to the sentence, not to a URL or e-mail. */
+static size_t trim_trailing(const unsigned char *s, size_t a, size_t b)
+{
+	while (b > a) {
+		unsigned c = s[b - 1];
+		if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' || c == ']' ||
+		    c == '"' || c == '\'') {
+			b--;
+			continue;
+		}
+		if (b - a >= 3 && c >= 0x80) { /* ” » ’ … */
+			int32_t cp;
+			size_t j = b - 1;
+			while (j > a && (s[j] & 0xC0) == 0x80)
+				j--;
+			chu__utf8_decode(s + j, b - j, &cp);
+			if (cp == 0x201D || cp == 0xBB || cp == 0x2019 || cp == 0x2026) {
+				b = j;
+				continue;
+			}
+		}
+		break;
+	}
+	return b;
+}
+
+static bool ascii_prefix(const unsigned char *s, size_t a, size_t b, const char *p)
+{
+	size_t k = strlen(p);
+	if (b - a < k)
+		return false;
+	for (size_t i = 0; i < k; i++)
+		if ((s[a + i] | 0x20) != (unsigned char)p[i])
+			return false;
+	return true;
+}
+
+/* Is [a, b) a host name that ends in a known top-level domain ("mofa.gov.vn")? */
+static bool host_like(const unsigned char *s, size_t a, size_t b)
+{
+	size_t dot = SIZE_MAX;
+	for (size_t i = a; i < b; i++) {
+		unsigned c = s[i];
+		if (c == '.')
+			dot = i;
+		else if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') && c != '-')
+			return false;
+	}
+	if (dot == SIZE_MAX || dot == a)
+		return false;
+	for (const char *const *t = tlds; *t; t++) {
+		size_t k = strlen(*t);
+		if (b - dot - 1 == k && ascii_prefix(s, dot + 1, b, *t))
+			return true;
+	}
+	return false;
+}
+
+/* Length of the URL or e-mail starting a chunk [a, e), or 0; *kind receives its kind. */
+static size_t match_url(const unsigned char *s, size_t a, size_t e, int *kind)
+{
+	size_t b = trim_trailing(s, a, e);
+	if (b <= a)
+		return 0;
+	if (ascii_prefix(s, a, b, "http://") || ascii_prefix(s, a, b, "https://") || ascii_prefix(s, a, b, "ftp://") ||
+	    ascii_prefix(s, a, b, "www.")) {
+		size_t min = ascii_prefix(s, a, b, "www.") ? 4 : 7;
+		if (b - a <= min + 1)
+			return 0;
+		*kind = CHU_TOKEN_URL;
+		return b - a;
+	}
+	const unsigned char *at = memchr(s + a, '@', b - a);
+	if (at) {
+		size_t p = (size_t)(at - s);
+		if (p > a && host_like(s, p + 1, b)) {
+			for (size_t i = a; i < p; i++) {
+				unsigned c = s[i];
+				if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') && !strchr("._%+-", (int)c))
+					return 0;
+			}
+			*kind = CHU_TOKEN_EMAIL;
+			return b - a;
+		}
+		return 0;
+	}
+	/* bare host with an optional path: "zingnews.vn/abc", "baochinhphu.vn" */
+	size_t slash = a;
+	while (slash < b && s[slash] != '/')
+		slash++;
+	if (host_like(s, a, slash)) {
+		*kind = CHU_TOKEN_URL;
+		return b - a;
+	}
+	return 0;
+}
+
+/* ---- numbers ---- */
+
+static size_t scan_digits(const unsigned char *s, size_t n, size_t i, unsigned long *value, int *ndig)
+{
+	unsigned long v = 0;
+	int d = 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9') {
+		if (v < 100000000UL)
+			v = v * 10 + (unsigned long)(s[i] - '0');
+		d++;
+		i++;
+	}
+	*value = v;
+	*ndig = d;
+	return i;
+}
+
+static bool day_ok(unsigned long d) { return d >= 1 && d <= 31; }
+static bool month_ok(unsigned long m) { return m >= 1 && m <= 12; }
+static bool year_ok(int nd) { return nd == 4 || nd == 2; }
+
+/* Currency written right after a number ("20.000đ", "5USD", "5$"). */
+static size_t currency_suffix(const unsigned char *s, size_t n, size_t i)
+{
+	static const char *const cur[] = {"USD", "VND", "VNĐ", "EUR", "đ", "$", "€", "£", "¥", NULL};
+	for (const char *const *c = cur; *c; c++) {
+		size_t k = strlen(*c);
+		if (i + k <= n && memcmp(s + i, *c, k) == 0 && !is_alnum_at(s, n, i + k))
+			return k;
+	}
+	return 0;
+}
+
+/* Scans a token starting with an ASCII digit at i. */
+static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
+{
+	size_t a = i;
+	unsigned long v1;
+	int d1;
+	i = scan_digits(s, n, i, &v1, &d1);
+	size_t int_end = i;
+	/* time: 14:30, 14h30, 9h, 14g30 */
+	if (i + 2 < n && s[i] == ':' && is_digit(s, n, i + 1) && is_digit(s, n, i + 2) && !is_digit(s, n, i + 3) &&
+	    d1 <= 2 && v1 <= 24) {
+		i += 3;
+		if (i + 2 < n && s[i] == ':' && is_digit(s, n, i + 1) && is_digit(s, n, i + 2) && !is_digit(s, n, i + 3))
+			i += 3;
+		*kind = CHU_TOKEN_TIME;
+		return i;
+	}
+	if (i < n && (s[i] == 'h' || s[i] == 'g') && d1 <= 2 && v1 <= 24) {
+		size_t j = i + 1;
+		if (is_digit(s, n, j) && is_digit(s, n, j + 1) && !is_alnum_at(s, n, j + 2)) {
+			*kind = CHU_TOKEN_TIME;
+			return j + 2;
+		}
+		if (s[i] == 'h' && !is_alnum_at(s, n, j)) {
+			*kind = CHU_TOKEN_TIME;
+			return j;
+		}
+	}
+	/* dates d/m/y, d/m, m/y and d-m-y */
+	if (i + 1 < n && (s[i] == '/' || s[i] == '-') && is_digit(s, n, i + 1)) {
+		unsigned char sep = s[i];
+		unsigned long v2, v3 = 0;
+		int d2, d3 = 0;
+		size_t j = scan_digits(s, n, i + 1, &v2, &d2);
+		size_t k = j;
+		if (j + 1 < n && s[j] == sep && is_digit(s, n, j + 1))
+			k = scan_digits(s, n, j + 1, &v3, &d3);
+		if (k > j && !is_digit(s, n, k) && d1 <= 2 && day_ok(v1) && d2 <= 2 && month_ok(v2) && year_ok(d3)) {
+			*kind = CHU_TOKEN_DATE;
+			return k;
+		}
+		if (k == j && sep == '/' && d1 <= 2 && d2 <= 2 && day_ok(v1) && month_ok(v2)) {
+			*kind = CHU_TOKEN_DATE;
+			return j;
+		}
+		if (k == j && sep == '/' && d1 <= 2 && month_ok(v1) && d2 == 4) {
+			*kind = CHU_TOKEN_DATE;
+			return j;
+		}
+		if (k == j && sep == '-' && !(j < n && (s[j] == '-' || s[j] == '/'))) {
+			*kind = CHU_TOKEN_RANGE; /* 2021-2025, 3-4 */
+			return j;
+		}
+		if (k == j && sep == '/' && !(j < n && s[j] == '/')) {
+			*kind = CHU_TOKEN_NUMBER; /* a fraction or a document number part: 1/2 */
+			return j;
+		}
+	}
+	/* digit groups: 62.000, 4,5, 1.234.567,89, 4.0 */
+	while (i + 1 < n && (s[i] == '.' || s[i] == ',') && is_digit(s, n, i + 1)) {
+		unsigned long v;
+		int d;
+		i = scan_digits(s, n, i + 1, &v, &d);
+	}
+	(void)int_end;
+	if (i < n && s[i] == '%') {
+		*kind = CHU_TOKEN_PERCENT;
+		return i + 1;
+	}
+	size_t c = currency_suffix(s, n, i);
+	if (c) {
+		*kind = CHU_TOKEN_MONEY;
+		return i + c;
+	}
+	/* letters or hyphens right after digits: "4G", "5km", "19A", "3-D" */
+	if (is_alnum_at(s, n, i) && cls_at(s, n, i) == CHU__C_LETTER) {
+		while (true) {
+			if (is_alnum_at(s, n, i)) {
+				int k;
+				cp_at(s, n, i, &k);
+				i += (size_t)k;
+			} else if (i + 1 < n && s[i] == '-' && is_alnum_at(s, n, i + 1)) {
+				i++;
+			} else if (cls_at(s, n, i) == CHU__C_MARK) {
+				int k;
+				cp_at(s, n, i, &k);
+				i += (size_t)k;
+			} else {
+				break;
+			}
+		}
+		*kind = CHU_TOKEN_NAME;
+		return i;
+	}
+	*kind = CHU_TOKEN_NUMBER;
+	(void)a;
+	return i;
+}
+
+/* ---- scanning one atom ---- */
+
+/* Scans letters starting at i and everything that joins them into one atom. */
+static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
+{
+	size_t a = i;
+	letters L = scan_letters(s, n, i);
+	i = L.end;
+	/* v.v. */
+	if (L.n == 1 && (s[a] == 'v' || s[a] == 'V') && i + 2 <= n && s[i] == '.' && (s[i + 1] | 0x20) == 'v') {
+		*kind = CHU_TOKEN_ABBREV;
+		return i + 2 < n && s[i + 2] == '.' ? i + 3 : i + 2;
+	}
+	/* dotted acronyms: TP.HCM, PGS.TS., Th.S, U.S. */
+	if (i + 1 < n && s[i] == '.' && L.n <= 4 && L.first_up && cls_at(s, n, i + 1) == CHU__C_LETTER) {
+		size_t j = i, last_piece = a;
+		int pieces = 1;
+		bool ok = true;
+		while (j + 1 < n && s[j] == '.' && cls_at(s, n, j + 1) == CHU__C_LETTER) {
+			letters P = scan_letters(s, n, j + 1);
+			bool caps = P.upper == P.n || P.n == 1;
+			if (!caps || P.n > 4) {
+				ok = false;
+				break;
+			}
+			last_piece = j + 1;
+			j = P.end;
+			pieces++;
+		}
+		if (ok && pieces >= 2) {
+			if (j < n && s[j] == '.' && is_title(s, last_piece, j + 1))
+				j++;
+			else if (j < n && s[j] == '.' && j - last_piece == 1 && !is_alnum_at(s, n, j + 1))
+				j++; /* U.S. */
+			*kind = CHU_TOKEN_ACRONYM;
+			return j;
+		}
+	}
+	/* title abbreviations with their dot: TP., ThS., TS. */
+	if (i < n && s[i] == '.' && is_title(s, a, i + 1)) {
+		*kind = CHU_TOKEN_ABBREV;
+		return i + 1;
+	}
+	/* names with digits or hyphens: COVID-19, Covid-19, G20, H5N1, PPWE-1 */
+	if (i < n && (is_digit(s, n, i) || (s[i] == '-' && is_alnum_at(s, n, i + 1)))) {
+		size_t j = i;
+		bool digit = false, caps_part = L.n >= 2 && L.upper == L.n;
+		while (j < n) {
+			if (is_digit(s, n, j)) {
+				digit = true;
+				j++;
+			} else if (s[j] == '-' && is_alnum_at(s, n, j + 1)) {
+				j++;
+				if (cls_at(s, n, j) == CHU__C_LETTER) {
+					letters P = scan_letters(s, n, j);
+					caps_part = caps_part || (P.n >= 2 && P.upper == P.n);
+					j = P.end;
+				}
+			} else if (cls_at(s, n, j) == CHU__C_LETTER) {
+				j = scan_letters(s, n, j).end;
+			} else {
+				break;
+			}
+		}
+		if (digit || caps_part) {
+			*kind = CHU_TOKEN_NAME;
+			return j;
+		}
+	}
+	if (L.upper >= 2 && (L.upper == L.n || (L.last_s && L.upper == L.n - 1)))
+		*kind = CHU_TOKEN_ACRONYM;
+	else
+		*kind = CHU_TOKEN_SYLLABLE;
+	return i;
+}
+
+/* Scans a punctuation mark or symbol at i (code point cp, k bytes). */
+static size_t scan_punct(const unsigned char *s, size_t n, size_t i, int32_t cp, int k, int *kind)
+{
+	*kind = CHU_TOKEN_PUNCT;
+	if (cp == '.') {
+		if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '.')
+			return i + 3; /* ./. ends an official document */
+		size_t j = i;
+		while (j < n && s[j] == '.')
+			j++;
+		return j;
+	}
+	if (cp == '!' || cp == '?') {
+		size_t j = i;
+		while (j < n && (s[j] == '!' || s[j] == '?'))
+			j++;
+		return j;
+	}
+	if (cp == '-' || cp == '=' || cp == '*' || cp == '_') {
+		size_t j = i;
+		while (j < n && s[j] == (unsigned char)cp)
+			j++;
+		return j;
+	}
+	if ((cp == '#' || cp == '@') && is_alnum_at(s, n, i + 1)) {
+		size_t j = i + 1;
+		while (j < n && (is_alnum_at(s, n, j) || s[j] == '_' || cls_at(s, n, j) == CHU__C_MARK)) {
+			int kk;
+			cp_at(s, n, j, &kk);
+			j += (size_t)kk;
+		}
+		*kind = CHU_TOKEN_HASHTAG;
+		return j;
+	}
+	if ((cp == '$' || cp == 0x20AC || cp == 0xA3 || cp == 0xA5) && is_digit(s, n, i + (size_t)k)) {
+		int nk;
+		size_t j = scan_number(s, n, i + (size_t)k, &nk);
+		*kind = CHU_TOKEN_MONEY;
+		return j;
+	}
+	if (chu__char_class(cp) != CHU__C_PUNCT)
+		*kind = CHU_TOKEN_SYMBOL;
+	return i + (size_t)k;
+}
+
+static bool is_opener(int32_t cp) { return cp == '(' || cp == '[' || cp == 0x201C || cp == 0xAB || cp == 0x2018 || cp == '"' || cp == '\'';}
+
+static void push(int *rc, chu__buf *out, size_t a, size_t b, int kind)
+{
+	chu_token t = {a, b, (uint16_t)kind, 0, 0};
+	chu__buf_put(rc, out, &t, sizeof t);
+}
+
+/* Pass 1. Atoms of text[0..n) appended to out; a token followed by a line break (or the end)
+ * gets CHU_TOKEN_SENTENCE_END already, since a line always ends a sentence. */
+static int scan(const unsigned char *s, size_t n, chu__buf *out)
+{
+	int rc = CHU_OK;
+	size_t i = 0;
+	bool chunk_start = true;
+	size_t first = out->len / sizeof(chu_token);
+	while (i < n && rc >= 0) {
+		int k;
+		int32_t cp = cp_at(s, n, i, &k);
+		int c = chu__char_class(cp);
+		if (c == CHU__C_SPACE || c == CHU__C_IGNORE || c == CHU__C_NEWLINE) {
+			if (c == CHU__C_NEWLINE && out->len / sizeof(chu_token) > first)
+				((chu_token *)(void *)out->data)[out->len / sizeof(chu_token) - 1].flags |= CHU_TOKEN_SENTENCE_END;
+			i += (size_t)k;
+			chunk_start = true;
+			continue;
+		}
+		int kind = CHU_TOKEN_SYMBOL;
+		size_t end = 0;
+		if (chunk_start && (c == CHU__C_LETTER || c == CHU__C_DIGIT)) {
+			size_t e = chunk_end(s, n, i);
+			bool maybe = false;
+			for (size_t j = i; j < e && !maybe; j++)
+				maybe = s[j] == '.' || s[j] == '@' || s[j] == ':';
+			if (maybe)
+				end = i + match_url(s, i, e, &kind);
+			if (end == i)
+				end = 0;
+		}
+		chunk_start = false;
+		if (!end) {
+			if (c == CHU__C_LETTER)
+				end = scan_word(s, n, i, &kind);
+			else if (c == CHU__C_DIGIT)
+				end = scan_number(s, n, i, &kind);
+			else if (c == CHU__C_MARK) {
+				/* a stray combining mark: a symbol of its own with any marks after it */
+				end = i + (size_t)k;
+				while (cls_at(s, n, end) == CHU__C_MARK) {
+					cp_at(s, n, end, &k);
+					end += (size_t)k;
+				}
+				kind = CHU_TOKEN_SYMBOL;
+			} else if (c == CHU__C_INVALID) {
+				end = i + 1;
+				kind = CHU_TOKEN_SYMBOL;
+			} else {
+				end = scan_punct(s, n, i, cp, k, &kind);
+			}
+		}
+		push(&rc, out, i, end, kind);
+		/* a URL may follow an opening bracket or quote: "(www.mofa.gov.vn)" */
+		chunk_start = kind == CHU_TOKEN_PUNCT && end - i <= 3 && is_opener(cp);
+		i = end;
+	}
+	size_t count = out->len / sizeof(chu_token);
+	if (rc >= 0 && count > first)
+		((chu_token *)(void *)out->data)[count - 1].flags |= CHU_TOKEN_SENTENCE_END;
+	return rc;
+}
+
+/* ---- pass 2: units across spaces ---- */
+
+/* Is the gap [a, b) spaces only (no line break)? */
+static bool spaces_only(const unsigned char *s, size_t a, size_t b)
+{
+	for (size_t i = a; i < b;) {
+		int k;
+		int32_t cp = cp_at(s, b, i, &k);
+		if (chu__char_class(cp) != CHU__C_SPACE)
+			return false;
+		i += (size_t)k;
+	}
+	return true;
+}
+
+static bool word_is(const unsigned char *s, const chu_token *t, const char *const *list)
+{
+	size_t len = t->end - t->start;
+	for (const char *const *w = list; *w; w++) {
+		size_t k = strlen(*w);
+		if (k != len)
+			continue;
+		size_t j = 0;
+		while (j < k && (s[t->start + j] == (unsigned char)(*w)[j] ||
+		                 (s[t->start + j] < 0x80 && (s[t->start + j] | 0x20) == (unsigned char)(*w)[j])))
+			j++;
+		if (j == k)
+			return true;
+	}
+	return false;
+}
+
+static const char *const multipliers[] = {"nghìn", "ngàn", "triệu", "tỷ", "tỉ", "trăm", NULL};
+static const char *const currencies[] = {"usd", "vnd", "vnđ", "đồng", "eur", "euro", "yên", "yen", "đô",
+                                         "đôla", "bảng", "won", "baht", "rupiah", "ringgit", "rúp", "$", NULL};
+
+static bool numeric(int kind) { return kind == CHU_TOKEN_NUMBER || kind == CHU_TOKEN_DATE; }
+
+static void merge(const unsigned char *s, chu_token *t, size_t first, size_t *count)
+{
+	size_t n = *count, w = first;
+	for (size_t r = first; r < n; r++) {
+		chu_token cur = t[r];
+		if (cur.kind == CHU_TOKEN_NUMBER && !(cur.flags & CHU_TOKEN_SENTENCE_END)) {
+			size_t j = r + 1;
+			/* NUMBER %  */
+			if (j < n && t[j].end - t[j].start == 1 && s[t[j].start] == '%' &&
+			    spaces_only(s, t[r].end, t[j].start)) {
+				cur.end = t[j].end;
+				cur.kind = CHU_TOKEN_PERCENT;
+				cur.flags = (uint16_t)(t[j].flags | CHU_TOKEN_HAS_SPACE);
+				t[w++] = cur;
+				r = j;
+				continue;
+			}
+			/* NUMBER [multiplier…] currency */
+			size_t m = j;
+			while (m < n && word_is(s, &t[m], multipliers) && spaces_only(s, t[m - 1].end, t[m].start) &&
+			       !(t[m - 1].flags & CHU_TOKEN_SENTENCE_END))
+				m++;
+			if (m < n && !(t[m - 1].flags & CHU_TOKEN_SENTENCE_END) && spaces_only(s, t[m - 1].end, t[m].start) &&
+			    (word_is(s, &t[m], currencies) || (t[m].kind == CHU_TOKEN_ACRONYM && word_is(s, &t[m], currencies)))) {
+				size_t last = m;
+				/* "đô la" */
+				if (word_is(s, &t[m], (const char *const[]){"đô", NULL}) && m + 1 < n &&
+				    word_is(s, &t[m + 1], (const char *const[]){"la", NULL}) &&
+				    spaces_only(s, t[m].end, t[m + 1].start))
+					last = m + 1;
+				cur.end = t[last].end;
+				cur.kind = CHU_TOKEN_MONEY;
+				cur.flags = (uint16_t)(t[last].flags | CHU_TOKEN_HAS_SPACE);
+				t[w++] = cur;
+				r = last;
+				continue;
+			}
+		}
+		/* NUMBER|DATE – NUMBER|DATE with spaces around the dash: 18 – 19/11/2020 */
+		if (numeric(cur.kind) && r + 2 < n && !(cur.flags & CHU_TOKEN_SENTENCE_END) &&
+		    t[r + 1].kind == CHU_TOKEN_PUNCT && numeric(t[r + 2].kind) &&
+		    !(t[r + 1].flags & CHU_TOKEN_SENTENCE_END)) {
+			int k;
+			int32_t cp = cp_at(s, t[r + 1].end, t[r + 1].start, &k);
+			bool sp1 = t[r].end < t[r + 1].start, sp2 = t[r + 1].end < t[r + 2].start;
+			if (is_dash_cp(cp) && (size_t)k == t[r + 1].end - t[r + 1].start && sp1 == sp2 &&
+			    spaces_only(s, t[r].end, t[r + 1].start) && spaces_only(s, t[r + 1].end, t[r + 2].start)) {
+				cur.end = t[r + 2].end;
+				cur.kind = CHU_TOKEN_RANGE;
+				cur.flags = (uint16_t)(t[r + 2].flags | (sp1 ? CHU_TOKEN_HAS_SPACE : 0));
+				t[w++] = cur;
+				r += 2;
+				continue;
+			}
+		}
+		t[w++] = cur;
+	}
+	*count = w;
+}
+
+/* ---- pass 3: sentence ends ---- */
+
+static int32_t first_cp(const unsigned char *s, const chu_token *t)
+{
+	int k;
+	return cp_at(s, t->end, t->start, &k);
+}
+
+static bool is_closer(int32_t cp) { return cp == ')' || cp == ']' || cp == 0x201D || cp == 0xBB || cp == 0x2019 || cp == '\''; }
+
+static bool final_mark(const unsigned char *s, const chu_token *t)
+{
+	if (t->kind != CHU_TOKEN_PUNCT)
+		return false;
+	int32_t c = first_cp(s, t);
+	return c == '.' || c == '!' || c == '?' || c == 0x2026;
+}
+
+/* Does token u start a new sentence? */
+static bool starts_sentence(const unsigned char *s, const chu_token *u)
+{
+	int32_t c = first_cp(s, u);
+	if (is_upper_cp(c) || (c >= '0' && c <= '9'))
+		return true;
+	if (is_opener(c) || is_dash_cp(c) || c == 0x2022 || c == '*')
+		return true;
+	return false;
+}
+
+static void mark_ends(const unsigned char *s, chu_token *t, size_t first, size_t n)
+{
+	for (size_t r = first; r + 1 < n; r++) {
+		if (t[r].flags & CHU_TOKEN_SENTENCE_END)
+			continue;
+		bool fin = final_mark(s, &t[r]);
+		if (!fin && t[r].kind == CHU_TOKEN_ABBREV) {
+			/* "v.v." ends a sentence when a capital follows */
+			fin = (s[t[r].start] | 0x20) == 'v';
+		}
+		if (!fin)
+			continue;
+		/* closing quotes and brackets stay with the sentence they close */
+		size_t e = r;
+		while (e + 1 < n && !(t[e].flags & CHU_TOKEN_SENTENCE_END) && t[e + 1].kind == CHU_TOKEN_PUNCT) {
+			int32_t c = first_cp(s, &t[e + 1]);
+			bool attached = t[e + 1].start == t[e].end;
+			if (is_closer(c) || (c == '"' && attached))
+				e++;
+			else
+				break;
+		}
+		if (t[e].flags & CHU_TOKEN_SENTENCE_END)
+			continue;
+		if (e + 1 < n && starts_sentence(s, &t[e + 1])) {
+			/* an ellipsis inside a quote before a capitalized name is still an end */
+			t[e].flags |= CHU_TOKEN_SENTENCE_END;
+			r = e;
+		}
+	}
+}
+
+int chu__tokenize(const char *text, size_t len, chu__buf *tokens)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t first = tokens->len / sizeof(chu_token);
+	int rc = scan(s, len, tokens);
+	if (rc < 0)
+		return rc;
+	size_t count = tokens->len / sizeof(chu_token);
+	chu_token *t = (chu_token *)(void *)tokens->data;
+	if (count > first) {
+		merge(s, t, first, &count);
+		mark_ends(s, t, first, count);
+	}
+	tokens->len = count * sizeof(chu_token);
+	return CHU_OK;
+}
+
+int chu_tokenize(chu_ctx *ctx, const char *text, size_t len, const chu_token **tokens, size_t *n_tokens)
+{
+	if (!ctx || (!text && len) || !tokens || !n_tokens)
+		return CHU_EINVAL;
+	ctx->tokens.len = 0;
+	int rc = chu__tokenize(text ? text : "", len, &ctx->tokens);
+	if (rc < 0)
+		return rc;
+	*tokens = (const chu_token *)(void *)ctx->tokens.data;
+	*n_tokens = ctx->tokens.len / sizeof(chu_token);
+	return CHU_OK;
+}
+
+int chu_sentences(chu_ctx *ctx, const char *text, size_t len, const chu_span **sentences, size_t *n_sentences)
+{
+	if (!ctx || (!text && len) || !sentences || !n_sentences)
+		return CHU_EINVAL;
+	ctx->sent_tokens.len = 0;
+	ctx->sentences.len = 0;
+	int rc = chu__tokenize(text ? text : "", len, &ctx->sent_tokens);
+	const chu_token *t = (const chu_token *)(void *)ctx->sent_tokens.data;
+	size_t n = ctx->sent_tokens.len / sizeof(chu_token);
+	size_t start = SIZE_MAX;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (start == SIZE_MAX)
+			start = t[i].start;
+		if (t[i].flags & CHU_TOKEN_SENTENCE_END) {
+			chu_span sp = {start, t[i].end};
+			chu__buf_put(&rc, &ctx->sentences, &sp, sizeof sp);
+			start = SIZE_MAX;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	chu__buf_reserve(&rc, &ctx->sentences, 0);
+	*sentences = (const chu_span *)(void *)ctx->sentences.data;
+	*n_sentences = ctx->sentences.len / sizeof(chu_span);
+	return rc;
+}
+
+const char *chu_token_kind_name(int kind)
+{
+	static const char *const names[] = {"?",       "syllable", "number", "date",    "range",  "time",
+	                                    "percent", "money",    "url",    "email",   "hashtag", "acronym",
+	                                    "name",    "abbrev",   "punct",  "symbol"};
+	if (kind <= 0 || kind >= CHU_TOKEN_KIND_MAX)
+		return "?";
+	return names[kind];
+}
