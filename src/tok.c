@@ -317,6 +317,16 @@ static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
 			*kind = CHU_TOKEN_DATE;
 			return k;
 		}
+		bool grouped = j + 1 < n && (s[j] == '.' || s[j] == ',') && is_digit(s, n, j + 1); /* 1/5.000 */
+		if (k == j && sep == '/' && grouped) {
+			while (j + 1 < n && (s[j] == '.' || s[j] == ',') && is_digit(s, n, j + 1)) {
+				unsigned long v;
+				int d;
+				j = scan_digits(s, n, j + 1, &v, &d);
+			}
+			*kind = CHU_TOKEN_NUMBER; /* a scale or ratio: 1/5.000 */
+			return j;
+		}
 		if (k == j && sep == '/' && d1 <= 2 && d2 <= 2 && day_ok(v1) && month_ok(v2)) {
 			*kind = CHU_TOKEN_DATE;
 			return j;
@@ -396,7 +406,8 @@ static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
 		while (j + 1 < n && s[j] == '.' && cls_at(s, n, j + 1) == CHU__C_LETTER) {
 			letters P = scan_letters(s, n, j + 1);
 			bool caps = P.upper == P.n || P.n == 1;
-			if (!caps || P.n > 4) {
+			bool initial = pieces == 1 && L.n == 1 && P.first_up; /* T.NHUNG, H.Nam */
+			if (!initial && (!caps || P.n > 4)) {
 				ok = false;
 				break;
 			}
@@ -413,8 +424,8 @@ static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
 			return j;
 		}
 	}
-	/* title abbreviations with their dot: TP., ThS., TS. */
-	if (i < n && s[i] == '.' && is_title(s, a, i + 1)) {
+	/* title abbreviations with their dot (TP., ThS., TS.) and initials ("T. (đoàn Thái Lan)") */
+	if (i < n && s[i] == '.' && (is_title(s, a, i + 1) || (L.n == 1 && L.upper == 1))) {
 		*kind = CHU_TOKEN_ABBREV;
 		return i + 1;
 	}
@@ -675,12 +686,16 @@ static int32_t first_cp(const unsigned char *s, const chu_token *t)
 
 static bool is_closer(int32_t cp) { return cp == ')' || cp == ']' || cp == 0x201D || cp == 0xBB || cp == 0x2019 || cp == '\''; }
 
+/* A mark that can end a sentence. An ellipsis ("...", "…") does so only at a line end: in news
+ * text it far more often trails off inside a sentence before a name ("đi theo... May mà Vi"). */
 static bool final_mark(const unsigned char *s, const chu_token *t)
 {
 	if (t->kind != CHU_TOKEN_PUNCT)
 		return false;
 	int32_t c = first_cp(s, t);
-	return c == '.' || c == '!' || c == '?' || c == 0x2026;
+	if (c == '.')
+		return t->end - t->start == 1 || s[t->start + 1] == '/';
+	return c == '!' || c == '?';
 }
 
 /* Does token u start a new sentence? */

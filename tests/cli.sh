@@ -1,0 +1,67 @@
+#!/bin/sh
+# The `chu` command's conventions: exit codes, messages, --help/--version, stdin and files.
+# Prints "N passed, N failed, N skipped" at the end.
+: "${CHU:=build/chu}"
+pass=0 fail=0 skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL cli.sh: $*"; }
+# expect_status WANT CMD… — runs CMD with stdout/stderr captured in $tmp/out and $tmp/err.
+expect_status() {
+	want=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "'$*' exited $got, want $want: $(head -c 300 "$tmp/err")"; fi
+}
+expect_out() { # expect_out WANT-TEXT (compares $tmp/out)
+	if [ "$(cat "$tmp/out")" = "$1" ]; then ok; else bad "output: got '$(head -c 300 "$tmp/out")' want '$1'"; fi
+}
+expect_err() { # expect_err GREP-PATTERN (matches $tmp/err)
+	if grep -Eq "$1" "$tmp/err"; then ok; else bad "stderr '$(head -c 300 "$tmp/err")' does not match /$1/"; fi
+}
+
+expect_status 0 "$CHU" --version; expect_out "chu 0.1.0"
+expect_status 0 "$CHU" --help; grep -q "usage: chu" "$tmp/out" && ok || bad "--help prints usage"
+expect_status 2 "$CHU"
+expect_status 2 "$CHU" frobnicate; expect_err "^chu: unknown command 'frobnicate'"
+for sub in norm clean sent tok; do
+	expect_status 0 "$CHU" $sub --help; grep -q "usage: chu $sub" "$tmp/out" && ok || bad "$sub --help"
+	expect_status 2 "$CHU" $sub --no-such-option
+done
+expect_status 2 "$CHU" norm --tone=sideways; expect_err "^chu: --tone takes new or old"
+expect_status 2 "$CHU" tok --from=vni
+expect_status 1 "$CHU" norm "$tmp/missing.txt"; expect_err "^chu: $tmp/missing.txt: No such file"
+
+# strict UTF-8: the error names the file, the line and the byte offset
+printf 'dòng một\ndòng \377 hai\n' >"$tmp/bad.txt"
+expect_status 1 "$CHU" norm --strict "$tmp/bad.txt"
+expect_err "^chu: $tmp/bad.txt:2: invalid UTF-8 byte 0xFF at byte offset 18$"
+expect_status 0 "$CHU" norm "$tmp/bad.txt"; expect_out "$(printf 'dòng một\ndòng \357\277\275 hai')"
+
+# stdin and several files in order
+printf 'Hoà bình\n' >"$tmp/a.txt"; printf 'Thủy lợi\n' >"$tmp/b.txt"
+printf 'khỏe\n' | "$CHU" norm >"$tmp/out" 2>&1 && expect_out "khoẻ" || bad "stdin"
+expect_status 0 "$CHU" norm --tone=old "$tmp/a.txt" "$tmp/b.txt"; expect_out "$(printf 'Hòa bình\nThủy lợi')"
+expect_status 0 "$CHU" norm "$tmp/a.txt" - ; expect_out "Hoà bình"
+
+# an empty input gives empty output for every text command
+: >"$tmp/empty.txt"
+for sub in norm sent tok clean; do
+	expect_status 0 "$CHU" $sub "$tmp/empty.txt"; expect_out ""
+done
+
+# a text without a final newline still ends its last line
+printf 'Một câu. Hai câu' >"$tmp/nofinal.txt"
+expect_status 0 "$CHU" sent "$tmp/nofinal.txt"; expect_out "$(printf 'Một câu.\nHai câu')"
+[ "$(tail -c 1 "$tmp/out" | od -An -c | tr -d ' ')" = '\n' ] && ok || bad "sent output ends with a newline"
+
+# a write error (full disk) is reported, not ignored
+if [ -w /dev/full ]; then
+	"$CHU" norm "$tmp/a.txt" >/dev/full 2>"$tmp/err"; st=$?
+	[ $st -eq 1 ] && grep -q "^chu: writing output" "$tmp/err" && ok || bad "write error status $st: $(cat "$tmp/err")"
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
