@@ -66,12 +66,17 @@ bench: all
 model: all
 	sh tools/make-model.sh
 
+# src/viet_table.h and src/char_table.h are generated from utf8proc; check-generated diffs them.
 generated:
-	$(CC) -O1 -o $(BUILD)/gen_viet tools/gen_viet.c -lutf8proc && $(BUILD)/gen_viet > src/viet_table.h
+	@mkdir -p $(BUILD)
+	$(CC) -O1 $(DEFS) -o $(BUILD)/gen_viet tools/gen_viet.c -lutf8proc && $(BUILD)/gen_viet > src/viet_table.h
+	$(CC) -O1 $(DEFS) -o $(BUILD)/gen_chars tools/gen_chars.c -lutf8proc && $(BUILD)/gen_chars > src/char_table.h
 
-check-generated: $(BUILD)/chu
-	@mkdir -p $(BUILD) && $(CC) -O1 -o $(BUILD)/gen_viet tools/gen_viet.c -lutf8proc && $(BUILD)/gen_viet > $(BUILD)/viet_table.h \
-	  && cmp -s $(BUILD)/viet_table.h src/viet_table.h && echo "generated tables up to date"
+check-generated:
+	@mkdir -p $(BUILD)
+	@$(CC) -O1 $(DEFS) -o $(BUILD)/gen_viet tools/gen_viet.c -lutf8proc && $(BUILD)/gen_viet > $(BUILD)/viet_table.h
+	@$(CC) -O1 $(DEFS) -o $(BUILD)/gen_chars tools/gen_chars.c -lutf8proc && $(BUILD)/gen_chars > $(BUILD)/char_table.h
+	@cmp $(BUILD)/viet_table.h src/viet_table.h && cmp $(BUILD)/char_table.h src/char_table.h && echo "generated tables up to date"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

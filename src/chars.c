@@ -1,12 +1,14 @@
 /*
- * chars.c — the character classes chu's scanners work with. ASCII from a table; everything else
- * from utf8proc's Unicode categories.
+ * chars.c — the character classes chu's scanners work with, from utf8proc's Unicode categories.
+ * The code points below U+2100 (Latin, Vietnamese, combining marks, general punctuation) are
+ * looked up in a table that tools/gen_viet.c generates from the slow path below, so the hot
+ * loops do one load per character.
  */
 #include "internal.h"
 
 #include <utf8proc.h>
 
-int chu__char_class(int32_t cp)
+int chu__char_class_slow(int32_t cp)
 {
 	if (cp < 0)
 		return CHU__C_INVALID;
@@ -35,8 +37,6 @@ int chu__char_class(int32_t cp)
 		return CHU__C_LETTER;
 	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
 		return CHU__C_MARK;
-	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-		return CHU__C_OTHER; /* non-ASCII digits are symbols to chu's number rules */
 	case UTF8PROC_CATEGORY_ZS:
 		return CHU__C_SPACE;
 	case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
@@ -49,6 +49,24 @@ int chu__char_class(int32_t cp)
 	case UTF8PROC_CATEGORY_PO:
 		return CHU__C_PUNCT;
 	default:
-		return CHU__C_OTHER;
+		return CHU__C_OTHER; /* symbols, and non-ASCII digits: not numbers to chu's rules */
 	}
 }
+
+#ifndef CHU_CHARS_SLOW_ONLY
+#include "char_table.h"
+
+int chu__char_class(int32_t cp)
+{
+	if (cp >= 0 && cp < CHAR_TABLE_SIZE)
+		return char_table[cp] & 0x0F;
+	return chu__char_class_slow(cp);
+}
+
+bool chu__is_upper(int32_t cp)
+{
+	if (cp >= 0 && cp < CHAR_TABLE_SIZE)
+		return (char_table[cp] & 0x10) != 0;
+	return cp >= 0 && utf8proc_isupper(cp);
+}
+#endif

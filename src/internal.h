@@ -50,7 +50,48 @@ CHU_HIDDEN void chu__buf_put_cp(int *rc, chu__buf *b, int32_t cp);
 /* Decodes the code point at s[0..n) (n >= 1). Returns its byte length (1..4) and stores the code
  * point in *cp; an invalid or truncated sequence, an overlong form, a surrogate or a value above
  * U+10FFFF gives *cp = -1 and length 1 (one bad byte at a time becomes one U+FFFD). */
-CHU_HIDDEN int chu__utf8_decode(const unsigned char *s, size_t n, int32_t *cp);
+static inline int chu__utf8_decode(const unsigned char *s, size_t n, int32_t *cp)
+{
+	unsigned c = s[0];
+	if (c < 0x80) {
+		*cp = (int32_t)c;
+		return 1;
+	}
+	int len;
+	int32_t v;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		v = (int32_t)(c & 0x1F);
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		v = (int32_t)(c & 0x0F);
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		v = (int32_t)(c & 0x07);
+	} else {
+		*cp = -1;
+		return 1;
+	}
+	if ((size_t)len > n) {
+		*cp = -1;
+		return 1;
+	}
+	for (int i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*cp = -1;
+			return 1;
+		}
+		v = (v << 6) | (int32_t)(s[i] & 0x3F);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF */
+	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)) || (v >= 0xD800 && v <= 0xDFFF)) {
+		*cp = -1;
+		return 1;
+	}
+	*cp = v;
+	return len;
+}
+
 /* Encodes cp (0..0x10FFFF, not a surrogate) into out[4]; returns the length. */
 CHU_HIDDEN int chu__utf8_encode(int32_t cp, char *out);
 
@@ -70,6 +111,10 @@ enum chu__char_class {
 
 /* The class of a code point (cp = -1 for an invalid byte). */
 CHU_HIDDEN int chu__char_class(int32_t cp);
+/* The same, computed from utf8proc (tools/gen_chars.c builds the fast table from it). */
+CHU_HIDDEN int chu__char_class_slow(int32_t cp);
+/* Is cp an uppercase letter? */
+CHU_HIDDEN bool chu__is_upper(int32_t cp);
 
 /* ---- Vietnamese letters (src/viet.c) ---- */
 

@@ -46,11 +46,11 @@ static inline bool is_alnum_at(const unsigned char *s, size_t n, size_t i)
 	return c == CHU__C_LETTER || c == CHU__C_DIGIT;
 }
 
-static bool is_upper_cp(int32_t cp)
+static inline bool is_upper_cp(int32_t cp)
 {
 	if (cp < 0x80)
 		return cp >= 'A' && cp <= 'Z';
-	return utf8proc_isupper(cp);
+	return chu__is_upper(cp);
 }
 
 static bool is_dash_cp(int32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2014 || cp == 0x2212; }
@@ -535,38 +535,35 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out)
 			continue;
 		}
 		int kind = CHU_TOKEN_SYMBOL;
-		size_t end = 0;
-		if (chunk_start && (c == CHU__C_LETTER || c == CHU__C_DIGIT)) {
-			size_t e = chunk_end(s, n, i);
-			bool maybe = false;
-			for (size_t j = i; j < e && !maybe; j++)
-				maybe = s[j] == '.' || s[j] == '@' || s[j] == ':';
-			if (maybe)
-				end = i + match_url(s, i, e, &kind);
-			if (end == i)
-				end = 0;
+		size_t end;
+		if (c == CHU__C_LETTER)
+			end = scan_word(s, n, i, &kind);
+		else if (c == CHU__C_DIGIT)
+			end = scan_number(s, n, i, &kind);
+		else if (c == CHU__C_MARK) {
+			/* a stray combining mark: a symbol of its own with any marks after it */
+			end = i + (size_t)k;
+			while (cls_at(s, n, end) == CHU__C_MARK) {
+				cp_at(s, n, end, &k);
+				end += (size_t)k;
+			}
+		} else if (c == CHU__C_INVALID) {
+			end = i + 1;
+		} else {
+			end = scan_punct(s, n, i, cp, k, &kind);
 		}
-		chunk_start = false;
-		if (!end) {
-			if (c == CHU__C_LETTER)
-				end = scan_word(s, n, i, &kind);
-			else if (c == CHU__C_DIGIT)
-				end = scan_number(s, n, i, &kind);
-			else if (c == CHU__C_MARK) {
-				/* a stray combining mark: a symbol of its own with any marks after it */
-				end = i + (size_t)k;
-				while (cls_at(s, n, end) == CHU__C_MARK) {
-					cp_at(s, n, end, &k);
-					end += (size_t)k;
-				}
-				kind = CHU_TOKEN_SYMBOL;
-			} else if (c == CHU__C_INVALID) {
-				end = i + 1;
-				kind = CHU_TOKEN_SYMBOL;
-			} else {
-				end = scan_punct(s, n, i, cp, k, &kind);
+		/* a chunk that goes on with . @ : or / and more may be a URL or an e-mail address */
+		if (chunk_start && (c == CHU__C_LETTER || c == CHU__C_DIGIT) && end + 1 < n &&
+		    (s[end] == '.' || s[end] == '@' || s[end] == ':' || s[end] == '/' || s[end] == '-' || s[end] == '_') &&
+		    s[end + 1] > ' ') {
+			int ukind;
+			size_t u = match_url(s, i, chunk_end(s, n, i), &ukind);
+			if (u > end - i) {
+				end = i + u;
+				kind = ukind;
 			}
 		}
+		chunk_start = false;
 		push(&rc, out, i, end, kind);
 		/* a URL may follow an opening bracket or quote: "(www.mofa.gov.vn)" */
 		chunk_start = kind == CHU_TOKEN_PUNCT && end - i <= 3 && is_opener(cp);
