@@ -56,17 +56,10 @@ int chu__char_class_slow(int32_t cp)
 #ifndef CHU_CHARS_SLOW_ONLY
 #include "char_table.h"
 
-int chu__char_class(int32_t cp)
-{
-	if (cp >= 0 && cp < CHAR_TABLE_SIZE)
-		return char_table[cp] & 0x0F;
-	return chu__char_class_slow(cp);
-}
+const uint8_t *const chu__char_table = char_table;
 
-bool chu__is_upper(int32_t cp)
+int chu__char_info_slow(int32_t cp)
 {
-	if (cp >= 0 && cp < CHAR_TABLE_SIZE)
-		return (char_table[cp] & 0x10) != 0;
-	return cp >= 0 && utf8proc_isupper(cp);
+	return chu__char_class_slow(cp) | (cp >= 0 && utf8proc_isupper(cp) ? CHU__UPPER : 0);
 }
 #endif

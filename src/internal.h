@@ -109,12 +109,25 @@ enum chu__char_class {
 	CHU__C_INVALID      /* an invalid byte (read as U+FFFD) */
 };
 
-/* The class of a code point (cp = -1 for an invalid byte). */
-CHU_HIDDEN int chu__char_class(int32_t cp);
-/* The same, computed from utf8proc (tools/gen_chars.c builds the fast table from it). */
+/* The class computed from utf8proc (tools/gen_chars.c builds the fast table from it). */
 CHU_HIDDEN int chu__char_class_slow(int32_t cp);
+
+#define CHU__UPPER 0x10       /* in a char_info value: an uppercase letter */
+#define CHU__CHAR_TABLE 0x2100 /* code points below this are in chu__char_table */
+CHU_HIDDEN extern const uint8_t *const chu__char_table;
+CHU_HIDDEN int chu__char_info_slow(int32_t cp);
+
+/* Class (low 4 bits) and CHU__UPPER of a code point; cp = -1 for an invalid byte. */
+static inline int chu__char_info(int32_t cp)
+{
+	if (cp >= 0 && cp < CHU__CHAR_TABLE)
+		return chu__char_table[cp];
+	return chu__char_info_slow(cp);
+}
+/* The class of a code point (cp = -1 for an invalid byte). */
+static inline int chu__char_class(int32_t cp) { return chu__char_info(cp) & 0x0F; }
 /* Is cp an uppercase letter? */
-CHU_HIDDEN bool chu__is_upper(int32_t cp);
+static inline bool chu__is_upper(int32_t cp) { return (chu__char_info(cp) & CHU__UPPER) != 0; }
 
 /* ---- Vietnamese letters (src/viet.c) ---- */
 

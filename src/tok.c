@@ -65,40 +65,51 @@ typedef struct letters {
 	bool last_s;    /* last letter is a lowercase 's' */
 } letters;
 
+/* ASCII letters: 1 a lowercase letter, 3 an uppercase one, 0 anything else. */
+static const uint8_t ascii_letter[128] = {
+	['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3, ['H'] = 3, ['I'] = 3,
+	['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3, ['P'] = 3, ['Q'] = 3, ['R'] = 3,
+	['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3, ['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+	['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
+
 static letters scan_letters(const unsigned char *s, size_t n, size_t i)
 {
 	letters L = {i, 0, 0, false, false};
+	int upper = 0, count = 0;
 	while (i < n) {
-		if (s[i] < 0x80) {
-			unsigned c = s[i];
-			if ((c | 0x20) < 'a' || (c | 0x20) > 'z')
+		unsigned c = s[i];
+		if (c < 0x80) {
+			unsigned f = ascii_letter[c];
+			if (!f)
 				break;
-			bool up = c < 'a';
-			if (L.n == 0)
-				L.first_up = up;
-			L.upper += up;
-			L.last_s = c == 's';
-			L.n++;
+			upper += (int)(f >> 1);
+			count++;
 			i++;
 			continue;
 		}
 		int k;
 		int32_t cp = cp_at(s, n, i, &k);
-		int c = chu__char_class(cp);
-		if (c == CHU__C_MARK) {
+		int info = chu__char_info(cp);
+		int cl = info & 0x0F;
+		if (cl == CHU__C_MARK) {
 			i += (size_t)k;
 			continue;
 		}
-		if (c != CHU__C_LETTER)
+		if (cl != CHU__C_LETTER)
 			break;
-		bool up = is_upper_cp(cp);
-		if (L.n == 0)
-			L.first_up = up;
-		L.upper += up;
-		L.last_s = false;
-		L.n++;
+		if (count == 0)
+			L.first_up = (info & CHU__UPPER) != 0;
+		upper += (info & CHU__UPPER) != 0;
+		count++;
 		i += (size_t)k;
 	}
+	if (count && L.end < n && s[L.end] < 0x80)
+		L.first_up = ascii_letter[s[L.end]] == 3;
+	L.n = count;
+	L.upper = upper;
+	L.last_s = i > L.end && s[i - 1] == 's';
 	L.end = i;
 	return L;
 }
@@ -113,7 +124,11 @@ static const char *const titles[] = {
 
 static bool is_title(const unsigned char *s, size_t a, size_t b)
 {
+	if (b - a > 6)
+		return false; /* longer than the longest title */
 	for (const char *const *t = titles; *t; t++) {
+		if ((*t)[0] != (char)s[a])
+			continue;
 		size_t k = strlen(*t);
 		if (k == b - a && memcmp(s + a, *t, k) == 0)
 			return true;
@@ -267,6 +282,8 @@ static bool year_ok(int nd) { return nd == 4 || nd == 2; }
 /* Currency written right after a number ("20.000đ", "5USD", "5$"). */
 static size_t currency_suffix(const unsigned char *s, size_t n, size_t i)
 {
+	if (i >= n || s[i] == ' ' || s[i] == ',' || s[i] == '.' || s[i] == '\n')
+		return 0;
 	static const char *const cur[] = {"USD", "VND", "VNĐ", "EUR", "đ", "$", "€", "£", "¥", NULL};
 	for (const char *const *c = cur; *c; c++) {
 		size_t k = strlen(*c);
@@ -509,10 +526,20 @@ static size_t scan_punct(const unsigned char *s, size_t n, size_t i, int32_t cp,
 
 static bool is_opener(int32_t cp) { return cp == '(' || cp == '[' || cp == 0x201C || cp == 0xAB || cp == 0x2018 || cp == '"' || cp == '\'';}
 
-static void push(int *rc, chu__buf *out, size_t a, size_t b, int kind)
+static inline void push(int *rc, chu__buf *out, size_t a, size_t b, int kind)
 {
-	chu_token t = {a, b, (uint16_t)kind, 0, 0};
-	chu__buf_put(rc, out, &t, sizeof t);
+	if (out->len + sizeof(chu_token) >= out->cap) {
+		chu__buf_reserve(rc, out, 256 * sizeof(chu_token));
+		if (*rc < 0)
+			return;
+	}
+	chu_token *t = (chu_token *)(void *)(out->data + out->len);
+	t->start = a;
+	t->end = b;
+	t->kind = (uint16_t)kind;
+	t->flags = 0;
+	t->reserved = 0;
+	out->len += sizeof(chu_token);
 }
 
 /* Pass 1. Atoms of text[0..n) appended to out; a token followed by a line break (or the end)
