@@ -40,7 +40,7 @@ $(BUILD)/libchu.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libchu.so: $(PIC_OBJ)
-	$(CC) -shared -Wl,-soname,libchu.so.0 -o $@ $^ $(DEPLIBS)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libchu.so.0 -o $@ $^ $(DEPLIBS)
 
 $(BUILD)/chu: $(CLI_OBJ) $(BUILD)/libchu.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libchu.a $(DEPLIBS)
@@ -57,8 +57,8 @@ test: all $(TESTS)
 
 # The whole suite again with sanitizers, in its own build directory.
 asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" CHU_ASAN=1 test
+	CHU_ASAN=1 $(MAKE) BUILD=build-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 bench: all
 	sh bench/bench.sh

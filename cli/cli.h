@@ -33,5 +33,6 @@ int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const
 int cli_seg(int argc, char **argv);   /* chu seg */
 int cli_train(int argc, char **argv); /* chu train seg … */
 int cli_eval(int argc, char **argv);  /* chu eval seg GOLD PRED */
+int cli_annotate(int argc, char **argv); /* chu annotate */
 
 #endif

@@ -530,6 +530,8 @@ int main(int argc, char **argv)
 		return cmd_text(sargc, sargv, 't');
 	if (strcmp(sub, "clean") == 0)
 		return cmd_clean(sargc, sargv);
+	if (strcmp(sub, "annotate") == 0)
+		return cli_annotate(sargc, sargv);
 	int (*fn)(int, char **) = NULL;
 	if (strcmp(sub, "seg") == 0)
 		fn = cli_seg;

@@ -12,11 +12,15 @@
 #define MAX_MARKS 30
 
 /* Emits one run of letters and marks: NFC, then tone placement. The run is valid UTF-8. */
-static void emit_run(int *rc, const char *run, size_t n, bool simple, chu_tone_style style, chu__buf *out,
-                     chu__buf *scratch)
+static void emit_run(int *rc, const char *run, size_t n, bool simple, bool placeable, chu_tone_style style,
+                     chu__buf *out, chu__buf *scratch)
 {
 	if (*rc < 0)
 		return;
+	if (simple && !placeable) {
+		chu__buf_put(rc, out, run, n); /* NFC already, and no tone mark that could move */
+		return;
+	}
 	scratch->len = 0;
 	size_t ncp = 0;
 	int32_t *cps;
@@ -70,6 +74,7 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 	size_t i = 0;
 	size_t run_start = 0, run_marks = 0;
 	bool in_run = false, run_simple = true;
+	int run_toned = 0, run_vowels = 0; /* toned letters and vowels in a simple run */
 	bool pending_space = false;  /* a space is owed before the next visible character */
 	int newlines = 0;            /* line breaks owed (span == 0) */
 	bool line_has_text = false;  /* anything visible emitted since the document start */
@@ -79,7 +84,8 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 #define FLUSH_RUN(end)                                                                             \
 	do {                                                                                           \
 		if (in_run) {                                                                              \
-			emit_run(&rc, text + run_start, (end)-run_start, run_simple, style, out, scratch);     \
+			emit_run(&rc, text + run_start, (end)-run_start, run_simple,                          \
+			         run_toned > 0 && run_vowels > 1, style, out, scratch);                        \
 			in_run = false;                                                                        \
 		}                                                                                          \
 	} while (0)
@@ -113,6 +119,7 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 				run_start = i;
 				run_simple = true;
 				run_marks = 0;
+				run_toned = run_vowels = 0;
 			}
 			if (cls == CHU__C_MARK) {
 				run_simple = false;
@@ -125,10 +132,17 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 				}
 			} else {
 				run_marks = 0;
-				if (cp >= 0x80 && run_simple) {
+				if (cp < 0x80) {
+					int lo = cp | 0x20;
+					run_vowels += lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y';
+				} else if (run_simple) {
 					chu__vletter L;
-					if (!chu__vletter_split(cp, &L))
+					if (!chu__vletter_split(cp, &L)) {
 						run_simple = false;
+					} else {
+						run_vowels += L.vowel;
+						run_toned += L.tone != 0;
+					}
 				}
 			}
 			i += (size_t)k;

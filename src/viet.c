@@ -21,20 +21,15 @@ bool chu__vletter_split(int32_t cp, chu__vletter *out)
 		out->mod = 0;
 		return true;
 	}
-	size_t lo = 0, hi = VIET_LETTERS;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (viet_letters[mid].cp < cp)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == VIET_LETTERS || viet_letters[lo].cp != cp)
+	if (cp < VIET_DIRECT_LO || cp >= VIET_DIRECT_HI)
 		return false;
-	int32_t b = viet_letters[lo].base;
+	unsigned v = viet_direct[cp - VIET_DIRECT_LO];
+	if (!(v & 0x8000))
+		return false;
+	int32_t b = viet_bases[(v >> 8) & 0xF];
 	out->base = b;
-	out->tone = viet_letters[lo].tone;
-	out->upper = viet_letters[lo].upper;
+	out->tone = (uint8_t)((v >> 4) & 7);
+	out->upper = v & 1;
 	out->mod = b == 0x103 || b == 0xE2 || b == 0xEA || b == 0xF4 || b == 0x1A1 || b == 0x1B0;
 	out->vowel = out->mod || b == 'a' || b == 'e' || b == 'i' || b == 'o' || b == 'u' || b == 'y';
 	return true;

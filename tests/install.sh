@@ -1,0 +1,43 @@
+#!/bin/sh
+# `make install` into a scratch prefix: the files land where pkg-config, man and the linker look,
+# and a program built with `pkg-config --cflags --libs chu` runs against the installed library.
+pass=0 fail=0
+if [ -n "${CHU_ASAN:-}" ]; then
+	echo "skip: install test (the sanitizer build is not installed)"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL install.sh: $*"; }
+if make -s install PREFIX="$tmp/p" BUILD="${BUILD:-build}" >"$tmp/log" 2>&1; then ok; else bad "make install: $(tail -5 "$tmp/log")"; fi
+for f in bin/chu lib/libchu.a lib/libchu.so lib/libchu.so.0 include/chu.h lib/pkgconfig/chu.pc share/man/man1/chu.1; do
+	[ -e "$tmp/p/$f" ] && ok || bad "missing $f"
+done
+"$tmp/p/bin/chu" --version | grep -q '^chu ' && ok || bad "installed chu --version"
+man -l "$tmp/p/share/man/man1/chu.1" 2>/dev/null | grep -q 'tone' && ok || { command -v man >/dev/null || ok; command -v man >/dev/null && bad "man page does not render"; }
+cat >"$tmp/t.c" <<'C'
+#include <chu.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+	chu_ctx *ctx;
+	if (chu_ctx_new(NULL, &ctx) != CHU_OK)
+		return 1;
+	const char *out;
+	size_t n;
+	const char *in = "Ho\xcc\x80" "a b\xc3\xacnh";
+	int rc = chu_norm(ctx, in, strlen(in), &out, &n);
+	printf("%s\n", rc == CHU_OK ? out : chu_strerror(rc));
+	chu_ctx_free(ctx);
+	return 0;
+}
+C
+export PKG_CONFIG_PATH="$tmp/p/lib/pkgconfig"
+if cc -o "$tmp/t" "$tmp/t.c" $(pkg-config --cflags --libs chu) 2>"$tmp/log"; then ok; else bad "build against installed chu: $(cat "$tmp/log")"; fi
+[ "$(LD_LIBRARY_PATH="$tmp/p/lib" "$tmp/t")" = "Hoà bình" ] && ok || bad "program against libchu.so printed '$(LD_LIBRARY_PATH="$tmp/p/lib" "$tmp/t")'"
+if cc -o "$tmp/ts" "$tmp/t.c" $(pkg-config --static --cflags --libs chu) -Wl,-Bstatic -lchu -Wl,-Bdynamic 2>/dev/null; then
+	[ "$("$tmp/ts")" = "Hoà bình" ] && ok || bad "static program"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
