@@ -544,7 +544,7 @@ static inline void push(int *rc, chu__buf *out, size_t a, size_t b, int kind)
 
 /* Pass 1. Atoms of text[0..n) appended to out; a token followed by a line break (or the end)
  * gets CHU_TOKEN_SENTENCE_END already, since a line always ends a sentence. */
-static int scan(const unsigned char *s, size_t n, chu__buf *out)
+static int scan(const unsigned char *s, size_t n, chu__buf *out, bool *numbers)
 {
 	int rc = CHU_OK;
 	size_t i = 0;
@@ -565,9 +565,10 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out)
 		size_t end;
 		if (c == CHU__C_LETTER)
 			end = scan_word(s, n, i, &kind);
-		else if (c == CHU__C_DIGIT)
+		else if (c == CHU__C_DIGIT) {
 			end = scan_number(s, n, i, &kind);
-		else if (c == CHU__C_MARK) {
+			*numbers = true;
+		} else if (c == CHU__C_MARK) {
 			/* a stray combining mark: a symbol of its own with any marks after it */
 			end = i + (size_t)k;
 			while (cls_at(s, n, end) == CHU__C_MARK) {
@@ -769,13 +770,15 @@ int chu__tokenize(const char *text, size_t len, chu__buf *tokens)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t first = tokens->len / sizeof(chu_token);
-	int rc = scan(s, len, tokens);
+	bool numbers = false; /* merging looks only at numbers: skip it when there are none */
+	int rc = scan(s, len, tokens, &numbers);
 	if (rc < 0)
 		return rc;
 	size_t count = tokens->len / sizeof(chu_token);
 	chu_token *t = (chu_token *)(void *)tokens->data;
 	if (count > first) {
-		merge(s, t, first, &count);
+		if (numbers)
+			merge(s, t, first, &count);
 		mark_ends(s, t, first, count);
 	}
 	tokens->len = count * sizeof(chu_token);
