@@ -48,7 +48,7 @@ int main(void)
 		int upper = d[0] != lower, mod = 0, tone = 0, ok = 1;
 		for (int i = 1; i < n; i++) {
 			int m = d[i];
-			if ((m == 0x306 || m == 0x302 || m == 0x31B) && !mod && !tone)
+			if ((m == 0x306 || m == 0x302 || m == 0x31B) && !mod)
 				mod = m;
 			else if (!tone && (m == 0x300 || m == 0x301 || m == 0x309 || m == 0x303 || m == 0x323))
 				tone = m;
