@@ -498,11 +498,6 @@ static int cmd_clean(int argc, char **argv)
 	return status;
 }
 
-/* Fallbacks while the segmentation commands are not linked in. */
-__attribute__((weak)) int cli_seg(int argc, char **argv);
-__attribute__((weak)) int cli_train(int argc, char **argv);
-__attribute__((weak)) int cli_eval(int argc, char **argv);
-
 int main(int argc, char **argv)
 {
 	static char outbuf[1 << 16];
@@ -541,10 +536,6 @@ int main(int argc, char **argv)
 		fn = cli_eval;
 	if (fn)
 		return fn(sargc, sargv);
-	if (strcmp(sub, "seg") == 0 || strcmp(sub, "train") == 0 || strcmp(sub, "eval") == 0) {
-		cli_error(NULL, 0, "'%s' is not built into this chu", sub);
-		return CLI_USAGE;
-	}
 	cli_error(NULL, 0, "unknown command '%s' (see chu --help)", sub);
 	return CLI_USAGE;
 }

@@ -206,4 +206,56 @@ CHU_HIDDEN void chu__seg_state_free(chu_ctx *ctx);
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
 CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);
 
+/* ---- model files (src/model.c) ---- */
+
+#define CHU__MODEL_VERSION 1u
+
+struct chu__seg_model;
+/* A fast 64-bit checksum of data (the model file's integrity check). */
+CHU_HIDDEN uint64_t chu__checksum(const void *data, size_t n);
+/* The bytes of the named section of an open model; CHU_EFORMAT when it has none. */
+CHU_HIDDEN int chu__model_section(const chu_model *m, const char *name, const void **data, uint64_t *size);
+/* Writes a model file with n named sections (state "incomplete" first, finalized last). */
+CHU_HIDDEN int chu__model_write(const char *path, const char *const *names, const void *const *data,
+                                const uint64_t *sizes, size_t n);
+/* The segmentation part of an open model, or NULL. */
+CHU_HIDDEN const struct chu__seg_model *chu__model_seg(const chu_model *m);
+/* Parses (and checks) the segmentation sections of m, if it has them (*out NULL if not). */
+CHU_HIDDEN int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out);
+CHU_HIDDEN void chu__seg_model_free(struct chu__seg_model *sm);
+
+/* ---- segmentation (src/seg.c, src/train.c) ---- */
+
+#define CHU__SEG_FEATURES 21 /* features per position */
+
+/* The feature form of one unit (syllable): its hash and shape (0 lower, 1 Title, 2 UPPER,
+ * 3 number, 4 punctuation, 5 other). */
+CHU_HIDDEN int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch);
+CHU_HIDDEN uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n);
+CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
+                                 uint8_t *cover, uint8_t *endl, uint8_t *startl);
+CHU_HIDDEN void chu__seg_features(const uint64_t *syl, const uint8_t *shape, const uint8_t *cover, const uint8_t *endl,
+                                  const uint8_t *startl, size_t n, size_t i, uint64_t *f);
+CHU_HIDDEN void chu__seg_viterbi(const float *score, const uint8_t *force, const float trans[4], size_t n, uint8_t *label,
+                                 uint8_t *back);
+CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf *scratch);
+
+/* Training (src/train.c). */
+typedef struct chu__train_seg_opts {
+	const char *const *train; /* .seg files (VnCoreNLP format) */
+	size_t n_train;
+	const char *dev;          /* a .seg file scored after each epoch, or NULL */
+	const char *const *lexicons;
+	size_t n_lexicons;
+	const char *out;          /* model path */
+	int epochs;
+	uint64_t seed;
+	int holdout;              /* keep every Nth training sentence out (0: none) and score it */
+	double lowercase;         /* share of sentences also trained lowercased */
+	double uppercase;         /* share also trained in capitals */
+	void (*progress)(void *ud, const char *message);
+	void *ud;
+} chu__train_seg_opts;
+CHU_HIDDEN int chu__train_seg(const chu__train_seg_opts *o);
+
 #endif /* CHU_INTERNAL_H */

@@ -1,0 +1,653 @@
+/*
+ * seg.c — word segmentation: a first-order structured perceptron over syllables.
+ *
+ * Each syllable gets label B (it begins a word) or I (it continues the word before it). The
+ * score of I at position i is the sum of the weights of the features that fire there; a 2×2
+ * transition table scores label pairs; Viterbi finds the best labelling exactly. Features are
+ * hashed: syllable n-grams over the lowercased, tone-normalized forms (digits read as 0),
+ * shapes (case, digits, punctuation), and lexicon matches (the longest dictionary word that
+ * spans, ends or starts at the boundary). The trainer (src/train.c) shares this file's feature
+ * extraction, so training and segmenting can never drift apart.
+ *
+ * Model sections: "seg.meta" (struct seg_meta), "seg.keys" (u32 per slot), "seg.weights" (i16
+ * per slot), "seg.lexicon" (u64 per slot). keys/weights form an open-addressing table indexed by
+ * the low bits of a feature's 64-bit hash and checked with its high 32 bits (0 marks an empty
+ * slot); the slot is bits 1.. of the hash (bit 0 is forced to 1 in stored keys); the lexicon is a set of word hashes the same way.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <utf8proc.h>
+
+/* ---- hashing ---- */
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t combine(uint64_t a, uint64_t b) { return mix64(a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL); }
+
+/* Hash of a sequence of code points. */
+static uint64_t hash_cps(const int32_t *cp, size_t n)
+{
+	uint64_t h = 0xCBF29CE484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint64_t)(uint32_t)cp[i]) * 0x100000001B3ULL;
+	return mix64(h ^ n);
+}
+
+/* ---- syllable forms ---- */
+
+/* Reads a unit's text into its feature form: NFC letters with the tone placed in the new style,
+ * lowercased, digits read as '0'; returns the hash and the shape. */
+int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch)
+{
+	int rc = CHU_OK;
+	size_t cap = len + 4;
+	scratch->len = 0;
+	chu__buf_reserve(&rc, scratch, cap * sizeof(int32_t));
+	if (rc < 0)
+		return rc;
+	int32_t *cps = (int32_t *)(void *)scratch->data;
+	size_t n = 0;
+	int letters = 0, uppers = 0, digits = 0, others = 0, marks = 0;
+	bool first_upper = false;
+	const unsigned char *s = (const unsigned char *)text;
+	for (size_t i = 0; i < len;) {
+		int32_t cp;
+		int k = chu__utf8_decode(s + i, len - i, &cp);
+		i += (size_t)k;
+		int info = chu__char_info(cp);
+		int cls = info & 0x0F;
+		if (cls == CHU__C_LETTER) {
+			if (info & CHU__UPPER) {
+				uppers++;
+				if (letters == 0)
+					first_upper = true;
+			}
+			letters++;
+		} else if (cls == CHU__C_DIGIT) {
+			digits++;
+			cp = '0';
+		} else if (cls == CHU__C_MARK) {
+			marks++;
+		} else {
+			others++;
+		}
+		cps[n++] = cp < 0 ? 0xFFFD : cp;
+	}
+	if (marks) {
+		/* decomposed input: compose first (rare) */
+		utf8proc_ssize_t m = utf8proc_normalize_utf32(cps, (utf8proc_ssize_t)n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+		if (m > 0)
+			n = (size_t)m;
+	}
+	if (letters && !digits && !others && n <= 8)
+		chu__tone_place(cps, n, CHU_TONE_NEW);
+	for (size_t i = 0; i < n; i++) {
+		chu__vletter L;
+		if (chu__vletter_split(cps[i], &L))
+			cps[i] = chu__vletter_join(L.base, L.tone, 0);
+		else if (cps[i] >= 0x80)
+			cps[i] = (int32_t)utf8proc_tolower(cps[i]);
+	}
+	*hash = hash_cps(cps, n);
+	uint8_t sh;
+	if (letters && !digits && !others)
+		sh = uppers == 0 ? 0 : (uppers == letters && letters > 1) ? 2 : (first_upper && uppers == 1) ? 1 : 5;
+	else if (digits && !letters)
+		sh = 3;
+	else if (!letters && !digits)
+		sh = 4;
+	else
+		sh = 5;
+	*shape = sh;
+	return CHU_OK;
+}
+
+/* ---- lexicon ---- */
+
+#define LEX_MAX 6 /* longest dictionary word looked up, in syllables */
+
+static bool set_has(const uint64_t *set, uint64_t mask, uint64_t h)
+{
+	if (!set)
+		return false;
+	h |= 1; /* 0 marks an empty slot */
+	for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+		if (set[i] == h)
+			return true;
+		if (set[i] == 0)
+			return false;
+	}
+}
+
+uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n)
+{
+	uint64_t h = 0x51ED270B27B5A3A1ULL;
+	for (size_t i = 0; i < n; i++)
+		h = combine(h, syl[i]);
+	return h;
+}
+
+/* Longest-word facts for every position: cover[i] = longest dictionary word containing both
+ * i-1 and i; endl[i] = longest ending at i; startl[i] = longest starting at i. */
+void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
+                      uint8_t *cover, uint8_t *endl, uint8_t *startl)
+{
+	memset(cover, 0, n);
+	memset(endl, 0, n);
+	memset(startl, 0, n);
+	for (size_t s = 0; s < n; s++) {
+		if (shape[s] == 4)
+			continue;
+		uint64_t h = 0x51ED270B27B5A3A1ULL;
+		for (size_t len = 1; len <= LEX_MAX && s + len <= n; len++) {
+			size_t e = s + len - 1;
+			if (shape[e] == 4)
+				break;
+			h = combine(h, syl[e]);
+			if (len < 2 || !set_has(set, mask, h))
+				continue;
+			if (startl[s] < len)
+				startl[s] = (uint8_t)len;
+			if (endl[e] < len)
+				endl[e] = (uint8_t)len;
+			for (size_t k = s + 1; k <= e; k++)
+				if (cover[k] < len)
+					cover[k] = (uint8_t)len;
+		}
+	}
+}
+
+/* ---- features ---- */
+
+/* Writes the CHU__SEG_FEATURES feature hashes of position i into f. */
+void chu__seg_features(const uint64_t *syl, const uint8_t *shape, const uint8_t *cover, const uint8_t *endl,
+                       const uint8_t *startl, size_t n, size_t i, uint64_t *f)
+{
+	static const uint64_t BOS = 0x1234567890ABCDEFULL, EOS = 0xFEDCBA0987654321ULL;
+	uint64_t w[5];
+	uint8_t sh[5];
+	for (int d = -2; d <= 2; d++) {
+		long j = (long)i + d;
+		w[d + 2] = j < 0 ? BOS : j >= (long)n ? EOS : syl[j];
+		sh[d + 2] = j < 0 ? 6 : j >= (long)n ? 7 : shape[j];
+	}
+	uint64_t lexb = (uint64_t)cover[i] << 16 | (uint64_t)(i ? endl[i - 1] : 0) << 8 | startl[i];
+	int k = 0;
+#define T(id, v) f[k++] = combine((uint64_t)(id) << 56, (v))
+	T(1, w[2]);
+	T(2, w[1]);
+	T(3, w[3]);
+	T(4, w[0]);
+	T(5, w[4]);
+	T(6, combine(w[1], w[2]));
+	T(7, combine(w[2], w[3]));
+	T(8, combine(w[0], w[1]));
+	T(9, combine(w[3], w[4]));
+	T(10, combine(combine(w[0], w[1]), w[2]));
+	T(11, combine(combine(w[1], w[2]), w[3]));
+	T(12, combine(combine(w[2], w[3]), w[4]));
+	T(13, (uint64_t)sh[1] << 8 | sh[2]);
+	T(14, (uint64_t)sh[2] << 8 | sh[3]);
+	T(15, (uint64_t)sh[1] << 16 | (uint64_t)sh[2] << 8 | sh[3]);
+	T(16, cover[i]);
+	T(17, lexb);
+	T(18, (uint64_t)cover[i] << 16 | (uint64_t)sh[1] << 8 | sh[2]);
+	T(19, combine(w[1], sh[2]));
+	T(20, combine(sh[1], w[2]));
+	T(21, combine(combine(w[1], w[2]), cover[i]));
+#undef T
+}
+
+/* ---- the model ---- */
+
+struct seg_meta {
+	uint32_t n_slots;     /* slots of the feature table (a power of two) */
+	uint32_t n_lexicon;   /* slots of the lexicon set (a power of two, or 0) */
+	uint32_t n_features;  /* features per position (CHU__SEG_FEATURES) */
+	uint32_t reserved;
+	float scale;          /* weight = i16 / scale */
+	float trans[4];       /* transition scores [prev][cur], B = 0, I = 1 */
+	float reserved2;
+};
+
+struct chu__seg_model {
+	struct seg_meta meta;
+	const uint32_t *keys;
+	const int16_t *weights;
+	const uint64_t *lexicon;
+};
+
+static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
+
+int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
+{
+	*out = NULL;
+	const void *meta, *keys, *weights, *lex;
+	uint64_t nm, nk, nw, nl;
+	if (chu__model_section(m, "seg.meta", &meta, &nm) < 0)
+		return CHU_OK; /* not a segmentation model: nothing to parse */
+	if (nm != sizeof(struct seg_meta) || chu__model_section(m, "seg.keys", &keys, &nk) < 0 ||
+	    chu__model_section(m, "seg.weights", &weights, &nw) < 0 || chu__model_section(m, "seg.lexicon", &lex, &nl) < 0)
+		return CHU_EFORMAT;
+	struct chu__seg_model *sm = calloc(1, sizeof *sm);
+	if (!sm)
+		return CHU_ENOMEM;
+	memcpy(&sm->meta, meta, sizeof sm->meta);
+	const struct seg_meta *me = &sm->meta;
+	bool ok = pow2(me->n_slots) && nk == (uint64_t)me->n_slots * 4 && nw == (uint64_t)me->n_slots * 2 &&
+	          (me->n_lexicon == 0 || pow2(me->n_lexicon)) && nl == (uint64_t)me->n_lexicon * 8 &&
+	          me->n_features == CHU__SEG_FEATURES && me->scale > 0 && me->scale < 1e9f;
+	for (int i = 0; i < 4; i++)
+		ok = ok && me->trans[i] > -1e9f && me->trans[i] < 1e9f;
+	if (!ok) {
+		free(sm);
+		return CHU_EFORMAT;
+	}
+	/* the table must have an empty slot, or a lookup would never end */
+	const uint32_t *k = keys;
+	bool empty = false;
+	for (uint32_t i = 0; i < me->n_slots && !empty; i++)
+		empty = k[i] == 0;
+	const uint64_t *lx = lex;
+	bool lempty = me->n_lexicon == 0;
+	for (uint32_t i = 0; i < me->n_lexicon && !lempty; i++)
+		lempty = lx[i] == 0;
+	if (!empty || !lempty) {
+		free(sm);
+		return CHU_EFORMAT;
+	}
+	sm->keys = keys;
+	sm->weights = weights;
+	sm->lexicon = me->n_lexicon ? lx : NULL;
+	*out = sm;
+	return CHU_OK;
+}
+
+void chu__seg_model_free(struct chu__seg_model *sm) { free(sm); }
+
+static inline float weight_of(const struct chu__seg_model *sm, uint64_t f)
+{
+	uint32_t mask = sm->meta.n_slots - 1;
+	uint32_t key = (uint32_t)(f >> 32) | 1u;
+	for (uint32_t i = (uint32_t)(f >> 1) & mask;; i = (i + 1) & mask) {
+		uint32_t k = sm->keys[i];
+		if (k == key)
+			return sm->weights[i] / sm->meta.scale;
+		if (k == 0)
+			return 0.0f;
+	}
+}
+
+/* Viterbi over B/I. score[i] is the score of I at i (B scores 0); force[i] is 0 (free), 1 (must
+ * be B) or 2 (must be I). Writes labels (0 B, 1 I). */
+void chu__seg_viterbi(const float *score, const uint8_t *force, const float trans[4], size_t n, uint8_t *label,
+                      uint8_t *back)
+{
+	if (n == 0)
+		return;
+	const float NEG = -1e30f;
+	float d[2] = {0.0f, NEG}; /* the first syllable begins a word */
+	if (force && force[0] == 2)
+		d[0] = 0.0f;
+	back[0] = 0;
+	for (size_t i = 1; i < n; i++) {
+		float nd[2];
+		uint8_t bp = 0;
+		for (int t = 0; t < 2; t++) {
+			float a = d[0] + trans[0 * 2 + t], b = d[1] + trans[1 * 2 + t];
+			nd[t] = a >= b ? a : b;
+			bp |= (uint8_t)((a >= b ? 0 : 1) << t);
+		}
+		nd[1] += score[i];
+		if (force && force[i] == 1)
+			nd[1] = NEG;
+		if (force && force[i] == 2)
+			nd[0] = NEG;
+		back[i] = bp;
+		d[0] = nd[0];
+		d[1] = nd[1];
+	}
+	int t = d[1] > d[0] ? 1 : 0;
+	for (size_t i = n; i-- > 0;) {
+		label[i] = (uint8_t)t;
+		t = (back[i] >> t) & 1;
+	}
+	label[0] = 0;
+}
+
+/* ---- per-thread state ---- */
+
+struct chu__seg_state {
+	chu__buf syl, shape, cover, endl, startl, score, force, label, back, feats, units, words, tokens, scratch;
+};
+
+static struct chu__seg_state *state_of(chu_ctx *ctx)
+{
+	if (!ctx->seg) {
+		struct chu__seg_state *st = chu__malloc(&ctx->alloc, sizeof *st);
+		if (!st)
+			return NULL;
+		chu__buf *b = &st->syl;
+		for (size_t i = 0; i < sizeof *st / sizeof(chu__buf); i++)
+			chu__buf_init(&b[i], &ctx->alloc);
+		ctx->seg = st;
+	}
+	return ctx->seg;
+}
+
+void chu__seg_state_free(chu_ctx *ctx)
+{
+	struct chu__seg_state *st = ctx->seg;
+	if (!st)
+		return;
+	chu__buf *b = &st->syl;
+	for (size_t i = 0; i < sizeof *st / sizeof(chu__buf); i++)
+		chu__buf_free(&b[i]);
+	chu__free(&ctx->alloc, st);
+	ctx->seg = NULL;
+}
+
+/* ---- user dictionaries ---- */
+
+struct chu_dict {
+	uint64_t *set; /* word hashes, open addressing, 0 empty */
+	uint64_t mask;
+	size_t words;
+};
+
+int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf *scratch);
+
+int chu_dict_load(const char *path, chu_dict **out)
+{
+	if (!path || !out)
+		return CHU_EINVAL;
+	*out = NULL;
+	size_t len;
+	char *text = NULL;
+	{
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			return CHU_EIO;
+		chu__buf b;
+		chu__buf_init(&b, &chu__default_allocator);
+		char tmp[65536];
+		size_t k;
+		int rc = CHU_OK;
+		while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
+			chu__buf_put(&rc, &b, tmp, k);
+		bool err = ferror(f);
+		fclose(f);
+		if (rc < 0 || err) {
+			chu__buf_free(&b);
+			return rc < 0 ? rc : CHU_EIO;
+		}
+		chu__buf_reserve(&rc, &b, 0);
+		text = b.data;
+		len = b.len;
+	}
+	int rc = CHU_OK;
+	chu__buf hashes, scratch;
+	chu__buf_init(&hashes, &chu__default_allocator);
+	chu__buf_init(&scratch, &chu__default_allocator);
+	for (size_t a = 0; a < len && rc >= 0;) {
+		const char *nl = memchr(text + a, '\n', len - a);
+		size_t b = nl ? (size_t)(nl - text) : len;
+		rc = chu__dict_add_line(&hashes, text + a, b - a, &scratch);
+		a = b + 1;
+	}
+	free(text);
+	chu__buf_free(&scratch);
+	chu_dict *d = rc < 0 ? NULL : calloc(1, sizeof *d);
+	size_t nh = hashes.len / 8;
+	uint64_t cap = 16;
+	while (cap < nh * 2 + 16)
+		cap *= 2;
+	if (d)
+		d->set = calloc(cap, 8);
+	if (!d || !d->set) {
+		free(d);
+		chu__buf_free(&hashes);
+		return rc < 0 ? rc : CHU_ENOMEM;
+	}
+	d->mask = cap - 1;
+	const uint64_t *h = (const uint64_t *)(void *)hashes.data;
+	for (size_t i = 0; i < nh; i++) {
+		uint64_t x = h[i] | 1;
+		uint64_t j = x & d->mask;
+		while (d->set[j] && d->set[j] != x)
+			j = (j + 1) & d->mask;
+		if (!d->set[j])
+			d->words++;
+		d->set[j] = x;
+	}
+	chu__buf_free(&hashes);
+	*out = d;
+	return CHU_OK;
+}
+
+/* Adds the word on one dictionary line (syllables separated by white space or "_") to hashes. */
+int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf *scratch)
+{
+	uint64_t syl[LEX_MAX];
+	size_t n = 0;
+	int rc = CHU_OK;
+	for (size_t i = 0; i < len && rc >= 0;) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '_' || line[i] == '\r'))
+			i++;
+		size_t a = i;
+		while (i < len && !(line[i] == ' ' || line[i] == '\t' || line[i] == '_' || line[i] == '\r'))
+			i++;
+		if (i > a) {
+			if (n == LEX_MAX)
+				return CHU_OK; /* too long to be looked up: skip the line */
+			uint8_t sh;
+			rc = chu__seg_unit(line + a, i - a, &syl[n++], &sh, scratch);
+		}
+	}
+	if (rc >= 0 && n >= 2) {
+		uint64_t h = chu__seg_word_hash(syl, n);
+		chu__buf_put(&rc, hashes, &h, 8);
+	}
+	return rc;
+}
+
+void chu_dict_free(chu_dict *d)
+{
+	if (!d)
+		return;
+	free(d->set);
+	free(d);
+}
+
+int chu_ctx_set_dict(chu_ctx *ctx, const chu_dict *dict)
+{
+	if (!ctx)
+		return CHU_EINVAL;
+	ctx->dict = dict;
+	return CHU_OK;
+}
+
+/* ---- segmenting ---- */
+
+#define RESERVE(buf, count, type)                                                                  \
+	do {                                                                                           \
+		(buf).len = 0;                                                                             \
+		chu__buf_reserve(&rc, &(buf), (count) * sizeof(type) + 8);                                 \
+	} while (0)
+
+/* Segments units (byte ranges into text); join[i] = 1 when unit i+1 continues unit i's word. */
+static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const char *text, const chu_span *u, size_t n,
+                         unsigned char *join)
+{
+	if (n == 0)
+		return CHU_OK;
+	struct chu__seg_state *st = state_of(ctx);
+	if (!st)
+		return CHU_ENOMEM;
+	int rc = CHU_OK;
+	RESERVE(st->syl, n, uint64_t);
+	RESERVE(st->shape, n, uint8_t);
+	RESERVE(st->cover, n, uint8_t);
+	RESERVE(st->endl, n, uint8_t);
+	RESERVE(st->startl, n, uint8_t);
+	RESERVE(st->score, n, float);
+	RESERVE(st->force, n, uint8_t);
+	RESERVE(st->label, n, uint8_t);
+	RESERVE(st->back, n, uint8_t);
+	if (rc < 0)
+		return rc;
+	uint64_t *syl = (uint64_t *)(void *)st->syl.data;
+	uint8_t *shape = (uint8_t *)st->shape.data;
+	for (size_t i = 0; i < n && rc >= 0; i++)
+		rc = chu__seg_unit(text + u[i].start, u[i].end - u[i].start, &syl[i], &shape[i], &st->scratch);
+	if (rc < 0)
+		return rc;
+	uint8_t *cover = (uint8_t *)st->cover.data, *endl = (uint8_t *)st->endl.data, *startl = (uint8_t *)st->startl.data;
+	chu__seg_lexicon(sm->lexicon, sm->meta.n_lexicon ? sm->meta.n_lexicon - 1 : 0, syl, shape, n, cover, endl, startl);
+	float *score = (float *)(void *)st->score.data;
+	uint64_t f[CHU__SEG_FEATURES];
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || shape[i] == 4 || shape[i - 1] == 4) {
+			score[i] = -1e9f; /* punctuation never joins */
+			continue;
+		}
+		chu__seg_features(syl, shape, cover, endl, startl, n, i, f);
+		float s = 0;
+		for (int k = 0; k < CHU__SEG_FEATURES; k++)
+			s += weight_of(sm, f[k]);
+		score[i] = s;
+	}
+	uint8_t *force = NULL;
+	if (ctx->dict) {
+		/* the user's words: longest match left to right, forced */
+		force = (uint8_t *)st->force.data;
+		memset(force, 0, n);
+		const chu_dict *d = ctx->dict;
+		for (size_t s = 0; s < n;) {
+			size_t best = 0;
+			uint64_t h = 0x51ED270B27B5A3A1ULL;
+			for (size_t len = 1; len <= LEX_MAX && s + len <= n; len++) {
+				h = combine(h, syl[s + len - 1]);
+				if (len >= 2 && set_has(d->set, d->mask, h))
+					best = len;
+			}
+			if (best) {
+				force[s] = 1;
+				for (size_t k = s + 1; k < s + best; k++)
+					force[k] = 2;
+				if (s + best < n)
+					force[s + best] = 1;
+				s += best;
+			} else {
+				s++;
+			}
+		}
+	}
+	uint8_t *label = (uint8_t *)st->label.data;
+	chu__seg_viterbi(score, force, sm->meta.trans, n, label, (uint8_t *)st->back.data);
+	for (size_t i = 0; i + 1 < n; i++)
+		join[i] = label[i + 1] == 1;
+	join[n - 1] = 0;
+	return CHU_OK;
+}
+
+int chu_segment_tokens(chu_ctx *ctx, const chu_model *model, const char *text, const chu_span *tokens, size_t n_tokens,
+                       unsigned char *join)
+{
+	const struct chu__seg_model *sm = chu__model_seg(model);
+	if (!ctx || !sm || (!text && n_tokens) || (!tokens && n_tokens) || (!join && n_tokens))
+		return CHU_EINVAL;
+	return segment_units(ctx, sm, text, tokens, n_tokens, join);
+}
+
+int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const chu_word **words, size_t *n_words)
+{
+	const struct chu__seg_model *sm = chu__model_seg(model);
+	if (!ctx || !sm || (!text && len) || !words || !n_words)
+		return CHU_EINVAL;
+	if (!text)
+		text = "";
+	struct chu__seg_state *st = state_of(ctx);
+	if (!st)
+		return CHU_ENOMEM;
+	st->tokens.len = 0;
+	int rc = chu__tokenize(text, len, &st->tokens);
+	if (rc < 0)
+		return rc;
+	const chu_token *t = (const chu_token *)(void *)st->tokens.data;
+	size_t nt = st->tokens.len / sizeof(chu_token);
+	st->words.len = 0;
+	/* units: tokens, with money and ranges split at their white space; owner[] maps back */
+	chu__buf owner_buf;
+	chu__buf_init(&owner_buf, &ctx->alloc);
+	size_t s0 = 0;
+	for (size_t i = 0; i < nt && rc >= 0; i++) {
+		if (!(t[i].flags & CHU_TOKEN_SENTENCE_END) && i + 1 < nt)
+			continue;
+		/* sentence tokens [s0, i] */
+		st->units.len = 0;
+		owner_buf.len = 0;
+		for (size_t j = s0; j <= i && rc >= 0; j++) {
+			if (t[j].flags & CHU_TOKEN_HAS_SPACE) {
+				size_t a = t[j].start;
+				for (size_t p = t[j].start; p <= t[j].end; p++) {
+					bool sp = p == t[j].end || text[p] == ' ' || text[p] == '\t' || (unsigned char)text[p] == 0xC2;
+					if (sp && p > a) {
+						chu_span u = {a, p};
+						chu__buf_put(&rc, &st->units, &u, sizeof u);
+						uint32_t o = (uint32_t)j;
+						chu__buf_put(&rc, &owner_buf, &o, sizeof o);
+					}
+					if (sp) {
+						if (p < t[j].end && (unsigned char)text[p] == 0xC2)
+							p++; /* a no-break space is two bytes */
+						a = p + 1;
+					}
+				}
+			} else {
+				chu_span u = {t[j].start, t[j].end};
+				chu__buf_put(&rc, &st->units, &u, sizeof u);
+				uint32_t o = (uint32_t)j;
+				chu__buf_put(&rc, &owner_buf, &o, sizeof o);
+			}
+		}
+		size_t nu = st->units.len / sizeof(chu_span);
+		unsigned char *join = nu ? malloc(nu) : NULL;
+		if (nu && !join)
+			rc = CHU_ENOMEM;
+		if (rc >= 0 && nu)
+			rc = segment_units(ctx, sm, text, (const chu_span *)(void *)st->units.data, nu, join);
+		const chu_span *u = (const chu_span *)(void *)st->units.data;
+		const uint32_t *own = (const uint32_t *)(void *)owner_buf.data;
+		for (size_t a = 0; a < nu && rc >= 0;) {
+			size_t b = a;
+			/* a word never splits a token: units of one token stay together */
+			while (b + 1 < nu && (join[b] || own[b + 1] == own[b]))
+				b++;
+			chu_word w = {u[a].start, u[b].end, own[a], (uint16_t)(own[b] - own[a] + 1), 0};
+			if (b + 1 == nu)
+				w.flags = CHU_TOKEN_SENTENCE_END;
+			chu__buf_put(&rc, &st->words, &w, sizeof w);
+			a = b + 1;
+		}
+		free(join);
+		s0 = i + 1;
+	}
+	chu__buf_free(&owner_buf);
+	if (rc < 0)
+		return rc;
+	chu__buf_reserve(&rc, &st->words, 0);
+	*words = (const chu_word *)(void *)st->words.data;
+	*n_words = st->words.len / sizeof(chu_word);
+	return rc;
+}

@@ -1,0 +1,527 @@
+/*
+ * train.c — training the segmenter: an averaged structured perceptron over the features of
+ * src/seg.c, deterministic for a given seed.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- the training corpus ---- */
+
+typedef struct corpus {
+	uint64_t *syl;    /* unit hashes, all sentences one after another */
+	uint8_t *shape;   /* shapes as written */
+	uint8_t *lshape;  /* shapes if the sentence were lowercase */
+	uint8_t *ushape;  /* shapes if it were in capitals */
+	uint8_t *gold;    /* 0 B, 1 I */
+	size_t *start;    /* start[s] .. start[s+1]: sentence s */
+	size_t n_units, n_sents, cap_units, cap_sents;
+} corpus;
+
+static int corpus_push_unit(corpus *c, uint64_t h, uint8_t sh, uint8_t lsh, uint8_t ush, uint8_t g)
+{
+	if (c->n_units == c->cap_units) {
+		size_t cap = c->cap_units ? c->cap_units * 2 : 1 << 20;
+		uint64_t *a = realloc(c->syl, cap * 8);
+		if (!a)
+			return CHU_ENOMEM;
+		c->syl = a;
+		uint8_t **bs[] = {&c->shape, &c->lshape, &c->ushape, &c->gold};
+		for (int i = 0; i < 4; i++) {
+			uint8_t *b = realloc(*bs[i], cap);
+			if (!b)
+				return CHU_ENOMEM;
+			*bs[i] = b;
+		}
+		c->cap_units = cap;
+	}
+	c->syl[c->n_units] = h;
+	c->shape[c->n_units] = sh;
+	c->lshape[c->n_units] = lsh;
+	c->ushape[c->n_units] = ush;
+	c->gold[c->n_units] = g;
+	c->n_units++;
+	return CHU_OK;
+}
+
+static int corpus_end_sentence(corpus *c)
+{
+	if (c->n_sents + 2 > c->cap_sents) {
+		size_t cap = c->cap_sents ? c->cap_sents * 2 : 1 << 16;
+		size_t *a = realloc(c->start, cap * sizeof *a);
+		if (!a)
+			return CHU_ENOMEM;
+		c->start = a;
+		c->cap_sents = cap;
+	}
+	if (c->n_sents == 0)
+		c->start[0] = 0;
+	c->start[++c->n_sents] = c->n_units;
+	return CHU_OK;
+}
+
+static void corpus_free(corpus *c)
+{
+	free(c->syl);
+	free(c->shape);
+	free(c->lshape);
+	free(c->ushape);
+	free(c->gold);
+	free(c->start);
+	memset(c, 0, sizeof *c);
+}
+
+static int count_letters(const char *s, size_t n)
+{
+	int k = 0;
+	for (size_t i = 0; i < n;) {
+		int32_t cp;
+		int l = chu__utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		k += chu__char_class(cp) == CHU__C_LETTER;
+		i += (size_t)l;
+	}
+	return k;
+}
+
+/* Reads a .seg file; sentences whose index (counting across calls) satisfies keep() go to c. */
+static int read_seg(const char *path, corpus *train, corpus *held, int holdout, size_t *counter, chu__buf *scratch)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return CHU_EIO;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int rc = CHU_OK;
+	while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		corpus *c = (holdout && held && (*counter)++ % (size_t)holdout == 0) ? held : train;
+		size_t before = c->n_units;
+		for (ssize_t i = 0; i < len && rc >= 0;) {
+			while (i < len && line[i] == ' ')
+				i++;
+			ssize_t a = i;
+			while (i < len && line[i] != ' ')
+				i++;
+			/* token [a, i): syllables joined by '_' */
+			bool first = true;
+			for (ssize_t p = a; p < i && rc >= 0;) {
+				ssize_t q = p;
+				while (q < i && line[q] != '_')
+					q++;
+				if (q > p) {
+					uint64_t h;
+					uint8_t sh;
+					rc = chu__seg_unit(line + p, (size_t)(q - p), &h, &sh, scratch);
+					int letters = count_letters(line + p, (size_t)(q - p));
+					uint8_t lsh = (sh == 1 || sh == 2) ? 0 : sh;
+					uint8_t ush = (sh == 0 || sh == 1 || sh == 2) ? (letters > 1 ? 2 : 1) : sh;
+					if (rc >= 0)
+						rc = corpus_push_unit(c, h, sh, lsh, ush, first ? 0 : 1);
+					first = false;
+				}
+				p = q + 1;
+			}
+		}
+		if (rc >= 0 && c->n_units > before)
+			rc = corpus_end_sentence(c);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* ---- the weights ---- */
+
+typedef struct weights {
+	uint64_t *key; /* feature hash | 1, 0 empty */
+	float *w;      /* current weight */
+	double *u;     /* sum of (update time × delta), for averaging */
+	uint64_t mask;
+	size_t used;
+	double trans[4], trans_u[4];
+	double c; /* update clock */
+} weights;
+
+static int weights_init(weights *W, unsigned bits)
+{
+	memset(W, 0, sizeof *W);
+	size_t n = (size_t)1 << bits;
+	W->key = calloc(n, 8);
+	W->w = calloc(n, sizeof(float));
+	W->u = calloc(n, sizeof(double));
+	if (!W->key || !W->w || !W->u)
+		return CHU_ENOMEM;
+	W->mask = n - 1;
+	W->c = 1;
+	return CHU_OK;
+}
+
+static void weights_free(weights *W)
+{
+	free(W->key);
+	free(W->w);
+	free(W->u);
+}
+
+/* Slot of feature f; inserted when insert is set (SIZE_MAX when absent or full). */
+static size_t slot(weights *W, uint64_t f, bool insert)
+{
+	uint64_t k = f | 1;
+	for (uint64_t i = f & W->mask;; i = (i + 1) & W->mask) {
+		if (W->key[i] == k)
+			return i;
+		if (W->key[i] == 0) {
+			if (!insert || W->used * 10 > (W->mask + 1) * 7)
+				return SIZE_MAX;
+			W->key[i] = k;
+			W->used++;
+			return i;
+		}
+	}
+}
+
+static double avg(const weights *W, size_t s) { return W->w[s] - W->u[s] / W->c; }
+
+/* ---- one sentence ---- */
+
+typedef struct work {
+	uint8_t *cover, *endl, *startl, *label, *back, *force;
+	float *score;
+	uint64_t *feats;
+	size_t cap;
+} work;
+
+static int work_reserve(work *k, size_t n)
+{
+	if (n <= k->cap)
+		return CHU_OK;
+	size_t cap = n * 2;
+	uint8_t **bs[] = {&k->cover, &k->endl, &k->startl, &k->label, &k->back, &k->force};
+	for (int i = 0; i < 6; i++) {
+		free(*bs[i]);
+		*bs[i] = malloc(cap);
+		if (!*bs[i])
+			return CHU_ENOMEM;
+	}
+	free(k->score);
+	free(k->feats);
+	k->score = malloc(cap * sizeof(float));
+	k->feats = malloc(cap * CHU__SEG_FEATURES * 8);
+	if (!k->score || !k->feats)
+		return CHU_ENOMEM;
+	k->cap = cap;
+	return CHU_OK;
+}
+
+static void work_free(work *k)
+{
+	free(k->cover);
+	free(k->endl);
+	free(k->startl);
+	free(k->label);
+	free(k->back);
+	free(k->force);
+	free(k->score);
+	free(k->feats);
+}
+
+typedef struct lexset {
+	uint64_t *set;
+	uint64_t mask;
+	size_t n;
+} lexset;
+
+/* Labels one sentence (units syl/shape [0, n)) with the current (avg = false) or averaged
+ * weights into k->label; features are left in k->feats. */
+static void decode(weights *W, const lexset *lx, const uint64_t *syl, const uint8_t *shape, size_t n, work *k, bool averaged,
+                   bool insert)
+{
+	chu__seg_lexicon(lx->set, lx->mask, syl, shape, n, k->cover, k->endl, k->startl);
+	float trans[4];
+	for (int t = 0; t < 4; t++)
+		trans[t] = (float)(averaged ? W->trans[t] - W->trans_u[t] / W->c : W->trans[t]);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *f = k->feats + i * CHU__SEG_FEATURES;
+		if (i == 0 || shape[i] == 4 || shape[i - 1] == 4) {
+			k->score[i] = -1e9f;
+			continue;
+		}
+		chu__seg_features(syl, shape, k->cover, k->endl, k->startl, n, i, f);
+		double s = 0;
+		for (int j = 0; j < CHU__SEG_FEATURES; j++) {
+			size_t sl = slot(W, f[j], insert);
+			if (sl != SIZE_MAX)
+				s += averaged ? avg(W, sl) : W->w[sl];
+		}
+		k->score[i] = (float)s;
+	}
+	chu__seg_viterbi(k->score, NULL, trans, n, k->label, k->back);
+}
+
+static void update(weights *W, const uint8_t *shape, const uint8_t *gold, size_t n, work *k)
+{
+	for (size_t i = 1; i < n; i++) {
+		if (gold[i] != k->label[i] && !(shape[i] == 4 || shape[i - 1] == 4)) {
+			float d = gold[i] ? 1.0f : -1.0f;
+			const uint64_t *f = k->feats + i * CHU__SEG_FEATURES;
+			for (int j = 0; j < CHU__SEG_FEATURES; j++) {
+				size_t sl = slot(W, f[j], true);
+				if (sl == SIZE_MAX)
+					continue;
+				W->w[sl] += d;
+				W->u[sl] += W->c * d;
+			}
+		}
+		int g = gold[i - 1] * 2 + gold[i], p = k->label[i - 1] * 2 + k->label[i];
+		if (g != p) {
+			W->trans[g] += 1;
+			W->trans_u[g] += W->c;
+			W->trans[p] -= 1;
+			W->trans_u[p] -= W->c;
+		}
+	}
+	W->c += 1;
+}
+
+/* Word precision/recall counts of predicted labels against gold. */
+static void score_words(const uint8_t *gold, const uint8_t *pred, size_t n, size_t *correct, size_t *ng, size_t *np)
+{
+	size_t gs = 0, ps = 0;
+	for (size_t i = 1; i <= n; i++) {
+		bool gend = i == n || gold[i] == 0, pend = i == n || pred[i] == 0;
+		if (gend && pend && gs == ps)
+			(*correct)++;
+		if (gend) {
+			(*ng)++;
+			gs = i;
+		}
+		if (pend) {
+			(*np)++;
+			ps = i;
+		}
+	}
+}
+
+static double evaluate(weights *W, const lexset *lx, const corpus *c, work *k, int shape_kind)
+{
+	size_t correct = 0, ng = 0, np = 0;
+	for (size_t s = 0; s < c->n_sents; s++) {
+		size_t a = c->start[s], n = c->start[s + 1] - a;
+		if (work_reserve(k, n) < 0)
+			return -1;
+		const uint8_t *sh = shape_kind == 1 ? c->lshape : shape_kind == 2 ? c->ushape : c->shape;
+		decode(W, lx, c->syl + a, sh + a, n, k, true, false);
+		score_words(c->gold + a, k->label, n, &correct, &ng, &np);
+	}
+	double p = np ? (double)correct / (double)np : 0, r = ng ? (double)correct / (double)ng : 0;
+	return p + r > 0 ? 200.0 * p * r / (p + r) : 0;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s += 0x9E3779B97F4A7C15ULL;
+	uint64_t z = *s;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void say(const chu__train_seg_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void say(const chu__train_seg_opts *o, const char *fmt, ...)
+{
+	if (!o->progress)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	o->progress(o->ud, buf);
+}
+
+static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scratch)
+{
+	chu__buf hashes;
+	chu__buf_init(&hashes, &chu__default_allocator);
+	int rc = CHU_OK;
+	for (size_t i = 0; i < o->n_lexicons && rc >= 0; i++) {
+		FILE *f = fopen(o->lexicons[i], "rb");
+		if (!f) {
+			rc = CHU_EIO;
+			break;
+		}
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
+			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				len--;
+			rc = chu__dict_add_line(&hashes, line, (size_t)len, scratch);
+		}
+		free(line);
+		fclose(f);
+	}
+	size_t n = hashes.len / 8;
+	uint64_t cap = 16;
+	while (cap < n * 2 + 16)
+		cap *= 2;
+	lx->set = rc >= 0 ? calloc(cap, 8) : NULL;
+	if (rc >= 0 && !lx->set)
+		rc = CHU_ENOMEM;
+	if (rc >= 0) {
+		lx->mask = cap - 1;
+		const uint64_t *h = (const uint64_t *)(void *)hashes.data;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = h[i] | 1, j = x & lx->mask;
+			while (lx->set[j] && lx->set[j] != x)
+				j = (j + 1) & lx->mask;
+			lx->n += lx->set[j] == 0;
+			lx->set[j] = x;
+		}
+	}
+	chu__buf_free(&hashes);
+	return rc;
+}
+
+static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
+{
+	/* keep the features whose averaged weight is not negligible, in int16 */
+	double maxw = 0;
+	for (size_t s = 0; s <= W->mask; s++)
+		if (W->key[s]) {
+			double a = fabs(avg(W, s));
+			if (a > maxw)
+				maxw = a;
+		}
+	if (maxw <= 0)
+		maxw = 1;
+	float scale = (float)(32000.0 / maxw);
+	size_t kept = 0;
+	for (size_t s = 0; s <= W->mask; s++)
+		if (W->key[s] && lrint(avg(W, s) * scale) != 0)
+			kept++;
+	uint32_t n_slots = 1024;
+	while (n_slots < kept + kept / 3 + 16)
+		n_slots *= 2;
+	uint32_t *keys = calloc(n_slots, 4);
+	int16_t *wt = calloc(n_slots, 2);
+	if (!keys || !wt) {
+		free(keys);
+		free(wt);
+		return CHU_ENOMEM;
+	}
+	/* insert in hash-slot order so the file is the same for the same weights */
+	for (size_t s = 0; s <= W->mask; s++) {
+		if (!W->key[s])
+			continue;
+		long q = lrint(avg(W, s) * scale);
+		if (q == 0)
+			continue;
+		uint64_t f = W->key[s]; /* the low bit was forced to 1: slot from the same bits */
+		uint32_t key = (uint32_t)(f >> 32) | 1u;
+		uint32_t m = n_slots - 1;
+		uint32_t i = (uint32_t)(f >> 1) & m;
+		while (keys[i] && keys[i] != key)
+			i = (i + 1) & m;
+		keys[i] = key;
+		wt[i] = (int16_t)(q > 32767 ? 32767 : q < -32767 ? -32767 : q);
+	}
+	struct {
+		uint32_t n_slots, n_lexicon, n_features, reserved;
+		float scale, trans[4], reserved2;
+	} meta = {n_slots, lx->set ? (uint32_t)(lx->mask + 1) : 0, CHU__SEG_FEATURES, 0, scale, {0, 0, 0, 0}, 0};
+	for (int t = 0; t < 4; t++)
+		meta.trans[t] = (float)(W->trans[t] - W->trans_u[t] / W->c);
+	const char *names[] = {"seg.meta", "seg.keys", "seg.weights", "seg.lexicon"};
+	const void *data[] = {&meta, keys, wt, lx->set};
+	uint64_t sizes[] = {sizeof meta, (uint64_t)n_slots * 4, (uint64_t)n_slots * 2, lx->set ? (lx->mask + 1) * 8 : 0};
+	int rc = chu__model_write(o->out, names, data, sizes, 4);
+	say(o, "saved %s: %zu features in %u slots, lexicon %zu words", o->out, kept, n_slots, lx->n);
+	free(keys);
+	free(wt);
+	return rc;
+}
+
+int chu__train_seg(const chu__train_seg_opts *o)
+{
+	corpus train = {0}, held = {0}, dev = {0};
+	lexset lx = {0};
+	weights W = {0};
+	work k = {0};
+	chu__buf scratch;
+	chu__buf_init(&scratch, &chu__default_allocator);
+	int rc = CHU_OK;
+	size_t counter = 0;
+	for (size_t i = 0; i < o->n_train && rc >= 0; i++) {
+		/* the held-out slice comes from the first file only (VLSP) */
+		rc = read_seg(o->train[i], &train, i == 0 ? &held : NULL, i == 0 ? o->holdout : 0, &counter, &scratch);
+		if (rc < 0)
+			say(o, "cannot read %s", o->train[i]);
+	}
+	if (rc >= 0 && o->dev)
+		rc = read_seg(o->dev, &dev, NULL, 0, &counter, &scratch);
+	if (rc >= 0)
+		rc = load_lexicons(o, &lx, &scratch);
+	if (rc >= 0)
+		rc = weights_init(&W, 25);
+	size_t *order = rc >= 0 ? malloc(train.n_sents * 3 * sizeof *order) : NULL;
+	if (rc >= 0 && !order)
+		rc = CHU_ENOMEM;
+	say(o, "train %zu sentences (%zu syllables), held out %zu, dev %zu, lexicon %zu words", train.n_sents, train.n_units,
+	    held.n_sents, dev.n_sents, lx.n);
+	uint64_t rs = o->seed;
+	/* the sentences, plus lowercased and capitalized copies of a share of them */
+	size_t n_order = 0;
+	for (size_t s = 0; s < train.n_sents && rc >= 0; s++) {
+		order[n_order++] = s * 3;
+		if ((double)(rng_next(&rs) >> 11) / 9007199254740992.0 < o->lowercase)
+			order[n_order++] = s * 3 + 1;
+		if ((double)(rng_next(&rs) >> 11) / 9007199254740992.0 < o->uppercase)
+			order[n_order++] = s * 3 + 2;
+	}
+	for (int e = 1; e <= o->epochs && rc >= 0; e++) {
+		for (size_t i = n_order; i > 1; i--) {
+			size_t j = (size_t)(rng_next(&rs) % i);
+			size_t t = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		size_t errors = 0;
+		for (size_t i = 0; i < n_order && rc >= 0; i++) {
+			size_t s = order[i] / 3;
+			int kind = (int)(order[i] % 3);
+			size_t a = train.start[s], n = train.start[s + 1] - a;
+			rc = work_reserve(&k, n);
+			if (rc < 0)
+				break;
+			const uint8_t *sh = (kind == 1 ? train.lshape : kind == 2 ? train.ushape : train.shape) + a;
+			decode(&W, &lx, train.syl + a, sh, n, &k, false, false);
+			for (size_t p = 0; p < n; p++)
+				errors += k.label[p] != train.gold[a + p];
+			update(&W, sh, train.gold + a, n, &k);
+		}
+		double fh = held.n_sents ? evaluate(&W, &lx, &held, &k, 0) : 0;
+		double fd = dev.n_sents ? evaluate(&W, &lx, &dev, &k, 0) : 0;
+		double fl = dev.n_sents ? evaluate(&W, &lx, &dev, &k, 1) : 0;
+		say(o, "epoch %d: %zu label errors, %zu features; F1 held-out %.2f, dev %.2f, dev lowercased %.2f", e, errors,
+		    W.used, fh, fd, fl);
+	}
+	if (rc >= 0)
+		rc = save(o, &W, &lx);
+	free(order);
+	work_free(&k);
+	weights_free(&W);
+	free(lx.set);
+	corpus_free(&train);
+	corpus_free(&held);
+	corpus_free(&dev);
+	chu__buf_free(&scratch);
+	return rc;
+}
