@@ -7,7 +7,7 @@
  *   12  u32 state: 0 while the file is being written, 1 once it is complete
  *   16  u32 0x01020304, u16 0x0506, u16 8 (sizeof double), f64 1.5   — sanity values
  *   32  u64 file size
- *   40  u64 checksum of every byte after the section table
+ *   40  u64 checksum of every byte from offset 48 to the end (section table and data)
  *   48  u32 number of sections, u32 reserved
  *   56  sections: {char name[24]; u64 offset; u64 size} each (40 bytes)
  * The writer writes state 0, the table and the data, then seeks back and writes state 1 and the
@@ -100,7 +100,7 @@ static int check_header(const unsigned char *p, size_t size, uint32_t *n_section
 		if (off % 8 || off < data_start || off > size || len > size - off)
 			return CHU_EFORMAT;
 	}
-	if (rd64(p + 40) != chu__checksum(p + data_start, size - data_start))
+	if (rd64(p + 40) != chu__checksum(p + 48, size - 48))
 		return CHU_EFORMAT;
 	*n_sections = n;
 	return CHU_OK;
@@ -189,7 +189,7 @@ int chu__model_write(const char *path, const char *const *names, const void *con
 		memcpy(buf + off, data[i], (size_t)sizes[i]);
 		off = (off + (size_t)sizes[i] + 7) & ~(size_t)7;
 	}
-	uint64_t sum = chu__checksum(buf + data_start, total - data_start);
+	uint64_t sum = chu__checksum(buf + 48, total - 48);
 	int rc = CHU_OK;
 	FILE *f = fopen(path, "wb");
 	if (!f) {

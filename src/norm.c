@@ -55,6 +55,9 @@ static void emit_run(int *rc, const char *run, size_t n, bool simple, bool place
 		}
 		ncp = (size_t)got;
 	}
+	for (size_t i = 0; i < ncp; i++)
+		if (cps[i] == 0xD0 || cps[i] == 0xF0)
+			cps[i] = cps[i] == 0xD0 ? 0x110 : 0x111; /* an eth typed for Đ/đ */
 	if (chu__tone_place(cps, ncp, style) || !simple) {
 		char tmp[4];
 		for (size_t i = 0; i < ncp; i++) {
@@ -137,7 +140,7 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 					run_vowels += lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y';
 				} else if (run_simple) {
 					chu__vletter L;
-					if (!chu__vletter_split(cp, &L)) {
+					if (cp == 0xD0 || cp == 0xF0 || !chu__vletter_split(cp, &L)) {
 						run_simple = false;
 					} else {
 						run_vowels += L.vowel;

@@ -36,8 +36,11 @@ C
 export PKG_CONFIG_PATH="$tmp/p/lib/pkgconfig"
 if cc -o "$tmp/t" "$tmp/t.c" $(pkg-config --cflags --libs chu) 2>"$tmp/log"; then ok; else bad "build against installed chu: $(cat "$tmp/log")"; fi
 [ "$(LD_LIBRARY_PATH="$tmp/p/lib" "$tmp/t")" = "Hoà bình" ] && ok || bad "program against libchu.so printed '$(LD_LIBRARY_PATH="$tmp/p/lib" "$tmp/t")'"
-if cc -o "$tmp/ts" "$tmp/t.c" $(pkg-config --static --cflags --libs chu) -Wl,-Bstatic -lchu -Wl,-Bdynamic 2>/dev/null; then
+# the static library, with the private libraries pkg-config names for it
+if cc -o "$tmp/ts" "$tmp/t.c" $(pkg-config --cflags chu) "$tmp/p/lib/libchu.a" $(pkg-config --static --libs-only-l chu | sed 's/-lchu//') 2>"$tmp/log"; then
 	[ "$("$tmp/ts")" = "Hoà bình" ] && ok || bad "static program"
+else
+	bad "static link: $(cat "$tmp/log")"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,5 +1,5 @@
 /*
- * test_spec.c — runs the readable examples in tests/spec/*.txt against the library and against
+ * test_spec.c — runs the readable examples in tests/spec/ (*.txt) against the library and against
  * the `chu` command ($CHU). An example is
  *
  *     >>> SUBCOMMAND [OPTIONS]
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 typedef struct example {
-	char file[256];
+	char file[1024];
 	int line;       /* line of the >>> header */
 	char args[256]; /* "norm --tone=old" */
 	chu__buf input, expected;
@@ -264,12 +264,12 @@ int main(int argc, char **argv)
 		return harness_done();
 	}
 	struct dirent *e;
-	char names[64][256];
+	static char names[64][512];
 	int nn = 0;
 	while ((e = readdir(d)) != NULL && nn < 64) {
 		size_t l = strlen(e->d_name);
 		if (l > 4 && strcmp(e->d_name + l - 4, ".txt") == 0)
-			snprintf(names[nn++], 256, "%s/%s", dir, e->d_name);
+			snprintf(names[nn++], sizeof names[0], "%.200s/%.200s", dir, e->d_name);
 	}
 	closedir(d);
 	qsort(names, (size_t)nn, sizeof names[0], (int (*)(const void *, const void *))strcmp);

@@ -36,8 +36,9 @@ int main(void)
 		utf8proc_int32_t d[8];
 		int last = 0;
 		utf8proc_ssize_t n = utf8proc_decompose_char(cp, d, 8, UTF8PROC_DECOMPOSE, &last);
-		if (cp == 0x110 || cp == 0x111) {
-			ent[nent][0] = cp, ent[nent][1] = 0x111, ent[nent][2] = 0, ent[nent][3] = cp == 0x110, nent++;
+		/* Đ đ, and the Icelandic eths Ð ð that Vietnamese web text often has in their place */
+		if (cp == 0x110 || cp == 0x111 || cp == 0xD0 || cp == 0xF0) {
+			ent[nent][0] = cp, ent[nent][1] = 0x111, ent[nent][2] = 0, ent[nent][3] = cp == 0x110 || cp == 0xD0, nent++;
 			continue;
 		}
 		if (n < 2 || n > 3)

@@ -1,0 +1,327 @@
+/*
+ * test_seg.c — the segmenter: the trainer learns a tiny corpus written for this test; model files
+ * truncated or with a flipped bit give a clean error; --pretokenized keeps every token; many
+ * threads share one model; a user dictionary forces its words; the committed model segments
+ * known sentences (skipped when models/seg.chm is absent).
+ */
+#include "harness.h"
+#include "internal.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+static const char *const tiny[] = {
+	"Học_sinh đi học ở trường làng .",
+	"Giáo_viên dạy học_sinh đọc sách .",
+	"Trường làng có thư_viện mới .",
+	"Học_sinh đọc sách ở thư_viện .",
+	"Giáo_viên và học_sinh trồng cây .",
+	"Thư_viện mở cửa buổi sáng .",
+	"Buổi sáng giáo_viên đến trường sớm .",
+	"Cây ở trường làng rất xanh .",
+};
+
+static char tmpdir[] = "/tmp/chu-test-seg-XXXXXX";
+
+static char *path_in_tmp(const char *name)
+{
+	static char buf[8][256];
+	static int k;
+	char *p = buf[k++ % 8];
+	snprintf(p, 256, "%s/%s", tmpdir, name);
+	return p;
+}
+
+static unsigned char *read_all(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = malloc((size_t)len + 1);
+	if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*n = (size_t)len;
+	return b;
+}
+
+static void write_all(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(data, 1, n, f);
+		fclose(f);
+	}
+}
+
+/* Segments one pre-tokenized line into "a_b c" form. */
+static void seg_line(chu_ctx *ctx, const chu_model *m, const char *line, char *out, size_t cap)
+{
+	chu_span sp[256] = {{0, 0}};
+	unsigned char join[256];
+	size_t n = 0, len = strlen(line);
+	for (size_t i = 0; i < len && n < 256;) {
+		while (i < len && line[i] == ' ')
+			i++;
+		size_t a = i;
+		while (i < len && line[i] != ' ')
+			i++;
+		if (i > a)
+			sp[n].start = a, sp[n].end = i, n++;
+	}
+	int rc = chu_segment_tokens(ctx, m, line, sp, n, join);
+	size_t o = 0;
+	out[0] = '\0';
+	if (rc < 0)
+		return;
+	for (size_t i = 0; i < n && o + 1 < cap; i++) {
+		o += (size_t)snprintf(out + o, cap - o, "%.*s%s", (int)(sp[i].end - sp[i].start), line + sp[i].start,
+		                      i + 1 < n ? (join[i] ? "_" : " ") : "");
+	}
+}
+
+static void test_tiny_training(void)
+{
+	FILE *f = fopen(path_in_tmp("tiny.seg"), "w");
+	for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++)
+		fprintf(f, "%s\n", tiny[i]);
+	fclose(f);
+	const char *train[] = {path_in_tmp("tiny.seg")};
+	chu__train_seg_opts o = {0};
+	o.train = train;
+	o.n_train = 1;
+	o.out = path_in_tmp("tiny.chm");
+	o.epochs = 10;
+	o.seed = 7;
+	int rc = chu__train_seg(&o);
+	CHECK(rc == CHU_OK, "training the tiny corpus: %s", chu_strerror(rc));
+	/* deterministic: the same seed gives the same bytes */
+	o.out = path_in_tmp("tiny2.chm");
+	chu__train_seg(&o);
+	size_t n1, n2;
+	unsigned char *a = read_all(path_in_tmp("tiny.chm"), &n1), *b = read_all(path_in_tmp("tiny2.chm"), &n2);
+	CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0, "two trainings with one seed differ");
+	free(a);
+	free(b);
+	chu_model *m = NULL;
+	rc = chu_model_open(path_in_tmp("tiny.chm"), &m);
+	CHECK(rc == CHU_OK, "open tiny model: %s", chu_strerror(rc));
+	if (!m)
+		return;
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++) {
+		char raw[512], got[512];
+		snprintf(raw, sizeof raw, "%s", tiny[i]);
+		for (char *p = raw; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		seg_line(ctx, m, raw, got, sizeof got);
+		CHECK_STR(got, tiny[i]);
+	}
+	chu_ctx_free(ctx);
+	chu_model_close(m);
+}
+
+static void test_corrupt_models(void)
+{
+	size_t n;
+	unsigned char *good = read_all(path_in_tmp("tiny.chm"), &n);
+	CHECK(good != NULL, "tiny model missing");
+	if (!good)
+		return;
+	int bad_ok = 0;
+	for (size_t len = 0; len < n; len++) {
+		write_all(path_in_tmp("cut.chm"), good, len);
+		chu_model *m = NULL;
+		int rc = chu_model_open(path_in_tmp("cut.chm"), &m);
+		if (rc == CHU_OK)
+			bad_ok++;
+		chu_model_close(m);
+	}
+	CHECK(bad_ok == 0, "%d truncated models opened", bad_ok);
+	/* every bit of the first 512 bytes (header, table, start of the data), then random bits */
+	uint64_t seed = 42;
+	int opened = 0, flips = 0;
+	size_t limit = n < 512 ? n : 512;
+	for (size_t bit = 0; bit < limit * 8 + 3000; bit++) {
+		size_t pos;
+		if (bit < limit * 8)
+			pos = bit;
+		else {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			pos = (size_t)((seed >> 17) % (n * 8));
+		}
+		good[pos / 8] ^= (unsigned char)(1u << (pos % 8));
+		write_all(path_in_tmp("flip.chm"), good, n);
+		good[pos / 8] ^= (unsigned char)(1u << (pos % 8));
+		chu_model *m = NULL;
+		int rc = chu_model_open(path_in_tmp("flip.chm"), &m);
+		flips++;
+		if (rc == CHU_OK)
+			opened++;
+		else
+			CHECK(rc == CHU_EFORMAT || rc == CHU_EVERSION, "bit %zu: status %d", pos, rc);
+		chu_model_close(m);
+	}
+	CHECK(opened == 0, "%d of %d bit-flipped models opened", opened, flips);
+	chu_model *m = NULL;
+	CHECK(chu_model_open(path_in_tmp("no-such-file.chm"), &m) == CHU_EIO, "missing file");
+	CHECK(chu_model_open(tmpdir, &m) != CHU_OK, "a directory is not a model");
+	free(good);
+}
+
+static const chu_model *shared_model;
+static const char *thread_text =
+	"Thứ trưởng Bộ Ngoại giao phát biểu tại hội nghị. Các đại biểu thảo luận về bình đẳng giới và phụ nữ.\n"
+	"Hội nghị cấp cao ASEM lần thứ 13 diễn ra tại Campuchia trong năm 2021.\n";
+
+static void *thread_main(void *arg)
+{
+	char *out = arg;
+	chu_ctx *ctx;
+	if (chu_ctx_new(NULL, &ctx) < 0)
+		return NULL;
+	for (int round = 0; round < 50; round++) {
+		const chu_word *w;
+		size_t n;
+		if (chu_segment(ctx, shared_model, thread_text, strlen(thread_text), &w, &n) < 0)
+			break;
+		size_t o = 0;
+		for (size_t i = 0; i < n && o < 1900; i++)
+			o += (size_t)snprintf(out + o, 2048 - o, "%zu-%zu ", w[i].start, w[i].end);
+	}
+	chu_ctx_free(ctx);
+	return NULL;
+}
+
+static void test_threads(const chu_model *m)
+{
+	shared_model = m;
+	static char outs[8][2048];
+	pthread_t t[8];
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, thread_main, outs[i]);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	CHECK(outs[0][0] != '\0', "threads produced nothing");
+	for (int i = 1; i < 8; i++)
+		CHECK(strcmp(outs[0], outs[i]) == 0, "thread %d differs", i);
+}
+
+static void test_pretokenized_random(const chu_model *m)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	uint64_t s = 99;
+	int bad = 0;
+	for (int round = 0; round < 300; round++) {
+		char text[600];
+		chu_span sp[64];
+		unsigned char join[64];
+		size_t len = 0, n = 0;
+		int ntok = 1 + round % 40;
+		for (int t = 0; t < ntok; t++) {
+			size_t a = len;
+			int tl = 1 + (int)(s % 7);
+			for (int k = 0; k < tl; k++) {
+				s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+				unsigned char c = (unsigned char)(s >> 56);
+				if (c == ' ' || c == '\n' || c == 0)
+					c = 'x';
+				text[len++] = (char)c;
+			}
+			sp[n].start = a, sp[n].end = len, n++;
+			text[len++] = ' ';
+		}
+		text[len] = '\0';
+		memset(join, 7, sizeof join);
+		int rc = chu_segment_tokens(ctx, m, text, sp, n, join);
+		if (rc != CHU_OK)
+			bad++;
+		for (size_t i = 0; i < n; i++)
+			if (join[i] > 1 || (i + 1 == n && join[i] != 0))
+				bad++;
+	}
+	CHECK(bad == 0, "%d bad results on random tokens", bad);
+	chu_ctx_free(ctx);
+}
+
+static void test_user_dict(const chu_model *m)
+{
+	FILE *f = fopen(path_in_tmp("user.txt"), "w");
+	fprintf(f, "hội nghị cấp cao\nbình đẳng giới\n");
+	fclose(f);
+	chu_dict *d = NULL;
+	CHECK(chu_dict_load(path_in_tmp("user.txt"), &d) == CHU_OK, "load user dictionary");
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	chu_ctx_set_dict(ctx, d);
+	char got[512];
+	seg_line(ctx, m, "Hội nghị cấp cao bàn về bình đẳng giới .", got, sizeof got);
+	CHECK(strstr(got, "Hội_nghị_cấp_cao") && strstr(got, "bình_đẳng_giới"), "user words not forced: %s", got);
+	chu_ctx_free(ctx);
+	chu_dict_free(d);
+	CHECK(chu_dict_load(path_in_tmp("missing.txt"), &d) == CHU_EIO, "missing dictionary");
+}
+
+static void test_committed_model(void)
+{
+	chu_model *m = NULL;
+	if (chu_model_open("models/seg.chm", &m) != CHU_OK) {
+		harness_skip("models/seg.chm is absent: the committed-model checks did not run");
+		return;
+	}
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	static const char *const cases[][2] = {
+		{"Thứ trưởng Bộ Ngoại giao phát biểu tại hội nghị .", "Thứ_trưởng Bộ Ngoại_giao phát_biểu tại hội_nghị ."},
+		{"Các đại biểu thảo luận về bình đẳng giới .", "Các đại_biểu thảo_luận về bình_đẳng giới ."},
+		{"Ông ấy nhắc đi nhắc lại điều đó .", "Ông ấy nhắc_đi_nhắc_lại điều đó ."},
+		{"Việt Nam hỗ trợ 62.000 tỷ đồng cho người lao động .", "Việt_Nam hỗ_trợ 62.000 tỷ đồng cho người lao_động ."},
+		{"Hội nghị diễn ra ngày 9/7/2020 tại Hà Nội .", "Hội_nghị diễn ra ngày 9/7/2020 tại Hà_Nội ."},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char got[512];
+		seg_line(ctx, m, cases[i][0], got, sizeof got);
+		CHECK_STR(got, cases[i][1]);
+	}
+	/* raw text: words as byte ranges of the original, sentences marked */
+	const char *raw = "Bộ trưởng Ngoại giao đến Hà Nội.Cùng dự có ASEM.";
+	const chu_word *w;
+	size_t n;
+	CHECK(chu_segment(ctx, m, raw, strlen(raw), &w, &n) == CHU_OK, "chu_segment");
+	int ends = 0;
+	for (size_t i = 0; i < n; i++) {
+		CHECK(w[i].start < w[i].end && w[i].end <= strlen(raw), "word %zu out of range", i);
+		ends += (w[i].flags & CHU_TOKEN_SENTENCE_END) != 0;
+	}
+	CHECK(ends == 2, "%d sentence ends", ends);
+	CHECK(n > 2 && w[0].end - w[0].start == strlen("Bộ trưởng"), "first word is not 'Bộ trưởng'");
+	test_pretokenized_random(m);
+	test_threads(m);
+	test_user_dict(m);
+	chu_ctx_free(ctx);
+	chu_model_close(m);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		CHECK(0, "mkdtemp");
+		return harness_done();
+	}
+	test_tiny_training();
+	test_corrupt_models();
+	test_committed_model();
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return harness_done();
+}
