@@ -188,8 +188,8 @@ int cli_seg(int argc, char **argv)
 			status = CLI_BAD_INPUT;
 			break;
 		}
-		/* read in blocks of whole lines (8 MiB a thread), segment them in parallel, print in order */
-		size_t block = (size_t)8 << 20, cap = block * (size_t)threads + 1, have = 0;
+		/* read in blocks of whole lines (1 MiB a thread), segment them in parallel, print in order */
+		size_t block = (size_t)1 << 20, cap = block * (size_t)threads + 1, have = 0;
 		char *buf = malloc(cap + 1);
 		bool eof = false;
 		while (buf && status == CLI_OK && (!eof || have)) {

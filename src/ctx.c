@@ -146,8 +146,10 @@ int chu_fold(chu_ctx *ctx, const char *text, size_t len, const char **out, size_
 			chu__buf_put_cp(&rc, b, cp < 0 ? 0xFFFD : chu__fold_cp(cp));
 		i += (size_t)k;
 	}
+	chu__buf_reserve(&rc, b, 0);
 	if (rc < 0)
 		return rc;
+	b->data[b->len] = '\0';
 	*out = b->data;
 	if (out_len)
 		*out_len = b->len;

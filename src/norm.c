@@ -199,7 +199,8 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 	CHU_UNUSED(line_has_text);
 #undef FLUSH_RUN
 #undef BEFORE_VISIBLE
-	if (rc >= 0 && out->cap == 0)
-		chu__buf_reserve(&rc, out, 0);
+	chu__buf_reserve(&rc, out, 0);
+	if (rc >= 0)
+		out->data[out->len] = '\0'; /* also when nothing was appended */
 	return rc;
 }
