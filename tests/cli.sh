@@ -63,5 +63,34 @@ if [ -w /dev/full ]; then
 	[ $st -eq 1 ] && grep -q "^chu: writing output" "$tmp/err" && ok || bad "write error status $st: $(cat "$tmp/err")"
 fi
 
+# segmentation: a missing or corrupt model is a clean error; eval scores and checks its input
+expect_status 1 "$CHU" seg --model "$tmp/none.chm" "$tmp/a.txt"; expect_err "^chu: $tmp/none.chm: No such file"
+printf 'CHUMODEL not really a model' >"$tmp/bad.chm"
+expect_status 1 "$CHU" seg --model "$tmp/bad.chm" "$tmp/a.txt"; expect_err "not a valid chu model"
+expect_status 2 "$CHU" seg --threads 0
+printf 'a_b c\nd e_f\n' >"$tmp/gold.seg"; printf 'a_b c\nd_e f\n' >"$tmp/pred.seg"
+expect_status 0 "$CHU" eval seg "$tmp/gold.seg" "$tmp/pred.seg"
+grep -q '^precision 50.00$' "$tmp/out" && grep -q '^recall 50.00$' "$tmp/out" && grep -q '^F1 50.00$' "$tmp/out" && ok || bad "eval seg: $(cat "$tmp/out")"
+printf 'a_b c\nd e_g\n' >"$tmp/other.seg"
+expect_status 1 "$CHU" eval seg "$tmp/gold.seg" "$tmp/other.seg"; expect_err "^chu: $tmp/other.seg:2: its syllables differ"
+expect_status 2 "$CHU" eval seg "$tmp/gold.seg"
+if [ -r models/seg.chm ]; then
+	printf 'Học sinh đọc sách ở thư viện .\n\nx\n' | "$CHU" seg --pretokenized >"$tmp/out" 2>&1
+	expect_out "$(printf 'Học_sinh đọc sách ở thư_viện .\n\nx')"
+	expect_status 0 "$CHU" annotate --format=jsonl examples/van-hoa-doc.txt
+	python3 -c '
+import json, sys
+src = open("examples/van-hoa-doc.txt", "rb").read()
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert rows and rows[0]["url"].startswith("https://"), "url"
+for r in rows:
+    for t in r["tokens"]:
+        assert src[t["start"]:t["end"]].decode() != "", t
+    assert all(w["start"] < w["end"] for w in r["words"])
+assert any(w["text"] == "thư viện" for r in rows for w in r["words"]), "no word thư viện"
+assert not any("Ảnh" in r["text"] for r in rows), "photo credit kept"
+' "$tmp/out" && ok || bad "annotate jsonl"
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
