@@ -9,10 +9,11 @@
  * spans, ends or starts at the boundary). The trainer (src/train.c) shares this file's feature
  * extraction, so training and segmenting can never drift apart.
  *
- * Model sections: "seg.meta" (struct seg_meta), "seg.keys" (u32 per slot), "seg.weights" (i16
- * per slot), "seg.lexicon" (u64 per slot). keys/weights form an open-addressing table indexed by
- * the low bits of a feature's 64-bit hash and checked with its high 32 bits (0 marks an empty
- * slot); the slot is bits 1.. of the hash (bit 0 is forced to 1 in stored keys); the lexicon is a set of word hashes the same way.
+ * Model sections: "seg.meta" (struct seg_meta), "seg.table" (u64 per slot: the low 32 bits a
+ * key, the next 16 a signed weight) and "seg.lexicon" (u64 per slot). The table is open
+ * addressing: a feature's slot is bits 1.. of its 64-bit hash, its key the high 32 bits with bit 0
+ * set (0 marks an empty slot), key and weight in one word so that a lookup touches one cache
+ * line. The lexicon is a set of word hashes kept the same way.
  */
 #include "internal.h"
 
@@ -222,8 +223,7 @@ struct seg_meta {
 
 struct chu__seg_model {
 	struct seg_meta meta;
-	const uint32_t *keys;
-	const int16_t *weights;
+	const uint64_t *table;   /* key | (uint16)weight << 32 per slot */
 	const uint64_t *lexicon;
 };
 
@@ -232,19 +232,19 @@ static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 {
 	*out = NULL;
-	const void *meta, *keys, *weights, *lex;
-	uint64_t nm, nk, nw, nl;
+	const void *meta, *table, *lex;
+	uint64_t nm, nt, nl;
 	if (chu__model_section(m, "seg.meta", &meta, &nm) < 0)
 		return CHU_OK; /* not a segmentation model: nothing to parse */
-	if (nm != sizeof(struct seg_meta) || chu__model_section(m, "seg.keys", &keys, &nk) < 0 ||
-	    chu__model_section(m, "seg.weights", &weights, &nw) < 0 || chu__model_section(m, "seg.lexicon", &lex, &nl) < 0)
+	if (nm != sizeof(struct seg_meta) || chu__model_section(m, "seg.table", &table, &nt) < 0 ||
+	    chu__model_section(m, "seg.lexicon", &lex, &nl) < 0)
 		return CHU_EFORMAT;
 	struct chu__seg_model *sm = calloc(1, sizeof *sm);
 	if (!sm)
 		return CHU_ENOMEM;
 	memcpy(&sm->meta, meta, sizeof sm->meta);
 	const struct seg_meta *me = &sm->meta;
-	bool ok = pow2(me->n_slots) && nk == (uint64_t)me->n_slots * 4 && nw == (uint64_t)me->n_slots * 2 &&
+	bool ok = pow2(me->n_slots) && nt == (uint64_t)me->n_slots * 8 &&
 	          (me->n_lexicon == 0 || pow2(me->n_lexicon)) && nl == (uint64_t)me->n_lexicon * 8 &&
 	          me->n_features == CHU__SEG_FEATURES && me->scale > 0 && me->scale < 1e9f;
 	for (int i = 0; i < 4; i++)
@@ -254,10 +254,10 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 		return CHU_EFORMAT;
 	}
 	/* the table must have an empty slot, or a lookup would never end */
-	const uint32_t *k = keys;
+	const uint64_t *k = table;
 	bool empty = false;
 	for (uint32_t i = 0; i < me->n_slots && !empty; i++)
-		empty = k[i] == 0;
+		empty = (uint32_t)k[i] == 0;
 	const uint64_t *lx = lex;
 	bool lempty = me->n_lexicon == 0;
 	for (uint32_t i = 0; i < me->n_lexicon && !lempty; i++)
@@ -266,8 +266,7 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 		free(sm);
 		return CHU_EFORMAT;
 	}
-	sm->keys = keys;
-	sm->weights = weights;
+	sm->table = table;
 	sm->lexicon = me->n_lexicon ? lx : NULL;
 	*out = sm;
 	return CHU_OK;
@@ -275,16 +274,17 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 
 void chu__seg_model_free(struct chu__seg_model *sm) { free(sm); }
 
-static inline float weight_of(const struct chu__seg_model *sm, uint64_t f)
+/* The weight of feature f, in units of 1/scale. */
+static inline int weight_of(const struct chu__seg_model *sm, uint64_t f)
 {
 	uint32_t mask = sm->meta.n_slots - 1;
 	uint32_t key = (uint32_t)(f >> 32) | 1u;
 	for (uint32_t i = (uint32_t)(f >> 1) & mask;; i = (i + 1) & mask) {
-		uint32_t k = sm->keys[i];
-		if (k == key)
-			return sm->weights[i] / sm->meta.scale;
-		if (k == 0)
-			return 0.0f;
+		uint64_t e = sm->table[i];
+		if ((uint32_t)e == key)
+			return (int16_t)(uint16_t)(e >> 32);
+		if ((uint32_t)e == 0)
+			return 0;
 	}
 }
 
@@ -515,17 +515,29 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	uint8_t *cover = (uint8_t *)st->cover.data, *endl = (uint8_t *)st->endl.data, *startl = (uint8_t *)st->startl.data;
 	chu__seg_lexicon(sm->lexicon, sm->meta.n_lexicon ? sm->meta.n_lexicon - 1 : 0, syl, shape, n, cover, endl, startl);
 	float *score = (float *)(void *)st->score.data;
-	uint64_t f[CHU__SEG_FEATURES];
+	RESERVE(st->feats, n * CHU__SEG_FEATURES, uint64_t);
+	if (rc < 0)
+		return rc;
+	/* all features first, with their table slots prefetched, then the sums: the lookups' cache
+	 * misses overlap instead of coming one after another */
+	uint64_t *feats = (uint64_t *)(void *)st->feats.data;
+	uint32_t mask = sm->meta.n_slots - 1;
+	for (size_t i = 1; i < n; i++) {
+		uint64_t *f = feats + i * CHU__SEG_FEATURES;
+		chu__seg_features(syl, shape, cover, endl, startl, n, i, f);
+		for (int k = 0; k < CHU__SEG_FEATURES; k++)
+			__builtin_prefetch(&sm->table[(uint32_t)(f[k] >> 1) & mask]);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || shape[i] == 4 || shape[i - 1] == 4) {
 			score[i] = -1e9f; /* punctuation never joins */
 			continue;
 		}
-		chu__seg_features(syl, shape, cover, endl, startl, n, i, f);
-		float s = 0;
+		const uint64_t *f = feats + i * CHU__SEG_FEATURES;
+		int s = 0;
 		for (int k = 0; k < CHU__SEG_FEATURES; k++)
 			s += weight_of(sm, f[k]);
-		score[i] = s;
+		score[i] = (float)s / sm->meta.scale;
 	}
 	uint8_t *force = NULL;
 	if (ctx->dict) {

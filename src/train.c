@@ -410,13 +410,9 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 	uint32_t n_slots = 1024;
 	while (n_slots < kept + kept / 3 + 16)
 		n_slots *= 2;
-	uint32_t *keys = calloc(n_slots, 4);
-	int16_t *wt = calloc(n_slots, 2);
-	if (!keys || !wt) {
-		free(keys);
-		free(wt);
+	uint64_t *table = calloc(n_slots, 8);
+	if (!table)
 		return CHU_ENOMEM;
-	}
 	/* insert in hash-slot order so the file is the same for the same weights */
 	for (size_t s = 0; s <= W->mask; s++) {
 		if (!W->key[s])
@@ -428,10 +424,10 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 		uint32_t key = (uint32_t)(f >> 32) | 1u;
 		uint32_t m = n_slots - 1;
 		uint32_t i = (uint32_t)(f >> 1) & m;
-		while (keys[i] && keys[i] != key)
+		while ((uint32_t)table[i] && (uint32_t)table[i] != key)
 			i = (i + 1) & m;
-		keys[i] = key;
-		wt[i] = (int16_t)(q > 32767 ? 32767 : q < -32767 ? -32767 : q);
+		int16_t w = (int16_t)(q > 32767 ? 32767 : q < -32767 ? -32767 : q);
+		table[i] = key | (uint64_t)(uint16_t)w << 32;
 	}
 	struct {
 		uint32_t n_slots, n_lexicon, n_features, reserved;
@@ -439,13 +435,12 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 	} meta = {n_slots, lx->set ? (uint32_t)(lx->mask + 1) : 0, CHU__SEG_FEATURES, 0, scale, {0, 0, 0, 0}, 0};
 	for (int t = 0; t < 4; t++)
 		meta.trans[t] = (float)(W->trans[t] - W->trans_u[t] / W->c);
-	const char *names[] = {"seg.meta", "seg.keys", "seg.weights", "seg.lexicon"};
-	const void *data[] = {&meta, keys, wt, lx->set};
-	uint64_t sizes[] = {sizeof meta, (uint64_t)n_slots * 4, (uint64_t)n_slots * 2, lx->set ? (lx->mask + 1) * 8 : 0};
-	int rc = chu__model_write(o->out, names, data, sizes, 4);
+	const char *names[] = {"seg.meta", "seg.table", "seg.lexicon"};
+	const void *data[] = {&meta, table, lx->set};
+	uint64_t sizes[] = {sizeof meta, (uint64_t)n_slots * 8, lx->set ? (lx->mask + 1) * 8 : 0};
+	int rc = chu__model_write(o->out, names, data, sizes, 3);
 	say(o, "saved %s: %zu features in %u slots, lexicon %zu words", o->out, kept, n_slots, lx->n);
-	free(keys);
-	free(wt);
+	free(table);
 	return rc;
 }
 

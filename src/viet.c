@@ -64,7 +64,9 @@ static const char *const finals[] = {"ng", "nh", "ch", "c", "m", "n", "p", "t", 
 static size_t match_cluster(const int32_t *b, size_t i, size_t n, const char *const *set)
 {
 	for (const char *const *p = set; *p; p++) {
-		size_t k = strlen(*p);
+		if (b[i] != (unsigned char)(*p)[0])
+			continue;
+		size_t k = (*p)[1] ? (*p)[2] ? 3 : 2 : 1;
 		if (i + k > n)
 			continue;
 		size_t j = 0;
