@@ -551,6 +551,11 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, bool *numbers)
 	bool chunk_start = true;
 	size_t first = out->len / sizeof(chu_token);
 	while (i < n && rc >= 0) {
+		if (s[i] == ' ') { /* the common separator, without decoding */
+			i++;
+			chunk_start = true;
+			continue;
+		}
 		int k;
 		int32_t cp = cp_at(s, n, i, &k);
 		int c = chu__char_class(cp);
