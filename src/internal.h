@@ -226,7 +226,7 @@ CHU_HIDDEN void chu__seg_model_free(struct chu__seg_model *sm);
 
 /* ---- segmentation (src/seg.c, src/train.c) ---- */
 
-#define CHU__SEG_FEATURES 21 /* features per position */
+#define CHU__SEG_FEATURES 24 /* features per position */
 
 /* The feature form of one unit (syllable): its hash and shape (0 lower, 1 Title, 2 UPPER,
  * 3 number, 4 punctuation, 5 other). */
@@ -234,8 +234,20 @@ CHU_HIDDEN int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8
 CHU_HIDDEN uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n);
 CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
                                  uint8_t *cover, uint8_t *endl, uint8_t *startl);
-CHU_HIDDEN void chu__seg_features(const uint64_t *syl, const uint8_t *shape, const uint8_t *cover, const uint8_t *endl,
-                                  const uint8_t *startl, size_t n, size_t i, uint64_t *f);
+/* One sentence's per-syllable facts, as the feature templates read them. */
+typedef struct chu__seg_sentence {
+	const uint64_t *syl;   /* unit hashes */
+	const uint8_t *shape;  /* unit shapes */
+	const uint8_t *cover, *endl, *startl; /* lexicon facts (chu__seg_lexicon) */
+	const uint8_t *assoc;  /* association bucket of (i-1, i) from unlabeled text, 0 unknown */
+	size_t n;
+} chu__seg_sentence;
+CHU_HIDDEN void chu__seg_features(const chu__seg_sentence *s, size_t i, uint64_t *f);
+/* The pair key of syllables a, b in the association table. */
+CHU_HIDDEN uint64_t chu__seg_pair(uint64_t a, uint64_t b);
+/* Fills assoc[i] for i in [1, n) from an association table (u64 slots: key32 | bucket << 32). */
+CHU_HIDDEN void chu__seg_assoc(const uint64_t *table, uint32_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
+                               uint8_t *assoc);
 CHU_HIDDEN void chu__seg_viterbi(const float *score, const uint8_t *force, const float trans[4], size_t n, uint8_t *label,
                                  uint8_t *back);
 CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf *scratch);
@@ -253,6 +265,7 @@ typedef struct chu__train_seg_opts {
 	int holdout;              /* keep every Nth training sentence out (0: none) and score it */
 	double lowercase;         /* share of sentences also trained lowercased */
 	double uppercase;         /* share also trained in capitals */
+	const char *corpus;       /* plain unlabeled text for syllable-pair association, or NULL */
 	void (*progress)(void *ud, const char *message);
 	void *ud;
 } chu__train_seg_opts;

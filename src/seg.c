@@ -170,11 +170,38 @@ void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *syl, c
 
 /* ---- features ---- */
 
+uint64_t chu__seg_pair(uint64_t a, uint64_t b) { return combine(a ^ 0x5A5A5A5A5A5A5A5AULL, b); }
+
+void chu__seg_assoc(const uint64_t *table, uint32_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
+                    uint8_t *assoc)
+{
+	memset(assoc, 0, n);
+	if (!table)
+		return;
+	for (size_t i = 1; i < n; i++) {
+		if (shape[i] == 4 || shape[i - 1] == 4)
+			continue;
+		uint64_t f = chu__seg_pair(syl[i - 1], syl[i]);
+		uint32_t key = (uint32_t)(f >> 32) | 1u;
+		for (uint32_t j = (uint32_t)(f >> 1) & mask;; j = (j + 1) & mask) {
+			uint64_t e = table[j];
+			if ((uint32_t)e == key) {
+				assoc[i] = (uint8_t)(e >> 32);
+				break;
+			}
+			if ((uint32_t)e == 0)
+				break;
+		}
+	}
+}
+
 /* Writes the CHU__SEG_FEATURES feature hashes of position i into f. */
-void chu__seg_features(const uint64_t *syl, const uint8_t *shape, const uint8_t *cover, const uint8_t *endl,
-                       const uint8_t *startl, size_t n, size_t i, uint64_t *f)
+void chu__seg_features(const chu__seg_sentence *S, size_t i, uint64_t *f)
 {
 	static const uint64_t BOS = 0x1234567890ABCDEFULL, EOS = 0xFEDCBA0987654321ULL;
+	const uint64_t *syl = S->syl;
+	const uint8_t *shape = S->shape, *cover = S->cover, *endl = S->endl, *startl = S->startl;
+	size_t n = S->n;
 	uint64_t w[5];
 	uint8_t sh[5];
 	for (int d = -2; d <= 2; d++) {
@@ -183,6 +210,7 @@ void chu__seg_features(const uint64_t *syl, const uint8_t *shape, const uint8_t 
 		sh[d + 2] = j < 0 ? 6 : j >= (long)n ? 7 : shape[j];
 	}
 	uint64_t lexb = (uint64_t)cover[i] << 16 | (uint64_t)(i ? endl[i - 1] : 0) << 8 | startl[i];
+	uint64_t a0 = S->assoc[i], a1 = i + 1 < n ? S->assoc[i + 1] : 255, am = i > 1 ? S->assoc[i - 1] : 255;
 	int k = 0;
 #define T(id, v) f[k++] = combine((uint64_t)(id) << 56, (v))
 	T(1, w[2]);
@@ -206,6 +234,9 @@ void chu__seg_features(const uint64_t *syl, const uint8_t *shape, const uint8_t 
 	T(19, combine(w[1], sh[2]));
 	T(20, combine(sh[1], w[2]));
 	T(21, combine(combine(w[1], w[2]), cover[i]));
+	T(22, a0 << 16 | (uint64_t)sh[1] << 8 | sh[2]);
+	T(23, am << 16 | a0 << 8 | a1);
+	T(24, a0 << 8 | cover[i]);
 #undef T
 }
 
@@ -218,13 +249,14 @@ struct seg_meta {
 	uint32_t reserved;
 	float scale;          /* weight = i16 / scale */
 	float trans[4];       /* transition scores [prev][cur], B = 0, I = 1 */
-	float reserved2;
+	uint32_t n_assoc;     /* slots of the association table (a power of two, or 0) */
 };
 
 struct chu__seg_model {
 	struct seg_meta meta;
 	const uint64_t *table;   /* key | (uint16)weight << 32 per slot */
 	const uint64_t *lexicon;
+	const uint64_t *assoc;   /* key | bucket << 32 per slot, or NULL */
 };
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
@@ -232,12 +264,12 @@ static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 {
 	*out = NULL;
-	const void *meta, *table, *lex;
-	uint64_t nm, nt, nl;
+	const void *meta, *table, *lex, *assoc;
+	uint64_t nm, nt, nl, na;
 	if (chu__model_section(m, "seg.meta", &meta, &nm) < 0)
 		return CHU_OK; /* not a segmentation model: nothing to parse */
 	if (nm != sizeof(struct seg_meta) || chu__model_section(m, "seg.table", &table, &nt) < 0 ||
-	    chu__model_section(m, "seg.lexicon", &lex, &nl) < 0)
+	    chu__model_section(m, "seg.lexicon", &lex, &nl) < 0 || chu__model_section(m, "seg.assoc", &assoc, &na) < 0)
 		return CHU_EFORMAT;
 	struct chu__seg_model *sm = calloc(1, sizeof *sm);
 	if (!sm)
@@ -246,7 +278,8 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 	const struct seg_meta *me = &sm->meta;
 	bool ok = pow2(me->n_slots) && nt == (uint64_t)me->n_slots * 8 &&
 	          (me->n_lexicon == 0 || pow2(me->n_lexicon)) && nl == (uint64_t)me->n_lexicon * 8 &&
-	          me->n_features == CHU__SEG_FEATURES && me->scale > 0 && me->scale < 1e9f;
+	          me->n_features == CHU__SEG_FEATURES && me->scale > 0 && me->scale < 1e9f &&
+	          (me->n_assoc == 0 || pow2(me->n_assoc)) && na == (uint64_t)me->n_assoc * 8;
 	for (int i = 0; i < 4; i++)
 		ok = ok && me->trans[i] > -1e9f && me->trans[i] < 1e9f;
 	if (!ok) {
@@ -262,12 +295,17 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 	bool lempty = me->n_lexicon == 0;
 	for (uint32_t i = 0; i < me->n_lexicon && !lempty; i++)
 		lempty = lx[i] == 0;
-	if (!empty || !lempty) {
+	const uint64_t *as = assoc;
+	bool aempty = me->n_assoc == 0;
+	for (uint32_t i = 0; i < me->n_assoc && !aempty; i++)
+		aempty = (uint32_t)as[i] == 0;
+	if (!empty || !lempty || !aempty) {
 		free(sm);
 		return CHU_EFORMAT;
 	}
 	sm->table = table;
 	sm->lexicon = me->n_lexicon ? lx : NULL;
+	sm->assoc = me->n_assoc ? as : NULL;
 	*out = sm;
 	return CHU_OK;
 }
@@ -328,7 +366,7 @@ void chu__seg_viterbi(const float *score, const uint8_t *force, const float tran
 /* ---- per-thread state ---- */
 
 struct chu__seg_state {
-	chu__buf syl, shape, cover, endl, startl, score, force, label, back, feats, units, words, tokens, scratch;
+	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, units, words, tokens, scratch;
 };
 
 static struct chu__seg_state *state_of(chu_ctx *ctx)
@@ -500,6 +538,7 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	RESERVE(st->cover, n, uint8_t);
 	RESERVE(st->endl, n, uint8_t);
 	RESERVE(st->startl, n, uint8_t);
+	RESERVE(st->assoc, n, uint8_t);
 	RESERVE(st->score, n, float);
 	RESERVE(st->force, n, uint8_t);
 	RESERVE(st->label, n, uint8_t);
@@ -514,6 +553,9 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		return rc;
 	uint8_t *cover = (uint8_t *)st->cover.data, *endl = (uint8_t *)st->endl.data, *startl = (uint8_t *)st->startl.data;
 	chu__seg_lexicon(sm->lexicon, sm->meta.n_lexicon ? sm->meta.n_lexicon - 1 : 0, syl, shape, n, cover, endl, startl);
+	uint8_t *assoc = (uint8_t *)st->assoc.data;
+	chu__seg_assoc(sm->assoc, sm->meta.n_assoc ? sm->meta.n_assoc - 1 : 0, syl, shape, n, assoc);
+	chu__seg_sentence S = {syl, shape, cover, endl, startl, assoc, n};
 	float *score = (float *)(void *)st->score.data;
 	RESERVE(st->feats, n * CHU__SEG_FEATURES, uint64_t);
 	if (rc < 0)
@@ -524,7 +566,7 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	uint32_t mask = sm->meta.n_slots - 1;
 	for (size_t i = 1; i < n; i++) {
 		uint64_t *f = feats + i * CHU__SEG_FEATURES;
-		chu__seg_features(syl, shape, cover, endl, startl, n, i, f);
+		chu__seg_features(&S, i, f);
 		for (int k = 0; k < CHU__SEG_FEATURES; k++)
 			__builtin_prefetch(&sm->table[(uint32_t)(f[k] >> 1) & mask]);
 	}

@@ -191,7 +191,7 @@ static double avg(const weights *W, size_t s) { return W->w[s] - W->u[s] / W->c;
 /* ---- one sentence ---- */
 
 typedef struct work {
-	uint8_t *cover, *endl, *startl, *label, *back, *force;
+	uint8_t *cover, *endl, *startl, *label, *back, *force, *assoc;
 	float *score;
 	uint64_t *feats;
 	size_t cap;
@@ -202,8 +202,8 @@ static int work_reserve(work *k, size_t n)
 	if (n <= k->cap)
 		return CHU_OK;
 	size_t cap = n * 2;
-	uint8_t **bs[] = {&k->cover, &k->endl, &k->startl, &k->label, &k->back, &k->force};
-	for (int i = 0; i < 6; i++) {
+	uint8_t **bs[] = {&k->cover, &k->endl, &k->startl, &k->label, &k->back, &k->force, &k->assoc};
+	for (int i = 0; i < 7; i++) {
 		free(*bs[i]);
 		*bs[i] = malloc(cap);
 		if (!*bs[i])
@@ -227,6 +227,7 @@ static void work_free(work *k)
 	free(k->label);
 	free(k->back);
 	free(k->force);
+	free(k->assoc);
 	free(k->score);
 	free(k->feats);
 }
@@ -235,6 +236,8 @@ typedef struct lexset {
 	uint64_t *set;
 	uint64_t mask;
 	size_t n;
+	uint64_t *assoc;     /* syllable-pair association table (model format), or NULL */
+	uint32_t assoc_slots;
 } lexset;
 
 /* Labels one sentence (units syl/shape [0, n)) with the current (avg = false) or averaged
@@ -243,6 +246,8 @@ static void decode(weights *W, const lexset *lx, const uint64_t *syl, const uint
                    bool insert)
 {
 	chu__seg_lexicon(lx->set, lx->mask, syl, shape, n, k->cover, k->endl, k->startl);
+	chu__seg_assoc(lx->assoc, lx->assoc_slots ? lx->assoc_slots - 1 : 0, syl, shape, n, k->assoc);
+	chu__seg_sentence S = {syl, shape, k->cover, k->endl, k->startl, k->assoc, n};
 	float trans[4];
 	for (int t = 0; t < 4; t++)
 		trans[t] = (float)(averaged ? W->trans[t] - W->trans_u[t] / W->c : W->trans[t]);
@@ -252,7 +257,7 @@ static void decode(weights *W, const lexset *lx, const uint64_t *syl, const uint
 			k->score[i] = -1e9f;
 			continue;
 		}
-		chu__seg_features(syl, shape, k->cover, k->endl, k->startl, n, i, f);
+		chu__seg_features(&S, i, f);
 		double s = 0;
 		for (int j = 0; j < CHU__SEG_FEATURES; j++) {
 			size_t sl = slot(W, f[j], insert);
@@ -390,6 +395,184 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 	return rc;
 }
 
+/* ---- syllable-pair association from unlabeled text ---- */
+
+typedef struct counts {
+	uint64_t *key;
+	uint32_t *n;
+	uint64_t mask;
+	size_t used;
+} counts;
+
+static int counts_init(counts *c, unsigned bits)
+{
+	c->mask = ((uint64_t)1 << bits) - 1;
+	c->key = calloc(c->mask + 1, 8);
+	c->n = calloc(c->mask + 1, 4);
+	c->used = 0;
+	return c->key && c->n ? CHU_OK : CHU_ENOMEM;
+}
+
+static void counts_free(counts *c)
+{
+	free(c->key);
+	free(c->n);
+}
+
+static void counts_add(counts *c, uint64_t k)
+{
+	k |= 1;
+	for (uint64_t i = (k >> 1) & c->mask;; i = (i + 1) & c->mask) {
+		if (c->key[i] == k) {
+			c->n[i]++;
+			return;
+		}
+		if (c->key[i] == 0) {
+			if (c->used * 4 > (c->mask + 1) * 3)
+				return; /* full: later new pairs are not counted */
+			c->key[i] = k;
+			c->n[i] = 1;
+			c->used++;
+			return;
+		}
+	}
+}
+
+static uint32_t counts_get(const counts *c, uint64_t k)
+{
+	k |= 1;
+	for (uint64_t i = (k >> 1) & c->mask;; i = (i + 1) & c->mask) {
+		if (c->key[i] == k)
+			return c->n[i];
+		if (c->key[i] == 0)
+			return 0;
+	}
+}
+
+/* Counts syllables and adjacent syllable pairs (within a line, white space between them only) of
+ * a plain-text corpus and keeps, for pairs seen at least 5 times, a bucket of their pointwise
+ * mutual information: 1 + clamp(floor(PMI), -3, 12) + 3. */
+static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scratch)
+{
+	FILE *f = fopen(o->corpus, "rb");
+	if (!f)
+		return CHU_EIO;
+	counts uni, bi;
+	int rc = counts_init(&uni, 21);
+	if (rc >= 0)
+		rc = counts_init(&bi, 24);
+	chu__buf toks;
+	chu__buf_init(&toks, &chu__default_allocator);
+	char *line = NULL;
+	size_t cap = 0, total = 0;
+	ssize_t len;
+	while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
+		toks.len = 0;
+		rc = chu__tokenize(line, (size_t)len, &toks);
+		const chu_token *t = (const chu_token *)(void *)toks.data;
+		size_t nt = toks.len / sizeof(chu_token);
+		uint64_t prev = 0;
+		size_t prev_end = 0;
+		for (size_t i = 0; i < nt && rc >= 0; i++) {
+			if (t[i].kind != CHU_TOKEN_SYLLABLE) {
+				prev = 0;
+				continue;
+			}
+			uint64_t h;
+			uint8_t sh;
+			rc = chu__seg_unit(line + t[i].start, t[i].end - t[i].start, &h, &sh, scratch);
+			counts_add(&uni, h);
+			total++;
+			bool gap_is_space = prev && t[i].start > prev_end;
+			for (size_t p = prev_end; gap_is_space && p < t[i].start; p++)
+				gap_is_space = line[p] == ' ';
+			if (gap_is_space)
+				counts_add(&bi, chu__seg_pair(prev, h));
+			prev = h;
+			prev_end = t[i].end;
+		}
+	}
+	free(line);
+	fclose(f);
+	chu__buf_free(&toks);
+	if (rc < 0) {
+		counts_free(&uni);
+		counts_free(&bi);
+		return rc;
+	}
+	/* PMI needs the pair's parts: recount pairs with their unigram hashes is not possible from
+	 * the pair hash, so the corpus is read a second time to score each kept pair */
+	size_t kept = 0;
+	for (uint64_t i = 0; i <= bi.mask; i++)
+		kept += bi.key[i] && bi.n[i] >= 5;
+	uint32_t slots = 1024;
+	while (slots < kept + kept / 2 + 16)
+		slots *= 2;
+	uint64_t *table = calloc(slots, 8);
+	if (!table)
+		rc = CHU_ENOMEM;
+	f = rc >= 0 ? fopen(o->corpus, "rb") : NULL;
+	if (rc >= 0 && !f)
+		rc = CHU_EIO;
+	line = NULL;
+	cap = 0;
+	chu__buf_init(&toks, &chu__default_allocator);
+	size_t stored = 0;
+	while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
+		toks.len = 0;
+		rc = chu__tokenize(line, (size_t)len, &toks);
+		const chu_token *t = (const chu_token *)(void *)toks.data;
+		size_t nt = toks.len / sizeof(chu_token);
+		uint64_t prev = 0;
+		size_t prev_end = 0;
+		for (size_t i = 0; i < nt && rc >= 0; i++) {
+			if (t[i].kind != CHU_TOKEN_SYLLABLE) {
+				prev = 0;
+				continue;
+			}
+			uint64_t h;
+			uint8_t sh;
+			rc = chu__seg_unit(line + t[i].start, t[i].end - t[i].start, &h, &sh, scratch);
+			bool gap_is_space = prev && t[i].start > prev_end;
+			for (size_t p = prev_end; gap_is_space && p < t[i].start; p++)
+				gap_is_space = line[p] == ' ';
+			if (gap_is_space) {
+				uint64_t pk = chu__seg_pair(prev, h);
+				uint32_t c = counts_get(&bi, pk);
+				if (c >= 5) {
+					double pmi = log((double)c * (double)total / ((double)counts_get(&uni, prev) * (double)counts_get(&uni, h) + 1e-9));
+					int b = (int)floor(pmi);
+					b = b < -3 ? -3 : b > 12 ? 12 : b;
+					uint32_t key = (uint32_t)(pk >> 32) | 1u;
+					uint32_t m = slots - 1;
+					uint32_t j = (uint32_t)(pk >> 1) & m;
+					while ((uint32_t)table[j] && (uint32_t)table[j] != key)
+						j = (j + 1) & m;
+					if (!(uint32_t)table[j])
+						stored++;
+					table[j] = key | (uint64_t)(uint32_t)(b + 4) << 32;
+				}
+			}
+			prev = h;
+			prev_end = t[i].end;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	chu__buf_free(&toks);
+	counts_free(&uni);
+	counts_free(&bi);
+	if (rc < 0) {
+		free(table);
+		return rc;
+	}
+	lx->assoc = table;
+	lx->assoc_slots = slots;
+	say(o, "association: %zu syllables read, %zu pairs kept (seen at least 5 times)", total, stored);
+	return CHU_OK;
+}
+
 static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 {
 	/* keep the features whose averaged weight is not negligible, in int16 */
@@ -431,14 +614,15 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 	}
 	struct {
 		uint32_t n_slots, n_lexicon, n_features, reserved;
-		float scale, trans[4], reserved2;
-	} meta = {n_slots, lx->set ? (uint32_t)(lx->mask + 1) : 0, CHU__SEG_FEATURES, 0, scale, {0, 0, 0, 0}, 0};
+		float scale, trans[4];
+		uint32_t n_assoc;
+	} meta = {n_slots, lx->set ? (uint32_t)(lx->mask + 1) : 0, CHU__SEG_FEATURES, 0, scale, {0, 0, 0, 0}, lx->assoc_slots};
 	for (int t = 0; t < 4; t++)
 		meta.trans[t] = (float)(W->trans[t] - W->trans_u[t] / W->c);
-	const char *names[] = {"seg.meta", "seg.table", "seg.lexicon"};
-	const void *data[] = {&meta, table, lx->set};
-	uint64_t sizes[] = {sizeof meta, (uint64_t)n_slots * 8, lx->set ? (lx->mask + 1) * 8 : 0};
-	int rc = chu__model_write(o->out, names, data, sizes, 3);
+	const char *names[] = {"seg.meta", "seg.table", "seg.lexicon", "seg.assoc"};
+	const void *data[] = {&meta, table, lx->set, lx->assoc};
+	uint64_t sizes[] = {sizeof meta, (uint64_t)n_slots * 8, lx->set ? (lx->mask + 1) * 8 : 0, (uint64_t)lx->assoc_slots * 8};
+	int rc = chu__model_write(o->out, names, data, sizes, 4);
 	say(o, "saved %s: %zu features in %u slots, lexicon %zu words", o->out, kept, n_slots, lx->n);
 	free(table);
 	return rc;
@@ -464,6 +648,11 @@ int chu__train_seg(const chu__train_seg_opts *o)
 		rc = read_seg(o->dev, &dev, NULL, 0, &counter, &scratch);
 	if (rc >= 0)
 		rc = load_lexicons(o, &lx, &scratch);
+	if (rc >= 0 && o->corpus) {
+		rc = build_assoc(o, &lx, &scratch);
+		if (rc < 0)
+			say(o, "cannot read the corpus %s", o->corpus);
+	}
 	if (rc >= 0)
 		rc = weights_init(&W, 25);
 	size_t *order = rc >= 0 ? malloc(train.n_sents * 3 * sizeof *order) : NULL;
@@ -514,6 +703,7 @@ int chu__train_seg(const chu__train_seg_opts *o)
 	work_free(&k);
 	weights_free(&W);
 	free(lx.set);
+	free(lx.assoc);
 	corpus_free(&train);
 	corpus_free(&held);
 	corpus_free(&dev);
