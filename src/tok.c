@@ -90,7 +90,17 @@ static letters scan_letters(const unsigned char *s, size_t n, size_t i)
 			continue;
 		}
 		int k;
-		int32_t cp = cp_at(s, n, i, &k);
+		int32_t cp;
+		/* the two-byte and E1-led three-byte sequences of Vietnamese letters, decoded directly */
+		if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+			cp = (int32_t)((c & 0x1F) << 6 | (s[i + 1] & 0x3F));
+			k = 2;
+		} else if (c == 0xE1 && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+			cp = (int32_t)(0x1000 | (s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F));
+			k = 3;
+		} else {
+			cp = cp_at(s, n, i, &k);
+		}
 		int info = chu__char_info(cp);
 		int cl = info & 0x0F;
 		if (cl == CHU__C_MARK) {
@@ -701,7 +711,9 @@ static void merge(const unsigned char *s, chu_token *t, size_t first, size_t *co
 				continue;
 			}
 		}
-		t[w++] = cur;
+		if (w != r)
+			t[w] = cur;
+		w++;
 	}
 	*count = w;
 }
