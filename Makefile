@@ -14,11 +14,11 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/ext/sqlite/chu_fts5.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test asan bench model install uninstall clean format help generated check-generated
-all: $(BUILD)/libchu.a $(BUILD)/libchu.so $(BUILD)/chu $(BUILD)/chu.pc
+all: $(BUILD)/libchu.a $(BUILD)/libchu.so $(BUILD)/chu $(BUILD)/chu.pc $(BUILD)/chu_sqlite.so
 
 help:
 	@echo "make            build build/libchu.a, build/libchu.so, build/chu"
@@ -45,9 +45,13 @@ $(BUILD)/libchu.so: $(PIC_OBJ)
 $(BUILD)/chu: $(CLI_OBJ) $(BUILD)/libchu.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libchu.a $(DEPLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libchu.a
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libchu.a $(BUILD)/ext/sqlite/chu_fts5.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) $(DEFS) -Itests -o $@ $< $(BUILD)/libchu.a $(DEPLIBS)
+	$(CC) $(CFLAGS) $(WARN) $(DEFS) -Itests -o $@ $< $(BUILD)/ext/sqlite/chu_fts5.o $(BUILD)/libchu.a $(DEPLIBS)
+
+# The FTS5 tokenizer as a loadable SQLite extension, with libchu inside it.
+$(BUILD)/chu_sqlite.so: ext/sqlite/chu_fts5.c $(PIC_OBJ)
+	$(CC) $(CFLAGS) $(WARN) $(DEFS) -DCHU_SQLITE_EXTENSION -fPIC -fvisibility=hidden -shared -o $@ $< $(PIC_OBJ) -lutf8proc -lm
 
 $(BUILD)/chu.pc: chu.pc.in include/chu.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
@@ -83,6 +87,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/chu
 	install -m 755 $(BUILD)/chu $(DESTDIR)$(PREFIX)/bin/chu
 	install -m 644 $(BUILD)/libchu.a $(DESTDIR)$(PREFIX)/lib/libchu.a
+	install -m 755 $(BUILD)/chu_sqlite.so $(DESTDIR)$(PREFIX)/lib/chu_sqlite.so
 	install -m 755 $(BUILD)/libchu.so $(DESTDIR)$(PREFIX)/lib/libchu.so.$(VERSION)
 	ln -sf libchu.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libchu.so.0
 	ln -sf libchu.so.0 $(DESTDIR)$(PREFIX)/lib/libchu.so
@@ -92,7 +97,7 @@ install: all
 	if ls models/*.chm >/dev/null 2>&1; then install -m 644 models/*.chm $(DESTDIR)$(PREFIX)/share/chu/; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/chu $(DESTDIR)$(PREFIX)/lib/libchu.* $(DESTDIR)$(PREFIX)/include/chu.h \
+	rm -f $(DESTDIR)$(PREFIX)/bin/chu $(DESTDIR)$(PREFIX)/lib/libchu.* $(DESTDIR)$(PREFIX)/lib/chu_sqlite.so $(DESTDIR)$(PREFIX)/include/chu.h \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/chu.pc $(DESTDIR)$(PREFIX)/share/man/man1/chu.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/chu
 

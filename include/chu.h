@@ -258,6 +258,31 @@ CHU_API int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, 
 CHU_API int chu_segment_tokens(chu_ctx *ctx, const chu_model *model, const char *text,
                                const chu_span *tokens, size_t n_tokens, unsigned char *join);
 
+/* ---- 5. search keys ------------------------------------------------------------------------ */
+
+enum chu_search_flags {
+	CHU_SEARCH_QUERY = 1u << 0 /* text is a query term: no word keys; see chu_search_keys() */
+};
+
+/* Receives one index key: key[0..key_len) (borrowed for the call) at bytes [start, end) of the
+ * original text. colocated is non-zero when the key stands at the same position as the key before
+ * it (an accent-folded form, a whole word at its first syllable). A non-zero return stops. */
+typedef int (*chu_search_fn)(void *ud, const char *key, size_t key_len, size_t start, size_t end, int colocated);
+
+/* The keys a search index stores for text, in order. For every syllable, number, acronym or other
+ * token that is not punctuation: its normalized form (NFC, tone marks in the ctx's style,
+ * lowercase), then its accent-folded form (chu_fold: marks removed, đ → d) colocated when it
+ * differs. Money and ranges ("62.000 tỷ đồng") give one position per part. With a segmentation
+ * model (may be NULL) and without CHU_SEARCH_QUERY, each word of two or more syllables also gives
+ * its syllables joined by '_' ("phụ_nữ", then "phu_nu") colocated with its first syllable. With
+ * CHU_SEARCH_QUERY, a term typed without marks gives only its folded form, so it matches every
+ * spelling ("phu nu" finds "phụ nữ"), and a term typed with marks gives only its normalized form,
+ * so it matches that spelling in either tone style ("hòa" finds "hoà") and not look-alikes
+ * ("Đà Nẵng" does not find "đá nặng").
+ * Returns CHU_ECALLBACK when fn stopped the walk. */
+CHU_API int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags,
+                            chu_search_fn fn, void *ud);
+
 /* ---- memory -------------------------------------------------------------------------------- */
 
 /* Frees memory that a chu_ function documents as "caller frees with chu_free()". */

@@ -186,7 +186,8 @@ int chu__model_write(const char *path, const char *const *names, const void *con
 		strncpy((char *)e, names[i], NAME_SIZE - 1);
 		wr64(e + NAME_SIZE, off);
 		wr64(e + NAME_SIZE + 8, sizes[i]);
-		memcpy(buf + off, data[i], (size_t)sizes[i]);
+		if (sizes[i])
+			memcpy(buf + off, data[i], (size_t)sizes[i]);
 		off = (off + (size_t)sizes[i] + 7) & ~(size_t)7;
 	}
 	uint64_t sum = chu__checksum(buf + 48, total - 48);

@@ -1,0 +1,127 @@
+/*
+ * chu_fts5.c — the FTS5 tokenizer "chu": a thin adapter around chu_search_keys().
+ *
+ * Built twice: into the chu command (chu_sqlite_register), and with CHU_SQLITE_EXTENSION as the
+ * loadable extension build/chu_sqlite.so, whose entry point SQLite finds from the file name:
+ *     sqlite3> .load build/chu_sqlite
+ *     sqlite3> CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = 'chu');
+ * Tokenizer arguments: tokenize = 'chu model /path/to/seg.chm' adds word keys from that model.
+ */
+#ifdef CHU_SQLITE_EXTENSION
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+#else
+#include <sqlite3.h>
+#endif
+
+#include "chu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int chu_sqlite_register(sqlite3 *db, const char *model_path);
+
+typedef struct chu_tokenizer {
+	chu_ctx *ctx;
+	chu_model *model; /* owned; NULL: no word keys */
+} chu_tokenizer;
+
+typedef struct emit_ctx {
+	void *fts_ctx;
+	int (*xToken)(void *, int, const char *, int, int, int);
+} emit_ctx;
+
+static void tok_delete(Fts5Tokenizer *p)
+{
+	chu_tokenizer *t = (chu_tokenizer *)p;
+	if (!t)
+		return;
+	chu_ctx_free(t->ctx);
+	chu_model_close(t->model);
+	sqlite3_free(t);
+}
+
+static int tok_create(void *ud, const char **argv, int argc, Fts5Tokenizer **out)
+{
+	const char *default_model = ud;
+	chu_tokenizer *t = sqlite3_malloc(sizeof *t);
+	*out = NULL;
+	if (!t)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof *t);
+	const char *model = default_model;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "model") == 0 && i + 1 < argc)
+			model = argv[++i];
+		else if (strcmp(argv[i], "nomodel") == 0)
+			model = NULL;
+		else {
+			tok_delete((Fts5Tokenizer *)t);
+			return SQLITE_ERROR;
+		}
+	}
+	int rc = chu_ctx_new(NULL, &t->ctx);
+	if (rc == CHU_OK && model && *model)
+		rc = chu_model_open(model, &t->model);
+	if (rc != CHU_OK) {
+		tok_delete((Fts5Tokenizer *)t);
+		return rc == CHU_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+	}
+	*out = (Fts5Tokenizer *)t;
+	return SQLITE_OK;
+}
+
+static int emit_key(void *ud, const char *key, size_t len, size_t start, size_t end, int colocated)
+{
+	emit_ctx *e = ud;
+	return e->xToken(e->fts_ctx, colocated ? FTS5_TOKEN_COLOCATED : 0, key, (int)len, (int)start, (int)end);
+}
+
+static int tok_tokenize(Fts5Tokenizer *p, void *fts_ctx, int flags, const char *text, int len,
+                        int (*xToken)(void *, int, const char *, int, int, int))
+{
+	chu_tokenizer *t = (chu_tokenizer *)p;
+	emit_ctx e = {fts_ctx, xToken};
+	int cflags = (flags & FTS5_TOKENIZE_QUERY) ? CHU_SEARCH_QUERY : 0;
+	int rc = chu_search_keys(t->ctx, t->model, text, len > 0 ? (size_t)len : 0, cflags, emit_key, &e);
+	if (rc == CHU_OK)
+		return SQLITE_OK;
+	if (rc == CHU_ECALLBACK)
+		return SQLITE_ERROR; /* FTS5 asked to stop: its own code was returned through xToken */
+	return rc == CHU_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+}
+
+static fts5_api *fts5_of(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return api;
+}
+
+/* Registers the tokenizer "chu" on db; model_path (copied, may be NULL) is the default model. */
+int chu_sqlite_register(sqlite3 *db, const char *model_path)
+{
+	fts5_api *api = fts5_of(db);
+	if (!api)
+		return SQLITE_ERROR;
+	char *copy = model_path ? sqlite3_mprintf("%s", model_path) : NULL;
+	fts5_tokenizer tk = {tok_create, tok_delete, tok_tokenize};
+	return api->xCreateTokenizer(api, "chu", copy, &tk, copy ? sqlite3_free : NULL);
+}
+
+#ifdef CHU_SQLITE_EXTENSION
+__attribute__((visibility("default"))) int sqlite3_chusqlite_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
+__attribute__((visibility("default"))) int sqlite3_chusqlite_init(sqlite3 *db, char **err, const sqlite3_api_routines *api)
+{
+	SQLITE_EXTENSION_INIT2(api);
+	int rc = chu_sqlite_register(db, getenv("CHU_SQLITE_MODEL"));
+	if (rc != SQLITE_OK && err)
+		*err = sqlite3_mprintf("chu: FTS5 is not available in this SQLite");
+	return rc;
+}
+#endif

@@ -1,0 +1,182 @@
+/*
+ * test_search.c — the FTS5 tokenizer "chu" on a real SQLite: accented, accent-less and
+ * tone-variant queries find the right article first, highlights cover exactly the matched bytes,
+ * look-alikes do not match an accented query, word keys come from the model, and the keys of
+ * chu_search_keys() are what the contract says. The seed articles are indexed too (skipped when
+ * ../shared is absent).
+ */
+#include "harness.h"
+#include "chu.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+
+int chu_sqlite_register(sqlite3 *db, const char *model_path);
+
+static sqlite3 *db;
+
+static void exec(const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	CHECK(rc == SQLITE_OK, "%s: %s", sql, err ? err : "");
+	sqlite3_free(err);
+}
+
+static void insert(const char *title, const char *body)
+{
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "INSERT INTO t(title, body) VALUES(?, ?)", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert %s: %s", title, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+}
+
+/* The titles matching q, best first, joined by '|'. */
+static const char *search(const char *q)
+{
+	static char out[4096];
+	out[0] = '\0';
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT title FROM t WHERE t MATCH ? ORDER BY rank", -1, &st, NULL) != SQLITE_OK)
+		return "(prepare failed)";
+	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (out[0])
+			strncat(out, "|", sizeof out - strlen(out) - 1);
+		strncat(out, (const char *)sqlite3_column_text(st, 0), sizeof out - strlen(out) - 1);
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static const char *highlight(const char *q)
+{
+	static char out[4096];
+	out[0] = '\0';
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "SELECT highlight(t, 1, '[', ']') FROM t WHERE t MATCH ? ORDER BY rank LIMIT 1", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static bool starts_with(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+static void test_articles(void)
+{
+	insert("phu-nu", "Hội nghị về phụ nữ, hoà bình và an ninh khai mạc tại Đà Nẵng ngày 9/7/2020.");
+	insert("da-nang-da", "Người dân ven biển chở những hòn đá nặng để xây kè chắn sóng.");
+	insert("hoa-binh", "Tỉnh Hòa Bình tổ chức lễ hội văn hoá dân tộc Mường.");
+	insert("kinh-te", "Gói hỗ trợ 62.000 tỷ đồng dành cho người lao động mất việc.");
+	CHECK_STR(search("phụ nữ"), "phu-nu");
+	CHECK_STR(search("phu nu"), "phu-nu");
+	CHECK_STR(search("PHỤ NỮ"), "phu-nu");
+	CHECK(starts_with(search("hòa bình"), "phu-nu") || starts_with(search("hòa bình"), "hoa-binh"), "hòa bình: %s", search("hòa bình"));
+	CHECK(strstr(search("hoà bình"), "phu-nu") && strstr(search("hoà bình"), "hoa-binh"), "tone variants: %s", search("hoà bình"));
+	CHECK_STR(search("\"Đà Nẵng\""), "phu-nu");
+	const char *r = search("\"da nang\"");
+	CHECK(strstr(r, "phu-nu") && strstr(r, "da-nang-da"), "accent-less finds both spellings: %s", r);
+	CHECK_STR(search("\"62.000 tỷ đồng\""), "kinh-te");
+	CHECK_STR(search("ty dong"), "kinh-te");
+	CHECK_STR(search("\"9/7/2020\""), "phu-nu");
+	CHECK_STR(highlight("\"da nang\" AND hoi"), "[Hội] nghị về phụ nữ, hoà bình và an ninh khai mạc tại [Đà Nẵng] ngày 9/7/2020.");
+	CHECK_STR(highlight("\"van hoa\""), "Tỉnh Hòa Bình tổ chức lễ hội [văn hoá] dân tộc Mường.");
+	CHECK_STR(highlight("\"lao dong\""), "Gói hỗ trợ 62.000 tỷ đồng dành cho người [lao động] mất việc.");
+	CHECK_STR(highlight("\"tỷ đồng\""), "Gói hỗ trợ 62.000 [tỷ đồng] dành cho người lao động mất việc.");
+}
+
+typedef struct keys {
+	char buf[2048];
+} keys;
+
+static int collect(void *ud, const char *key, size_t len, size_t start, size_t end, int colocated)
+{
+	keys *k = ud;
+	size_t n = strlen(k->buf);
+	snprintf(k->buf + n, sizeof k->buf - n, "%s%.*s@%zu-%zu", colocated ? "+" : " ", (int)len, key, start, end);
+	return 0;
+}
+
+static void test_keys(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	keys k = {""};
+	const char *text = "Phụ nữ, ASEM!";
+	CHECK(chu_search_keys(ctx, NULL, text, strlen(text), 0, collect, &k) == CHU_OK, "keys");
+	CHECK_STR(k.buf, " phụ@0-5+phu@0-5 nữ@6-10+nu@6-10 asem@12-16");
+	k.buf[0] = '\0';
+	chu_search_keys(ctx, NULL, "Hòa", strlen("Hòa"), CHU_SEARCH_QUERY, collect, &k);
+	CHECK_STR(k.buf, " hoà@0-4");
+	k.buf[0] = '\0';
+	chu_search_keys(ctx, NULL, "hoa", 3, CHU_SEARCH_QUERY, collect, &k);
+	CHECK_STR(k.buf, " hoa@0-3");
+	chu_model *m = NULL;
+	if (chu_model_open("models/seg.chm", &m) == CHU_OK) {
+		k.buf[0] = '\0';
+		const char *s = "Bình đẳng giới";
+		chu_search_keys(ctx, m, s, strlen(s), 0, collect, &k);
+		CHECK(strstr(k.buf, "+bình_đẳng@0-5+binh_dang@0-5") != NULL, "word keys: %s", k.buf);
+		chu_model_close(m);
+	} else {
+		harness_skip("models/seg.chm is absent: word keys not checked");
+	}
+	chu_ctx_free(ctx);
+}
+
+static void test_seeds(void)
+{
+	const char *data = getenv("CHU_DATA") ? getenv("CHU_DATA") : "../shared/data";
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/seeds", data);
+	DIR *d = opendir(dir);
+	if (!d) {
+		harness_skip("seed articles absent: ../shared/data/seeds");
+		return;
+	}
+	exec("DELETE FROM t");
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!strstr(e->d_name, ".txt") || strcmp(e->d_name, "SOURCE.md") == 0)
+			continue;
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		FILE *f = fopen(path, "rb");
+		static char body[65536];
+		size_t k = f ? fread(body, 1, sizeof body - 1, f) : 0;
+		if (f)
+			fclose(f);
+		body[k] = '\0';
+		char title[8];
+		snprintf(title, sizeof title, "%.3s", e->d_name);
+		insert(title, body);
+		n++;
+	}
+	closedir(d);
+	CHECK(n == 5, "%d seed articles", n);
+	CHECK(starts_with(search("\"Sok Siphana\""), "000"), "Sok Siphana: %s", search("\"Sok Siphana\""));
+	CHECK(starts_with(search("\"sok siphana\""), "000"), "lowercase name");
+	CHECK(starts_with(search("\"62.000 tỷ đồng\""), "001"), "money: %s", search("\"62.000 tỷ đồng\""));
+	CHECK(starts_with(search("\"lien hiep quoc\""), "002") || starts_with(search("\"lien hiep quoc\""), "003"), "accent-less");
+	CHECK(strstr(search("\"hòa bình\" \"an ninh\""), "002") != NULL, "tone variant: %s", search("\"hòa bình\" \"an ninh\""));
+	CHECK(strstr(search("\"hoà bình\" \"an ninh\""), "002") != NULL, "tone variant (new style)");
+	CHECK(starts_with(search("\"16/7\" ASEAN"), "004"), "date: %s", search("\"16/7\" ASEAN"));
+}
+
+int main(void)
+{
+	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK, "open");
+	CHECK(chu_sqlite_register(db, NULL) == SQLITE_OK, "register");
+	exec("CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = 'chu')");
+	test_articles();
+	test_keys();
+	test_seeds();
+	sqlite3_close(db);
+	return harness_done();
+}
