@@ -34,5 +34,7 @@ int cli_seg(int argc, char **argv);   /* chu seg */
 int cli_train(int argc, char **argv); /* chu train seg … */
 int cli_eval(int argc, char **argv);  /* chu eval seg GOLD PRED */
 int cli_annotate(int argc, char **argv); /* chu annotate */
+int cli_index(int argc, char **argv);    /* chu index DB PATH… */
+int cli_search(int argc, char **argv);   /* chu search DB QUERY */
 
 #endif

@@ -300,6 +300,8 @@ static void usage_main(FILE *f)
 	      "  tok       tokens, with kinds and byte offsets\n"
 	      "  seg       word segmentation (syllables of a word joined by '_')\n"
 	      "  annotate  clean, split and segment articles: text or JSON lines with byte offsets\n"
+	      "  index     add articles to a search index (SQLite FTS5)\n"
+	      "  search    search an index: ranked hits with highlighted snippets\n"
 	      "  train     train a model (chu train seg --help)\n"
 	      "  eval      evaluate a segmentation (chu eval seg GOLD PRED)\n\n"
 	      "Run 'chu COMMAND --help' for a command's options. Exit status: 0 ok, 1 bad input, 2 usage.\n",
@@ -527,6 +529,10 @@ int main(int argc, char **argv)
 		return cmd_clean(sargc, sargv);
 	if (strcmp(sub, "annotate") == 0)
 		return cli_annotate(sargc, sargv);
+	if (strcmp(sub, "index") == 0)
+		return cli_index(sargc, sargv);
+	if (strcmp(sub, "search") == 0)
+		return cli_search(sargc, sargv);
 	int (*fn)(int, char **) = NULL;
 	if (strcmp(sub, "seg") == 0)
 		fn = cli_seg;

@@ -1,0 +1,352 @@
+/*
+ * search.c — `chu search DB QUERY`: the query language translated into an FTS5 MATCH
+ * expression (every term quoted, so user input never reaches FTS5's syntax raw) plus entity
+ * filters, ranked by bm25 with highlighted snippets.
+ *
+ * Query language: words; "phrases"; -word or -"phrase" (exclusion); a OR b; prefix*;
+ * title:word or title:"phrase"; org:X, per:X, loc:X (X a word or "quoted phrase"); words typed
+ * without marks match every spelling. A query typed with marks ranks exact-accent matches
+ * first: its look-alikes ("đá nặng" for "Đà Nẵng") come after, from the same query folded.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int chu_sqlite_register(sqlite3 *db, const char *model_path);
+
+typedef struct term {
+	char *text;   /* the word or phrase, without quotes or operators */
+	bool phrase;  /* was quoted */
+	bool neg;     /* -term */
+	bool prefix;  /* term* */
+	bool or_next; /* OR binds this term to the next */
+	char field[8]; /* "" or "title", or an entity kind: org, per, loc */
+} term;
+
+typedef struct query {
+	term t[64];
+	int n;
+	const char *error;
+} query;
+
+static void query_free(query *q)
+{
+	for (int i = 0; i < q->n; i++)
+		free(q->t[i].text);
+}
+
+static bool parse(const char *s, query *q)
+{
+	memset(q, 0, sizeof *q);
+	size_t i = 0, n = strlen(s);
+	bool pending_or = false;
+	while (i < n) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i >= n)
+			break;
+		if (q->n == 64) {
+			q->error = "too many terms (at most 64)";
+			return false;
+		}
+		term *t = &q->t[q->n];
+		memset(t, 0, sizeof *t);
+		if (s[i] == '-') {
+			t->neg = true;
+			i++;
+		}
+		/* field: */
+		static const char *const fields[] = {"title", "org", "per", "loc"};
+		for (int f = 0; f < 4; f++) {
+			size_t k = strlen(fields[f]);
+			if (strncmp(s + i, fields[f], k) == 0 && s[i + k] == ':') {
+				strcpy(t->field, fields[f]);
+				i += k + 1;
+				break;
+			}
+		}
+		size_t a, b;
+		if (i < n && s[i] == '"') {
+			a = ++i;
+			while (i < n && s[i] != '"')
+				i++;
+			if (i >= n) {
+				q->error = "unbalanced quote";
+				return false;
+			}
+			b = i++;
+			t->phrase = true;
+		} else {
+			a = i;
+			while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '"')
+				i++;
+			b = i;
+			if (b > a && s[b - 1] == '*' && !t->field[0]) {
+				t->prefix = true;
+				b--;
+			}
+		}
+		if (!t->phrase && !t->neg && !t->field[0] && b - a == 2 && strncmp(s + a, "OR", 2) == 0) {
+			if (q->n == 0 || pending_or) {
+				q->error = "OR needs a term on each side";
+				return false;
+			}
+			q->t[q->n - 1].or_next = true;
+			pending_or = true;
+			continue;
+		}
+		if (b == a) {
+			q->error = t->neg ? "a lone '-'" : "an empty term";
+			return false;
+		}
+		t->text = strndup(s + a, b - a);
+		if (pending_or && (t->neg || (t->field[0] && strcmp(t->field, "title") != 0))) {
+			q->error = "OR joins words, phrases and title: terms";
+			free(t->text);
+			return false;
+		}
+		pending_or = false;
+		q->n++;
+	}
+	if (pending_or) {
+		q->error = "OR needs a term on each side";
+		return false;
+	}
+	return true;
+}
+
+static bool is_entity(const term *t) { return t->field[0] && strcmp(t->field, "title") != 0; }
+
+/* Appends FTS5 syntax for one term; with fold, the text typed without marks. */
+static void put_term(chu_ctx *ctx, char *out, size_t cap, const term *t, bool fold)
+{
+	size_t o = strlen(out);
+	if (strcmp(t->field, "title") == 0)
+		o += (size_t)snprintf(out + o, cap - o, "title : ");
+	const char *text = t->text;
+	size_t len = strlen(text);
+	if (fold)
+		chu_fold(ctx, t->text, strlen(t->text), &text, &len);
+	if (o + 2 * len + 8 >= cap)
+		return;
+	out[o++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '"')
+			out[o++] = '"';
+		out[o++] = text[i];
+	}
+	out[o++] = '"';
+	if (t->prefix)
+		out[o++] = '*';
+	out[o] = '\0';
+}
+
+/* The MATCH expression of the positive and negative terms, or false when there is none to find. */
+static bool build_match(chu_ctx *ctx, const query *q, bool fold, char *out, size_t cap)
+{
+	out[0] = '\0';
+	bool any = false;
+	for (int i = 0; i < q->n; i++) {
+		const term *t = &q->t[i];
+		if (t->neg)
+			continue; /* an entity filter also looks for its text: per:"Tô Anh Dũng" */
+		if (any)
+			strncat(out, i > 0 && q->t[i - 1].or_next ? " OR " : " AND ", cap - strlen(out) - 1);
+		put_term(ctx, out, cap, t, fold);
+		any = true;
+	}
+	if (!any)
+		return false;
+	if (strstr(out, " OR ")) {
+		/* FTS5 binds AND tighter than OR: group the whole positive part explicitly */
+		char tmp[8192];
+		snprintf(tmp, sizeof tmp, "(%s)", out);
+		snprintf(out, cap, "%s", tmp);
+	}
+	for (int i = 0; i < q->n; i++) {
+		const term *t = &q->t[i];
+		if (!t->neg || is_entity(t))
+			continue;
+		strncat(out, " NOT ", cap - strlen(out) - 1);
+		put_term(ctx, out, cap, t, false);
+	}
+	return true;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static bool has_marks(chu_ctx *ctx, const char *s)
+{
+	const char *f;
+	size_t n;
+	if (chu_fold(ctx, s, strlen(s), &f, &n) < 0)
+		return false;
+	/* folding also lowercases: compare against the lowercased text */
+	for (size_t i = 0; s[i]; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+int cli_search(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+	                                          {"limit", required_argument, NULL, 'l'},
+	                                          {"offset", required_argument, NULL, 'o'},
+	                                          {"help", no_argument, NULL, 'h'},
+	                                          {NULL, 0, NULL, 0}};
+	bool json = false;
+	long limit = 10, offset = 0;
+	int c;
+	optind = 1;
+	/* "+": options come before DB, so that a query may start with '-' ("-x" is an exclusion) */
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'l': limit = atol(optarg); break;
+		case 'o': offset = atol(optarg); break;
+		case 'h':
+			fputs("usage: chu search [--json] [--limit N] [--offset N] DB QUERY\n"
+			      "Query: words, \"phrases\", -exclusion, OR, prefix*, title:word, org:X, per:\"X Y\", loc:X;\n"
+			      "words without marks match every spelling. --json prints one object per hit with id, title,\n"
+			      "score, snippet, url and date.\n",
+			      stdout);
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (argc - optind != 2 || limit < 1 || offset < 0) {
+		cli_error(NULL, 0, "usage: chu search [--json] [--limit N] [--offset N] DB QUERY");
+		return CLI_USAGE;
+	}
+	const char *dbpath = argv[optind], *qs = argv[optind + 1];
+	query q;
+	if (!parse(qs, &q)) {
+		cli_error(NULL, 0, "bad query: %s", q.error);
+		query_free(&q);
+		return CLI_USAGE;
+	}
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	char match[8192], folded[8192];
+	if (!build_match(ctx, &q, false, match, sizeof match)) {
+		cli_error(NULL, 0, "bad query: it has nothing to look for (only exclusions or filters)");
+		query_free(&q);
+		chu_ctx_free(ctx);
+		return CLI_USAGE;
+	}
+	build_match(ctx, &q, true, folded, sizeof folded);
+	bool fallback = has_marks(ctx, qs) && strcmp(match, folded) != 0;
+	sqlite3 *db = NULL;
+	if (access(dbpath, R_OK) != 0 || sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		cli_error(dbpath, 0, "cannot open the index");
+		sqlite3_close(db);
+		query_free(&q);
+		chu_ctx_free(ctx);
+		return CLI_BAD_INPUT;
+	}
+	char *model = cli_find_model("seg.chm");
+	chu_sqlite_register(db, model);
+	free(model);
+	/* entity filters */
+	char filt[4096] = "";
+	for (int i = 0; i < q.n; i++) {
+		if (!is_entity(&q.t[i]))
+			continue;
+		const char *f;
+		size_t fl;
+		chu_fold(ctx, q.t[i].text, strlen(q.t[i].text), &f, &fl);
+		const char *kind = strcmp(q.t[i].field, "org") == 0 ? "org" : "name";
+		char *clause = sqlite3_mprintf(" AND %s EXISTS (SELECT 1 FROM entities e WHERE e.doc = d.id AND e.kind = %Q AND e.folded = %Q)",
+		                               q.t[i].neg ? "NOT" : "", kind, f);
+		strncat(filt, clause, sizeof filt - strlen(filt) - 1);
+		sqlite3_free(clause);
+	}
+	const char *hl_on = !json && isatty(1) ? "\033[1m" : "[", *hl_off = !json && isatty(1) ? "\033[0m" : "]";
+	char *sql = sqlite3_mprintf(
+		"SELECT d.id, d.key, d.title, d.url, d.date, bm25(docs_fts, 2.0, 1.0), snippet(docs_fts, 1, %Q, %Q, '…', 16)"
+		" FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid WHERE docs_fts MATCH ?1 %s ORDER BY rank LIMIT ?2",
+		hl_on, hl_off, filt);
+	sqlite3_stmt *st = NULL;
+	int status = CLI_OK;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		cli_error(dbpath, 0, "not a chu index (%s)", sqlite3_errmsg(db));
+		status = CLI_BAD_INPUT;
+	}
+	/* exact matches first; then, for a query typed with marks, its look-alikes from the folded
+	 * query ("đá nặng" after "Đà Nẵng") */
+	sqlite3_int64 *seen = calloc((size_t)(offset + limit), sizeof *seen);
+	long nseen = 0, rank = 0;
+	for (int pass = 0; pass < (fallback ? 2 : 1) && status == CLI_OK && nseen < offset + limit; pass++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, pass ? folded : match, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, offset + limit + nseen);
+		int rc;
+		while (nseen < offset + limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			sqlite3_int64 id = sqlite3_column_int64(st, 0);
+			bool dup = false;
+			for (long k = 0; k < nseen && !dup; k++)
+				dup = seen[k] == id;
+			if (dup)
+				continue;
+			seen[nseen++] = id;
+			if (nseen <= offset)
+				continue;
+			const char *key = (const char *)sqlite3_column_text(st, 1), *title = (const char *)sqlite3_column_text(st, 2);
+			double score = -sqlite3_column_double(st, 5);
+			const char *snip = (const char *)sqlite3_column_text(st, 6);
+			if (json) {
+				printf("{\"id\":");
+				json_str(key);
+				printf(",\"title\":");
+				json_str(title);
+				printf(",\"score\":%.4f,\"exact\":%s,\"snippet\":", score, pass ? "false" : "true");
+				json_str(snip);
+				if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+					printf(",\"url\":");
+					json_str((const char *)sqlite3_column_text(st, 3));
+				}
+				if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+					printf(",\"date\":");
+					json_str((const char *)sqlite3_column_text(st, 4));
+				}
+				printf("}\n");
+			} else {
+				printf("%ld. %s  (%s, %.4f)\n   %s\n", ++rank + offset, title ? title : "", key, score, snip ? snip : "");
+			}
+		}
+		if (nseen < offset + limit && rc != SQLITE_DONE) {
+			cli_error(dbpath, 0, "search failed: %s", sqlite3_errmsg(db));
+			status = CLI_BAD_INPUT;
+		}
+	}
+	free(seen);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+	query_free(&q);
+	chu_ctx_free(ctx);
+	fflush(stdout);
+	return status;
+}

@@ -1,0 +1,97 @@
+#!/bin/sh
+# chu index / chu search: the seed articles found by accented, accent-less and tone-variant
+# queries with the right one first; JSON output; incremental re-indexing and --prune; a run killed
+# with SIGKILL and run again keeps exactly one copy of each document; malformed queries.
+: "${CHU:=build/chu}"
+: "${CHU_DATA:=../shared/data}"
+pass=0 fail=0 skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL index.sh: $*"; }
+first() { "$CHU" search --json --limit 1 "$@" 2>&1 | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'; }
+count() { "$CHU" search --json --limit 1000 "$@" 2>/dev/null | grep -c '^{'; }
+
+mkdir -p "$tmp/docs"
+cat >"$tmp/docs/a.txt" <<'T'
+Phụ nữ Đà Nẵng khởi nghiệp
+Hội phụ nữ thành phố Đà Nẵng tổ chức diễn đàn về bình đẳng giới và hoà bình cho các nữ doanh nhân trẻ.
+T
+cat >"$tmp/docs/b.txt" <<'T'
+Xây kè chắn sóng
+Người dân chở những hòn đá nặng ra bờ biển để xây kè chắn sóng trước mùa bão.
+T
+printf '{"id":"x1","title":"Hợp tác ASEM","text":"Các thành viên ASEM thảo luận về kinh tế xanh.","url":"https://a.example.vn/x1","date":"2020-07-16","lang":"vi"}\n{"id":"x2","title":"Hòa Bình mùa lúa","text":"Nông dân tỉnh Hòa Bình thu hoạch lúa sớm."}\nnot json\n' >"$tmp/docs/c.jsonl"
+"$CHU" index "$tmp/db" "$tmp/docs" 2>"$tmp/err" && ok || bad "index: $(cat "$tmp/err")"
+grep -q "c.jsonl:3: not a JSON object" "$tmp/err" && ok || bad "bad JSON line not reported: $(cat "$tmp/err")"
+[ "$(first "$tmp/db" "phụ nữ")" = "$tmp/docs/a.txt" ] && ok || bad "phụ nữ"
+[ "$(first "$tmp/db" "phu nu")" = "$tmp/docs/a.txt" ] && ok || bad "phu nu"
+[ "$(first "$tmp/db" "PHỤ NỮ")" = "$tmp/docs/a.txt" ] && ok || bad "PHỤ NỮ"
+[ "$(first "$tmp/db" '"hòa bình" doanh')" = "$tmp/docs/a.txt" ] && ok || bad "tone variant"
+# an accented query: the exact spelling first, the look-alike after it
+r=$("$CHU" search --json "$tmp/db" '"Đà Nẵng"' | sed -n 's/^{"id":"\([^"]*\)".*"exact":\([a-z]*\).*/\1 \2/p' | tr '\n' ' ')
+[ "$r" = "$tmp/docs/a.txt true $tmp/docs/b.txt false " ] && ok || bad "exact before look-alike: $r"
+[ "$(first "$tmp/db" 'org:ASEM')" = "$tmp/docs/c.jsonl#x1" ] && ok || bad "org filter"
+[ "$(count "$tmp/db" 'org:ASEM kinh')" = 1 ] && ok || bad "org filter with a word"
+[ "$(count "$tmp/db" 'loc:"Hòa Bình"')" = 1 ] && ok || bad "loc filter"
+[ "$(count "$tmp/db" 'kè OR lúa')" = 2 ] && ok || bad "OR"
+[ "$(count "$tmp/db" 'phụ -"đà nẵng"')" = 0 ] && ok || bad "exclusion"
+[ "$(count "$tmp/db" 'title:kè')" = 1 ] && ok || bad "title:"
+[ "$(count "$tmp/db" 'thu hoa*')" = 1 ] && ok || bad "prefix"
+"$CHU" search --json "$tmp/db" "ASEM" | grep -q '"url":"https://a.example.vn/x1","date":"2020-07-16"' && ok || bad "json url/date"
+"$CHU" search --json "$tmp/db" "\"phu nu\"" | grep -q '"snippet":"[^"]*\[phụ nữ\]' && ok || bad "snippet highlight"
+for bq in '"open' 'OR' 'a OR' '-' '-x' 'OR b'; do
+	"$CHU" search "$tmp/db" "$bq" >/dev/null 2>"$tmp/err"; st=$?
+	[ $st -eq 2 ] && grep -q "^chu: bad query" "$tmp/err" && ! grep -qi "sql\|fts5" "$tmp/err" && ok || bad "malformed '$bq': $st $(cat "$tmp/err")"
+done
+"$CHU" search "$tmp/nonexistent.db" "x" 2>/dev/null; [ $? -eq 1 ] && ok || bad "missing index"
+
+# incremental: unchanged skipped, changed replaced, removed pruned
+"$CHU" index "$tmp/db" "$tmp/docs" 2>"$tmp/err"
+grep -q "0 documents added, 3 files unchanged" "$tmp/err" && ok || bad "re-run: $(cat "$tmp/err")"
+sleep 1
+printf 'Xây đê mới\nNgười dân đắp đê bằng bao cát.\n' >"$tmp/docs/b.txt"
+"$CHU" index "$tmp/db" "$tmp/docs" 2>"$tmp/err"
+grep -q "1 documents added, 2 files unchanged" "$tmp/err" && ok || bad "changed file: $(cat "$tmp/err")"
+[ "$(count "$tmp/db" "đê")" = 1 ] && [ "$(count "$tmp/db" "sóng")" = 0 ] && ok || bad "changed file not replaced"
+rm "$tmp/docs/b.txt"
+"$CHU" index --prune "$tmp/db" "$tmp/docs" 2>"$tmp/err"
+grep -q "1 documents pruned" "$tmp/err" && [ "$(count "$tmp/db" "đê")" = 0 ] && ok || bad "prune: $(cat "$tmp/err")"
+
+# killed with SIGKILL in the middle, then run again: one copy of each document
+python3 -c '
+import json
+with open("'"$tmp"'/big.jsonl", "w") as f:
+    for i in range(20000):
+        f.write(json.dumps({"id": "d%d" % i, "title": "Bài số %d" % i, "text": "Hội nghị lần thứ %d bàn về kinh tế, phụ nữ và hoà bình trong khu vực. " % i * 8}, ensure_ascii=False) + "\n")
+for k in range(40):
+    open("'"$tmp"'/many%02d.txt" % k, "w").write("Tin %d\nNội dung tin số %d về hợp tác.\n" % (k, k))
+'
+mkdir -p "$tmp/k" && mv "$tmp"/many*.txt "$tmp/big.jsonl" "$tmp/k/"
+"$CHU" index "$tmp/kdb" "$tmp/k" 2>/dev/null &
+pid=$!
+sleep 0.4
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+part=$(sqlite3 "$tmp/kdb" "SELECT count(*) FROM docs;" 2>/dev/null)
+echo "killed after 0.4 s with ${part:-0} of 20040 documents committed"
+"$CHU" index "$tmp/kdb" "$tmp/k" 2>"$tmp/err" && ok || bad "re-run after kill: $(cat "$tmp/err")"
+n=$(sqlite3 "$tmp/kdb" "SELECT count(*), count(DISTINCT key) FROM docs;" 2>/dev/null)
+[ "$n" = "20040|20040" ] && ok || bad "after kill -9 and re-run: $n"
+m=$(sqlite3 "$tmp/kdb" "SELECT count(*) FROM docs_fts_docsize;" 2>/dev/null)
+[ "$m" = "20040" ] && ok || bad "fts rows after kill: $m"
+
+# the seed articles
+S="$CHU_DATA/seeds"
+if [ -d "$S" ]; then
+	"$CHU" index "$tmp/sdb" "$S" 2>/dev/null
+	[ "$(first "$tmp/sdb" '"Sok Siphana"')" = "$S/000_e14039d0eb851080.txt" ] && ok || bad "seeds: Sok Siphana"
+	[ "$(first "$tmp/sdb" '"62.000 tỷ đồng"')" = "$S/001_6c9f21b8d05fd83c.txt" ] && ok || bad "seeds: money"
+	[ "$(first "$tmp/sdb" 'quan chuc cao cap ASEAN SOM')" = "$S/004_d80b52ecf5bdbf23.txt" ] && ok || bad "seeds: accent-less"
+	[ "$(first "$tmp/sdb" '"Chương trình hành động quốc gia" "hòa bình"')" = "$S/002_a316bfa61b80f24d.txt" ] && ok || bad "seeds: tone variant"
+	"$CHU" search --json "$tmp/sdb" "Skip Ribbon" | grep -q . && bad "seeds: boilerplate indexed" || ok
+else
+	echo "skip: seeds absent"; skip=$((skip + 1))
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
