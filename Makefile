@@ -17,7 +17,7 @@ PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/ext/sqlite/chu_fts5.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test asan bench model install uninstall clean format help generated check-generated
+.PHONY: all test asan bench bench-search model install uninstall clean format help generated check-generated
 all: $(BUILD)/libchu.a $(BUILD)/libchu.so $(BUILD)/chu $(BUILD)/chu.pc $(BUILD)/chu_sqlite.so
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make test       run the whole test suite (ends with 'N passed, N failed')"
 	@echo "make asan       the suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make bench      throughput of norm/sent/tok/seg beside wc -w on the same bytes"
+	@echo "make bench-search  retrieval quality and indexing speed beside SQLite's unicode61"
 	@echo "make model      retrain models/ from ../shared/data"
 	@echo "make install PREFIX=/usr/local"
 
@@ -66,6 +67,9 @@ asan:
 
 bench: all
 	sh bench/bench.sh
+
+bench-search: all
+	sh bench/bench_search.sh
 
 model: all
 	sh tools/make-model.sh

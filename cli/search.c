@@ -266,9 +266,7 @@ int cli_search(int argc, char **argv)
 		chu_ctx_free(ctx);
 		return CLI_BAD_INPUT;
 	}
-	char *model = cli_find_model("seg.chm");
-	chu_sqlite_register(db, model);
-	free(model);
+	chu_sqlite_register(db, NULL); /* queries use no word keys */
 	/* entity filters */
 	char filt[4096] = "";
 	for (int i = 0; i < q.n; i++) {

@@ -15,9 +15,51 @@ struct key_state {
 	chu__buf exact, folded; /* the current key's forms */
 };
 
+/* The common case in one pass: a short unit of precomposed letters, digits and ASCII. Returns
+ * false when the unit needs the general path (combining marks, invalid bytes, white space). */
+static bool forms_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *exact, chu__buf *folded, int *rc)
+{
+	int32_t cps[32];
+	size_t n = 0;
+	bool letters_only = true;
+	const unsigned char *s = (const unsigned char *)text;
+	for (size_t i = a; i < b;) {
+		int32_t cp;
+		int k = chu__utf8_decode(s + i, b - i, &cp);
+		int cls = chu__char_class(cp);
+		if (n == 32 || cp < 0 || cls == CHU__C_MARK || cls == CHU__C_SPACE || cls == CHU__C_NEWLINE || cls == CHU__C_IGNORE ||
+		    cp == 0xD0 || cp == 0xF0)
+			return false;
+		letters_only = letters_only && cls == CHU__C_LETTER;
+		cps[n++] = cp;
+		i += (size_t)k;
+	}
+	if (letters_only && n <= 8)
+		chu__tone_place(cps, n, ctx->opts.tone);
+	exact->len = folded->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		int32_t cp = cps[i];
+		chu__vletter L;
+		if (cp < 0x80)
+			cp = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+		else if (chu__vletter_split(cp, &L))
+			cp = chu__vletter_join(L.base, L.tone, 0);
+		else
+			cp = (int32_t)utf8proc_tolower(cp);
+		chu__buf_put_cp(rc, exact, cp);
+		chu__buf_put_cp(rc, folded, chu__fold_cp(cp));
+	}
+	chu__buf_reserve(rc, exact, 0);
+	chu__buf_reserve(rc, folded, 0);
+	return true;
+}
+
 /* Lowercase normalized form of [a, b) into k->exact, folded form into k->folded. */
 static int forms(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *exact, chu__buf *folded)
 {
+	int frc = CHU_OK;
+	if (forms_fast(ctx, text, a, b, exact, folded, &frc))
+		return frc;
 	const char *n;
 	size_t nl;
 	int rc = chu_norm_span(ctx, text, a, b, &n, &nl);
