@@ -74,6 +74,8 @@ typedef struct indexer {
 	sqlite3_stmt *ins_doc, *ins_fts, *ins_ent, *del_src, *get_src, *put_src, *json;
 	long docs, skipped, removed, batch_docs, committed;
 	size_t bytes, batch_bytes;
+	size_t total;     /* bytes of all input files (for the ETA), read before indexing */
+	size_t read;      /* bytes of input files handled so far */
 	double t0;
 	bool progress;
 	const char *db_path;
@@ -102,8 +104,11 @@ static void show_progress(indexer *ix, bool final)
 	if (!ix->progress)
 		return;
 	double el = now_s() - ix->t0;
-	fprintf(stderr, "\r\033[K%ld documents, %.1f MB, %.1f MB/s, %ld unchanged%s", ix->docs, (double)ix->bytes / 1e6,
-	        el > 0 ? (double)ix->bytes / 1e6 / el : 0.0, ix->skipped, final ? "\n" : "");
+	double rate = el > 0 ? (double)ix->read / el : 0.0; /* input bytes a second */
+	double eta = rate > 0 && ix->total > ix->read ? (double)(ix->total - ix->read) / rate : 0.0;
+	int pct = ix->total ? (int)(100.0 * (double)ix->read / (double)ix->total) : 100;
+	fprintf(stderr, "\r\033[K[%3d%%] %ld documents, %.1f MB, %.1f MB/s, %ld unchanged, ETA %02d:%02d%s", pct, ix->docs,
+	        (double)ix->bytes / 1e6, rate / 1e6, ix->skipped, (int)eta / 60, (int)eta % 60, final ? "\n" : "");
 }
 
 static int commit_batch(indexer *ix)
@@ -269,6 +274,7 @@ static int ingest_jsonl(indexer *ix, const char *path, const char *text, size_t 
 		const char *nl = memchr(text + a, '\n', len - a);
 		size_t b = nl ? (size_t)(nl - text) : len;
 		line++;
+		ix->read += b - a + 1;
 		if (b > a) {
 			sqlite3_stmt *s = ix->json;
 			sqlite3_bind_text(s, 1, text + a, (int)(b - a), SQLITE_STATIC);
@@ -316,6 +322,7 @@ static int ingest_file(indexer *ix, const char *path, const struct stat *st)
 	char seen[64];
 	snprintf(seen, sizeof seen, "%ld", (long)time(NULL));
 	if (known && same_stat) {
+		ix->read += (size_t)st->st_size;
 		char *sql = sqlite3_mprintf("UPDATE sources SET seen = 1 WHERE path = %Q", path);
 		exec(ix, sql);
 		sqlite3_free(sql);
@@ -344,6 +351,8 @@ static int ingest_file(indexer *ix, const char *path, const struct stat *st)
 		if (rc == 0)
 			rc = txt ? ingest_txt(ix, path, text, len) : ingest_jsonl(ix, path, text, len);
 	}
+	if (txt || (known && strcmp(hash, old_hash) == 0))
+		ix->read += len; /* a .jsonl file counts its lines as it goes */
 	free(text);
 	if (rc == 0) {
 		sqlite3_stmt *p = ix->put_src;
@@ -358,6 +367,29 @@ static int ingest_file(indexer *ix, const char *path, const struct stat *st)
 }
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Bytes of the .txt and .jsonl files under path (for the progress bar's ETA). */
+static size_t total_bytes(const char *path, int depth)
+{
+	struct stat st;
+	if (depth > 64 || stat(path, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return ends_with(path, ".txt") || ends_with(path, ".jsonl") ? (size_t)st.st_size : 0;
+	DIR *d = opendir(path);
+	size_t sum = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = sqlite3_mprintf("%s/%s", path, e->d_name);
+		sum += total_bytes(p, depth + 1);
+		sqlite3_free(p);
+	}
+	if (d)
+		closedir(d);
+	return sum;
+}
 
 static int ingest_path(indexer *ix, const char *path)
 {
@@ -435,6 +467,8 @@ int cli_index(int argc, char **argv)
 	chu_ctx_new(NULL, &ix.ctx);
 	ix.progress = isatty(2);
 	ix.t0 = now_s();
+	for (int i = optind + 1; ix.progress && i < argc; i++)
+		ix.total += total_bytes(argv[i], 0);
 	const char *sql[] = {
 		"INSERT INTO docs(source, key, title, url, date, extra) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 		"INSERT INTO docs_fts(rowid, title, body) VALUES(?1, ?2, ?3)",
