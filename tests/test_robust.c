@@ -21,6 +21,14 @@ static bool valid_utf8(const char *s, size_t n)
 	return true;
 }
 
+static int count_key(void *ud, const char *key, size_t len, size_t start, size_t end, int colocated)
+{
+	(void)key, (void)colocated;
+	size_t *n = ud;
+	(*n)++;
+	return len == 0 || start >= end; /* a key is never empty and always covers bytes */
+}
+
 /* Runs every text function on buf and checks the results' basic invariants. */
 static void check_all(chu_ctx *ctx, const char *buf, size_t n, const char *what)
 {
@@ -49,6 +57,11 @@ static void check_all(chu_ctx *ctx, const char *buf, size_t n, const char *what)
 	size_t nch;
 	rc = chu_clean(ctx, buf, n, &out, &m, &ch, &nch);
 	CHECK(rc == CHU_OK && m <= n + n / 2 + 1, "%s: clean", what);
+	size_t keys = 0;
+	rc = chu_search_keys(ctx, NULL, buf, n, 0, count_key, &keys);
+	CHECK(rc == CHU_OK, "%s: search keys", what);
+	rc = chu_search_keys(ctx, NULL, buf, n, CHU_SEARCH_QUERY, count_key, &keys);
+	CHECK(rc == CHU_OK, "%s: query keys", what);
 }
 
 static uint64_t rng = 0x1234567;

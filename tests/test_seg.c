@@ -304,6 +304,26 @@ static void test_committed_model(void)
 	CHECK(ends == 2, "%d sentence ends", ends);
 	CHECK(n > 2 && w[0].end - w[0].start == strlen("Bộ trưởng"), "first word is not 'Bộ trưởng'");
 	test_pretokenized_random(m);
+	/* raw random bytes through chu_segment: words in range, in order, never splitting a token */
+	uint64_t r = 5;
+	int bad = 0;
+	for (int round = 0; round < 500; round++) {
+		char buf[300];
+		size_t len = (size_t)(round % 300);
+		for (size_t i = 0; i < len; i++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned char c = (unsigned char)(r >> 56);
+			buf[i] = (char)(c < 0x40 && c != '\n' ? ' ' : c);
+		}
+		if (chu_segment(ctx, m, buf, len, &w, &n) != CHU_OK) {
+			bad++;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (w[i].start >= w[i].end || w[i].end > len || (i && w[i].start < w[i - 1].end))
+				bad++;
+	}
+	CHECK(bad == 0, "%d bad results segmenting random bytes", bad);
 	test_threads(m);
 	test_user_dict(m);
 	chu_ctx_free(ctx);
