@@ -18,25 +18,6 @@ typedef struct annot {
 	bool jsonl;
 } annot;
 
-static void json_str(const char *s, size_t n)
-{
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* The normalized text of [a, b) as a JSON string, or with '_' for spaces in text mode. */
 static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
 {
@@ -46,7 +27,7 @@ static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
 	if (rc < 0)
 		return rc;
 	if (json) {
-		json_str(out, n);
+		cli_json_str(out, n);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			putchar(out[i] == ' ' ? '_' : out[i]);
@@ -79,10 +60,10 @@ static int sentence(annot *an, const char *name, const char *url, unsigned idx, 
 		return rc;
 	}
 	printf("{\"doc\":");
-	json_str(name, strlen(name));
+	cli_json_str(name, strlen(name));
 	if (url) {
 		printf(",\"url\":");
-		json_str(url, strlen(url));
+		cli_json_str(url, strlen(url));
 	}
 	printf(",\"sentence\":%u,\"start\":%zu,\"end\":%zu,\"text\":", idx, tok[0].start, tok[n - 1].end);
 	if ((rc = put_norm(an, text, tok[0].start, tok[n - 1].end, true)) < 0)
@@ -173,6 +154,8 @@ static int article(annot *an, const char *name, const char *text, size_t len)
 	return rc;
 }
 
+static int article_cb(void *ud, const char *name, const char *text, size_t len) { return article(ud, name, text, len); }
+
 int cli_annotate(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
@@ -221,24 +204,8 @@ int cli_annotate(int argc, char **argv)
 	free(found);
 	int rc = chu_ctx_new(NULL, &an.ctx);
 	int status = rc < 0 ? CLI_BAD_INPUT : CLI_OK;
-	int nf = argc - optind;
-	char *stdin_only[] = {"-"};
-	char **files = nf ? argv + optind : stdin_only;
-	for (int i = 0; i < (nf ? nf : 1) && status == CLI_OK; i++) {
-		size_t len;
-		char *text = cli_read_file(files[i], &len);
-		if (!text) {
-			status = CLI_BAD_INPUT;
-			break;
-		}
-		const char *name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
-		rc = article(&an, name, text, len);
-		if (rc < 0) {
-			cli_error(name, 0, "%s", chu_strerror(rc));
-			status = CLI_BAD_INPUT;
-		}
-		free(text);
-	}
+	if (status == CLI_OK)
+		status = cli_whole_files(argc - optind, argv + optind, article_cb, &an);
 	chu_ctx_free(an.ctx);
 	chu_model_close(an.model);
 	fflush(stdout);

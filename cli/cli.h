@@ -29,6 +29,15 @@ char *cli_find_model(const char *name);
  * names the file being read while fn runs (for messages). */
 int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const char **current);
 
+/* Reads each named file (or stdin when there is none, or for "-") whole and calls fn with its
+ * display name and bytes; a negative chu status from fn is reported as "chu: NAME: message".
+ * Returns CLI_OK or CLI_BAD_INPUT, stopping at the first failure. */
+int cli_whole_files(int nfiles, char **files, int (*fn)(void *ud, const char *name, const char *text, size_t len),
+                    void *ud);
+
+/* Writes s[0..n) as a JSON string on stdout. */
+void cli_json_str(const char *s, size_t n);
+
 /* Subcommands implemented outside main.c; each receives argv starting at the subcommand name. */
 int cli_seg(int argc, char **argv);   /* chu seg */
 int cli_train(int argc, char **argv); /* chu train seg … */

@@ -151,6 +151,48 @@ int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const
 	return status;
 }
 
+int cli_whole_files(int nfiles, char **files, int (*fn)(void *ud, const char *name, const char *text, size_t len), void *ud)
+{
+	static char *const stdin_only[] = {"-"};
+	if (nfiles == 0) {
+		nfiles = 1;
+		files = (char **)stdin_only;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		size_t len;
+		char *text = cli_read_file(files[i], &len);
+		if (!text)
+			return CLI_BAD_INPUT;
+		const char *name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
+		int rc = fn(ud, name, text, len);
+		free(text);
+		if (rc < 0) {
+			cli_error(name, 0, "%s", chu_strerror(rc));
+			return CLI_BAD_INPUT;
+		}
+	}
+	return CLI_OK;
+}
+
+void cli_json_str(const char *s, size_t n)
+{
+	putchar('"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 /* ---- the text subcommands ---- */
 
 typedef struct text_job {
@@ -263,6 +305,17 @@ static int text_piece(void *ud, const char *piece, size_t len, uint64_t offset, 
 fail:
 	cli_error(job->file, job->line, "%s", chu_strerror(rc));
 	return 1;
+}
+
+static int norm_whole(void *ud, const char *name, const char *text, size_t len)
+{
+	(void)name;
+	const char *out;
+	size_t n;
+	int rc = chu_norm(ud, text, len, &out, &n);
+	if (rc >= 0)
+		fwrite(out, 1, n, stdout);
+	return rc;
 }
 
 static void usage_text(const char *sub, FILE *f)
@@ -389,29 +442,7 @@ static int cmd_text(int argc, char **argv, int mode)
 	int status;
 	if (o.from != CHU_ENC_UTF8) {
 		/* legacy encodings are converted whole: a line may not be UTF-8 and can't be cut safely */
-		status = CLI_OK;
-		int nf = argc - optind;
-		char *stdin_only[] = {"-"};
-		char **files = nf ? argv + optind : stdin_only;
-		for (int i = 0; i < (nf ? nf : 1) && status == CLI_OK; i++) {
-			size_t len;
-			char *text = cli_read_file(files[i], &len);
-			if (!text) {
-				status = CLI_BAD_INPUT;
-				break;
-			}
-			job.file = files[i];
-			const char *out;
-			size_t n;
-			rc = chu_norm(job.ctx, text, len, &out, &n);
-			if (rc < 0) {
-				cli_error(files[i], 0, "%s", chu_strerror(rc));
-				status = CLI_BAD_INPUT;
-			} else {
-				fwrite(out, 1, n, stdout);
-			}
-			free(text);
-		}
+		status = cli_whole_files(argc - optind, argv + optind, norm_whole, job.ctx);
 	} else {
 		status = cli_stream_inputs(argc - optind, argv + optind, text_piece, &job, &job.file);
 		if (job.open_sentence)
@@ -434,6 +465,38 @@ static const char *action_name(chu_clean_action a)
 	case CHU_CLEAN_SPACE: return "insert-space";
 	default: return "?";
 	}
+}
+
+typedef struct clean_job {
+	chu_ctx *ctx;
+	bool explain;
+} clean_job;
+
+static int clean_one(void *ud, const char *name, const char *text, size_t len)
+{
+	clean_job *cj = ud;
+	const char *out;
+	size_t n, nch;
+	const chu_clean_change *ch;
+	int rc = chu_clean(cj->ctx, text, len, &out, &n, &ch, &nch);
+	if (rc < 0)
+		return rc;
+	if (!cj->explain) {
+		fwrite(out, 1, n, stdout);
+		return CHU_OK;
+	}
+	for (size_t k = 0; k < nch; k++) {
+		unsigned long line = 1 + count_lines(text, ch[k].start);
+		size_t bol = ch[k].start;
+		while (bol > 0 && text[bol - 1] != '\n')
+			bol--;
+		size_t e = ch[k].end;
+		while (e > ch[k].start && (text[e - 1] == '\n' || text[e - 1] == '\r'))
+			e--;
+		printf("%s:%lu:%zu: %s: %s: \"%.*s\"\n", name, line, ch[k].start - bol + 1, action_name(ch[k].action), ch[k].reason,
+		       (int)(e - ch[k].start), text + ch[k].start);
+	}
+	return CHU_OK;
 }
 
 static int cmd_clean(int argc, char **argv)
@@ -460,41 +523,8 @@ static int cmd_clean(int argc, char **argv)
 		cli_error(NULL, 0, "%s", chu_strerror(rc));
 		return CLI_BAD_INPUT;
 	}
-	int nf = argc - optind, status = CLI_OK;
-	char *stdin_only[] = {"-"};
-	char **files = nf ? argv + optind : stdin_only;
-	for (int i = 0; i < (nf ? nf : 1) && status == CLI_OK; i++) {
-		size_t len;
-		char *text = cli_read_file(files[i], &len);
-		if (!text) {
-			status = CLI_BAD_INPUT;
-			break;
-		}
-		const char *name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
-		const char *out;
-		size_t n, nch;
-		const chu_clean_change *ch;
-		rc = chu_clean(ctx, text, len, &out, &n, &ch, &nch);
-		if (rc < 0) {
-			cli_error(name, 0, "%s", chu_strerror(rc));
-			status = CLI_BAD_INPUT;
-		} else if (explain) {
-			for (size_t k = 0; k < nch; k++) {
-				unsigned long line = 1 + count_lines(text, ch[k].start);
-				size_t bol = ch[k].start;
-				while (bol > 0 && text[bol - 1] != '\n')
-					bol--;
-				size_t e = ch[k].end;
-				while (e > ch[k].start && (text[e - 1] == '\n' || text[e - 1] == '\r'))
-					e--;
-				printf("%s:%lu:%zu: %s: %s: \"%.*s\"\n", name, line, ch[k].start - bol + 1, action_name(ch[k].action),
-				       ch[k].reason, (int)(e - ch[k].start), text + ch[k].start);
-			}
-		} else {
-			fwrite(out, 1, n, stdout);
-		}
-		free(text);
-	}
+	clean_job cj = {ctx, explain};
+	int status = cli_whole_files(argc - optind, argv + optind, clean_one, &cj);
 	chu_ctx_free(ctx);
 	fflush(stdout);
 	return status;

@@ -178,22 +178,8 @@ static bool build_match(chu_ctx *ctx, const query *q, bool fold, char *out, size
 	return true;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
+/* A possibly NULL string as JSON. */
+static void jstr(const char *s) { cli_json_str(s ? s : "", s ? strlen(s) : 0); }
 
 static bool has_marks(chu_ctx *ctx, const char *s)
 {
@@ -316,18 +302,18 @@ int cli_search(int argc, char **argv)
 			const char *snip = (const char *)sqlite3_column_text(st, 6);
 			if (json) {
 				printf("{\"id\":");
-				json_str(key);
+				jstr(key);
 				printf(",\"title\":");
-				json_str(title);
+				jstr(title);
 				printf(",\"score\":%.4f,\"exact\":%s,\"snippet\":", score, pass ? "false" : "true");
-				json_str(snip);
+				jstr(snip);
 				if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
 					printf(",\"url\":");
-					json_str((const char *)sqlite3_column_text(st, 3));
+					jstr((const char *)sqlite3_column_text(st, 3));
 				}
 				if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
 					printf(",\"date\":");
-					json_str((const char *)sqlite3_column_text(st, 4));
+					jstr((const char *)sqlite3_column_text(st, 4));
 				}
 				printf("}\n");
 			} else {

@@ -449,28 +449,24 @@ static uint32_t counts_get(const counts *c, uint64_t k)
 	}
 }
 
-/* Counts syllables and adjacent syllable pairs (within a line, white space between them only) of
- * a plain-text corpus and keeps, for pairs seen at least 5 times, a bucket of their pointwise
- * mutual information: 1 + clamp(floor(PMI), -3, 12) + 3. */
-static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scratch)
+/* Calls fn for every syllable of a plain-text corpus, with the syllable before it when the two
+ * stand next to each other on a line with only spaces between them (else prev = 0). */
+static int walk_syllables(const char *path, chu__buf *scratch, void (*fn)(void *ud, uint64_t prev, uint64_t h), void *ud)
 {
-	FILE *f = fopen(o->corpus, "rb");
+	FILE *f = fopen(path, "rb");
 	if (!f)
 		return CHU_EIO;
-	counts uni, bi;
-	int rc = counts_init(&uni, 21);
-	if (rc >= 0)
-		rc = counts_init(&bi, 24);
 	chu__buf toks;
 	chu__buf_init(&toks, &chu__default_allocator);
 	char *line = NULL;
-	size_t cap = 0, total = 0;
+	size_t cap = 0;
 	ssize_t len;
+	int rc = CHU_OK;
 	while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
 		toks.len = 0;
 		rc = chu__tokenize(line, (size_t)len, &toks);
 		const chu_token *t = (const chu_token *)(void *)toks.data;
-		size_t nt = toks.len / sizeof(chu_token);
+		size_t nt = rc < 0 ? 0 : toks.len / sizeof(chu_token);
 		uint64_t prev = 0;
 		size_t prev_end = 0;
 		for (size_t i = 0; i < nt && rc >= 0; i++) {
@@ -481,13 +477,10 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 			uint64_t h;
 			uint8_t sh;
 			rc = chu__seg_unit(line + t[i].start, t[i].end - t[i].start, &h, &sh, scratch);
-			counts_add(&uni, h);
-			total++;
-			bool gap_is_space = prev && t[i].start > prev_end;
-			for (size_t p = prev_end; gap_is_space && p < t[i].start; p++)
-				gap_is_space = line[p] == ' ';
-			if (gap_is_space)
-				counts_add(&bi, chu__seg_pair(prev, h));
+			bool adjacent = prev && t[i].start > prev_end;
+			for (size_t p = prev_end; adjacent && p < t[i].start; p++)
+				adjacent = line[p] == ' ';
+			fn(ud, adjacent ? prev : 0, h);
 			prev = h;
 			prev_end = t[i].end;
 		}
@@ -495,81 +488,76 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 	free(line);
 	fclose(f);
 	chu__buf_free(&toks);
-	if (rc < 0) {
-		counts_free(&uni);
-		counts_free(&bi);
-		return rc;
-	}
-	/* PMI needs the pair's parts: recount pairs with their unigram hashes is not possible from
-	 * the pair hash, so the corpus is read a second time to score each kept pair */
+	return rc;
+}
+
+typedef struct assoc_build {
+	counts uni, bi;
+	size_t total;    /* syllables read */
+	uint64_t *table; /* the model's association table being filled (second pass) */
+	uint32_t slots;
+	size_t stored;
+} assoc_build;
+
+static void count_pair(void *ud, uint64_t prev, uint64_t h)
+{
+	assoc_build *a = ud;
+	counts_add(&a->uni, h);
+	a->total++;
+	if (prev)
+		counts_add(&a->bi, chu__seg_pair(prev, h));
+}
+
+/* Stores the PMI bucket of a pair seen at least 5 times: 1 + clamp(floor(PMI), -3, 12) + 3. */
+static void score_pair(void *ud, uint64_t prev, uint64_t h)
+{
+	assoc_build *a = ud;
+	if (!prev)
+		return;
+	uint64_t pk = chu__seg_pair(prev, h);
+	uint32_t c = counts_get(&a->bi, pk);
+	if (c < 5)
+		return;
+	double pmi = log((double)c * (double)a->total / ((double)counts_get(&a->uni, prev) * (double)counts_get(&a->uni, h) + 1e-9));
+	int b = (int)floor(pmi);
+	b = b < -3 ? -3 : b > 12 ? 12 : b;
+	uint32_t key = (uint32_t)(pk >> 32) | 1u, m = a->slots - 1, j = (uint32_t)(pk >> 1) & m;
+	while ((uint32_t)a->table[j] && (uint32_t)a->table[j] != key)
+		j = (j + 1) & m;
+	a->stored += !(uint32_t)a->table[j];
+	a->table[j] = key | (uint64_t)(uint32_t)(b + 4) << 32;
+}
+
+/* Syllable-pair association from unlabeled text: counts syllables and adjacent pairs, then reads
+ * the corpus again to give each pair seen at least 5 times its PMI bucket (a pair hash cannot be
+ * taken apart into its syllables, so the second pass is how PMI finds them). */
+static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scratch)
+{
+	assoc_build a = {0};
+	int rc = counts_init(&a.uni, 21);
+	if (rc >= 0)
+		rc = counts_init(&a.bi, 24);
+	if (rc >= 0)
+		rc = walk_syllables(o->corpus, scratch, count_pair, &a);
 	size_t kept = 0;
-	for (uint64_t i = 0; i <= bi.mask; i++)
-		kept += bi.key[i] && bi.n[i] >= 5;
-	uint32_t slots = 1024;
-	while (slots < kept + kept / 2 + 16)
-		slots *= 2;
-	uint64_t *table = calloc(slots, 8);
-	if (!table)
+	for (uint64_t i = 0; rc >= 0 && i <= a.bi.mask; i++)
+		kept += a.bi.key[i] && a.bi.n[i] >= 5;
+	a.slots = 1024;
+	while (a.slots < kept + kept / 2 + 16)
+		a.slots *= 2;
+	if (rc >= 0 && !(a.table = calloc(a.slots, 8)))
 		rc = CHU_ENOMEM;
-	f = rc >= 0 ? fopen(o->corpus, "rb") : NULL;
-	if (rc >= 0 && !f)
-		rc = CHU_EIO;
-	line = NULL;
-	cap = 0;
-	chu__buf_init(&toks, &chu__default_allocator);
-	size_t stored = 0;
-	while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
-		toks.len = 0;
-		rc = chu__tokenize(line, (size_t)len, &toks);
-		const chu_token *t = (const chu_token *)(void *)toks.data;
-		size_t nt = toks.len / sizeof(chu_token);
-		uint64_t prev = 0;
-		size_t prev_end = 0;
-		for (size_t i = 0; i < nt && rc >= 0; i++) {
-			if (t[i].kind != CHU_TOKEN_SYLLABLE) {
-				prev = 0;
-				continue;
-			}
-			uint64_t h;
-			uint8_t sh;
-			rc = chu__seg_unit(line + t[i].start, t[i].end - t[i].start, &h, &sh, scratch);
-			bool gap_is_space = prev && t[i].start > prev_end;
-			for (size_t p = prev_end; gap_is_space && p < t[i].start; p++)
-				gap_is_space = line[p] == ' ';
-			if (gap_is_space) {
-				uint64_t pk = chu__seg_pair(prev, h);
-				uint32_t c = counts_get(&bi, pk);
-				if (c >= 5) {
-					double pmi = log((double)c * (double)total / ((double)counts_get(&uni, prev) * (double)counts_get(&uni, h) + 1e-9));
-					int b = (int)floor(pmi);
-					b = b < -3 ? -3 : b > 12 ? 12 : b;
-					uint32_t key = (uint32_t)(pk >> 32) | 1u;
-					uint32_t m = slots - 1;
-					uint32_t j = (uint32_t)(pk >> 1) & m;
-					while ((uint32_t)table[j] && (uint32_t)table[j] != key)
-						j = (j + 1) & m;
-					if (!(uint32_t)table[j])
-						stored++;
-					table[j] = key | (uint64_t)(uint32_t)(b + 4) << 32;
-				}
-			}
-			prev = h;
-			prev_end = t[i].end;
-		}
-	}
-	free(line);
-	if (f)
-		fclose(f);
-	chu__buf_free(&toks);
-	counts_free(&uni);
-	counts_free(&bi);
+	if (rc >= 0)
+		rc = walk_syllables(o->corpus, scratch, score_pair, &a);
+	counts_free(&a.uni);
+	counts_free(&a.bi);
 	if (rc < 0) {
-		free(table);
+		free(a.table);
 		return rc;
 	}
-	lx->assoc = table;
-	lx->assoc_slots = slots;
-	say(o, "association: %zu syllables read, %zu pairs kept (seen at least 5 times)", total, stored);
+	lx->assoc = a.table;
+	lx->assoc_slots = a.slots;
+	say(o, "association: %zu syllables read, %zu pairs kept (seen at least 5 times)", a.total, a.stored);
 	return CHU_OK;
 }
 
