@@ -288,6 +288,7 @@ int cli_train(int argc, char **argv)
 	                                          {"uppercase", required_argument, NULL, 'U'},
 	                                          {"output", required_argument, NULL, 'o'},
 	                                          {"corpus", required_argument, NULL, 'c'},
+	                                          {"max-features", required_argument, NULL, 'M'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
 	const char *train[16], *lex[16];
@@ -315,6 +316,7 @@ int cli_train(int argc, char **argv)
 		case 'U': o.uppercase = atof(optarg); break;
 		case 'o': o.out = optarg; break;
 		case 'c': o.corpus = optarg; break;
+		case 'M': o.max_features = strtoull(optarg, NULL, 10); break;
 		case 'h':
 			fputs("usage: chu train seg --train FILE[,FILE…] -o MODEL [--dev FILE] [--lexicon FILE[,FILE…]]\n"
 			      "                     [--corpus TEXT] [--epochs N] [--seed N] [--holdout N] [--lowercase P] [--uppercase P]\n"
@@ -322,6 +324,7 @@ int cli_train(int argc, char **argv)
 			      "by '_'). Every Nth sentence of the first training file is held out and scored after each\n"
 			      "epoch (--holdout, default 20; 0 keeps none), as is --dev. --lowercase/--uppercase: the share\n"
 			      "of sentences also trained lowercased/in capitals (case robustness; defaults 0.3 and 0.1).\n"
+			      "--max-features N keeps the N strongest features (a smaller, faster model).\n"
 			      "--corpus: plain unlabeled text; pairs of syllables seen together in it at least 5 times get\n"
 			      "an association (PMI) feature. The same files and seed give the same model, byte for byte.\n",
 			      stdout);

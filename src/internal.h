@@ -266,6 +266,7 @@ typedef struct chu__train_seg_opts {
 	double lowercase;         /* share of sentences also trained lowercased */
 	double uppercase;         /* share also trained in capitals */
 	const char *corpus;       /* plain unlabeled text for syllable-pair association, or NULL */
+	size_t max_features;      /* keep at most this many features, the strongest (0: all) */
 	void (*progress)(void *ud, const char *message);
 	void *ud;
 } chu__train_seg_opts;

@@ -561,6 +561,12 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 	return CHU_OK;
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 {
 	/* keep the features whose averaged weight is not negligible, in int16 */
@@ -574,9 +580,28 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 	if (maxw <= 0)
 		maxw = 1;
 	float scale = (float)(32000.0 / maxw);
+	/* with max_features, only the strongest weights are kept: a smaller table stays in cache */
+	double floor_w = 0;
+	if (o->max_features) {
+		size_t n = 0;
+		for (size_t s = 0; s <= W->mask; s++)
+			n += W->key[s] != 0;
+		if (n > o->max_features) {
+			double *mag = malloc(n * sizeof *mag);
+			if (!mag)
+				return CHU_ENOMEM;
+			size_t k = 0;
+			for (size_t s = 0; s <= W->mask; s++)
+				if (W->key[s])
+					mag[k++] = fabs(avg(W, s));
+			qsort(mag, n, sizeof *mag, cmp_desc);
+			floor_w = mag[o->max_features - 1];
+			free(mag);
+		}
+	}
 	size_t kept = 0;
 	for (size_t s = 0; s <= W->mask; s++)
-		if (W->key[s] && lrint(avg(W, s) * scale) != 0)
+		if (W->key[s] && lrint(avg(W, s) * scale) != 0 && fabs(avg(W, s)) >= floor_w)
 			kept++;
 	uint32_t n_slots = 1024;
 	while (n_slots < kept + kept / 3 + 16)
@@ -589,7 +614,7 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 		if (!W->key[s])
 			continue;
 		long q = lrint(avg(W, s) * scale);
-		if (q == 0)
+		if (q == 0 || fabs(avg(W, s)) < floor_w)
 			continue;
 		uint64_t f = W->key[s]; /* the low bit was forced to 1: slot from the same bits */
 		uint32_t key = (uint32_t)(f >> 32) | 1u;
