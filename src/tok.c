@@ -6,8 +6,9 @@
  *     e-mails, hashtags, acronyms, abbreviations, names like "COVID-19", punctuation;
  *  2. merge: atoms separated by spaces (never by a line break) that form one unit — money
  *     ("62.000 tỷ đồng", "100.000 USD"), percent ("4,5 %"), ranges ("18 – 19/11");
- *  3. sentence ends: a line break always ends a sentence; a final mark (. ! ? … ./.), with the
- *     closing quotes and brackets after it, ends one when what follows starts a new sentence.
+ *  3. sentence ends, decided during pass 1: a line break always ends a sentence; a final mark
+ *     (. ! ? ./.), with the closing quotes and brackets after it, ends one when what follows
+ *     starts a new sentence.
  * All positions are byte offsets into the caller's text; nothing is copied.
  */
 #include "internal.h"
@@ -552,14 +553,48 @@ static inline void push(int *rc, chu__buf *out, size_t a, size_t b, int kind)
 	out->len += sizeof(chu_token);
 }
 
+/* ---- sentence ends (decided while scanning: a candidate waits for the token after it) ---- */
+
+static int32_t first_cp(const unsigned char *s, const chu_token *t)
+{
+	int k;
+	return cp_at(s, t->end, t->start, &k);
+}
+
+static bool is_closer(int32_t cp) { return cp == ')' || cp == ']' || cp == 0x201D || cp == 0xBB || cp == 0x2019 || cp == '\''; }
+
+/* A mark that can end a sentence. An ellipsis ("...", "…") does so only at a line end: in news
+ * text it far more often trails off inside a sentence before a name ("đi theo... May mà Vi"). */
+static bool final_mark(const unsigned char *s, const chu_token *t)
+{
+	if (t->kind != CHU_TOKEN_PUNCT)
+		return false;
+	int32_t c = first_cp(s, t);
+	if (c == '.')
+		return t->end - t->start == 1 || s[t->start + 1] == '/';
+	return c == '!' || c == '?';
+}
+
+/* Does token u start a new sentence? */
+static bool starts_sentence(const unsigned char *s, const chu_token *u)
+{
+	int32_t c = first_cp(s, u);
+	if (is_upper_cp(c) || (c >= '0' && c <= '9'))
+		return true;
+	if (is_opener(c) || is_dash_cp(c) || c == 0x2022 || c == '*')
+		return true;
+	return false;
+}
+
 /* Pass 1. Atoms of text[0..n) appended to out; a token followed by a line break (or the end)
  * gets CHU_TOKEN_SENTENCE_END already, since a line always ends a sentence. */
 static int scan(const unsigned char *s, size_t n, chu__buf *out, bool *numbers)
 {
 	int rc = CHU_OK;
 	size_t i = 0;
-	bool chunk_start = true;
+	bool chunk_start = true, continue_marking = false;
 	size_t first = out->len / sizeof(chu_token);
+	size_t pend = SIZE_MAX; /* a token that ends a sentence if what follows starts one */
 	while (i < n && rc >= 0) {
 		if (s[i] == ' ') { /* the common separator, without decoding */
 			i++;
@@ -608,6 +643,28 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, bool *numbers)
 		}
 		chunk_start = false;
 		push(&rc, out, i, end, kind);
+		if (rc < 0)
+			break;
+		/* sentence ends: does the token just pushed decide a waiting candidate? */
+		chu_token *tt = (chu_token *)(void *)out->data;
+		size_t last = out->len / sizeof(chu_token) - 1;
+		if (pend != SIZE_MAX) {
+			int32_t c0 = kind == CHU_TOKEN_PUNCT ? cp : 0;
+			if (tt[pend].flags & CHU_TOKEN_SENTENCE_END) {
+				pend = SIZE_MAX;
+			} else if (kind == CHU_TOKEN_PUNCT && (is_closer(c0) || (c0 == '"' && tt[last].start == tt[pend].end))) {
+				pend = last; /* closing quotes and brackets stay with the sentence they close */
+				continue_marking = true;
+			} else {
+				if (starts_sentence(s, &tt[last]))
+					tt[pend].flags |= CHU_TOKEN_SENTENCE_END;
+				pend = SIZE_MAX;
+			}
+		}
+		if (pend == SIZE_MAX && !continue_marking &&
+		    (final_mark(s, &tt[last]) || (kind == CHU_TOKEN_ABBREV && (s[i] | 0x20) == 'v')))
+			pend = last; /* "v.v." ends a sentence when a capital follows */
+		continue_marking = false;
 		/* a URL may follow an opening bracket or quote: "(www.mofa.gov.vn)" */
 		chunk_start = kind == CHU_TOKEN_PUNCT && end - i <= 3 && is_opener(cp);
 		i = end;
@@ -718,70 +775,6 @@ static void merge(const unsigned char *s, chu_token *t, size_t first, size_t *co
 	*count = w;
 }
 
-/* ---- pass 3: sentence ends ---- */
-
-static int32_t first_cp(const unsigned char *s, const chu_token *t)
-{
-	int k;
-	return cp_at(s, t->end, t->start, &k);
-}
-
-static bool is_closer(int32_t cp) { return cp == ')' || cp == ']' || cp == 0x201D || cp == 0xBB || cp == 0x2019 || cp == '\''; }
-
-/* A mark that can end a sentence. An ellipsis ("...", "…") does so only at a line end: in news
- * text it far more often trails off inside a sentence before a name ("đi theo... May mà Vi"). */
-static bool final_mark(const unsigned char *s, const chu_token *t)
-{
-	if (t->kind != CHU_TOKEN_PUNCT)
-		return false;
-	int32_t c = first_cp(s, t);
-	if (c == '.')
-		return t->end - t->start == 1 || s[t->start + 1] == '/';
-	return c == '!' || c == '?';
-}
-
-/* Does token u start a new sentence? */
-static bool starts_sentence(const unsigned char *s, const chu_token *u)
-{
-	int32_t c = first_cp(s, u);
-	if (is_upper_cp(c) || (c >= '0' && c <= '9'))
-		return true;
-	if (is_opener(c) || is_dash_cp(c) || c == 0x2022 || c == '*')
-		return true;
-	return false;
-}
-
-static void mark_ends(const unsigned char *s, chu_token *t, size_t first, size_t n)
-{
-	for (size_t r = first; r + 1 < n; r++) {
-		if (t[r].flags & CHU_TOKEN_SENTENCE_END)
-			continue;
-		bool fin = final_mark(s, &t[r]);
-		if (!fin && t[r].kind == CHU_TOKEN_ABBREV) {
-			/* "v.v." ends a sentence when a capital follows */
-			fin = (s[t[r].start] | 0x20) == 'v';
-		}
-		if (!fin)
-			continue;
-		/* closing quotes and brackets stay with the sentence they close */
-		size_t e = r;
-		while (e + 1 < n && !(t[e].flags & CHU_TOKEN_SENTENCE_END) && t[e + 1].kind == CHU_TOKEN_PUNCT) {
-			int32_t c = first_cp(s, &t[e + 1]);
-			bool attached = t[e + 1].start == t[e].end;
-			if (is_closer(c) || (c == '"' && attached))
-				e++;
-			else
-				break;
-		}
-		if (t[e].flags & CHU_TOKEN_SENTENCE_END)
-			continue;
-		if (e + 1 < n && starts_sentence(s, &t[e + 1])) {
-			/* an ellipsis inside a quote before a capitalized name is still an end */
-			t[e].flags |= CHU_TOKEN_SENTENCE_END;
-			r = e;
-		}
-	}
-}
 
 int chu__tokenize(const char *text, size_t len, chu__buf *tokens)
 {
@@ -796,7 +789,6 @@ int chu__tokenize(const char *text, size_t len, chu__buf *tokens)
 	if (count > first) {
 		if (numbers)
 			merge(s, t, first, &count);
-		mark_ends(s, t, first, count);
 	}
 	tokens->len = count * sizeof(chu_token);
 	return CHU_OK;
