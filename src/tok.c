@@ -588,7 +588,7 @@ static bool starts_sentence(const unsigned char *s, const chu_token *u)
 
 /* Pass 1. Atoms of text[0..n) appended to out; a token followed by a line break (or the end)
  * gets CHU_TOKEN_SENTENCE_END already, since a line always ends a sentence. */
-static int scan(const unsigned char *s, size_t n, chu__buf *out, bool *numbers)
+static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_number)
 {
 	int rc = CHU_OK;
 	size_t i = 0;
@@ -617,7 +617,8 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, bool *numbers)
 			end = scan_word(s, n, i, &kind);
 		else if (c == CHU__C_DIGIT) {
 			end = scan_number(s, n, i, &kind);
-			*numbers = true;
+			if (*first_number == SIZE_MAX)
+				*first_number = out->len / sizeof(chu_token);
 		} else if (c == CHU__C_MARK) {
 			/* a stray combining mark: a symbol of its own with any marks after it */
 			end = i + (size_t)k;
@@ -780,15 +781,15 @@ int chu__tokenize(const char *text, size_t len, chu__buf *tokens)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t first = tokens->len / sizeof(chu_token);
-	bool numbers = false; /* merging looks only at numbers: skip it when there are none */
-	int rc = scan(s, len, tokens, &numbers);
+	size_t first_number = SIZE_MAX; /* merging starts at a number: nothing before it changes */
+	int rc = scan(s, len, tokens, &first_number);
 	if (rc < 0)
 		return rc;
 	size_t count = tokens->len / sizeof(chu_token);
 	chu_token *t = (chu_token *)(void *)tokens->data;
 	if (count > first) {
-		if (numbers)
-			merge(s, t, first, &count);
+		if (first_number != SIZE_MAX)
+			merge(s, t, first_number, &count);
 	}
 	tokens->len = count * sizeof(chu_token);
 	return CHU_OK;
