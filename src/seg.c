@@ -312,13 +312,19 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 
 void chu__seg_model_free(struct chu__seg_model *sm) { free(sm); }
 
-/* The weight of feature f, in units of 1/scale. */
+/* The weight of feature f, in units of 1/scale. Most lookups end at the first slot (the table is
+ * at most a quarter full): that case is one well-predicted branch and a conditional move. */
 static inline int weight_of(const struct chu__seg_model *sm, uint64_t f)
 {
 	uint32_t mask = sm->meta.n_slots - 1;
 	uint32_t key = (uint32_t)(f >> 32) | 1u;
-	for (uint32_t i = (uint32_t)(f >> 1) & mask;; i = (i + 1) & mask) {
-		uint64_t e = sm->table[i];
+	uint32_t i = (uint32_t)(f >> 1) & mask;
+	uint64_t e = sm->table[i];
+	uint32_t k = (uint32_t)e;
+	if (__builtin_expect(k == key || k == 0, 1))
+		return k == key ? (int16_t)(uint16_t)(e >> 32) : 0;
+	for (i = (i + 1) & mask;; i = (i + 1) & mask) {
+		e = sm->table[i];
 		if ((uint32_t)e == key)
 			return (int16_t)(uint16_t)(e >> 32);
 		if ((uint32_t)e == 0)
@@ -365,8 +371,20 @@ void chu__seg_viterbi(const float *score, const uint8_t *force, const float tran
 
 /* ---- per-thread state ---- */
 
+/* A remembered unit: most syllables recur, so their feature form is computed once per thread. */
+typedef struct unit_memo {
+	uint64_t raw;   /* hash of the unit's bytes (0: empty slot) */
+	uint64_t hash;  /* its feature-form hash */
+	uint32_t len;   /* its length in bytes */
+	uint8_t shape;  /* its shape */
+} unit_memo;
+
+#define MEMO_SLOTS 4096
+#define SEG_BUFS 15 /* the chu__buf members of chu__seg_state, syl to scratch */
+
 struct chu__seg_state {
 	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, units, words, tokens, scratch;
+	unit_memo *memo; /* MEMO_SLOTS entries, made on first use */
 };
 
 static struct chu__seg_state *state_of(chu_ctx *ctx)
@@ -376,8 +394,9 @@ static struct chu__seg_state *state_of(chu_ctx *ctx)
 		if (!st)
 			return NULL;
 		chu__buf *b = &st->syl;
-		for (size_t i = 0; i < sizeof *st / sizeof(chu__buf); i++)
+		for (size_t i = 0; i < SEG_BUFS; i++)
 			chu__buf_init(&b[i], &ctx->alloc);
+		st->memo = NULL;
 		ctx->seg = st;
 	}
 	return ctx->seg;
@@ -389,8 +408,9 @@ void chu__seg_state_free(chu_ctx *ctx)
 	if (!st)
 		return;
 	chu__buf *b = &st->syl;
-	for (size_t i = 0; i < sizeof *st / sizeof(chu__buf); i++)
+	for (size_t i = 0; i < SEG_BUFS; i++)
 		chu__buf_free(&b[i]);
+	chu__free(&ctx->alloc, st->memo);
 	chu__free(&ctx->alloc, st);
 	ctx->seg = NULL;
 }
@@ -547,8 +567,29 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		return rc;
 	uint64_t *syl = (uint64_t *)(void *)st->syl.data;
 	uint8_t *shape = (uint8_t *)st->shape.data;
-	for (size_t i = 0; i < n && rc >= 0; i++)
-		rc = chu__seg_unit(text + u[i].start, u[i].end - u[i].start, &syl[i], &shape[i], &st->scratch);
+	if (!st->memo) {
+		st->memo = chu__malloc(&ctx->alloc, MEMO_SLOTS * sizeof *st->memo);
+		if (!st->memo)
+			return CHU_ENOMEM;
+		memset(st->memo, 0, MEMO_SLOTS * sizeof *st->memo);
+	}
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		size_t len = u[i].end - u[i].start;
+		const unsigned char *p = (const unsigned char *)text + u[i].start;
+		uint64_t raw = 0xCBF29CE484222325ULL;
+		for (size_t j = 0; j < len; j++)
+			raw = (raw ^ p[j]) * 0x100000001B3ULL;
+		raw |= 1;
+		unit_memo *m = &st->memo[(raw ^ (raw >> 29)) & (MEMO_SLOTS - 1)];
+		if (m->raw == raw && m->len == len) {
+			syl[i] = m->hash;
+			shape[i] = m->shape;
+			continue;
+		}
+		rc = chu__seg_unit(text + u[i].start, len, &syl[i], &shape[i], &st->scratch);
+		if (len < UINT32_MAX)
+			*m = (unit_memo){raw, syl[i], (uint32_t)len, shape[i]};
+	}
 	if (rc < 0)
 		return rc;
 	uint8_t *cover = (uint8_t *)st->cover.data, *endl = (uint8_t *)st->endl.data, *startl = (uint8_t *)st->startl.data;

@@ -604,7 +604,7 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 		if (W->key[s] && lrint(avg(W, s) * scale) != 0 && fabs(avg(W, s)) >= floor_w)
 			kept++;
 	uint32_t n_slots = 1024;
-	while (n_slots < kept + kept / 3 + 16)
+	while (n_slots < kept * 4 + 16) /* a quarter full: most lookups end at the first slot */
 		n_slots *= 2;
 	uint64_t *table = calloc(n_slots, 8);
 	if (!table)

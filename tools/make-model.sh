@@ -13,7 +13,7 @@ mkdir -p models
 	--train "$D/vlsp2013-ws/train.seg,$D/ud-vtb/train.seg" \
 	--dev "$D/ud-vtb/dev.seg" \
 	--lexicon "$D/lexicon/vnvocab.txt,$D/lexicon/pyvi-words.txt" \
-	--holdout 20 --epochs 5 --seed 1 --lowercase 0.3 --uppercase 0.1 --max-features 150000 \
+	--holdout 20 --epochs 5 --seed 1 --lowercase 0.3 --uppercase 0.1 --max-features 120000 \
 	-o models/seg.chm.tmp
 mv models/seg.chm.tmp models/seg.chm
 ls -l models/seg.chm
