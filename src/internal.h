@@ -232,8 +232,9 @@ CHU_HIDDEN void chu__seg_model_free(struct chu__seg_model *sm);
  * 3 number, 4 punctuation, 5 other). */
 CHU_HIDDEN int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch);
 CHU_HIDDEN uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n);
-CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
-                                 uint8_t *cover, uint8_t *endl, uint8_t *startl);
+/* bits: an optional filter of the set's hashes (NULL: look every candidate up). */
+CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint64_t *syl,
+                                 const uint8_t *shape, size_t n, uint8_t *cover, uint8_t *endl, uint8_t *startl);
 /* One sentence's per-syllable facts, as the feature templates read them. */
 typedef struct chu__seg_sentence {
 	const uint64_t *syl;   /* unit hashes */

@@ -245,7 +245,7 @@ typedef struct lexset {
 static void decode(weights *W, const lexset *lx, const uint64_t *syl, const uint8_t *shape, size_t n, work *k, bool averaged,
                    bool insert)
 {
-	chu__seg_lexicon(lx->set, lx->mask, syl, shape, n, k->cover, k->endl, k->startl);
+	chu__seg_lexicon(lx->set, lx->mask, NULL, syl, shape, n, k->cover, k->endl, k->startl);
 	chu__seg_assoc(lx->assoc, lx->assoc_slots ? lx->assoc_slots - 1 : 0, syl, shape, n, k->assoc);
 	chu__seg_sentence S = {syl, shape, k->cover, k->endl, k->startl, k->assoc, n};
 	float trans[4];
