@@ -15,7 +15,6 @@ struct chu__clean_state {
 	chu__buf out;     /* the cleaned text */
 	chu__buf changes; /* chu_clean_change[] */
 	chu__buf tokens;  /* chu_token[] of the line being cleaned */
-	chu__buf line;    /* the line being cleaned, as kept (for the tokenizer) */
 };
 
 void chu__clean_state_free(chu_ctx *ctx)
@@ -26,7 +25,6 @@ void chu__clean_state_free(chu_ctx *ctx)
 	chu__buf_free(&st->out);
 	chu__buf_free(&st->changes);
 	chu__buf_free(&st->tokens);
-	chu__buf_free(&st->line);
 	chu__free(&ctx->alloc, st);
 	ctx->clean = NULL;
 }
@@ -239,7 +237,6 @@ int chu_clean(chu_ctx *ctx, const char *text, size_t len, const char **out, size
 		chu__buf_init(&st->out, &ctx->alloc);
 		chu__buf_init(&st->changes, &ctx->alloc);
 		chu__buf_init(&st->tokens, &ctx->alloc);
-		chu__buf_init(&st->line, &ctx->alloc);
 		ctx->clean = st;
 	}
 	struct chu__clean_state *st = ctx->clean;

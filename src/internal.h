@@ -41,9 +41,6 @@ CHU_HIDDEN void chu__buf_put(int *rc, chu__buf *b, const void *data, size_t n);
 CHU_HIDDEN void chu__buf_putc(int *rc, chu__buf *b, char c);
 /* Appends a code point as UTF-8 (invalid values become U+FFFD). */
 CHU_HIDDEN void chu__buf_put_cp(int *rc, chu__buf *b, int32_t cp);
-/* A growable array of fixed-size items over a chu__buf (len counts bytes). */
-#define CHU__ARRAY_PUSH(rc, buf, type, value) \
-	do { type chu__v = (value); chu__buf_put((rc), (buf), &chu__v, sizeof(type)); } while (0)
 
 /* ---- UTF-8 ---- */
 

@@ -80,7 +80,6 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 	int run_toned = 0, run_vowels = 0; /* toned letters and vowels in a simple run */
 	bool pending_space = false;  /* a space is owed before the next visible character */
 	int newlines = 0;            /* line breaks owed (span == 0) */
-	bool line_has_text = false;  /* anything visible emitted since the document start */
 	bool prev_cr = false;
 	size_t out_start = out->len;
 
@@ -196,7 +195,6 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 	FLUSH_RUN(len);
 	if (rc >= 0 && !span && newlines && out->len > out_start)
 		chu__buf_putc(&rc, out, '\n'); /* a text that ended with a line break keeps one */
-	CHU_UNUSED(line_has_text);
 #undef FLUSH_RUN
 #undef BEFORE_VISIBLE
 	chu__buf_reserve(&rc, out, 0);

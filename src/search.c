@@ -115,10 +115,9 @@ int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size
 	struct key_state k = {ctx, fn, ud, flags, {0}, {0}};
 	chu__buf_init(&k.exact, &ctx->alloc);
 	chu__buf_init(&k.folded, &ctx->alloc);
-	chu__buf toks, units, word;
+	chu__buf toks, units;
 	chu__buf_init(&toks, &ctx->alloc);
 	chu__buf_init(&units, &ctx->alloc);
-	chu__buf_init(&word, &ctx->alloc);
 	int rc = chu__tokenize(text, len, &toks);
 	const chu_token *t = (const chu_token *)(void *)toks.data;
 	size_t nt = rc < 0 ? 0 : toks.len / sizeof(chu_token);
@@ -188,6 +187,5 @@ int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size
 	chu__buf_free(&k.folded);
 	chu__buf_free(&toks);
 	chu__buf_free(&units);
-	chu__buf_free(&word);
 	return rc;
 }

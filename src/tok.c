@@ -307,11 +307,9 @@ static size_t currency_suffix(const unsigned char *s, size_t n, size_t i)
 /* Scans a token starting with an ASCII digit at i. */
 static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
 {
-	size_t a = i;
 	unsigned long v1;
 	int d1;
 	i = scan_digits(s, n, i, &v1, &d1);
-	size_t int_end = i;
 	/* time: 14:30, 14h30, 9h, 14g30 */
 	if (i + 2 < n && s[i] == ':' && is_digit(s, n, i + 1) && is_digit(s, n, i + 2) && !is_digit(s, n, i + 3) &&
 	    d1 <= 2 && v1 <= 24) {
@@ -378,7 +376,6 @@ static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
 		int d;
 		i = scan_digits(s, n, i + 1, &v, &d);
 	}
-	(void)int_end;
 	if (i < n && s[i] == '%') {
 		*kind = CHU_TOKEN_PERCENT;
 		return i + 1;
@@ -409,7 +406,6 @@ static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
 		return i;
 	}
 	*kind = CHU_TOKEN_NUMBER;
-	(void)a;
 	return i;
 }
 
