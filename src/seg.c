@@ -414,15 +414,21 @@ struct chu__seg_state {
 	unit_memo *memo; /* MEMO_SLOTS entries, made on first use */
 };
 
+/* The state's buffers, listed once for making and freeing them together. */
+#define SEG_BUF_LIST(st)                                                                           \
+	{&(st)->syl,   &(st)->shape, &(st)->cover, &(st)->endl,  &(st)->startl,                          \
+	 &(st)->assoc, &(st)->score, &(st)->force, &(st)->label, &(st)->back,                            \
+	 &(st)->feats, &(st)->units, &(st)->words, &(st)->tokens, &(st)->scratch}
+
 static struct chu__seg_state *state_of(chu_ctx *ctx)
 {
 	if (!ctx->seg) {
 		struct chu__seg_state *st = chu__malloc(&ctx->alloc, sizeof *st);
 		if (!st)
 			return NULL;
-		chu__buf *b = &st->syl;
+		chu__buf *b[SEG_BUFS] = SEG_BUF_LIST(st);
 		for (size_t i = 0; i < SEG_BUFS; i++)
-			chu__buf_init(&b[i], &ctx->alloc);
+			chu__buf_init(b[i], &ctx->alloc);
 		st->memo = NULL;
 		ctx->seg = st;
 	}
@@ -434,9 +440,9 @@ void chu__seg_state_free(chu_ctx *ctx)
 	struct chu__seg_state *st = ctx->seg;
 	if (!st)
 		return;
-	chu__buf *b = &st->syl;
+	chu__buf *b[SEG_BUFS] = SEG_BUF_LIST(st);
 	for (size_t i = 0; i < SEG_BUFS; i++)
-		chu__buf_free(&b[i]);
+		chu__buf_free(b[i]);
 	chu__free(&ctx->alloc, st->memo);
 	chu__free(&ctx->alloc, st);
 	ctx->seg = NULL;
