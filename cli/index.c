@@ -248,7 +248,11 @@ static int ingest_txt(indexer *ix, const char *path, const char *text, size_t le
 			url = strndup(text + a, b - a);
 			break;
 		}
-	char *clean = strndup(out, n);
+	char *clean = malloc(n + 1); /* the text may hold NUL bytes: copy by length */
+	if (clean) {
+		memcpy(clean, out, n);
+		clean[n] = '\0';
+	}
 	if (!clean) {
 		free(url);
 		return -1;

@@ -46,6 +46,12 @@ for bq in '"open' 'OR' 'a OR' '-' '-x' 'OR b'; do
 done
 "$CHU" search "$tmp/nonexistent.db" "x" 2>/dev/null; [ $? -eq 1 ] && ok || bad "missing index"
 
+# bytes that are not text (NUL, invalid UTF-8) in an article: indexed, never a crash
+mkdir -p "$tmp/odd"
+printf 'Tiêu đề lạ\nnội\000dung \377 có byte lạ và chữ hiếm\n' >"$tmp/odd/n.txt"
+"$CHU" index "$tmp/odd.db" "$tmp/odd" 2>"$tmp/err" && ok || bad "NUL bytes: $(cat "$tmp/err")"
+[ "$(count "$tmp/odd.db" "chu hiem")" = 1 ] && ok || bad "text after a NUL byte not found"
+
 # incremental: unchanged skipped, changed replaced, removed pruned
 "$CHU" index "$tmp/db" "$tmp/docs" 2>"$tmp/err"
 grep -q "0 documents added, 3 files unchanged" "$tmp/err" && ok || bad "re-run: $(cat "$tmp/err")"
