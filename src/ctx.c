@@ -67,6 +67,7 @@ void chu_ctx_free(chu_ctx *ctx)
 		return;
 	chu__clean_state_free(ctx);
 	chu__seg_state_free(ctx);
+	chu__search_state_free(ctx);
 	chu__buf *bufs[] = {&ctx->norm_out, &ctx->norm_tmp, &ctx->scratch, &ctx->span_out,
 	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)

@@ -193,12 +193,14 @@ struct chu_ctx {
 	chu__buf sent_tokens;  /* chu_sentences: its own token array */
 	struct chu__clean_state *clean; /* chu_clean's buffers, made on first use (src/clean.c) */
 	struct chu__seg_state *seg;     /* segmentation buffers, made on first use (src/seg.c) */
+	struct chu__key_memo *keys;     /* search-key forms of recent syllables, made on first use (src/search.c) */
 	const chu_dict *dict;           /* borrowed user dictionary or NULL */
 };
 
 /* Destructors for the lazily made per-module states (each file defines its own). */
 CHU_HIDDEN void chu__clean_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__seg_state_free(chu_ctx *ctx);
+CHU_HIDDEN void chu__search_state_free(chu_ctx *ctx);
 
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
 CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);

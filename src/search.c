@@ -54,12 +54,65 @@ static bool forms_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__
 	return true;
 }
 
+/* The forms of recently seen short units: most syllables recur, so each is worked out once. */
+#define KEY_MEMO_SLOTS 4096
+#define KEY_MEMO_BYTES 30
+
+typedef struct key_memo_slot {
+	uint64_t raw;                    /* hash of the unit's bytes | 1, 0: empty */
+	uint8_t len, elen, flen;         /* unit, exact and folded lengths */
+	char unit[KEY_MEMO_BYTES];       /* the unit's bytes (compared: no false hits) */
+	char exact[KEY_MEMO_BYTES];
+	char folded[KEY_MEMO_BYTES];
+} key_memo_slot;
+
+struct chu__key_memo {
+	key_memo_slot slot[KEY_MEMO_SLOTS]; /* about 400 KiB a ctx, made on first use */
+};
+
+void chu__search_state_free(chu_ctx *ctx)
+{
+	chu__free(&ctx->alloc, ctx->keys);
+	ctx->keys = NULL;
+}
+
 /* Lowercase normalized form of [a, b) into k->exact, folded form into k->folded. */
 static int forms(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *exact, chu__buf *folded)
 {
 	int frc = CHU_OK;
-	if (forms_fast(ctx, text, a, b, exact, folded, &frc))
+	size_t len = b - a;
+	uint64_t raw = 0;
+	struct chu__key_memo *memo = ctx->keys;
+	if (len < KEY_MEMO_BYTES) {
+		if (!memo && (memo = ctx->keys = chu__malloc(&ctx->alloc, sizeof *memo)) != NULL)
+			memset(memo, 0, sizeof *memo);
+		raw = 0xCBF29CE484222325ULL;
+		for (size_t i = a; i < b; i++)
+			raw = (raw ^ (unsigned char)text[i]) * 0x100000001B3ULL;
+		raw |= 1;
+		if (memo) {
+			key_memo_slot *m = &memo->slot[(raw ^ (raw >> 31)) & (KEY_MEMO_SLOTS - 1)];
+			if (m->raw == raw && m->len == len && memcmp(m->unit, text + a, len) == 0) {
+				exact->len = folded->len = 0;
+				chu__buf_put(&frc, exact, m->exact, m->elen);
+				chu__buf_put(&frc, folded, m->folded, m->flen);
+				return frc;
+			}
+		}
+	}
+	if (forms_fast(ctx, text, a, b, exact, folded, &frc)) {
+		if (frc >= 0 && memo && raw && exact->len < KEY_MEMO_BYTES && folded->len < KEY_MEMO_BYTES) {
+			key_memo_slot *m = &memo->slot[(raw ^ (raw >> 31)) & (KEY_MEMO_SLOTS - 1)];
+			m->raw = raw;
+			m->len = (uint8_t)len;
+			m->elen = (uint8_t)exact->len;
+			m->flen = (uint8_t)folded->len;
+			memcpy(m->unit, text + a, len);
+			memcpy(m->exact, exact->data, exact->len);
+			memcpy(m->folded, folded->data, folded->len);
+		}
 		return frc;
+	}
 	const char *n;
 	size_t nl;
 	int rc = chu_norm_span(ctx, text, a, b, &n, &nl);
