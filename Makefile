@@ -62,7 +62,7 @@ test: all $(TESTS)
 
 # The whole suite again with sanitizers, in its own build directory.
 asan:
-	CHU_ASAN=1 $(MAKE) BUILD=build-asan \
+	CHU_ASAN=1 $(MAKE) --no-print-directory BUILD=build-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 bench: all
