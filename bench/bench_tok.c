@@ -1,8 +1,12 @@
 /*
- * bench_tok.c — throughput of libchu's stages on one file, in this process: each stage runs
- * over the file line by line three times and the best time is kept. Prints "stage MB/s".
+ * bench_tok.c — throughput of libchu's stages on one file, in this process and on one thread.
+ * The file is read into memory once; each stage then runs over it line by line (each line with its
+ * LF is one call, as `chu` gives the library one piece at a time), three times, and the best time
+ * is kept. Prints one "stage MB/s" line per stage on standard output (bench.sh reads them), and
+ * the counts on standard error.
  * usage: bench_tok FILE [MODEL]
  */
+#define _POSIX_C_SOURCE 200809L
 #include "chu.h"
 
 #include <stdio.h>
@@ -20,48 +24,63 @@ static double now(void)
 static char *text;
 static size_t len;
 
-typedef int (*stage_fn)(chu_ctx *, const chu_model *, const char *, size_t);
+/* One stage over one line; returns a status and adds what it made to *count. */
+typedef int (*stage_fn)(chu_ctx *, const chu_model *, const char *, size_t, size_t *);
 
-static int s_norm(chu_ctx *c, const chu_model *m, const char *p, size_t n)
+static int s_norm(chu_ctx *c, const chu_model *m, const char *p, size_t n, size_t *count)
 {
 	(void)m;
 	const char *o;
-	size_t k;
-	return chu_norm(c, p, n, &o, &k);
+	size_t k = 0;
+	int rc = chu_norm(c, p, n, &o, &k);
+	*count += k;
+	return rc;
 }
-static int s_sent(chu_ctx *c, const chu_model *m, const char *p, size_t n)
+static int s_sent(chu_ctx *c, const chu_model *m, const char *p, size_t n, size_t *count)
 {
 	(void)m;
 	const chu_span *s;
-	size_t k;
-	return chu_sentences(c, p, n, &s, &k);
+	size_t k = 0;
+	int rc = chu_sentences(c, p, n, &s, &k);
+	*count += k;
+	return rc;
 }
-static int s_tok(chu_ctx *c, const chu_model *m, const char *p, size_t n)
+static int s_tok(chu_ctx *c, const chu_model *m, const char *p, size_t n, size_t *count)
 {
 	(void)m;
 	const chu_token *t;
-	size_t k;
-	return chu_tokenize(c, p, n, &t, &k);
+	size_t k = 0;
+	int rc = chu_tokenize(c, p, n, &t, &k);
+	*count += k;
+	return rc;
 }
-static int s_seg(chu_ctx *c, const chu_model *m, const char *p, size_t n)
+static int s_seg(chu_ctx *c, const chu_model *m, const char *p, size_t n, size_t *count)
 {
 	const chu_word *w;
-	size_t k;
-	return chu_segment(c, m, p, n, &w, &k);
+	size_t k = 0;
+	int rc = chu_segment(c, m, p, n, &w, &k);
+	*count += k;
+	return rc;
 }
 
-static double run(const char *name, stage_fn fn, const chu_model *m)
+static void run(const char *name, const char *unit, stage_fn fn, const chu_model *m)
 {
 	chu_ctx *ctx;
-	chu_ctx_new(NULL, &ctx);
-	double best = 1e9;
+	if (chu_ctx_new(NULL, &ctx) != CHU_OK) {
+		fprintf(stderr, "bench_tok: chu_ctx_new failed\n");
+		exit(1);
+	}
+	double best = 1e30;
+	size_t count = 0;
 	for (int r = 0; r < 3; r++) {
+		count = 0;
 		double t0 = now();
 		for (char *p = text, *e = text + len; p < e;) {
 			char *q = memchr(p, '\n', (size_t)(e - p));
 			q = q ? q + 1 : e;
-			if (fn(ctx, m, p, (size_t)(q - p)) < 0) {
-				fprintf(stderr, "%s failed\n", name);
+			int rc = fn(ctx, m, p, (size_t)(q - p), &count);
+			if (rc < 0) {
+				fprintf(stderr, "bench_tok: %s failed: %s\n", name, chu_strerror(rc));
 				exit(1);
 			}
 			p = q;
@@ -71,35 +90,51 @@ static double run(const char *name, stage_fn fn, const chu_model *m)
 			best = t;
 	}
 	chu_ctx_free(ctx);
-	double mbs = (double)len / 1e6 / best;
-	printf("%s %.1f\n", name, mbs);
-	return mbs;
+	printf("%s %.1f\n", name, (double)len / 1e6 / best);
+	fprintf(stderr, "%s: %zu %s, best of 3 %.3f s\n", name, count, unit, best);
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_tok FILE [MODEL]\n");
 		return 2;
+	}
 	FILE *f = fopen(argv[1], "rb");
-	if (!f)
+	if (!f) {
+		perror(argv[1]);
 		return 1;
-	fseek(f, 0, SEEK_END);
-	len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	text = malloc(len + 1);
-	if (!text || fread(text, 1, len, f) != len)
-		return 1;
+	}
+	size_t cap = 1 << 20;
+	text = malloc(cap);
+	for (size_t k; text && (k = fread(text + len, 1, cap - len, f)) > 0;) {
+		len += k;
+		if (len == cap) {
+			char *t = realloc(text, cap *= 2);
+			if (!t)
+				free(text);
+			text = t;
+		}
+	}
 	fclose(f);
-	run("norm", s_norm, NULL);
-	run("sent", s_sent, NULL);
-	run("tok", s_tok, NULL);
+	if (!text) {
+		fprintf(stderr, "bench_tok: out of memory\n");
+		return 1;
+	}
+	run("norm", "output bytes", s_norm, NULL);
+	run("sent", "sentences", s_sent, NULL);
+	run("tok", "tokens", s_tok, NULL);
 	if (argc > 2) {
 		chu_model *m;
 		double t0 = now();
-		if (chu_model_open(argv[2], &m) == CHU_OK) {
+		int rc = chu_model_open(argv[2], &m);
+		if (rc == CHU_OK) {
 			printf("model-load-ms %.2f\n", (now() - t0) * 1e3);
-			run("seg", s_seg, m);
+			run("seg", "words", s_seg, m);
 			chu_model_close(m);
+		} else {
+			fprintf(stderr, "bench_tok: %s: %s\n", argv[2], chu_strerror(rc));
 		}
 	}
 	free(text);

@@ -3,6 +3,7 @@
  * and the I/O helpers the other subcommands share. No language rule lives here.
  */
 #include "cli.h"
+#include "internal.h" /* character classes, to join pieces as one text */
 
 #include <errno.h>
 #include <getopt.h>
@@ -201,10 +202,23 @@ typedef struct text_job {
 	unsigned long line;   /* line number of the piece's first byte (1-based) */
 	int mode;             /* 'n' norm, 's' sent, 't' tok */
 	bool offsets;         /* tok --offsets */
-	bool wrote;           /* norm: anything written yet */
-	int blank;            /* norm: blank lines seen since the last text */
-	bool open_sentence;   /* sent/tok: a sentence is being printed */
+	/* norm: the white space between what was written and the next visible text, gathered across
+	 * pieces as chu_norm gathers it within a text (so a cut changes nothing) */
+	bool wrote;           /* anything written yet */
+	int owed_newlines;    /* line breaks (a CR LF counts once) */
+	bool owed_space;      /* spaces */
+	bool prev_cr;         /* the last white space character was a CR */
+	/* sent/tok: the text after the last certain sentence end of a continued piece, tokenized
+	 * again with the next piece (so a sentence end or a token at a cut is judged as in one text) */
+	char *carry;
+	size_t carry_len, carry_cap;
+	uint64_t carry_offset;
+	char *joined;         /* carry + piece */
+	size_t joined_cap;
 } text_job;
+
+/* The most text carried into the next piece; past it a sentence or token at a cut is cut. */
+#define MAX_CARRY (1u << 20)
 
 static unsigned long count_lines(const char *p, size_t n)
 {
@@ -224,87 +238,192 @@ static void put_token_text(text_job *job, const char *piece, const chu_token *t)
 		putchar(out[i] == ' ' ? '_' : out[i]);
 }
 
-static int text_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
+/* The character class of p[i..n) (k receives its length); invalid bytes are one byte long. */
+static int class_at(const char *p, size_t n, size_t i, int *k)
 {
-	text_job *job = ud;
-	int rc = CHU_OK;
-	if (job->mode == 'n') {
+	int32_t cp;
+	*k = chu__utf8_decode((const unsigned char *)p + i, n - i, &cp);
+	return chu__char_class(cp);
+}
+
+static bool blank_class(int c) { return c == CHU__C_SPACE || c == CHU__C_NEWLINE || c == CHU__C_IGNORE; }
+
+/* Adds the white space of p[a..b) to what is owed, as chu_norm counts it. */
+static void owe_blanks(text_job *job, const char *p, size_t a, size_t b)
+{
+	for (size_t i = a; i < b;) {
+		int k, c = class_at(p, b, i, &k);
+		if (c == CHU__C_SPACE) {
+			job->owed_space = true;
+		} else if (c == CHU__C_NEWLINE) {
+			if (!(p[i] == '\n' && job->prev_cr))
+				job->owed_newlines++;
+		}
+		job->prev_cr = p[i] == '\r';
+		i += (size_t)k;
+	}
+}
+
+/* Start of the white space (and zero-width characters) that ends p[0..n). */
+static size_t blank_tail(const char *p, size_t n)
+{
+	size_t e = n;
+	while (e > 0) {
+		size_t j = e - 1;
+		while (j > 0 && e - j < 4 && ((unsigned char)p[j] & 0xC0) == 0x80)
+			j--;
+		int k, c = class_at(p, e, j, &k);
+		if (j + (size_t)k != e) /* p[e - 1] is an invalid byte of its own */
+			break;
+		if (!blank_class(c))
+			break;
+		e = j;
+	}
+	return e;
+}
+
+static int norm_piece(text_job *job, const char *piece, size_t len, uint64_t offset, int continued)
+{
+	size_t h = 0;
+	while (h < len) {
+		int k, c = class_at(piece, len, h, &k);
+		if (!blank_class(c))
+			break;
+		h += (size_t)k;
+	}
+	owe_blanks(job, piece, 0, h);
+	if (h < len) {
+		size_t t = blank_tail(piece, len);
 		const char *out;
 		size_t n;
-		rc = chu_norm(job->ctx, piece, len, &out, &n);
+		int rc = chu_norm(job->ctx, piece + h, t - h, &out, &n);
 		if (rc == CHU_EUTF8) {
-			size_t bad = chu_error_offset(job->ctx);
-			cli_error(job->file, job->line + count_lines(piece, bad),
-			          "invalid UTF-8 byte 0x%02X at byte offset %llu", (unsigned char)piece[bad],
-			          (unsigned long long)(offset + bad));
+			size_t bad = h + chu_error_offset(job->ctx);
+			cli_error(job->file, job->line + count_lines(piece, bad), "invalid UTF-8 byte 0x%02X at byte offset %llu",
+			          (unsigned char)piece[bad], (unsigned long long)(offset + bad));
 			return 1;
 		}
-		if (rc < 0)
-			goto fail;
-		while (n && out[n - 1] == '\n')
-			n--;
-		if (n == 0) {
-			if (!continued)
-				job->blank++;
-		} else {
-			if (job->blank && job->wrote)
-				putchar('\n');
-			job->blank = 0;
-			fwrite(out, 1, n, stdout);
-			bool space_end = piece[len - 1] == ' ' || piece[len - 1] == '\t';
-			if (continued) {
-				if (space_end)
-					putchar(' ');
-			} else {
-				putchar('\n');
-			}
-			job->wrote = true;
+		if (rc < 0) {
+			cli_error(job->file, job->line, "%s", chu_strerror(rc));
+			return 1;
 		}
-	} else {
-		const chu_token *t;
-		size_t n;
-		rc = chu_tokenize(job->ctx, piece, len, &t, &n);
-		if (rc < 0)
-			goto fail;
-		for (size_t i = 0; i < n; i++) {
-			bool end = (t[i].flags & CHU_TOKEN_SENTENCE_END) && !(continued && i == n - 1);
-			if (job->offsets) {
-				printf("%llu\t%llu\t%s\t", (unsigned long long)(offset + t[i].start),
-				       (unsigned long long)(offset + t[i].end), chu_token_kind_name(t[i].kind));
-				put_token_text(job, piece, &t[i]);
-				putchar('\n');
-				if (end)
-					putchar('\n');
-				continue;
-			}
-			if (job->open_sentence)
+		if (n) {
+			if (job->wrote && job->owed_newlines)
+				fwrite("\n\n", 1, job->owed_newlines > 1 ? 2 : 1, stdout);
+			else if (job->wrote && job->owed_space)
 				putchar(' ');
-			if (job->mode == 's') {
-				/* the sentence's own text, white space folded */
-				size_t j = i;
-				while (j + 1 < n && !((t[j].flags & CHU_TOKEN_SENTENCE_END) && !(continued && j == n - 1)))
-					j++;
-				const char *out;
-				size_t m;
-				rc = chu_norm_span(job->ctx, piece, t[i].start, t[j].end, &out, &m);
-				if (rc < 0)
-					goto fail;
-				fwrite(out, 1, m, stdout);
-				end = (t[j].flags & CHU_TOKEN_SENTENCE_END) && !(continued && j == n - 1);
-				i = j;
-			} else {
-				put_token_text(job, piece, &t[i]);
+			fwrite(out, 1, n, stdout);
+			job->wrote = true;
+			job->owed_newlines = 0;
+			job->owed_space = false;
+		}
+		job->prev_cr = false;
+		owe_blanks(job, piece, t, len);
+	}
+	if (!continued && len && !(piece[len - 1] == '\n' || (piece[len - 1] == '\r' && job->prev_cr)))
+		job->owed_newlines++; /* the end of a file ends its last line */
+	job->line += count_lines(piece, len);
+	return 0;
+}
+
+static int tok_piece(text_job *job, const char *piece, size_t len, uint64_t offset, int continued)
+{
+	const char *text = piece;
+	uint64_t base = offset;
+	size_t tn = len;
+	if (job->carry_len) {
+		size_t need = job->carry_len + len;
+		if (need > job->joined_cap) {
+			char *j = realloc(job->joined, need);
+			if (!j) {
+				cli_error(job->file, job->line, "out of memory");
+				return 1;
 			}
-			job->open_sentence = !end;
-			if (end)
-				putchar('\n');
+			job->joined = j;
+			job->joined_cap = need;
+		}
+		memcpy(job->joined, job->carry, job->carry_len);
+		memcpy(job->joined + job->carry_len, piece, len);
+		text = job->joined;
+		base = job->carry_offset;
+		tn = need;
+	}
+	const chu_token *t;
+	size_t n;
+	int rc = chu_tokenize(job->ctx, text, tn, &t, &n);
+	if (rc < 0)
+		goto fail;
+	/* of a continued piece, write up to the last sentence end before its last token */
+	size_t upto = n, keep_from = tn;
+	if (continued && n) {
+		size_t e = n - 1;
+		while (e > 0 && !(t[e - 1].flags & CHU_TOKEN_SENTENCE_END))
+			e--;
+		size_t from = e > 0 ? t[e - 1].end : 0;
+		if (tn - from <= MAX_CARRY) {
+			upto = e;
+			keep_from = from;
+		} else if (tn - t[n - 1].start <= MAX_CARRY) {
+			upto = n - 1; /* a sentence too long to hold: cut it, but not its last token */
+			keep_from = t[n - 1].start;
 		}
 	}
+	for (size_t i = 0; i < upto; i++) {
+		bool end = (t[i].flags & CHU_TOKEN_SENTENCE_END) || i + 1 == upto;
+		if (job->offsets) {
+			printf("%llu\t%llu\t%s\t", (unsigned long long)(base + t[i].start), (unsigned long long)(base + t[i].end),
+			       chu_token_kind_name(t[i].kind));
+			put_token_text(job, text, &t[i]);
+			putchar('\n');
+			if (t[i].flags & CHU_TOKEN_SENTENCE_END)
+				putchar('\n');
+			continue;
+		}
+		if (job->mode == 's') {
+			/* the sentence's own text, white space folded */
+			size_t j = i;
+			while (j + 1 < upto && !(t[j].flags & CHU_TOKEN_SENTENCE_END))
+				j++;
+			const char *out;
+			size_t m;
+			rc = chu_norm_span(job->ctx, text, t[i].start, t[j].end, &out, &m);
+			if (rc < 0)
+				goto fail;
+			fwrite(out, 1, m, stdout);
+			putchar('\n');
+			i = j;
+			continue;
+		}
+		put_token_text(job, text, &t[i]);
+		putchar(end ? '\n' : ' ');
+	}
+	/* keep the rest for the next piece */
+	size_t rest = tn - keep_from;
+	if (rest > job->carry_cap) {
+		char *c = realloc(job->carry, rest);
+		if (!c) {
+			cli_error(job->file, job->line, "out of memory");
+			return 1;
+		}
+		job->carry = c;
+		job->carry_cap = rest;
+	}
+	if (rest)
+		memmove(job->carry, text + keep_from, rest);
+	job->carry_len = rest;
+	job->carry_offset = base + keep_from;
 	job->line += count_lines(piece, len);
 	return 0;
 fail:
 	cli_error(job->file, job->line, "%s", chu_strerror(rc));
 	return 1;
+}
+
+static int text_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
+{
+	text_job *job = ud;
+	return job->mode == 'n' ? norm_piece(job, piece, len, offset, continued)
+	                        : tok_piece(job, piece, len, offset, continued);
 }
 
 static int norm_whole(void *ud, const char *name, const char *text, size_t len)
@@ -445,9 +564,11 @@ static int cmd_text(int argc, char **argv, int mode)
 		status = cli_whole_files(argc - optind, argv + optind, norm_whole, job.ctx);
 	} else {
 		status = cli_stream_inputs(argc - optind, argv + optind, text_piece, &job, &job.file);
-		if (job.open_sentence)
+		if (mode == 'n' && job.wrote && job.owed_newlines)
 			putchar('\n');
 	}
+	free(job.carry);
+	free(job.joined);
 	chu_ctx_free(job.ctx);
 	if (fflush(stdout) != 0) {
 		cli_error(NULL, 0, "writing output: %s", strerror(errno));

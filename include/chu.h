@@ -206,7 +206,9 @@ CHU_API int chu_fold(chu_ctx *ctx, const char *text, size_t len, const char **ou
  *  - a piece ends after each LF (the LF belongs to the piece);
  *  - a line longer than 64 KiB is cut after the first run of white space past 64 KiB, and a line
  *    with no white space for 1 MiB after a character boundary that is not followed by a
- *    combining mark; such a piece is "continued" (its line goes on in the next piece).
+ *    combining mark, and for 1 MiB + 32 KiB at any character boundary (a run of marks or of
+ *    stray UTF-8 continuation bytes is cut there too, so no piece exceeds 1 MiB + 32 KiB + 3
+ *    bytes); such a piece is "continued" (its line goes on in the next piece).
  * The callback receives the piece, its offset in the whole input and whether it is continued;
  * the piece's bytes are borrowed for the duration of the call. A non-zero return stops the stream
  * (feed and finish then return CHU_ECALLBACK). */

@@ -11,9 +11,11 @@
  * (100,000 marks) costs linear time. */
 #define MAX_MARKS 30
 
-/* Emits one run of letters and marks: NFC, then tone placement. The run is valid UTF-8. */
-static void emit_run(int *rc, const char *run, size_t n, bool simple, bool placeable, chu_tone_style style,
-                     chu__buf *out, chu__buf *scratch)
+/* Emits one run of letters and marks: NFC, then tone placement. The run is valid UTF-8; it may
+ * hold zero-width and control characters (ignorables), which are left out, so that a letter and
+ * its marks on either side of one still compose. */
+static void emit_run(int *rc, const char *run, size_t n, bool simple, bool ignorables, bool placeable,
+                     chu_tone_style style, chu__buf *out, chu__buf *scratch)
 {
 	if (*rc < 0)
 		return;
@@ -37,10 +39,25 @@ static void emit_run(int *rc, const char *run, size_t n, bool simple, bool place
 		}
 	} else {
 		size_t cap = n * 4 + 16; /* code points; a decomposition may grow a code point to 4 */
-		chu__buf_reserve(rc, scratch, cap * sizeof(int32_t));
+		chu__buf_reserve(rc, scratch, cap * sizeof(int32_t) + (ignorables ? n : 0));
 		if (*rc < 0)
 			return;
 		cps = (int32_t *)(void *)scratch->data;
+		if (ignorables) { /* the run without its zero-width and control characters, after the code points */
+			char *kept = scratch->data + cap * sizeof(int32_t);
+			size_t m = 0;
+			for (size_t i = 0; i < n;) {
+				int32_t cp;
+				int k = chu__utf8_decode((const unsigned char *)run + i, n - i, &cp);
+				if (chu__char_class(cp) != CHU__C_IGNORE) {
+					memcpy(kept + m, run + i, (size_t)k);
+					m += (size_t)k;
+				}
+				i += (size_t)k;
+			}
+			run = kept;
+			n = m;
+		}
 		utf8proc_ssize_t got = utf8proc_decompose_custom((const utf8proc_uint8_t *)run, (utf8proc_ssize_t)n, cps,
 		                                                 (utf8proc_ssize_t)cap, UTF8PROC_DECOMPOSE | UTF8PROC_STABLE,
 		                                                 NULL, NULL);
@@ -76,7 +93,7 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0;
 	size_t run_start = 0, run_marks = 0;
-	bool in_run = false, run_simple = true;
+	bool in_run = false, run_simple = true, run_ignorables = false;
 	int run_toned = 0, run_vowels = 0; /* toned letters and vowels in a simple run */
 	bool pending_space = false;  /* a space is owed before the next visible character */
 	int newlines = 0;            /* line breaks owed (span == 0) */
@@ -86,7 +103,7 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 #define FLUSH_RUN(end)                                                                             \
 	do {                                                                                           \
 		if (in_run) {                                                                              \
-			emit_run(&rc, text + run_start, (end)-run_start, run_simple,                          \
+			emit_run(&rc, text + run_start, (end)-run_start, run_simple, run_ignorables,          \
 			         run_toned > 0 && run_vowels > 1, style, out, scratch);                        \
 			in_run = false;                                                                        \
 		}                                                                                          \
@@ -120,16 +137,23 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 				in_run = true;
 				run_start = i;
 				run_simple = true;
+				run_ignorables = false;
 				run_marks = 0;
 				run_toned = run_vowels = 0;
 			}
 			if (cls == CHU__C_MARK) {
 				run_simple = false;
-				if (++run_marks > MAX_MARKS) {
+				if (cp == 0x34F) { /* a combining grapheme joiner: marks after it start a new count */
+					run_marks = 0;
+				} else if (++run_marks > MAX_MARKS) {
+					/* cut, with a combining grapheme joiner between the pieces (UAX #15), so the
+					 * output is NFC and normalizing it again changes nothing */
 					FLUSH_RUN(i);
+					chu__buf_put(&rc, out, "\xCD\x8F", 2);
 					in_run = true;
 					run_start = i;
 					run_simple = false;
+					run_ignorables = false;
 					run_marks = 1;
 				}
 			} else {
@@ -149,6 +173,12 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 			}
 			i += (size_t)k;
 			prev_cr = false;
+			continue;
+		}
+		if (cls == CHU__C_IGNORE && in_run) { /* left out of the run, which goes on */
+			run_simple = false;
+			run_ignorables = true;
+			i += (size_t)k;
 			continue;
 		}
 		FLUSH_RUN(i);
@@ -182,7 +212,8 @@ int chu__norm_utf8(const char *text, size_t len, chu_tone_style style, int stric
 			in_run = true;
 			run_start = i;
 			run_simple = false;
-			run_marks = 1;
+			run_ignorables = false;
+			run_marks = cp == 0x34F ? 0 : 1;
 			break;
 		default:
 			BEFORE_VISIBLE();

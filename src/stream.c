@@ -5,7 +5,8 @@
 #include "internal.h"
 
 #define SOFT_LIMIT (64u * 1024u)   /* past this, cut after the next run of white space */
-#define HARD_LIMIT (1024u * 1024u) /* past this, cut at the next character boundary */
+#define HARD_LIMIT (1024u * 1024u) /* past this, cut before the next character that is not a mark */
+#define HARD_SLACK (32u * 1024u)   /* and this much further, before any character or stray byte */
 
 struct chu_stream {
 	chu_allocator alloc;
@@ -46,13 +47,29 @@ void chu_stream_free(chu_stream *s)
 
 static bool is_space_byte(unsigned char c) { return c == ' ' || c == '\t'; }
 
-/* Is pending[i] the start of a character that is not a combining mark? 1 yes, 0 no, -1 when the
- * character is not complete yet. */
-static int boundary_at(const chu__buf *b, size_t i)
+/* Does the continuation byte p[i] belong to the character of a lead byte in the 3 bytes before
+ * it (from head on)? If not, it is a stray byte, a character (U+FFFD) of its own. */
+static bool inside_char(const unsigned char *p, size_t head, size_t i)
+{
+	for (size_t j = i, back = 1; j > head && back <= 3; back++) {
+		unsigned c = p[--j];
+		if ((c & 0xC0) == 0x80)
+			continue;
+		size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		return len > back;
+	}
+	return false;
+}
+
+/* Is pending[i] the start of a character that is not a combining mark (any character when
+ * marks_too)? 1 yes, 0 no, -1 when the character is not complete yet. */
+static int boundary_at(const chu__buf *b, size_t head, size_t i, bool marks_too)
 {
 	const unsigned char *p = (const unsigned char *)b->data;
 	if ((p[i] & 0xC0) == 0x80)
-		return 0;
+		return marks_too && !inside_char(p, head, i);
+	if (marks_too)
+		return 1;
 	int32_t cp;
 	size_t avail = b->len - i;
 	if (p[i] >= 0x80) {
@@ -88,7 +105,7 @@ static int cut(chu_stream *s)
 			at = i;
 			continued = 1;
 		} else if (pos >= HARD_LIMIT) {
-			int b = boundary_at(&s->pending, i);
+			int b = boundary_at(&s->pending, head, i, pos >= HARD_LIMIT + HARD_SLACK);
 			if (b < 0)
 				break; /* the character at i is not complete yet */
 			if (b) {

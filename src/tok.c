@@ -156,7 +156,7 @@ static size_t chunk_end(const unsigned char *s, size_t n, size_t i)
 {
 	while (i < n) {
 		unsigned c = s[i];
-		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+		if (c <= ' ' || c == 0x7F) /* white space and control characters end a chunk */
 			break;
 		if (c >= 0x80) {
 			int k;
@@ -230,10 +230,16 @@ static bool host_like(const unsigned char *s, size_t a, size_t b)
 	return false;
 }
 
-/* Length of the URL or e-mail starting a chunk [a, e), or 0; *kind receives its kind. */
-static size_t match_url(const unsigned char *s, size_t a, size_t e, int *kind)
+static bool host_char(unsigned c)
 {
-	size_t b = trim_trailing(s, a, e);
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* Length of the URL or e-mail starting at a in a chunk that ends at b, its trailing punctuation
+ * already trimmed, or 0; *kind receives its kind. Only the host-name characters from a are looked
+ * at beyond a fixed prefix, so that trying every opening bracket of "(a.(a.(a.…" costs linear time. */
+static size_t match_url(const unsigned char *s, size_t a, size_t b, int *kind)
+{
 	if (b <= a)
 		return 0;
 	if (ascii_prefix(s, a, b, "http://") || ascii_prefix(s, a, b, "https://") || ascii_prefix(s, a, b, "ftp://") ||
@@ -244,25 +250,22 @@ static size_t match_url(const unsigned char *s, size_t a, size_t e, int *kind)
 		*kind = CHU_TOKEN_URL;
 		return b - a;
 	}
-	const unsigned char *at = memchr(s + a, '@', b - a);
-	if (at) {
-		size_t p = (size_t)(at - s);
-		if (p > a && host_like(s, p + 1, b)) {
-			for (size_t i = a; i < p; i++) {
-				unsigned c = s[i];
-				if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') && !strchr("._%+-", (int)c))
-					return 0;
-			}
+	/* e-mail: a local part of [a-z0-9._%+-], '@', a host name */
+	size_t p = a;
+	while (p < b && (host_char(s[p]) || s[p] == '_' || s[p] == '%' || s[p] == '+'))
+		p++;
+	if (p > a && p < b && s[p] == '@') {
+		if (host_like(s, p + 1, b)) {
 			*kind = CHU_TOKEN_EMAIL;
 			return b - a;
 		}
 		return 0;
 	}
 	/* bare host with an optional path: "zingnews.vn/abc", "baochinhphu.vn" */
-	size_t slash = a;
-	while (slash < b && s[slash] != '/')
-		slash++;
-	if (host_like(s, a, slash)) {
+	size_t h = a;
+	while (h < b && host_char(s[h]))
+		h++;
+	if ((h == b || s[h] == '/') && host_like(s, a, h)) {
 		*kind = CHU_TOKEN_URL;
 		return b - a;
 	}
@@ -411,6 +414,9 @@ static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
 
 /* ---- scanning one atom ---- */
 
+/* The most pieces of a dotted acronym (PGS.TS.BS has 3) or parts of a hyphenated name. */
+#define MAX_PIECES 8
+
 /* Scans letters starting at i and everything that joins them into one atom. */
 static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
 {
@@ -428,6 +434,10 @@ static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
 		int pieces = 1;
 		bool ok = true;
 		while (j + 1 < n && s[j] == '.' && cls_at(s, n, j + 1) == CHU__C_LETTER) {
+			if (pieces == MAX_PIECES) { /* bounded, so that "A.A.A.…" costs linear time */
+				ok = false;
+				break;
+			}
 			letters P = scan_letters(s, n, j + 1);
 			bool caps = P.upper == P.n || P.n == 1;
 			bool initial = pieces == 1 && L.n == 1 && P.first_up; /* T.NHUNG, H.Nam */
@@ -457,10 +467,16 @@ static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
 	if (i < n && (is_digit(s, n, i) || (s[i] == '-' && is_alnum_at(s, n, i + 1)))) {
 		size_t j = i;
 		bool digit = false, caps_part = L.n >= 2 && L.upper == L.n;
+		int parts = 0;
 		while (j < n) {
+			if (++parts > 2 * MAX_PIECES) { /* bounded, so that "a-a-a-…" costs linear time */
+				digit = caps_part = false;
+				break;
+			}
 			if (is_digit(s, n, j)) {
 				digit = true;
-				j++;
+				while (is_digit(s, n, j))
+					j++;
 			} else if (s[j] == '-' && is_alnum_at(s, n, j + 1)) {
 				j++;
 				if (cls_at(s, n, j) == CHU__C_LETTER) {
@@ -591,6 +607,7 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_n
 	bool chunk_start = true, continue_marking = false;
 	size_t first = out->len / sizeof(chu_token);
 	size_t pend = SIZE_MAX; /* a token that ends a sentence if what follows starts one */
+	size_t chunk_stop = 0, chunk_trim = 0; /* the current chunk's end, and its end without trailing punctuation */
 	while (i < n && rc >= 0) {
 		if (s[i] == ' ') { /* the common separator, without decoding */
 			i++;
@@ -632,7 +649,11 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_n
 		    (s[end] == '.' || s[end] == '@' || s[end] == ':' || s[end] == '/' || s[end] == '-' || s[end] == '_') &&
 		    s[end + 1] > ' ') {
 			int ukind;
-			size_t u = match_url(s, i, chunk_end(s, n, i), &ukind);
+			if (i >= chunk_stop) { /* once per white-space-delimited chunk */
+				chunk_stop = chunk_end(s, n, i);
+				chunk_trim = trim_trailing(s, i, chunk_stop);
+			}
+			size_t u = match_url(s, i, chunk_trim > i ? chunk_trim : i, &ukind);
 			if (u > end - i) {
 				end = i + u;
 				kind = ukind;
