@@ -260,7 +260,46 @@ CHU_API int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, 
 CHU_API int chu_segment_tokens(chu_ctx *ctx, const chu_model *model, const char *text,
                                const chu_span *tokens, size_t n_tokens, unsigned char *join);
 
-/* ---- 5. search keys ------------------------------------------------------------------------ */
+/* ---- 5. tagging: parts of speech and named entities ------------------------------------------- */
+
+enum chu_tagger {
+	CHU_TAGGER_POS = 0, /* parts of speech, the VLSP 2013 tag set (N, Np, V, A, CH, …) */
+	CHU_TAGGER_NER = 1  /* named entities, BIO labels over PER, LOC, ORG, MISC (VLSP 2016) */
+};
+
+/* Tags one sentence's words with a model's tagger. words[i] are byte ranges into text (from
+ * chu_segment, or a segmented sentence); a word's syllables are separated by spaces or '_'.
+ * tags (the caller's array of n bytes) receives label indices; chu_tag_name() names them. For
+ * CHU_TAGGER_NER, pos (may be NULL) gives each word's part-of-speech name ("Np"), which the entity
+ * model uses as features. CHU_EINVAL when model has no such tagger. */
+CHU_API int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words,
+                    size_t n, const char *const *pos, uint8_t *tags);
+/* How many labels the model's tagger has (0 when it has none), and the name of label tag (NULL
+ * when out of range). Names live as long as the model. */
+CHU_API int chu_tag_count(const chu_model *model, int tagger);
+CHU_API const char *chu_tag_name(const chu_model *model, int tagger, int tag);
+typedef struct chu_entity {
+	size_t start, end;   /* bytes [start, end) of the text */
+	uint32_t first;      /* index of its first word */
+	uint32_t n_words;    /* how many words it spans */
+	const char *type;    /* "PER", "LOC", "ORG", "MISC" (from the model), "DATE", "TIME", "MONEY",
+	                        "PERCENT", "QUANTITY" (from rules); a static string or the model's */
+} chu_entity;
+
+/* The entities of one sentence's words (byte ranges into text, as for chu_tag): spans of the
+ * model's BIO labels (ner_tags from chu_tag with model's CHU_TAGGER_NER, or NULL for none), and,
+ * on words the model left outside any entity, rule-based DATE ("16/7", "ngày 16/7/2020", "năm
+ * 2020", "tháng 7"), TIME ("14:30", "9h30"), MONEY ("62.000 tỷ đồng"), PERCENT ("4,5%") and
+ * QUANTITY (a number and a unit: "120 km", "3 tấn"). *out is borrowed (valid until the next call
+ * on ctx), in text order. */
+CHU_API int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n, const chu_model *model,
+                         const uint8_t *ner_tags, const chu_entity **out, size_t *n_out);
+
+/* The Universal Dependencies UPOS tag for a VLSP part-of-speech tag ("Np" → "PROPN"); "X" for an
+ * unknown tag, NULL for NULL. */
+CHU_API const char *chu_pos_upos(const char *tag);
+
+/* ---- 6. search keys ------------------------------------------------------------------------ */
 
 enum chu_search_flags {
 	CHU_SEARCH_QUERY = 1u << 0 /* text is a query term: no word keys; see chu_search_keys() */

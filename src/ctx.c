@@ -54,7 +54,8 @@ int chu_ctx_new(const chu_options *opts, chu_ctx **out)
 	ctx->opts = o;
 	ctx->opts.allocator = &ctx->alloc;
 	chu__buf *bufs[] = {&ctx->norm_out, &ctx->norm_tmp, &ctx->scratch, &ctx->span_out,
-	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens};
+	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens,
+	                    &ctx->entities, &ctx->ent_tokens};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		chu__buf_init(bufs[i], &ctx->alloc);
 	*out = ctx;
@@ -67,9 +68,11 @@ void chu_ctx_free(chu_ctx *ctx)
 		return;
 	chu__clean_state_free(ctx);
 	chu__seg_state_free(ctx);
+	chu__tag_state_free(ctx);
 	chu__search_state_free(ctx);
 	chu__buf *bufs[] = {&ctx->norm_out, &ctx->norm_tmp, &ctx->scratch, &ctx->span_out,
-	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens};
+	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens,
+	                    &ctx->entities, &ctx->ent_tokens};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		chu__buf_free(bufs[i]);
 	chu_allocator a = ctx->alloc;

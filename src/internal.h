@@ -178,6 +178,7 @@ CHU_HIDDEN chu_encoding chu__legacy_detect(const char *text, size_t len);
 
 struct chu__clean_state;
 struct chu__seg_state;
+struct chu__tag_state;
 
 struct chu_ctx {
 	chu_allocator alloc;   /* copy of the caller's allocator or the default */
@@ -193,6 +194,9 @@ struct chu_ctx {
 	chu__buf sent_tokens;  /* chu_sentences: its own token array */
 	struct chu__clean_state *clean; /* chu_clean's buffers, made on first use (src/clean.c) */
 	struct chu__seg_state *seg;     /* segmentation buffers, made on first use (src/seg.c) */
+	struct chu__tag_state *tag;     /* tagging buffers, made on first use (src/tag.c) */
+	chu__buf entities;              /* chu_entities result: chu_entity[] */
+	chu__buf ent_tokens;            /* chu_entities: the tokens of one word */
 	struct chu__key_memo *keys;     /* search-key forms of recent syllables, made on first use (src/search.c) */
 	const chu_dict *dict;           /* borrowed user dictionary or NULL */
 };
@@ -200,6 +204,7 @@ struct chu_ctx {
 /* Destructors for the lazily made per-module states (each file defines its own). */
 CHU_HIDDEN void chu__clean_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__seg_state_free(chu_ctx *ctx);
+CHU_HIDDEN void chu__tag_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__search_state_free(chu_ctx *ctx);
 
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
@@ -222,6 +227,12 @@ CHU_HIDDEN const struct chu__seg_model *chu__model_seg(const chu_model *m);
 /* Parses (and checks) the segmentation sections of m, if it has them (*out NULL if not). */
 CHU_HIDDEN int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out);
 CHU_HIDDEN void chu__seg_model_free(struct chu__seg_model *sm);
+struct chu__tag_model;
+/* The tagger of an open model (CHU_TAGGER_POS or CHU_TAGGER_NER), or NULL. */
+CHU_HIDDEN const struct chu__tag_model *chu__model_tagger(const chu_model *m, int tagger);
+/* Parses (and checks) a tagger's sections, if m has them (*out NULL if not). */
+CHU_HIDDEN int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **out);
+CHU_HIDDEN void chu__tag_model_free(struct chu__tag_model *tm);
 
 /* ---- segmentation (src/seg.c, src/train.c) ---- */
 
@@ -271,5 +282,56 @@ typedef struct chu__train_seg_opts {
 	void *ud;
 } chu__train_seg_opts;
 CHU_HIDDEN int chu__train_seg(const chu__train_seg_opts *o);
+
+/* ---- tagging (src/tag.c, src/gazetteer.c, src/train_tag.c) ---- */
+
+#define CHU__TAG_MAX_LABELS 64
+#define CHU__TAG_MAX_FEATURES 40
+
+/* One sentence's per-word facts, as the feature templates read them (arrays of n). */
+typedef struct chu__tag_words {
+	uint64_t *form;        /* the word's lowercased, tone-normalized syllables, hashed */
+	uint64_t *first, *last; /* its first and last syllable */
+	uint8_t *shape;        /* first and last syllable shapes, several syllables, all capitalized */
+	uint8_t *nsyl;         /* syllables */
+	const uint64_t *pos;   /* hashes of the words' part-of-speech names (named entities), or NULL */
+	const uint64_t *cue;   /* gazetteer and cue-word classes (named entities), or NULL */
+} chu__tag_words;
+
+/* Fills W's form, first, last, shape and nsyl for n words (byte ranges of text whose syllables
+ * are separated by spaces or '_'). */
+CHU_HIDDEN int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag_words *W, chu__buf *scratch);
+/* Writes the feature hashes of word i into f (at most CHU__TAG_MAX_FEATURES); returns how many. */
+CHU_HIDDEN int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uint64_t *f);
+CHU_HIDDEN int chu__tag_n_features(int task);
+CHU_HIDDEN uint64_t chu__tag_name_hash(const char *name);
+/* allowed[(a + 1) * K + b]: may label b follow a (a = -1: the start) under BIO rules. */
+CHU_HIDDEN void chu__tag_allowed(const char (*names)[16], int K, uint8_t *allowed);
+/* Viterbi over K labels: score n × K, edge n × K × K (or NULL; [i][a][b] scores b at i after a),
+ * trans (K + 1) × K, allowed as above or NULL; d 2 × K and back n × K are work space. */
+CHU_HIDDEN void chu__tag_viterbi(const float *score, const float *edge, const float *trans, const uint8_t *allowed,
+                                 size_t n, int K, float *d, uint8_t *back, uint8_t *label);
+/* Edge features of word i (i ≥ 1): scored per (previous label, label) through chu__tag_edge_key. */
+CHU_HIDDEN int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i, uint64_t *f);
+CHU_HIDDEN uint64_t chu__tag_edge_key(uint64_t f, int prev);
+#define CHU__TAG_EDGE_FEATURES 2
+/* Gazetteer and cue-word classes of n words (their form and first-syllable hashes). */
+CHU_HIDDEN void chu__tag_cues(const uint64_t *form, const uint64_t *first, size_t n, uint64_t *cue);
+
+typedef struct chu__train_tag_opts {
+	int task;                 /* CHU_TAGGER_POS or CHU_TAGGER_NER */
+	const char *const *train; /* TSV files: word<TAB>tag, a blank line after each sentence */
+	size_t n_train;
+	const char *dev;          /* a TSV file scored after each epoch, or NULL */
+	const char *out;          /* model path */
+	const chu_model *pos_model; /* named entities: the part-of-speech model whose tags are features */
+	int epochs;
+	uint64_t seed;
+	int holdout;              /* keep every Nth training sentence out and score it (0: none) */
+	size_t max_features;      /* keep at most this many features, the strongest (0: all) */
+	void (*progress)(void *ud, const char *message);
+	void *ud;
+} chu__train_tag_opts;
+CHU_HIDDEN int chu__train_tag(const chu__train_tag_opts *o);
 
 #endif /* CHU_INTERNAL_H */

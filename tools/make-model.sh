@@ -1,11 +1,11 @@
 #!/bin/sh
-# `make model`: rebuilds models/seg.chm from the project data, byte for byte (same data, same
-# seed, same model). Data: $CHU_DATA, default ../shared/data.
+# `make model`: rebuilds models/seg.chm, pos.chm and ner.chm from the project data, byte for byte
+# (same data, same seed, same model). Data: $CHU_DATA, default ../shared/data.
 set -eu
 cd "$(dirname "$0")/.."
 D=${CHU_DATA:-../shared/data}
 CHU=${CHU:-build/chu}
-for f in "$D/vlsp2013-ws/train.seg" "$D/ud-vtb/train.seg" "$D/ud-vtb/dev.seg" "$D/lexicon/vnvocab.txt" "$D/lexicon/pyvi-words.txt"; do
+for f in "$D/vlsp2013-pos/train.tsv" "$D/ner/vlsp2016-train.tsv" "$D/ner/vlsp2016-dev.tsv" "$D/vlsp2013-ws/train.seg" "$D/ud-vtb/train.seg" "$D/ud-vtb/dev.seg" "$D/lexicon/vnvocab.txt" "$D/lexicon/pyvi-words.txt"; do
 	[ -r "$f" ] || { echo "make-model: $f is missing" >&2; exit 1; }
 done
 mkdir -p models
@@ -17,3 +17,12 @@ mkdir -p models
 	-o models/seg.chm.tmp
 mv models/seg.chm.tmp models/seg.chm
 ls -l models/seg.chm
+# parts of speech: VLSP 2013 POS, every 20th sentence held out and scored
+"$CHU" train pos --train "$D/vlsp2013-pos/train.tsv" --holdout 20 --epochs 6 --seed 1 --max-features 250000 \
+	-o models/pos.chm.tmp
+mv models/pos.chm.tmp models/pos.chm
+# named entities: VLSP 2016 train, scored on dev; the part-of-speech model's tags are features
+"$CHU" train ner --train "$D/ner/vlsp2016-train.tsv" --dev "$D/ner/vlsp2016-dev.tsv" --pos-model models/pos.chm \
+	--epochs 8 --seed 1 -o models/ner.chm.tmp
+mv models/ner.chm.tmp models/ner.chm
+ls -l models/pos.chm models/ner.chm

@@ -1,0 +1,488 @@
+/*
+ * tag.c — chu's sequence labeller: one learner for parts of speech and named entities.
+ *
+ * A first-order structured perceptron over words with K labels (the segmenter is the same idea
+ * specialised to two labels over syllables). A word's features are hashed from its lowercased,
+ * tone-normalized syllables (the segmenter's unit forms), its neighbours, its shape and, for named
+ * entities, the parts of speech around it. Each feature has a short list of (label, weight)
+ * entries; a label's score at a word is the sum over its features; Viterbi over the K × K
+ * transition table finds the best sequence exactly (BIO label sets are decoded with I-X allowed
+ * only after B-X or I-X). The trainer (src/train_tag.c) uses this file's feature code, so training
+ * and tagging can never drift apart.
+ *
+ * Model sections, for a tagger named P ("pos", "ner"):
+ *   P.meta     struct tag_meta
+ *   P.labels   n_labels names of 16 bytes, NUL-padded
+ *   P.trans    (n_labels + 1) × n_labels floats: row 0 from the start, row 1 + a from label a
+ *   P.table    n_slots u64: feature key (high 32 bits of its hash, bit 0 set; 0 empty) | first
+ *              entry index << 32
+ *   P.entries  n_entries u32: label (bits 0-7) | weight as int16 (bits 8-23) | last (bit 24)
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- hashing (the same mixing as the segmenter's) ---- */
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t combine(uint64_t a, uint64_t b) { return mix64(a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL); }
+
+uint64_t chu__tag_name_hash(const char *name)
+{
+	uint64_t h = 0xCBF29CE484222325ULL;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001B3ULL;
+	return mix64(h);
+}
+
+/* ---- the words of a sentence ---- */
+
+static bool syl_sep(unsigned char c) { return c == ' ' || c == '_' || c == '\t'; }
+
+int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag_words *W, chu__buf *scratch)
+{
+	int rc = CHU_OK;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		uint64_t syl[16];
+		uint8_t sh[16];
+		size_t k = 0, a = words[i].start, e = words[i].end;
+		bool all_title = true;
+		while (a < e && rc >= 0) {
+			while (a < e && syl_sep((unsigned char)text[a]))
+				a++;
+			size_t b = a;
+			while (b < e && !syl_sep((unsigned char)text[b]))
+				b++;
+			if (b > a) {
+				uint64_t h;
+				uint8_t s;
+				rc = chu__seg_unit(text + a, b - a, &h, &s, scratch);
+				if (k < 16) {
+					syl[k] = h;
+					sh[k] = s;
+				} else { /* a very long word: its tail folds into the last syllable */
+					syl[15] = combine(syl[15], h);
+				}
+				all_title = all_title && (s == 1 || s == 2);
+				k++;
+			}
+			a = b;
+		}
+		size_t m = k < 16 ? k : 16;
+		if (m == 0) { /* a word of separators only ("_") */
+			syl[0] = chu__tag_name_hash(words[i].end > words[i].start ? "_" : "");
+			sh[0] = 4;
+			m = k = 1;
+			all_title = false;
+		}
+		W->form[i] = m == 1 ? syl[0] : chu__seg_word_hash(syl, m);
+		W->first[i] = syl[0];
+		W->last[i] = syl[m - 1];
+		uint8_t s0 = sh[0], s1 = sh[m - 1];
+		W->shape[i] = (uint8_t)(s0 | s1 << 3 | (k > 1) << 6 | (k > 1 && all_title) << 7);
+		W->nsyl[i] = (uint8_t)(k < 255 ? k : 255);
+	}
+	return rc;
+}
+
+/* ---- features ---- */
+
+int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uint64_t *f)
+{
+	static const uint64_t BOS = 0x1234567890ABCDEFULL, EOS = 0xFEDCBA0987654321ULL;
+	uint64_t w[5], pos[5];
+	uint8_t sh[5];
+	for (int d = -2; d <= 2; d++) {
+		long j = (long)i + d;
+		bool in = j >= 0 && j < (long)n;
+		w[d + 2] = in ? W->form[j] : j < 0 ? BOS : EOS;
+		sh[d + 2] = in ? W->shape[j] : j < 0 ? 254 : 255;
+		pos[d + 2] = in && W->pos ? W->pos[j] : j < 0 ? BOS : EOS;
+	}
+	uint64_t first = W->first[i], last = W->last[i];
+	uint64_t lastp = i > 0 ? W->last[i - 1] : BOS, firstn = i + 1 < n ? W->first[i + 1] : EOS;
+	int k = 0;
+#define T(id, v) f[k++] = combine((uint64_t)(id) << 56, (v))
+	T(1, 0); /* bias: the labels' prior */
+	T(2, w[2]);
+	T(3, w[1]);
+	T(4, w[3]);
+	T(5, w[0]);
+	T(6, w[4]);
+	T(7, combine(w[1], w[2]));
+	T(8, combine(w[2], w[3]));
+	T(9, combine(w[1], w[3]));
+	T(10, combine(w[0], w[1]));
+	T(11, combine(w[3], w[4]));
+	T(12, first);
+	T(13, last);
+	T(14, combine(first, W->nsyl[i]));
+	T(15, sh[2]);
+	T(16, (uint64_t)sh[1] << 16 | (uint64_t)sh[2] << 8 | sh[3]);
+	T(17, combine(w[2], sh[2] | (uint64_t)(i == 0) << 8));
+	T(18, lastp);
+	T(19, firstn);
+	T(20, combine(w[1], sh[2]));
+	T(21, combine(sh[2], w[3]));
+	T(34, combine(combine(w[1], w[2]), w[3]));
+	T(35, combine(combine(w[0], w[1]), w[2]));
+	T(36, combine(combine(w[2], w[3]), w[4]));
+	T(37, combine(lastp, first));
+	T(38, combine(last, firstn));
+	T(39, combine(first, last));
+	if (task == CHU_TAGGER_NER) {
+		T(22, pos[2]);
+		T(23, combine(pos[1], pos[2]));
+		T(24, combine(pos[2], pos[3]));
+		T(25, combine(pos[2], sh[2]));
+		T(26, pos[1]);
+		T(27, pos[3]);
+		T(28, combine(combine(pos[1], pos[2]), pos[3]));
+		T(29, combine(w[1], pos[2]));
+		T(30, (uint64_t)sh[0] << 8 | sh[1]);
+		T(31, (uint64_t)sh[3] << 8 | sh[4]);
+		T(32, combine(W->cue ? W->cue[i] : 0, sh[2]));
+		T(33, combine(i > 0 && W->cue ? W->cue[i - 1] : 0, sh[2]));
+	}
+#undef T
+	return k;
+}
+
+/* Edge features: scored with the label pair (previous, current), so the word decides which
+ * transitions are likely ("được" after a noun and before a verb). The previous label is hashed
+ * in by the caller (chu__tag_edge_key). */
+int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i, uint64_t *f)
+{
+	(void)task;
+	int k = 0;
+	f[k++] = combine(0x45ULL << 56, W->form[i]);
+	f[k++] = combine(0x46ULL << 56, i + 1 < n ? W->form[i + 1] : 0xFEDCBA0987654321ULL);
+	return k;
+}
+
+uint64_t chu__tag_edge_key(uint64_t f, int prev) { return combine(f, (uint64_t)prev + 0x101); }
+
+int chu__tag_n_features(int task) { return task == CHU_TAGGER_NER ? 39 : 27; }
+
+/* ---- decoding ---- */
+
+/* May label b follow label a (a = -1: the start)? I-X only after B-X or I-X. */
+static bool bio_ok(const char (*names)[16], int a, int b)
+{
+	const char *nb = names[b];
+	if (!(nb[0] == 'I' && nb[1] == '-'))
+		return true;
+	if (a < 0)
+		return false;
+	const char *na = names[a];
+	return (na[0] == 'B' || na[0] == 'I') && na[1] == '-' && strcmp(na + 2, nb + 2) == 0;
+}
+
+void chu__tag_allowed(const char (*names)[16], int K, uint8_t *allowed)
+{
+	for (int a = -1; a < K; a++)
+		for (int b = 0; b < K; b++)
+			allowed[(a + 1) * K + b] = bio_ok(names, a, b);
+}
+
+void chu__tag_viterbi(const float *score, const float *edge, const float *trans, const uint8_t *allowed, size_t n, int K,
+                      float *d, uint8_t *back, uint8_t *label)
+{
+	if (n == 0)
+		return;
+	const float NEG = -1e30f;
+	float *cur = d, *nxt = d + K;
+	for (int b = 0; b < K; b++)
+		cur[b] = allowed && !allowed[b] ? NEG : trans[b] + score[b];
+	for (size_t i = 1; i < n; i++) {
+		for (int b = 0; b < K; b++) {
+			float best = NEG;
+			int arg = 0;
+			for (int a = 0; a < K; a++) {
+				if (allowed && !allowed[(a + 1) * K + b])
+					continue;
+				float v = cur[a] + trans[(a + 1) * K + b];
+				if (edge)
+					v += edge[(i * (size_t)K + (size_t)a) * (size_t)K + (size_t)b];
+				if (v > best) {
+					best = v;
+					arg = a;
+				}
+			}
+			nxt[b] = best + score[i * (size_t)K + b];
+			back[i * (size_t)K + b] = (uint8_t)arg;
+		}
+		float *t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	int best = 0;
+	for (int b = 1; b < K; b++)
+		if (cur[b] > cur[best])
+			best = b;
+	for (size_t i = n; i-- > 0;) {
+		label[i] = (uint8_t)best;
+		if (i)
+			best = back[i * (size_t)K + best];
+	}
+}
+
+/* ---- the model ---- */
+
+struct tag_meta {
+	uint32_t n_labels;   /* K, at most CHU__TAG_MAX_LABELS */
+	uint32_t n_slots;    /* slots of the feature table (a power of two) */
+	uint32_t n_entries;  /* (label, weight) entries */
+	uint32_t n_features; /* features per word (chu__tag_n_features of the task) */
+	uint32_t task;       /* CHU_TAGGER_POS or CHU_TAGGER_NER */
+	float scale;         /* weight = int16 / scale */
+	uint32_t reserved[2];
+};
+
+struct chu__tag_model {
+	struct tag_meta meta;
+	const char (*labels)[16];
+	const float *trans;
+	const uint64_t *table;
+	const uint32_t *entries;
+	uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
+	bool bio;
+};
+
+static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
+
+int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **out)
+{
+	*out = NULL;
+	const char *p = task == CHU_TAGGER_NER ? "ner" : "pos";
+	char name[5][24];
+	const char *suffix[5] = {"meta", "labels", "trans", "table", "entries"};
+	const void *sec[5];
+	uint64_t size[5];
+	for (int i = 0; i < 5; i++) {
+		snprintf(name[i], sizeof name[i], "%s.%s", p, suffix[i]);
+		if (chu__model_section(m, name[i], &sec[i], &size[i]) < 0)
+			return i == 0 ? CHU_OK : CHU_EFORMAT; /* no such tagger in this file, or a part missing */
+	}
+	if (size[0] != sizeof(struct tag_meta))
+		return CHU_EFORMAT;
+	struct chu__tag_model *tm = calloc(1, sizeof *tm);
+	if (!tm)
+		return CHU_ENOMEM;
+	memcpy(&tm->meta, sec[0], sizeof tm->meta);
+	const struct tag_meta *me = &tm->meta;
+	uint64_t K = me->n_labels;
+	bool ok = K >= 1 && K <= CHU__TAG_MAX_LABELS && me->task == (uint32_t)task &&
+	          me->n_features == (uint32_t)chu__tag_n_features(task) && pow2(me->n_slots) && me->n_entries >= 1 &&
+	          size[1] == K * 16 && size[2] == (K + 1) * K * sizeof(float) && size[3] == (uint64_t)me->n_slots * 8 &&
+	          size[4] == (uint64_t)me->n_entries * 4 && me->scale > 0 && me->scale < 1e9f;
+	if (ok) {
+		tm->labels = sec[1];
+		tm->trans = sec[2];
+		tm->table = sec[3];
+		tm->entries = sec[4];
+		for (uint64_t i = 0; i < K && ok; i++)
+			ok = tm->labels[i][0] != 0 && tm->labels[i][15] == 0;
+		for (uint64_t i = 0; i < (K + 1) * K && ok; i++)
+			ok = tm->trans[i] > -1e9f && tm->trans[i] < 1e9f;
+		/* every entry names a label; the last one ends a list, so no list runs past the end */
+		for (uint32_t i = 0; i < me->n_entries && ok; i++)
+			ok = (tm->entries[i] & 0xFF) < K && (tm->entries[i] >> 25) == 0;
+		ok = ok && (tm->entries[me->n_entries - 1] >> 24 & 1);
+		bool empty = false;
+		for (uint32_t i = 0; i < me->n_slots && ok; i++) {
+			uint64_t e = tm->table[i];
+			if ((uint32_t)e == 0)
+				empty = true;
+			else
+				ok = (e >> 32) < me->n_entries;
+		}
+		ok = ok && empty; /* an empty slot ends every lookup */
+	}
+	if (!ok) {
+		free(tm);
+		return CHU_EFORMAT;
+	}
+	bool bio = false;
+	for (uint64_t i = 0; i < K; i++)
+		bio = bio || (tm->labels[i][0] == 'I' && tm->labels[i][1] == '-');
+	tm->bio = bio;
+	if (bio)
+		chu__tag_allowed(tm->labels, (int)K, tm->allowed);
+	*out = tm;
+	return CHU_OK;
+}
+
+void chu__tag_model_free(struct chu__tag_model *tm) { free(tm); }
+
+/* Adds the weights of feature f to score[0..K). */
+static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, float *score)
+{
+	uint32_t mask = tm->meta.n_slots - 1;
+	uint32_t key = (uint32_t)(f >> 32) | 1u;
+	for (uint32_t i = (uint32_t)(f >> 1) & mask;; i = (i + 1) & mask) {
+		uint64_t e = tm->table[i];
+		if ((uint32_t)e == 0)
+			return;
+		if ((uint32_t)e == key) {
+			float inv = 1.0f / tm->meta.scale;
+			for (uint32_t j = (uint32_t)(e >> 32);; j++) {
+				uint32_t x = tm->entries[j];
+				score[x & 0xFF] += (float)(int16_t)(uint16_t)(x >> 8) * inv;
+				if (x >> 24 & 1)
+					return;
+			}
+		}
+	}
+}
+
+/* ---- per-thread state ---- */
+
+struct chu__tag_state {
+	chu__buf form, first, last, shape, nsyl, pos, cue, feats, score, edge, d, back, label, spans, scratch;
+};
+#define TAG_BUFS 15
+#define TAG_BUF_LIST(st)                                                                           \
+	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->pos,   &(st)->cue, \
+	 &(st)->feats, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
+
+static struct chu__tag_state *tag_state(chu_ctx *ctx)
+{
+	if (!ctx->tag) {
+		struct chu__tag_state *st = chu__malloc(&ctx->alloc, sizeof *st);
+		if (!st)
+			return NULL;
+		chu__buf *b[TAG_BUFS] = TAG_BUF_LIST(st);
+		for (size_t i = 0; i < TAG_BUFS; i++)
+			chu__buf_init(b[i], &ctx->alloc);
+		ctx->tag = st;
+	}
+	return ctx->tag;
+}
+
+void chu__tag_state_free(chu_ctx *ctx)
+{
+	struct chu__tag_state *st = ctx->tag;
+	if (!st)
+		return;
+	chu__buf *b[TAG_BUFS] = TAG_BUF_LIST(st);
+	for (size_t i = 0; i < TAG_BUFS; i++)
+		chu__buf_free(b[i]);
+	chu__free(&ctx->alloc, st);
+	ctx->tag = NULL;
+}
+
+#define RESERVE(buf, count, type)                                                                  \
+	do {                                                                                           \
+		(buf).len = 0;                                                                             \
+		chu__buf_reserve(&rc, &(buf), (count) * sizeof(type) + 8);                                 \
+	} while (0)
+
+int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
+            const char *const *pos, uint8_t *tags)
+{
+	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
+	if (!ctx || !tm || (n && (!text || !words || !tags)))
+		return CHU_EINVAL;
+	if (n == 0)
+		return CHU_OK;
+	struct chu__tag_state *st = tag_state(ctx);
+	if (!st)
+		return CHU_ENOMEM;
+	int K = (int)tm->meta.n_labels, nf = (int)tm->meta.n_features;
+	int rc = CHU_OK;
+	RESERVE(st->form, n, uint64_t);
+	RESERVE(st->first, n, uint64_t);
+	RESERVE(st->last, n, uint64_t);
+	RESERVE(st->pos, n, uint64_t);
+	RESERVE(st->cue, n, uint64_t);
+	RESERVE(st->shape, n, uint8_t);
+	RESERVE(st->nsyl, n, uint8_t);
+	RESERVE(st->feats, (size_t)nf, uint64_t);
+	RESERVE(st->score, n * (size_t)K, float);
+	RESERVE(st->edge, n * (size_t)K * (size_t)K, float);
+	RESERVE(st->d, 2 * (size_t)K, float);
+	RESERVE(st->back, n * (size_t)K, uint8_t);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (words[i].start > words[i].end)
+			return CHU_EINVAL;
+	chu__tag_words W = {(uint64_t *)(void *)st->form.data,  (uint64_t *)(void *)st->first.data,
+	                    (uint64_t *)(void *)st->last.data,  (uint8_t *)st->shape.data,
+	                    (uint8_t *)st->nsyl.data,           NULL,
+	                    NULL};
+	rc = chu__tag_prepare(text, words, n, &W, &st->scratch);
+	if (rc < 0)
+		return rc;
+	if (tagger == CHU_TAGGER_NER) {
+		uint64_t *ph = (uint64_t *)(void *)st->pos.data;
+		for (size_t i = 0; i < n; i++)
+			ph[i] = pos && pos[i] ? chu__tag_name_hash(pos[i]) : 0;
+		W.pos = ph;
+		uint64_t *cue = (uint64_t *)(void *)st->cue.data;
+		chu__tag_cues(W.form, W.first, n, cue);
+		W.cue = cue;
+	}
+	float *score = (float *)(void *)st->score.data;
+	uint64_t *f = (uint64_t *)(void *)st->feats.data;
+	memset(score, 0, n * (size_t)K * sizeof(float));
+	float *edge = (float *)(void *)st->edge.data;
+	memset(edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
+	for (size_t i = 0; i < n; i++) {
+		int k = chu__tag_features(tagger, &W, n, i, f);
+		for (int j = 0; j < k; j++)
+			add_feature(tm, f[j], score + i * (size_t)K);
+		if (i == 0)
+			continue;
+		k = chu__tag_edge_features(tagger, &W, n, i, f);
+		for (int a = 0; a < K; a++)
+			for (int j = 0; j < k; j++)
+				add_feature(tm, chu__tag_edge_key(f[j], a), edge + (i * (size_t)K + (size_t)a) * (size_t)K);
+	}
+	chu__tag_viterbi(score, edge, tm->trans, tm->bio ? tm->allowed : NULL, n, K, (float *)(void *)st->d.data,
+	                 (uint8_t *)st->back.data, tags);
+	return CHU_OK;
+}
+
+int chu_tag_count(const chu_model *model, int tagger)
+{
+	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
+	return tm ? (int)tm->meta.n_labels : 0;
+}
+
+const char *chu_tag_name(const chu_model *model, int tagger, int tag)
+{
+	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
+	if (!tm || tag < 0 || (uint32_t)tag >= tm->meta.n_labels)
+		return NULL;
+	return tm->labels[tag];
+}
+
+const char *chu_pos_upos(const char *tag)
+{
+	static const char *const map[][2] = {
+	    {"N", "NOUN"},   {"Np", "PROPN"}, {"Nc", "NOUN"},  {"Nu", "NOUN"},  {"Ny", "NOUN"},  {"Nb", "NOUN"},
+	    {"Ni", "NOUN"},  {"V", "VERB"},   {"Vb", "VERB"},  {"Vy", "VERB"},  {"A", "ADJ"},    {"Ab", "ADJ"},
+	    {"P", "PRON"},   {"Pb", "PRON"},  {"R", "ADV"},    {"L", "DET"},    {"M", "NUM"},    {"Mb", "NUM"},
+	    {"E", "ADP"},    {"Eb", "ADP"},   {"C", "SCONJ"},  {"Cc", "CCONJ"}, {"CC", "CCONJ"}, {"Cb", "CCONJ"},
+	    {"I", "INTJ"},   {"T", "PART"},   {"X", "X"},      {"Xy", "X"},     {"Y", "X"},      {"Z", "X"},
+	    {"B", "X"},      {"CH", "PUNCT"},
+	};
+	if (!tag)
+		return NULL;
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i][0], tag) == 0)
+			return map[i][1];
+	return "X";
+}

@@ -1,0 +1,675 @@
+/*
+ * train_tag.c — training chu's taggers (parts of speech, named entities): an averaged structured
+ * perceptron over K labels with the feature code of src/tag.c. Deterministic for a given seed.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- the corpus ---- */
+
+typedef struct corpus {
+	chu__buf text;    /* the files' bytes, kept: words point into them */
+	chu__buf words;   /* chu_span per word */
+	chu__buf gold;    /* label per word (uint8) */
+	chu__buf starts;  /* size_t per sentence: its first word; one more at the end */
+	size_t n_sents, n_words;
+	uint64_t *feats;  /* n_words × nf feature hashes */
+	uint64_t *efeats; /* n_words × CHU__TAG_EDGE_FEATURES edge feature hashes */
+} corpus;
+
+typedef struct labels {
+	char names[CHU__TAG_MAX_LABELS][16];
+	int n;
+} labels;
+
+static void corpus_init(corpus *c)
+{
+	memset(c, 0, sizeof *c);
+	chu__buf_init(&c->text, &chu__default_allocator);
+	chu__buf_init(&c->words, &chu__default_allocator);
+	chu__buf_init(&c->gold, &chu__default_allocator);
+	chu__buf_init(&c->starts, &chu__default_allocator);
+}
+
+static void corpus_free(corpus *c)
+{
+	chu__buf_free(&c->text);
+	chu__buf_free(&c->words);
+	chu__buf_free(&c->gold);
+	chu__buf_free(&c->starts);
+	free(c->feats);
+	free(c->efeats);
+}
+
+/* The label index of name, added when add is set; -1 when unknown or too many. */
+static int label_of(labels *L, const char *name, size_t len, bool add)
+{
+	if (len == 0 || len > 15)
+		return -1;
+	for (int i = 0; i < L->n; i++)
+		if (strlen(L->names[i]) == len && memcmp(L->names[i], name, len) == 0)
+			return i;
+	if (!add || L->n == CHU__TAG_MAX_LABELS)
+		return -1;
+	memcpy(L->names[L->n], name, len);
+	L->names[L->n][len] = 0;
+	return L->n++;
+}
+
+/* Reads a TSV file (word<TAB>tag, a blank line after each sentence) into the corpus that keep
+ * chooses for each sentence (counter numbers sentences across calls); tags go through L. Pass 0
+ * collects label names (add), later passes map them. */
+static int read_tsv(const char *path, corpus *a, corpus *b, int every, size_t *counter, labels *L, bool add)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return CHU_EIO;
+	chu__buf raw;
+	chu__buf_init(&raw, &chu__default_allocator);
+	int rc = CHU_OK;
+	char tmp[65536];
+	size_t k;
+	while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
+		chu__buf_put(&rc, &raw, tmp, k);
+	bool err = ferror(f);
+	fclose(f);
+	if (rc < 0 || err) {
+		chu__buf_free(&raw);
+		return rc < 0 ? rc : CHU_EIO;
+	}
+	chu__buf_putc(&rc, &raw, '\n');
+	size_t i = 0, n = raw.len;
+	corpus *cur = NULL;
+	size_t sent_words = 0;
+	while (i < n && rc >= 0) {
+		const char *line = raw.data + i;
+		const char *nl = memchr(line, '\n', n - i);
+		size_t len = (size_t)(nl - line);
+		i += len + 1;
+		if (len && line[len - 1] == '\r')
+			len--;
+		if (len == 0) {
+			if (sent_words && cur) {
+				size_t w = cur->n_words;
+				chu__buf_put(&rc, &cur->starts, &w, sizeof w);
+				cur->n_sents++;
+			}
+			sent_words = 0;
+			cur = NULL;
+			continue;
+		}
+		const char *tab = memrchr(line, '\t', len);
+		if (!tab || tab == line)
+			continue; /* not a token line */
+		if (sent_words == 0) {
+			size_t s = (*counter)++;
+			cur = every > 0 && b && s % (size_t)every == (size_t)every - 1 ? b : a;
+			if (cur->starts.len == 0) {
+				size_t z = 0;
+				chu__buf_put(&rc, &cur->starts, &z, sizeof z);
+			}
+		}
+		int lab = label_of(L, tab + 1, (size_t)(line + len - tab - 1), add);
+		if (lab < 0)
+			lab = 0; /* a tag the model does not know (dev only): scored as wrong */
+		chu_span sp = {cur->text.len, cur->text.len + (size_t)(tab - line)};
+		chu__buf_put(&rc, &cur->text, line, (size_t)(tab - line));
+		chu__buf_putc(&rc, &cur->text, ' ');
+		chu__buf_put(&rc, &cur->words, &sp, sizeof sp);
+		uint8_t g = (uint8_t)lab;
+		chu__buf_put(&rc, &cur->gold, &g, 1);
+		cur->n_words++;
+		sent_words++;
+	}
+	if (sent_words && cur && rc >= 0) {
+		size_t w = cur->n_words;
+		chu__buf_put(&rc, &cur->starts, &w, sizeof w);
+		cur->n_sents++;
+	}
+	chu__buf_free(&raw);
+	return rc;
+}
+
+static size_t sent_start(const corpus *c, size_t s) { return ((const size_t *)(const void *)c->starts.data)[s]; }
+
+/* Computes every word's features once (they do not depend on the weights). */
+static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx)
+{
+	int nf = chu__tag_n_features(o->task);
+	c->feats = malloc((c->n_words + 1) * (size_t)nf * sizeof(uint64_t));
+	c->efeats = calloc((c->n_words + 1) * CHU__TAG_EDGE_FEATURES, sizeof(uint64_t));
+	size_t cap = 1;
+	for (size_t s = 0; s < c->n_sents; s++)
+		if (sent_start(c, s + 1) - sent_start(c, s) > cap)
+			cap = sent_start(c, s + 1) - sent_start(c, s);
+	uint64_t *form = malloc(cap * 8), *first = malloc(cap * 8), *last = malloc(cap * 8), *pos = malloc(cap * 8),
+	         *cue = malloc(cap * 8);
+	uint8_t *shape = malloc(cap), *nsyl = malloc(cap), *ptags = malloc(cap);
+	chu__buf scratch;
+	chu__buf_init(&scratch, &chu__default_allocator);
+	int rc = c->feats && c->efeats && form && first && last && pos && cue && shape && nsyl && ptags ? CHU_OK : CHU_ENOMEM;
+	const chu_span *words = (const chu_span *)(void *)c->words.data;
+	for (size_t s = 0; s < c->n_sents && rc >= 0; s++) {
+		size_t a = sent_start(c, s), n = sent_start(c, s + 1) - a;
+		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL};
+		rc = chu__tag_prepare(c->text.data, words + a, n, &W, &scratch);
+		if (rc < 0)
+			break;
+		if (o->task == CHU_TAGGER_NER) {
+			for (size_t i = 0; i < n; i++)
+				pos[i] = 0;
+			if (o->pos_model) {
+				rc = chu_tag(ctx, o->pos_model, CHU_TAGGER_POS, c->text.data, words + a, n, NULL, ptags);
+				for (size_t i = 0; i < n && rc >= 0; i++)
+					pos[i] = chu__tag_name_hash(chu_tag_name(o->pos_model, CHU_TAGGER_POS, ptags[i]));
+			}
+			chu__tag_cues(form, first, n, cue);
+			W.pos = pos;
+			W.cue = cue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			chu__tag_features(o->task, &W, n, i, c->feats + (a + i) * (size_t)nf);
+			if (i)
+				chu__tag_edge_features(o->task, &W, n, i, c->efeats + (a + i) * CHU__TAG_EDGE_FEATURES);
+		}
+	}
+	free(form);
+	free(first);
+	free(last);
+	free(pos);
+	free(cue);
+	free(shape);
+	free(nsyl);
+	free(ptags);
+	chu__buf_free(&scratch);
+	return rc;
+}
+
+/* ---- the weights ---- */
+
+typedef struct weights {
+	int K;
+	uint64_t *key;   /* feature hash | 1, 0 empty */
+	uint32_t *row;   /* its row */
+	uint64_t mask;
+	size_t rows, rows_cap;
+	float *w;        /* rows × K current weights */
+	double *u;       /* rows × K sums of (clock × delta), for averaging */
+	double *tw, *tu; /* (K + 1) × K transitions */
+	double c;        /* the update clock */
+} weights;
+
+static int weights_init(weights *W, int K, unsigned bits)
+{
+	memset(W, 0, sizeof *W);
+	W->K = K;
+	size_t n = (size_t)1 << bits;
+	W->key = calloc(n, 8);
+	W->row = calloc(n, 4);
+	W->tw = calloc((size_t)(K + 1) * (size_t)K, sizeof(double));
+	W->tu = calloc((size_t)(K + 1) * (size_t)K, sizeof(double));
+	W->mask = n - 1;
+	W->c = 1;
+	return W->key && W->row && W->tw && W->tu ? CHU_OK : CHU_ENOMEM;
+}
+
+static void weights_free(weights *W)
+{
+	free(W->key);
+	free(W->row);
+	free(W->w);
+	free(W->u);
+	free(W->tw);
+	free(W->tu);
+}
+
+/* The row of feature f: added when insert is set; SIZE_MAX when absent (or the table is full). */
+static size_t row_of(weights *W, uint64_t f, bool insert)
+{
+	uint64_t k = f | 1;
+	for (uint64_t i = (f >> 1) & W->mask;; i = (i + 1) & W->mask) {
+		if (W->key[i] == k)
+			return W->row[i];
+		if (W->key[i])
+			continue;
+		if (!insert || W->rows * 10 > (W->mask + 1) * 7)
+			return SIZE_MAX;
+		if (W->rows == W->rows_cap) {
+			size_t cap = W->rows_cap ? W->rows_cap * 2 : 65536;
+			float *nw = realloc(W->w, cap * (size_t)W->K * sizeof(float));
+			if (nw)
+				W->w = nw;
+			double *nu = nw ? realloc(W->u, cap * (size_t)W->K * sizeof(double)) : NULL;
+			if (!nw || !nu)
+				return SIZE_MAX;
+			W->u = nu;
+			W->rows_cap = cap;
+		}
+		memset(W->w + W->rows * (size_t)W->K, 0, (size_t)W->K * sizeof(float));
+		memset(W->u + W->rows * (size_t)W->K, 0, (size_t)W->K * sizeof(double));
+		W->key[i] = k;
+		W->row[i] = (uint32_t)W->rows;
+		return W->rows++;
+	}
+}
+
+/* ---- decoding and updating one sentence ---- */
+
+typedef struct work {
+	float *score, *edge, *trans, *d;
+	uint8_t *back, *label;
+	size_t cap;
+} work;
+
+static int work_reserve(work *k, size_t n, int K)
+{
+	if (n <= k->cap)
+		return CHU_OK;
+	size_t cap = n * 2;
+	free(k->score);
+	free(k->edge);
+	free(k->back);
+	free(k->label);
+	k->score = malloc(cap * (size_t)K * sizeof(float));
+	k->edge = malloc(cap * (size_t)K * (size_t)K * sizeof(float));
+	k->back = malloc(cap * (size_t)K);
+	k->label = malloc(cap);
+	k->cap = cap;
+	return k->score && k->edge && k->back && k->label ? CHU_OK : CHU_ENOMEM;
+}
+
+/* Adds feature f's row (current or averaged weights) to s[0..K). */
+static void add_row(weights *W, uint64_t f, bool averaged, float *s)
+{
+	int K = W->K;
+	size_t r = row_of(W, f, false);
+	if (r == SIZE_MAX)
+		return;
+	const float *w = W->w + r * (size_t)K;
+	if (averaged) {
+		const double *u = W->u + r * (size_t)K;
+		for (int y = 0; y < K; y++)
+			s[y] += (float)(w[y] - u[y] / W->c);
+	} else {
+		for (int y = 0; y < K; y++)
+			s[y] += w[y];
+	}
+}
+
+static void decode(weights *W, const uint64_t *feats, const uint64_t *efeats, int nf, size_t n, const uint8_t *allowed,
+                   bool averaged, work *k)
+{
+	int K = W->K;
+	memset(k->score, 0, n * (size_t)K * sizeof(float));
+	memset(k->edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
+	for (size_t i = 0; i < n; i++) {
+		for (int j = 0; j < nf; j++)
+			add_row(W, feats[i * (size_t)nf + (size_t)j], averaged, k->score + i * (size_t)K);
+		if (i == 0)
+			continue;
+		for (int a = 0; a < K; a++)
+			for (int j = 0; j < CHU__TAG_EDGE_FEATURES; j++)
+				add_row(W, chu__tag_edge_key(efeats[i * CHU__TAG_EDGE_FEATURES + (size_t)j], a), averaged,
+				        k->edge + (i * (size_t)K + (size_t)a) * (size_t)K);
+	}
+	for (int t = 0; t < (K + 1) * K; t++)
+		k->trans[t] = (float)(averaged ? W->tw[t] - W->tu[t] / W->c : W->tw[t]);
+	chu__tag_viterbi(k->score, k->edge, k->trans, allowed, n, K, k->d, k->back, k->label);
+}
+
+static void bump(weights *W, size_t r, int y, float d)
+{
+	W->w[r * (size_t)W->K + (size_t)y] += d;
+	W->u[r * (size_t)W->K + (size_t)y] += W->c * d;
+}
+
+static void update(weights *W, const uint64_t *feats, const uint64_t *efeats, int nf, const uint8_t *gold, size_t n,
+                   work *k)
+{
+	int K = W->K;
+	for (size_t i = 0; i < n; i++) {
+		if (gold[i] != k->label[i]) {
+			for (int j = 0; j < nf; j++) {
+				size_t r = row_of(W, feats[i * (size_t)nf + (size_t)j], true);
+				if (r == SIZE_MAX)
+					continue;
+				bump(W, r, gold[i], 1.0f);
+				bump(W, r, k->label[i], -1.0f);
+			}
+		}
+		int gp = i ? gold[i - 1] + 1 : 0, pp = i ? k->label[i - 1] + 1 : 0;
+		int gt = gp * K + gold[i], pt = pp * K + k->label[i];
+		if (gt != pt && i > 0) {
+			for (int j = 0; j < CHU__TAG_EDGE_FEATURES; j++) {
+				uint64_t ef = efeats[i * CHU__TAG_EDGE_FEATURES + (size_t)j];
+				size_t r = row_of(W, chu__tag_edge_key(ef, gp - 1), true);
+				if (r != SIZE_MAX)
+					bump(W, r, gold[i], 1.0f);
+				r = row_of(W, chu__tag_edge_key(ef, pp - 1), true);
+				if (r != SIZE_MAX)
+					bump(W, r, k->label[i], -1.0f);
+			}
+		}
+		if (gt != pt) {
+			W->tw[gt] += 1;
+			W->tu[gt] += W->c;
+			W->tw[pt] -= 1;
+			W->tu[pt] -= W->c;
+		}
+	}
+	W->c += 1;
+}
+
+/* ---- scores ---- */
+
+/* Entity spans of BIO labels as (start, end, type label) triples counted against gold. */
+static void count_spans(const labels *L, const uint8_t *g, const uint8_t *p, size_t n, size_t *correct, size_t *ng,
+                        size_t *np)
+{
+	for (int which = 0; which < 2; which++) {
+		const uint8_t *x = which ? p : g;
+		for (size_t i = 0; i < n; i++) {
+			const char *name = L->names[x[i]];
+			if (name[0] != 'B' || name[1] != '-')
+				continue;
+			size_t e = i + 1;
+			while (e < n && L->names[x[e]][0] == 'I' && strcmp(L->names[x[e]] + 2, name + 2) == 0)
+				e++;
+			if (which) {
+				(*np)++;
+				/* correct when gold has the same span: B at i, same type, ends at e */
+				bool same = g[i] == x[i];
+				for (size_t j = i + 1; j < e && same; j++)
+					same = g[j] == x[j];
+				same = same && !(e < n && L->names[g[e]][0] == 'I' && strcmp(L->names[g[e]] + 2, name + 2) == 0);
+				*correct += same;
+			} else {
+				(*ng)++;
+			}
+			i = e - 1;
+		}
+	}
+}
+
+/* Token accuracy (parts of speech) or entity-span F1 (named entities), in percent. */
+static double evaluate(weights *W, const corpus *c, int nf, const labels *L, const uint8_t *allowed, bool spans, work *k)
+{
+	size_t correct = 0, total = 0, ng = 0, np = 0;
+	const uint8_t *gold = (const uint8_t *)c->gold.data;
+	for (size_t s = 0; s < c->n_sents; s++) {
+		size_t a = sent_start(c, s), n = sent_start(c, s + 1) - a;
+		if (work_reserve(k, n, W->K) < 0)
+			return -1;
+		decode(W, c->feats + a * (size_t)nf, c->efeats + a * CHU__TAG_EDGE_FEATURES, nf, n, allowed, true, k);
+		if (spans) {
+			count_spans(L, gold + a, k->label, n, &correct, &ng, &np);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				correct += k->label[i] == gold[a + i];
+			total += n;
+		}
+	}
+	if (!spans)
+		return total ? 100.0 * (double)correct / (double)total : 0;
+	double p = np ? (double)correct / (double)np : 0, r = ng ? (double)correct / (double)ng : 0;
+	return p + r > 0 ? 200.0 * p * r / (p + r) : 0;
+}
+
+/* ---- saving ---- */
+
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_t *n_kept)
+{
+	int K = W->K;
+	double maxw = 1e-9;
+	for (size_t r = 0; r < W->rows * (size_t)K; r++) {
+		double a = fabs(W->w[r] - W->u[r] / W->c);
+		if (a > maxw)
+			maxw = a;
+	}
+	float scale = (float)(32000.0 / maxw);
+	/* a row's strength: the sum of its averaged weights' magnitudes */
+	double *strength = malloc((W->rows + 1) * sizeof *strength);
+	if (!strength)
+		return CHU_ENOMEM;
+	for (size_t r = 0; r < W->rows; r++) {
+		double s = 0;
+		for (int y = 0; y < K; y++)
+			s += fabs(W->w[r * (size_t)K + (size_t)y] - W->u[r * (size_t)K + (size_t)y] / W->c);
+		strength[r] = s;
+	}
+	double floor_s = 0;
+	if (o->max_features && W->rows > o->max_features) {
+		double *sorted = malloc(W->rows * sizeof *sorted);
+		if (!sorted) {
+			free(strength);
+			return CHU_ENOMEM;
+		}
+		memcpy(sorted, strength, W->rows * sizeof *sorted);
+		qsort(sorted, W->rows, sizeof *sorted, cmp_desc);
+		floor_s = sorted[o->max_features - 1];
+		free(sorted);
+	}
+	/* the entries of each kept row, in table-slot order (deterministic) */
+	uint32_t *entries = malloc((W->rows * (size_t)K + 1) * 4);
+	uint64_t *keys = malloc((W->rows + 1) * 8);
+	uint32_t *first = malloc((W->rows + 1) * 4);
+	if (!entries || !keys || !first) {
+		free(strength);
+		free(entries);
+		free(keys);
+		free(first);
+		return CHU_ENOMEM;
+	}
+	size_t ne = 0, kept = 0;
+	for (uint64_t i = 0; i <= W->mask; i++) {
+		if (!W->key[i])
+			continue;
+		size_t r = W->row[i];
+		if (strength[r] < floor_s || strength[r] * scale < 1)
+			continue;
+		size_t start = ne;
+		for (int y = 0; y < K; y++) {
+			long q = lrint((W->w[r * (size_t)K + (size_t)y] - W->u[r * (size_t)K + (size_t)y] / W->c) * scale);
+			if (q == 0)
+				continue;
+			q = q > 32767 ? 32767 : q < -32767 ? -32767 : q;
+			entries[ne++] = (uint32_t)y | (uint32_t)(uint16_t)(int16_t)q << 8;
+		}
+		if (ne == start)
+			continue;
+		entries[ne - 1] |= 1u << 24;
+		keys[kept] = W->key[i];
+		first[kept] = (uint32_t)start;
+		kept++;
+	}
+	free(strength);
+	uint32_t n_slots = 1024;
+	while (n_slots < kept * 2 + 16)
+		n_slots *= 2;
+	uint64_t *table = calloc(n_slots, 8);
+	int rc = table ? CHU_OK : CHU_ENOMEM;
+	for (size_t j = 0; j < kept && rc >= 0; j++) {
+		uint64_t f = keys[j];
+		uint32_t key = (uint32_t)(f >> 32) | 1u, m = n_slots - 1;
+		uint32_t i = (uint32_t)(f >> 1) & m;
+		while ((uint32_t)table[i])
+			i = (i + 1) & m;
+		table[i] = key | (uint64_t)first[j] << 32;
+	}
+	if (ne == 0) { /* an untrained model still needs one entry to be well formed */
+		entries[0] = 1u << 24;
+		ne = 1;
+	}
+	float *trans = malloc((size_t)(K + 1) * (size_t)K * sizeof(float));
+	if (!trans)
+		rc = CHU_ENOMEM;
+	for (int t = 0; trans && t < (K + 1) * K; t++)
+		trans[t] = (float)(W->tw[t] - W->tu[t] / W->c);
+	struct {
+		uint32_t n_labels, n_slots, n_entries, n_features, task;
+		float scale;
+		uint32_t reserved[2];
+	} meta = {(uint32_t)K, n_slots, (uint32_t)ne, (uint32_t)chu__tag_n_features(o->task), (uint32_t)o->task, scale, {0, 0}};
+	const char *p = o->task == CHU_TAGGER_NER ? "ner" : "pos";
+	char names[5][24];
+	const char *suffix[5] = {"meta", "labels", "trans", "table", "entries"};
+	const char *np[5];
+	for (int i = 0; i < 5; i++) {
+		snprintf(names[i], sizeof names[i], "%s.%s", p, suffix[i]);
+		np[i] = names[i];
+	}
+	const void *data[5] = {&meta, L->names, trans, table, entries};
+	uint64_t sizes[5] = {sizeof meta, (uint64_t)K * 16, (uint64_t)(K + 1) * (uint64_t)K * 4, (uint64_t)n_slots * 8,
+	                     (uint64_t)ne * 4};
+	if (rc >= 0)
+		rc = chu__model_write(o->out, np, data, sizes, 5);
+	*n_kept = kept;
+	free(trans);
+	free(table);
+	free(entries);
+	free(keys);
+	free(first);
+	return rc;
+}
+
+/* ---- training ---- */
+
+static void say(const chu__train_tag_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const chu__train_tag_opts *o, const char *fmt, ...)
+{
+	if (!o->progress)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->progress(o->ud, msg);
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s += 0x9E3779B97F4A7C15ULL;
+	uint64_t z = *s;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static int cmp_label(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
+
+int chu__train_tag(const chu__train_tag_opts *o)
+{
+	if (!o || !o->out || o->n_train == 0 || (o->task != CHU_TAGGER_POS && o->task != CHU_TAGGER_NER))
+		return CHU_EINVAL;
+	corpus train, held, dev;
+	corpus_init(&train);
+	corpus_init(&held);
+	corpus_init(&dev);
+	labels L = {0};
+	weights W = {0};
+	work k = {0};
+	chu_ctx *ctx = NULL;
+	size_t *order = NULL;
+	int rc = chu_ctx_new(NULL, &ctx);
+	/* the label set, sorted by name so that label numbers do not depend on the data's order */
+	for (size_t i = 0; i < o->n_train && rc >= 0; i++) {
+		corpus tmp;
+		corpus_init(&tmp);
+		size_t counter = 0;
+		rc = read_tsv(o->train[i], &tmp, NULL, 0, &counter, &L, true);
+		corpus_free(&tmp);
+		if (rc < 0)
+			say(o, "cannot read %s", o->train[i]);
+	}
+	if (rc >= 0 && L.n == 0)
+		rc = CHU_EINVAL;
+	qsort(L.names, (size_t)L.n, sizeof L.names[0], cmp_label);
+	size_t counter = 0;
+	for (size_t i = 0; i < o->n_train && rc >= 0; i++)
+		rc = read_tsv(o->train[i], &train, i == 0 ? &held : NULL, i == 0 ? o->holdout : 0, &counter, &L, false);
+	if (rc >= 0 && o->dev) {
+		size_t dc = 0;
+		rc = read_tsv(o->dev, &dev, NULL, 0, &dc, &L, false);
+		if (rc < 0)
+			say(o, "cannot read %s", o->dev);
+	}
+	for (corpus *c = &train; rc >= 0 && c; c = c == &train ? &held : c == &held ? &dev : NULL)
+		rc = corpus_features(c, o, ctx);
+	int K = L.n, nf = chu__tag_n_features(o->task);
+	bool spans = o->task == CHU_TAGGER_NER;
+	uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
+	chu__tag_allowed((const char(*)[16])L.names, K, allowed);
+	if (rc >= 0)
+		rc = weights_init(&W, K, 23);
+	if (rc >= 0) {
+		k.trans = malloc((size_t)(K + 1) * (size_t)K * sizeof(float));
+		k.d = malloc(2 * (size_t)K * sizeof(float));
+		order = malloc((train.n_sents + 1) * sizeof *order);
+		if (!k.trans || !k.d || !order)
+			rc = CHU_ENOMEM;
+	}
+	say(o, "train %zu sentences (%zu words), held out %zu, dev %zu; %d labels, %d features a word", train.n_sents,
+	    train.n_words, held.n_sents, dev.n_sents, K, nf);
+	uint64_t rs = o->seed;
+	for (size_t s = 0; order && s < train.n_sents; s++)
+		order[s] = s;
+	const uint8_t *gold = (const uint8_t *)train.gold.data;
+	for (int e = 1; e <= o->epochs && rc >= 0; e++) {
+		for (size_t i = train.n_sents; i > 1; i--) {
+			size_t j = (size_t)(rng_next(&rs) % i), t = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		size_t errors = 0;
+		for (size_t i = 0; i < train.n_sents && rc >= 0; i++) {
+			size_t s = order[i], a = sent_start(&train, s), n = sent_start(&train, s + 1) - a;
+			rc = work_reserve(&k, n, K);
+			if (rc < 0)
+				break;
+			const uint64_t *f = train.feats + a * (size_t)nf, *ef = train.efeats + a * CHU__TAG_EDGE_FEATURES;
+			decode(&W, f, ef, nf, n, spans ? allowed : NULL, false, &k);
+			size_t wrong = 0;
+			for (size_t p = 0; p < n; p++)
+				wrong += k.label[p] != gold[a + p];
+			errors += wrong;
+			if (wrong)
+				update(&W, f, ef, nf, gold + a, n, &k);
+			else
+				W.c += 1;
+		}
+		double fh = held.n_sents ? evaluate(&W, &held, nf, &L, spans ? allowed : NULL, spans, &k) : 0;
+		double fd = dev.n_sents ? evaluate(&W, &dev, nf, &L, spans ? allowed : NULL, spans, &k) : 0;
+		say(o, "epoch %d: %zu word errors, %zu features; %s held-out %.2f, dev %.2f", e, errors, W.rows,
+		    spans ? "entity F1" : "accuracy", fh, fd);
+	}
+	size_t kept = 0;
+	if (rc >= 0)
+		rc = save(o, &W, &L, &kept);
+	if (rc >= 0)
+		say(o, "saved %s: %zu features, %d labels", o->out, kept, K);
+	free(order);
+	free(k.score);
+	free(k.edge);
+	free(k.back);
+	free(k.label);
+	free(k.trans);
+	free(k.d);
+	weights_free(&W);
+	corpus_free(&train);
+	corpus_free(&held);
+	corpus_free(&dev);
+	chu_ctx_free(ctx);
+	return rc;
+}
