@@ -388,17 +388,9 @@ void chu__tag_state_free(chu_ctx *ctx)
 		chu__buf_reserve(&rc, &(buf), (count) * sizeof(type) + 8);                                 \
 	} while (0)
 
-int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
-            const char *const *pos, uint8_t *tags)
+static int tag_core(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger,
+                    const char *text, const chu_span *words, size_t n, const char *const *pos, uint8_t *tags)
 {
-	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
-	if (!ctx || !tm || (n && (!text || !words || !tags)))
-		return CHU_EINVAL;
-	if (n == 0)
-		return CHU_OK;
-	struct chu__tag_state *st = tag_state(ctx);
-	if (!st)
-		return CHU_ENOMEM;
 	int K = (int)tm->meta.n_labels, nf = (int)tm->meta.n_features;
 	int rc = CHU_OK;
 	RESERVE(st->form, n, uint64_t);
@@ -452,6 +444,91 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	}
 	chu__tag_viterbi(score, edge, tm->trans, tm->bio ? tm->allowed : NULL, n, K, (float *)(void *)st->d.data,
 	                 (uint8_t *)st->back.data, tags);
+	return CHU_OK;
+}
+
+/* Does word i (its shape and cues known) look like a person's full name written as one word
+ * ("Tô_Anh_Dũng": several capitalized syllables, the first a common surname)? The entity model
+ * learned names syllable by syllable (VLSP 2016 writes them so), so such words are tagged split. */
+static bool split_name(const chu__tag_words *W, const uint64_t *cue, size_t i)
+{
+	return W->nsyl[i] > 1 && (W->shape[i] & 0x80) && (cue[i] & 16) && !(cue[i] & 8);
+}
+
+int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
+            const char *const *pos, uint8_t *tags)
+{
+	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
+	if (!ctx || !tm || (n && (!text || !words || !tags)))
+		return CHU_EINVAL;
+	if (n == 0)
+		return CHU_OK;
+	struct chu__tag_state *st = tag_state(ctx);
+	if (!st)
+		return CHU_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (words[i].start > words[i].end)
+			return CHU_EINVAL;
+	if (tagger != CHU_TAGGER_NER)
+		return tag_core(st, tm, tagger, text, words, n, pos, tags);
+	/* named entities: full names written as one word are tagged syllable by syllable */
+	int rc = CHU_OK;
+	RESERVE(st->form, n, uint64_t);
+	RESERVE(st->first, n, uint64_t);
+	RESERVE(st->last, n, uint64_t);
+	RESERVE(st->cue, n, uint64_t);
+	RESERVE(st->shape, n, uint8_t);
+	RESERVE(st->nsyl, n, uint8_t);
+	if (rc < 0)
+		return rc;
+	chu__tag_words W = {(uint64_t *)(void *)st->form.data, (uint64_t *)(void *)st->first.data,
+	                    (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
+	                    (uint8_t *)st->nsyl.data,          NULL,
+	                    NULL};
+	if ((rc = chu__tag_prepare(text, words, n, &W, &st->scratch)) < 0)
+		return rc;
+	uint64_t *cue = (uint64_t *)(void *)st->cue.data;
+	chu__tag_cues(W.form, W.first, n, cue);
+	size_t extra = 0;
+	for (size_t i = 0; i < n; i++)
+		extra += split_name(&W, cue, i) ? W.nsyl[i] - 1u : 0;
+	if (extra == 0)
+		return tag_core(st, tm, tagger, text, words, n, pos, tags);
+	size_t m = n + extra;
+	/* the split sentence: spans, part-of-speech names and each word's first piece */
+	st->spans.len = 0;
+	chu__buf_reserve(&rc, &st->spans, m * (sizeof(chu_span) + sizeof(char *) + 1) + n * sizeof(size_t) + 16);
+	if (rc < 0)
+		return rc;
+	chu_span *sp = (chu_span *)(void *)st->spans.data;
+	const char **pp = (const char **)(void *)(sp + m);
+	size_t *firstp = (size_t *)(void *)(pp + m);
+	uint8_t *lab = (uint8_t *)(firstp + n);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		firstp[i] = k;
+		if (!split_name(&W, cue, i)) {
+			pp[k] = pos ? pos[i] : NULL;
+			sp[k++] = words[i];
+			continue;
+		}
+		for (size_t a = words[i].start, e = words[i].end; a < e;) {
+			while (a < e && (text[a] == ' ' || text[a] == '_' || text[a] == '\t'))
+				a++;
+			size_t b = a;
+			while (b < e && !(text[b] == ' ' || text[b] == '_' || text[b] == '\t'))
+				b++;
+			if (b > a && k < m) {
+				pp[k] = pos ? pos[i] : NULL;
+				sp[k++] = (chu_span){a, b};
+			}
+			a = b;
+		}
+	}
+	if ((rc = tag_core(st, tm, tagger, text, sp, k, pos ? pp : NULL, lab)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		tags[i] = lab[firstp[i]];
 	return CHU_OK;
 }
 

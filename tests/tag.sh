@@ -1,0 +1,181 @@
+#!/bin/sh
+# chu pos, chu ner, chu annotate's tagged formats, the tag trainer and evaluator.
+# Prints "N passed, N failed, N skipped" at the end.
+: "${CHU:=build/chu}"
+pass=0 fail=0 skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL tag.sh: $*"; }
+# has FILE FIXED-STRING: FILE contains the string
+has() { if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in: $(head -c 400 "$1")"; fi; }
+
+# ---- the trainer learns a tiny corpus written for this test ----
+cat >"$tmp/tiny.tsv" <<'EOF'
+Mèo	N
+ăn	V
+cá	N
+.	CH
+
+Chó	N
+đuổi	V
+mèo	N
+.	CH
+
+Bà	N
+Lan	Np
+nấu	V
+cơm	N
+.	CH
+
+Mèo	N
+ngủ	V
+.	CH
+EOF
+"$CHU" train pos --train "$tmp/tiny.tsv" --holdout 0 --epochs 10 -o "$tmp/tiny.chm" 2>"$tmp/err" && ok || bad "train pos: $(cat "$tmp/err")"
+grep -q "epoch 10" "$tmp/err" && ok || bad "train pos prints progress per epoch"
+printf 'Mèo ăn cá .\nChó đuổi mèo .\nBà Lan nấu cơm .\n' >"$tmp/tiny.txt"
+"$CHU" pos --pretokenized --segmented --pos-model "$tmp/tiny.chm" "$tmp/tiny.txt" >"$tmp/out" && ok || bad "pos with the tiny model"
+want='Mèo/N ăn/V cá/N ./CH
+Chó/N đuổi/V mèo/N ./CH
+Bà/N Lan/Np nấu/V cơm/N ./CH'
+[ "$(cat "$tmp/out")" = "$want" ] && ok || bad "the tiny model does not reproduce its corpus: $(cat "$tmp/out")"
+# the same data and seed give the same bytes
+"$CHU" train pos --train "$tmp/tiny.tsv" --holdout 0 --epochs 10 -o "$tmp/tiny2.chm" 2>/dev/null
+cmp -s "$tmp/tiny.chm" "$tmp/tiny2.chm" && ok || bad "training is not deterministic"
+# a corrupt model: a clear error, no crash
+head -c 300 "$tmp/tiny.chm" >"$tmp/cut.chm"
+"$CHU" pos --pretokenized --segmented --pos-model "$tmp/cut.chm" "$tmp/tiny.txt" >/dev/null 2>"$tmp/err"
+st=$?
+[ "$st" -eq 1 ] && grep -q "corrupt\|truncated\|not a chu model" "$tmp/err" && ok || bad "truncated model: exit $st, $(cat "$tmp/err")"
+# a segmentation model is not a tagger
+if [ -r models/seg.chm ]; then
+	"$CHU" pos --pretokenized --segmented --pos-model models/seg.chm "$tmp/tiny.txt" >/dev/null 2>"$tmp/err"
+	[ $? -eq 1 ] && grep -q "no part-of-speech tagger" "$tmp/err" && ok || bad "seg.chm as pos model: $(cat "$tmp/err")"
+fi
+
+# ---- chu eval pos|ner ----
+printf 'a/N b/V c/N\nd/A\n' >"$tmp/g.txt"
+printf 'a/N b/N c/N\nd/A\n' >"$tmp/p.txt"
+"$CHU" eval pos "$tmp/g.txt" "$tmp/p.txt" >"$tmp/out" && ok || bad "eval pos"
+has "$tmp/out" "accuracy 75.00" "eval pos"
+printf 'Ông\tO\nNguyễn\tB-PER\nAn\tI-PER\ntới\tO\nHuế\tB-LOC\n\n' >"$tmp/g.tsv"
+printf 'Ông\tO\nNguyễn\tB-PER\nAn\tO\ntới\tO\nHuế\tB-LOC\n\n' >"$tmp/p.tsv"
+"$CHU" eval ner "$tmp/g.tsv" "$tmp/p.tsv" >"$tmp/out" && ok || bad "eval ner"
+has "$tmp/out" "F1 50.00" "eval ner (one of two spans exact)"
+printf 'x/N\n' >"$tmp/q.txt"
+"$CHU" eval pos "$tmp/g.txt" "$tmp/q.txt" >/dev/null 2>&1
+[ $? -eq 1 ] && ok || bad "eval pos of different words must fail"
+
+# ---- the committed models ----
+if [ ! -r models/pos.chm ] || [ ! -r models/ner.chm ] || [ ! -r models/seg.chm ]; then
+	echo "skip: models/pos.chm, ner.chm or seg.chm is absent (make model)"
+	skip=$((skip + 1))
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+	exit
+fi
+M="--model models/seg.chm --pos-model models/pos.chm"
+
+# spec sentences, written for chu
+cat >"$tmp/spec.txt" <<'EOF'
+Sáng 16/7, Thứ trưởng Bộ Ngoại giao Tô Anh Dũng đã tiếp Đại sứ Nhật Bản tại Hà Nội.
+Ông Nguyễn Văn An, Chủ tịch UBND tỉnh Thanh Hóa, cho biết 62.000 tỷ đồng đã được giải ngân trong năm 2020.
+Giá xăng tăng 4,5% lên 20.000 đồng, tàu chạy 120 km lúc 14:30 ngày 21/8/2020.
+EOF
+"$CHU" pos $M "$tmp/spec.txt" >"$tmp/pos.txt" && ok || bad "chu pos on raw text"
+[ "$(wc -l <"$tmp/pos.txt")" -eq 3 ] && ok || bad "chu pos: one line a sentence"
+for t in "Thứ_trưởng/N" "Tô_Anh_Dũng/Np" "Hà_Nội/Np" "Nhật_Bản/Np" "đã/R" "tiếp/V" "tại/E" "./CH" "cho/V" "biết/V"; do
+	has "$tmp/pos.txt" "$t" "chu pos"
+done
+"$CHU" pos --upos $M "$tmp/spec.txt" >"$tmp/upos.txt"
+has "$tmp/upos.txt" "Hà_Nội/PROPN" "chu pos --upos"
+has "$tmp/upos.txt" "./PUNCT" "chu pos --upos"
+"$CHU" ner $M --ner-model models/ner.chm "$tmp/spec.txt" >"$tmp/ner.txt" && ok || bad "chu ner on raw text"
+for t in "Tô_Anh_Dũng	B-PER" "Nguyễn_Văn_An	B-PER" "Hà_Nội	B-LOC" "Nhật_Bản	B-LOC" "Bộ	B-ORG" "Ngoại_giao	I-ORG" \
+	"UBND	B-ORG" "16/7	B-DATE" "62.000_tỷ_đồng	B-MONEY" "năm	B-DATE" "2020	I-DATE" "4,5%	B-PERCENT" \
+	"20.000_đồng	B-MONEY" "120	B-QUANTITY" "km	I-QUANTITY" "14:30	B-TIME" "21/8/2020	I-DATE"; do
+	has "$tmp/ner.txt" "$t" "chu ner"
+done
+[ "$(grep -c '^$' "$tmp/ner.txt")" -eq 3 ] && ok || bad "chu ner: a blank line after each sentence"
+# the evaluation interface prints the VLSP 2016 types only, unless --rules
+printf 'Ngày 16/7 , ông Dũng tới Hà_Nội .\n' >"$tmp/seg.txt"
+"$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/seg.txt" >"$tmp/out"
+grep -q "DATE" "$tmp/out" && bad "ner --segmented printed a rule-based type" || ok
+"$CHU" ner --pretokenized --segmented --rules --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/seg.txt" >"$tmp/out"
+has "$tmp/out" "16/7	I-DATE" "ner --segmented --rules"
+
+# the evaluation interfaces keep the input's tokens, whatever they are
+awk 'BEGIN { srand(7); split("Hà_Nội a/b ___ \" x\\ty Đ 12,5% ngày", v, " ");
+	for (i = 0; i < 200; i++) { n = 1 + int(rand() * 12); s = "";
+		for (j = 0; j < n; j++) s = s (j ? " " : "") v[1 + int(rand() * 8)];
+		print s } }' >"$tmp/any.txt"
+printf '\377\376 ab\n\n%s\n' "$(head -c 3000 /dev/urandom | tr -d '\n\r\t ' | head -c 200 | tr '\000' 'x')" >>"$tmp/any.txt"
+"$CHU" pos --pretokenized --segmented --pos-model models/pos.chm "$tmp/any.txt" >"$tmp/out" 2>"$tmp/err" && ok || bad "pos on arbitrary tokens: $(cat "$tmp/err")"
+awk '{ print NF }' "$tmp/any.txt" >"$tmp/n1"
+awk '{ print NF }' "$tmp/out" >"$tmp/n2"
+cmp -s "$tmp/n1" "$tmp/n2" && ok || bad "chu pos --pretokenized --segmented changed the token counts"
+awk '{ for (i = 1; i <= NF; i++) { t = $i; sub(/\/[^\/]*$/, "", t); printf "%s%s", (i > 1 ? " " : ""), t } print "" }' "$tmp/out" >"$tmp/back"
+awk '{ $1 = $1; print }' "$tmp/any.txt" >"$tmp/orig"
+cmp -s "$tmp/orig" "$tmp/back" && ok || bad "chu pos --pretokenized --segmented changed the tokens"
+"$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/any.txt" >"$tmp/out" && ok || bad "ner on arbitrary tokens"
+awk 'NF' "$tmp/any.txt" | awk '{ n += NF } END { print n }' >"$tmp/n1"
+awk -F'\t' 'NF == 2 { n++ } END { print n }' "$tmp/out" >"$tmp/n2"
+cmp -s "$tmp/n1" "$tmp/n2" && ok || bad "chu ner --pretokenized --segmented: $(cat "$tmp/n1") tokens in, $(cat "$tmp/n2") out"
+
+# ---- chu annotate: CoNLL-U and JSON lines ----
+"$CHU" annotate --format=conllu $M --ner-model models/ner.chm "$tmp/spec.txt" >"$tmp/c.txt" && ok || bad "annotate conllu"
+awk -F'\t' '/^[0-9]/ && NF != 10 { bad = 1 } END { exit bad }' "$tmp/c.txt" && ok || bad "conllu: a token line without 10 columns"
+[ "$(grep -c '^# text = ' "$tmp/c.txt")" -eq 3 ] && [ "$(grep -c '^# sent_id = ' "$tmp/c.txt")" -eq 3 ] && ok || bad "conllu comments"
+has "$tmp/c.txt" "Tô Anh Dũng	tô anh dũng	PROPN	Np	_	_	_	_	NER=B-PER|Offset=" "conllu word line"
+"$CHU" annotate --format=jsonl $M --ner-model models/ner.chm "$tmp/spec.txt" >"$tmp/j.txt" && ok || bad "annotate jsonl"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/spec.txt" "$tmp/j.txt" "$tmp/c.txt" <<'EOF' && ok || bad "jsonl/conllu offsets and round trip"
+import json, sys, unicodedata
+raw = open(sys.argv[1], 'rb').read()
+sents = [json.loads(l) for l in open(sys.argv[2], encoding='utf-8')]
+assert len(sents) == 3, len(sents)
+# the same letters, tone placement aside ("Hóa" is written "Hoá")
+base = lambda t: ''.join(c for c in unicodedata.normalize('NFD', t) if not unicodedata.combining(c)).split()
+norm = lambda b: base(b.decode('utf-8'))
+types = set()
+for s in sents:
+    for key in ('tokens', 'words', 'entities'):
+        for x in s[key]:
+            assert norm(raw[x['start']:x['end']]) == base(x['text']), (key, x)
+    for w in s['words']:
+        assert w['pos'] and w['upos']
+    types |= {e['type'] for e in s['entities']}
+assert {'PER', 'LOC', 'ORG', 'DATE', 'MONEY', 'PERCENT', 'TIME', 'QUANTITY'} <= types, types
+# CoNLL-U and JSON lines agree word for word
+forms = [l.split('\t')[1] for l in open(sys.argv[3], encoding='utf-8') if l[:1].isdigit()]
+assert forms == [w['text'] for s in sents for w in s['words']]
+EOF
+else
+	echo "skip: python3 is absent (jsonl checks)"; skip=$((skip + 1))
+fi
+"$CHU" annotate --format=xml "$tmp/spec.txt" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "conllu" "$tmp/err" && ok || bad "annotate --format=xml must be a usage error"
+
+# seed articles: dates, money, titled names, organizations, countries
+S=${CHU_DATA:-../shared/data}/seeds
+if [ -d "$S" ]; then
+	for f in "$S"/0*.txt; do "$CHU" annotate --format=jsonl $M --ner-model models/ner.chm "$f"; done >"$tmp/seeds.jsonl"
+	python3 - "$tmp/seeds.jsonl" <<'EOF' && ok || bad "seed entities"
+import json, sys
+found = set()
+for l in open(sys.argv[1], encoding='utf-8'):
+    for e in json.loads(l)['entities']:
+        found.add((e['type'], e['text']))
+want = [('PER', 'Tô Anh Dũng'), ('PER', 'Nguyễn Quốc Dũng'), ('PER', 'Đỗ Hùng Việt'), ('ORG', 'Bộ Ngoại giao'),
+        ('ORG', 'UNDP'), ('LOC', 'Việt Nam'), ('LOC', 'Campuchia'), ('LOC', 'Nhật Bản'), ('DATE', 'ngày 9/7/2020'),
+        ('DATE', '16/7'), ('MONEY', '62.000 tỷ đồng'), ('MONEY', '100.000 USD')]
+missing = [w for w in want if w not in found]
+assert not missing, missing
+EOF
+else
+	echo "skip: $S is absent (seed entities)"; skip=$((skip + 1))
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
