@@ -44,6 +44,7 @@ int cli_train(int argc, char **argv); /* chu train seg … */
 int cli_eval(int argc, char **argv);  /* chu eval seg GOLD PRED */
 int cli_annotate(int argc, char **argv); /* chu annotate */
 int cli_tag(int argc, char **argv);      /* chu pos, chu ner */
+int cli_accent(int argc, char **argv);   /* chu accent */
 int cli_train_tag(int argc, char **argv); /* chu train pos|ner …, argv from "pos"/"ner" */
 int cli_eval_tag(int argc, char **argv);  /* chu eval pos|ner GOLD PRED */
 int cli_index(int argc, char **argv);    /* chu index DB PATH… */

@@ -473,10 +473,11 @@ static void usage_main(FILE *f)
 	      "  seg       word segmentation (syllables of a word joined by '_')\n"
 	      "  pos       parts of speech (word/TAG)\n"
 	      "  ner       named entities (word<TAB>BIO-tag)\n"
+	      "  accent    restore diacritics of text typed without them\n"
 	      "  annotate  clean, split and segment articles: text or JSON lines with byte offsets\n"
 	      "  index     add articles to a search index (SQLite FTS5)\n"
 	      "  search    search an index: ranked hits with highlighted snippets\n"
-	      "  train     train a model (chu train seg|pos|ner --help)\n"
+	      "  train     train a model (chu train seg|pos|ner|accent --help)\n"
 	      "  eval      evaluate (chu eval seg|pos|ner GOLD PRED)\n\n"
 	      "Run 'chu COMMAND --help' for a command's options. Exit status: 0 ok, 1 bad input, 2 usage.\n",
 	      f);
@@ -687,16 +688,19 @@ int main(int argc, char **argv)
 	if (strcmp(sub, "search") == 0)
 		return cli_search(sargc, sargv);
 	int (*fn)(int, char **) = NULL;
-	bool tagger = sargc >= 2 && (strcmp(sargv[1], "pos") == 0 || strcmp(sargv[1], "ner") == 0);
+	bool tagger = sargc >= 2 && (strcmp(sargv[1], "pos") == 0 || strcmp(sargv[1], "ner") == 0 ||
+	                             strcmp(sargv[1], "accent") == 0);
 	if (strcmp(sub, "seg") == 0)
 		fn = cli_seg;
 	else if (strcmp(sub, "pos") == 0 || strcmp(sub, "ner") == 0)
 		fn = cli_tag;
+	else if (strcmp(sub, "accent") == 0)
+		fn = cli_accent;
 	else if (strcmp(sub, "train") == 0 && tagger)
 		return cli_train_tag(sargc - 1, sargv + 1);
 	else if (strcmp(sub, "train") == 0)
 		fn = cli_train;
-	else if (strcmp(sub, "eval") == 0 && tagger)
+	else if (strcmp(sub, "eval") == 0 && tagger && strcmp(sargv[1], "accent") != 0)
 		fn = cli_eval_tag;
 	else if (strcmp(sub, "eval") == 0)
 		fn = cli_eval;

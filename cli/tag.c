@@ -284,15 +284,19 @@ int cli_train_tag(int argc, char **argv)
 	                                         {"holdout", required_argument, NULL, 'H'},
 	                                         {"max-features", required_argument, NULL, 'M'},
 	                                         {"pos-model", required_argument, NULL, 'p'},
+	                                         {"corpus", required_argument, NULL, 'c'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	chu__train_tag_opts o = {0};
-	o.task = strcmp(argv[0], "ner") == 0 ? CHU_TAGGER_NER : CHU_TAGGER_POS;
+	o.task = strcmp(argv[0], "ner") == 0 ? CHU_TAGGER_NER : strcmp(argv[0], "accent") == 0 ? CHU__TAGGER_ACCENT
+	                                                                                      : CHU_TAGGER_POS;
 	const char *train[16];
 	o.train = train;
 	o.epochs = 8;
 	o.seed = 1;
-	o.holdout = o.task == CHU_TAGGER_POS ? 20 : 0;
+	o.holdout = o.task == CHU_TAGGER_POS ? 20 : o.task == CHU__TAGGER_ACCENT ? 50 : 0;
+	if (o.task == CHU__TAGGER_ACCENT)
+		o.epochs = 3;
 	o.progress = print_progress;
 	const char *pos_path = NULL;
 	int c;
@@ -309,8 +313,18 @@ int cli_train_tag(int argc, char **argv)
 		case 'H': o.holdout = atoi(optarg); break;
 		case 'M': o.max_features = strtoull(optarg, NULL, 10); break;
 		case 'p': pos_path = optarg; break;
+		case 'c': o.corpus = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'h':
+			if (o.task == CHU__TAGGER_ACCENT) {
+				fputs("usage: chu train accent --corpus TEXT -o MODEL [--epochs N] [--holdout N] [--max-features N]\n"
+				      "Trains the diacritic restorer from plain Vietnamese text (a paragraph a line): every\n"
+				      "syllable's marks are taken off and learned back from the syllables around it. Every Nth\n"
+				      "line is held out and scored after each epoch (--holdout, default 50). The same text gives\n"
+				      "the same model, byte for byte.\n",
+				      stdout);
+				return CLI_OK;
+			}
 			printf("usage: chu train %s --train FILE[,FILE…] -o MODEL [--dev FILE] [--epochs N] [--seed N]\n"
 			       "                    [--holdout N] [--max-features N]%s\n",
 			       argv[0], o.task == CHU_TAGGER_NER ? " --pos-model POS" : "");
@@ -324,6 +338,18 @@ int cli_train_tag(int argc, char **argv)
 		default:
 			return CLI_USAGE;
 		}
+	}
+	if (o.task == CHU__TAGGER_ACCENT) {
+		if (!o.corpus || !o.out || o.epochs < 1) {
+			cli_error(NULL, 0, "chu train accent needs --corpus TEXT and -o MODEL (and --epochs ≥ 1)");
+			return CLI_USAGE;
+		}
+		int rc = chu__train_accent(&o);
+		if (rc < 0) {
+			cli_error(NULL, 0, "training failed: %s", chu_strerror(rc));
+			return CLI_BAD_INPUT;
+		}
+		return CLI_OK;
 	}
 	if (!o.n_train || !o.out || o.epochs < 1) {
 		cli_error(NULL, 0, "chu train %s needs --train FILE and -o MODEL (and --epochs ≥ 1)", argv[0]);
@@ -507,5 +533,74 @@ int cli_eval_tag(int argc, char **argv)
 		chu__buf_free(bufs[i]);
 	free(g);
 	free(p);
+	return status;
+}
+
+/* ---- chu accent ---- */
+
+typedef struct accent_job {
+	chu_ctx *ctx;
+	chu_model *model;
+} accent_job;
+
+static int accent_file(void *ud, const char *name, const char *text, size_t len)
+{
+	(void)name;
+	accent_job *job = ud;
+	const char *out;
+	size_t n;
+	int rc = chu_accent(job->ctx, job->model, text, len, &out, &n);
+	if (rc >= 0)
+		fwrite(out, 1, n, stdout);
+	return rc;
+}
+
+int cli_accent(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"model", required_argument, NULL, 'm'},
+	                                         {"tone", required_argument, NULL, 't'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
+	const char *path = NULL;
+	chu_options opts;
+	chu_options_init(&opts);
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': path = optarg; break;
+		case 't':
+			if (strcmp(optarg, "new") == 0)
+				opts.tone = CHU_TONE_NEW;
+			else if (strcmp(optarg, "old") == 0)
+				opts.tone = CHU_TONE_OLD;
+			else {
+				cli_error(NULL, 0, "--tone takes new or old, not '%s'", optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'h':
+			fputs("usage: chu accent [--model FILE] [--tone=new|old] [FILE…]\n"
+			      "Restores the marks of Vietnamese typed without them: \"Thu truong Bo Ngoai giao\" becomes\n"
+			      "\"Thứ trưởng Bộ Ngoại giao\". Only the letters of syllables written without any mark change\n"
+			      "(each keeps its case); everything else is copied byte for byte. The model is accent.chm.\n",
+			      stdout);
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	accent_job job = {0};
+	if (!(job.model = open_named(path, "accent.chm", "model")))
+		return CLI_BAD_INPUT;
+	int status = CLI_BAD_INPUT;
+	if (!chu__model_accent(job.model))
+		cli_error(NULL, 0, "the model given has no accent restorer");
+	else if (chu_ctx_new(&opts, &job.ctx) >= 0)
+		status = cli_whole_files(argc - optind, argv + optind, accent_file, &job);
+	if (fflush(stdout) != 0)
+		status = CLI_BAD_INPUT;
+	chu_ctx_free(job.ctx);
+	chu_model_close(job.model);
 	return status;
 }

@@ -299,7 +299,18 @@ CHU_API int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, 
  * unknown tag, NULL for NULL. */
 CHU_API const char *chu_pos_upos(const char *tag);
 
-/* ---- 6. search keys ------------------------------------------------------------------------ */
+/* ---- 6. diacritic restoration ------------------------------------------------------------ */
+
+/* Restores the tone marks and letter modifiers of syllables written without any ("Thu truong Bo
+ * Ngoai giao" → "Thứ trưởng Bộ Ngoại giao") with a model's accent restorer (models/accent.chm).
+ * Only the letters of unmarked syllables change, each keeping its case; syllables with any mark,
+ * syllables the model never saw, and everything that is not a syllable are copied as written, so
+ * the output has the same tokens as text. Tone marks go where the ctx's tone style puts them.
+ * *out is borrowed (valid until the next call on ctx). CHU_EINVAL when model has no restorer. */
+CHU_API int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out,
+                       size_t *out_len);
+
+/* ---- 7. search keys ------------------------------------------------------------------------ */
 
 enum chu_search_flags {
 	CHU_SEARCH_QUERY = 1u << 0 /* text is a query term: no word keys; see chu_search_keys() */

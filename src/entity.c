@@ -31,8 +31,17 @@ static bool word_in(const char *text, size_t a, size_t b, const char *const *lis
 /* The kind of a word when it is one token (of a kind rules look at), else 0. */
 static int word_kind(chu_ctx *ctx, const char *text, const chu_span *w)
 {
+	/* a segmented word joins its syllables with '_': read them as spaces ("62.000_tỷ_đồng") */
+	char buf[64];
+	size_t n = w->end - w->start;
+	const char *p = text + w->start;
+	if (n <= sizeof buf && memchr(p, '_', n)) {
+		for (size_t i = 0; i < n; i++)
+			buf[i] = p[i] == '_' ? ' ' : p[i];
+		p = buf;
+	}
 	ctx->ent_tokens.len = 0;
-	if (chu__tokenize(text + w->start, w->end - w->start, &ctx->ent_tokens) < 0)
+	if (chu__tokenize(p, n, &ctx->ent_tokens) < 0)
 		return 0;
 	size_t nt = ctx->ent_tokens.len / sizeof(chu_token);
 	if (nt != 1)

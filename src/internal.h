@@ -318,6 +318,34 @@ CHU_HIDDEN uint64_t chu__tag_edge_key(uint64_t f, int prev);
 /* Gazetteer and cue-word classes of n words (their form and first-syllable hashes). */
 CHU_HIDDEN void chu__tag_cues(const uint64_t *form, const uint64_t *first, size_t n, uint64_t *cue);
 
+/* Adds the weights of feature f to score[0..K) (src/tag.c). */
+CHU_HIDDEN void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score);
+
+/* ---- diacritic restoration (src/accent.c) ---- */
+
+#define CHU__TAGGER_ACCENT 2     /* the accent restorer's tagger, inside the model (not public) */
+#define CHU__ACC_MAX_LETTERS 10  /* longest syllable restored */
+#define CHU__ACC_MAX_CANDS 32    /* most candidates of one folded syllable (labels of the tagger) */
+#define CHU__ACC_FEATURES 8
+
+typedef struct chu__acc_syl {
+	int32_t cp[CHU__ACC_MAX_LETTERS]; /* its letters as written (NFC) */
+	int n;                            /* how many */
+	uint64_t folded;                  /* hash of the folded letters (lowercase, no marks, đ → d) */
+	bool marked;                      /* a tone mark or a modified letter (ă â ê ô ơ ư đ) */
+	bool ok;                          /* a syllable of Latin letters Vietnamese writes */
+} chu__acc_syl;
+CHU_HIDDEN int chu__acc_unit(const char *text, size_t len, chu__acc_syl *u);
+/* u's lowercase form, tone placed in the new style, into out (NUL-ended); its length or -1. */
+CHU_HIDDEN int chu__acc_form(const chu__acc_syl *u, char *out, size_t cap);
+CHU_HIDDEN uint64_t chu__acc_other(const char *text, const chu_token *t);
+/* Features of position i of the context hashes g[0..n) (CHU__ACC_FEATURES). */
+CHU_HIDDEN int chu__acc_features(const uint64_t *g, size_t n, size_t i, uint64_t *f);
+struct chu__acc_model;
+CHU_HIDDEN int chu__acc_model_load(const chu_model *m, struct chu__acc_model **out);
+CHU_HIDDEN void chu__acc_model_free(struct chu__acc_model *am);
+CHU_HIDDEN const struct chu__acc_model *chu__model_accent(const chu_model *m);
+
 typedef struct chu__train_tag_opts {
 	int task;                 /* CHU_TAGGER_POS or CHU_TAGGER_NER */
 	const char *const *train; /* TSV files: word<TAB>tag, a blank line after each sentence */
@@ -325,6 +353,7 @@ typedef struct chu__train_tag_opts {
 	const char *dev;          /* a TSV file scored after each epoch, or NULL */
 	const char *out;          /* model path */
 	const chu_model *pos_model; /* named entities: the part-of-speech model whose tags are features */
+	const char *corpus;       /* accents: plain text (a paragraph a line) to learn from */
 	int epochs;
 	uint64_t seed;
 	int holdout;              /* keep every Nth training sentence out and score it (0: none) */
@@ -333,5 +362,6 @@ typedef struct chu__train_tag_opts {
 	void *ud;
 } chu__train_tag_opts;
 CHU_HIDDEN int chu__train_tag(const chu__train_tag_opts *o);
+CHU_HIDDEN int chu__train_accent(const chu__train_tag_opts *o);
 
 #endif /* CHU_INTERNAL_H */

@@ -60,7 +60,8 @@ struct chu_model {
 	uint32_t n_sections;
 	const unsigned char *table; /* the section table inside map */
 	struct chu__seg_model *seg; /* parsed segmentation sections, or NULL (src/seg.c) */
-	struct chu__tag_model *tag[2]; /* parsed taggers (POS, NER), or NULL (src/tag.c) */
+	struct chu__tag_model *tag[3]; /* parsed taggers (POS, NER, accents), or NULL (src/tag.c) */
+	struct chu__acc_model *acc;    /* the accent restorer's dictionary, or NULL (src/accent.c) */
 };
 
 int chu__model_section(const chu_model *m, const char *name, const void **data, uint64_t *size)
@@ -140,8 +141,10 @@ int chu_model_open(const char *path, chu_model **out)
 	if (rc == CHU_OK) {
 		m->table = m->map + HEADER_SIZE;
 		rc = chu__seg_model_load(m, &m->seg);
-		for (int t = 0; t < 2 && rc == CHU_OK; t++)
+		for (int t = 0; t < 3 && rc == CHU_OK; t++)
 			rc = chu__tag_model_load(m, t, &m->tag[t]);
+		if (rc == CHU_OK)
+			rc = chu__acc_model_load(m, &m->acc);
 	}
 	if (rc < 0) {
 		chu_model_close(m);
@@ -158,6 +161,8 @@ void chu_model_close(chu_model *m)
 	chu__seg_model_free(m->seg);
 	chu__tag_model_free(m->tag[0]);
 	chu__tag_model_free(m->tag[1]);
+	chu__tag_model_free(m->tag[2]);
+	chu__acc_model_free(m->acc);
 	if (m->map)
 		munmap((void *)m->map, m->size);
 	free(m);
@@ -167,8 +172,10 @@ const struct chu__seg_model *chu__model_seg(const chu_model *m) { return m ? m->
 
 const struct chu__tag_model *chu__model_tagger(const chu_model *m, int tagger)
 {
-	return m && (tagger == CHU_TAGGER_POS || tagger == CHU_TAGGER_NER) ? m->tag[tagger] : NULL;
+	return m && tagger >= 0 && tagger <= CHU__TAGGER_ACCENT ? m->tag[tagger] : NULL;
 }
+
+const struct chu__acc_model *chu__model_accent(const chu_model *m) { return m ? m->acc : NULL; }
 
 int chu__model_write(const char *path, const char *const *names, const void *const *data, const uint64_t *sizes, size_t n)
 {

@@ -172,7 +172,10 @@ int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i
 
 uint64_t chu__tag_edge_key(uint64_t f, int prev) { return combine(f, (uint64_t)prev + 0x101); }
 
-int chu__tag_n_features(int task) { return task == CHU_TAGGER_NER ? 39 : 27; }
+int chu__tag_n_features(int task)
+{
+	return task == CHU_TAGGER_NER ? 39 : task == CHU_TAGGER_POS ? 27 : CHU__ACC_FEATURES;
+}
 
 /* ---- decoding ---- */
 
@@ -264,7 +267,7 @@ static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **out)
 {
 	*out = NULL;
-	const char *p = task == CHU_TAGGER_NER ? "ner" : "pos";
+	const char *p = task == CHU_TAGGER_NER ? "ner" : task == CHU_TAGGER_POS ? "pos" : "acc";
 	char name[5][24];
 	const char *suffix[5] = {"meta", "labels", "trans", "table", "entries"};
 	const void *sec[5];
@@ -345,6 +348,8 @@ static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, floa
 		}
 	}
 }
+
+void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score) { add_feature(tm, f, score); }
 
 /* ---- per-thread state ---- */
 
@@ -459,7 +464,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
             const char *const *pos, uint8_t *tags)
 {
 	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
-	if (!ctx || !tm || (n && (!text || !words || !tags)))
+	if (!ctx || !tm || (tagger != CHU_TAGGER_POS && tagger != CHU_TAGGER_NER) || (n && (!text || !words || !tags)))
 		return CHU_EINVAL;
 	if (n == 0)
 		return CHU_OK;
@@ -534,13 +539,13 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 
 int chu_tag_count(const chu_model *model, int tagger)
 {
-	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
+	const struct chu__tag_model *tm = tagger == CHU_TAGGER_POS || tagger == CHU_TAGGER_NER ? chu__model_tagger(model, tagger) : NULL;
 	return tm ? (int)tm->meta.n_labels : 0;
 }
 
 const char *chu_tag_name(const chu_model *model, int tagger, int tag)
 {
-	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
+	const struct chu__tag_model *tm = tagger == CHU_TAGGER_POS || tagger == CHU_TAGGER_NER ? chu__model_tagger(model, tagger) : NULL;
 	if (!tm || tag < 0 || (uint32_t)tag >= tm->meta.n_labels)
 		return NULL;
 	return tm->labels[tag];

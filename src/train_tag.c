@@ -191,14 +191,17 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 
 /* ---- the weights ---- */
 
+/* A feature's row: its labels' weights, at an offset of a pool. Tagger rows have K labels; an
+ * accent row has as many as its syllable has candidates (the features are conjoined with it). */
 typedef struct weights {
 	int K;
 	uint64_t *key;   /* feature hash | 1, 0 empty */
-	uint32_t *row;   /* its row */
+	uint64_t *off;   /* its row's offset in w and u */
+	uint8_t *width;  /* its row's labels */
 	uint64_t mask;
-	size_t rows, rows_cap;
-	float *w;        /* rows × K current weights */
-	double *u;       /* rows × K sums of (clock × delta), for averaging */
+	size_t rows, pool, pool_cap;
+	float *w;        /* current weights */
+	double *u;       /* sums of (clock × delta), for averaging */
 	double *tw, *tu; /* (K + 1) × K transitions */
 	double c;        /* the update clock */
 } weights;
@@ -209,51 +212,59 @@ static int weights_init(weights *W, int K, unsigned bits)
 	W->K = K;
 	size_t n = (size_t)1 << bits;
 	W->key = calloc(n, 8);
-	W->row = calloc(n, 4);
+	W->off = calloc(n, 8);
+	W->width = calloc(n, 1);
 	W->tw = calloc((size_t)(K + 1) * (size_t)K, sizeof(double));
 	W->tu = calloc((size_t)(K + 1) * (size_t)K, sizeof(double));
 	W->mask = n - 1;
 	W->c = 1;
-	return W->key && W->row && W->tw && W->tu ? CHU_OK : CHU_ENOMEM;
+	return W->key && W->off && W->width && W->tw && W->tu ? CHU_OK : CHU_ENOMEM;
 }
 
 static void weights_free(weights *W)
 {
 	free(W->key);
-	free(W->row);
+	free(W->off);
+	free(W->width);
 	free(W->w);
 	free(W->u);
 	free(W->tw);
 	free(W->tu);
 }
 
-/* The row of feature f: added when insert is set; SIZE_MAX when absent (or the table is full). */
-static size_t row_of(weights *W, uint64_t f, bool insert)
+/* The row offset of feature f: added (width labels) when insert is set; SIZE_MAX when absent (or
+ * the table is full). */
+static size_t row_of(weights *W, uint64_t f, bool insert, int width)
 {
 	uint64_t k = f | 1;
 	for (uint64_t i = (f >> 1) & W->mask;; i = (i + 1) & W->mask) {
 		if (W->key[i] == k)
-			return W->row[i];
+			return W->off[i];
 		if (W->key[i])
 			continue;
 		if (!insert || W->rows * 10 > (W->mask + 1) * 7)
 			return SIZE_MAX;
-		if (W->rows == W->rows_cap) {
-			size_t cap = W->rows_cap ? W->rows_cap * 2 : 65536;
-			float *nw = realloc(W->w, cap * (size_t)W->K * sizeof(float));
+		if (W->pool + (size_t)width > W->pool_cap) {
+			size_t cap = W->pool_cap ? W->pool_cap * 2 : (size_t)1 << 20;
+			while (cap < W->pool + (size_t)width)
+				cap *= 2;
+			float *nw = realloc(W->w, cap * sizeof(float));
 			if (nw)
 				W->w = nw;
-			double *nu = nw ? realloc(W->u, cap * (size_t)W->K * sizeof(double)) : NULL;
+			double *nu = nw ? realloc(W->u, cap * sizeof(double)) : NULL;
 			if (!nw || !nu)
 				return SIZE_MAX;
 			W->u = nu;
-			W->rows_cap = cap;
+			W->pool_cap = cap;
 		}
-		memset(W->w + W->rows * (size_t)W->K, 0, (size_t)W->K * sizeof(float));
-		memset(W->u + W->rows * (size_t)W->K, 0, (size_t)W->K * sizeof(double));
+		memset(W->w + W->pool, 0, (size_t)width * sizeof(float));
+		memset(W->u + W->pool, 0, (size_t)width * sizeof(double));
 		W->key[i] = k;
-		W->row[i] = (uint32_t)W->rows;
-		return W->rows++;
+		W->off[i] = W->pool;
+		W->width[i] = (uint8_t)width;
+		W->pool += (size_t)width;
+		W->rows++;
+		return W->off[i];
 	}
 }
 
@@ -286,12 +297,12 @@ static int work_reserve(work *k, size_t n, int K)
 static void add_row(weights *W, uint64_t f, bool averaged, float *s)
 {
 	int K = W->K;
-	size_t r = row_of(W, f, false);
+	size_t r = row_of(W, f, false, K);
 	if (r == SIZE_MAX)
 		return;
-	const float *w = W->w + r * (size_t)K;
+	const float *w = W->w + r;
 	if (averaged) {
-		const double *u = W->u + r * (size_t)K;
+		const double *u = W->u + r;
 		for (int y = 0; y < K; y++)
 			s[y] += (float)(w[y] - u[y] / W->c);
 	} else {
@@ -323,8 +334,8 @@ static void decode(weights *W, const uint64_t *feats, const uint64_t *efeats, in
 
 static void bump(weights *W, size_t r, int y, float d)
 {
-	W->w[r * (size_t)W->K + (size_t)y] += d;
-	W->u[r * (size_t)W->K + (size_t)y] += W->c * d;
+	W->w[r + (size_t)y] += d;
+	W->u[r + (size_t)y] += W->c * d;
 }
 
 static void update(weights *W, const uint64_t *feats, const uint64_t *efeats, int nf, const uint8_t *gold, size_t n,
@@ -334,7 +345,7 @@ static void update(weights *W, const uint64_t *feats, const uint64_t *efeats, in
 	for (size_t i = 0; i < n; i++) {
 		if (gold[i] != k->label[i]) {
 			for (int j = 0; j < nf; j++) {
-				size_t r = row_of(W, feats[i * (size_t)nf + (size_t)j], true);
+				size_t r = row_of(W, feats[i * (size_t)nf + (size_t)j], true, K);
 				if (r == SIZE_MAX)
 					continue;
 				bump(W, r, gold[i], 1.0f);
@@ -346,10 +357,10 @@ static void update(weights *W, const uint64_t *feats, const uint64_t *efeats, in
 		if (gt != pt && i > 0) {
 			for (int j = 0; j < CHU__TAG_EDGE_FEATURES; j++) {
 				uint64_t ef = efeats[i * CHU__TAG_EDGE_FEATURES + (size_t)j];
-				size_t r = row_of(W, chu__tag_edge_key(ef, gp - 1), true);
+				size_t r = row_of(W, chu__tag_edge_key(ef, gp - 1), true, K);
 				if (r != SIZE_MAX)
 					bump(W, r, gold[i], 1.0f);
-				r = row_of(W, chu__tag_edge_key(ef, pp - 1), true);
+				r = row_of(W, chu__tag_edge_key(ef, pp - 1), true, K);
 				if (r != SIZE_MAX)
 					bump(W, r, k->label[i], -1.0f);
 			}
@@ -427,59 +438,54 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_t *n_kept)
+static double avg_at(const weights *W, size_t j) { return W->w[j] - W->u[j] / W->c; }
+
+/* Writes the model: the averaged weights in int16 (the max_features strongest rows when set),
+ * the transitions, the label names, and n_extra more sections. */
+static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_t *n_kept, const char *const *xnames,
+                const void *const *xdata, const uint64_t *xsizes, size_t n_extra)
 {
 	int K = W->K;
 	double maxw = 1e-9;
-	for (size_t r = 0; r < W->rows * (size_t)K; r++) {
-		double a = fabs(W->w[r] - W->u[r] / W->c);
+	for (size_t j = 0; j < W->pool; j++) {
+		double a = fabs(avg_at(W, j));
 		if (a > maxw)
 			maxw = a;
 	}
 	float scale = (float)(32000.0 / maxw);
 	/* a row's strength: the sum of its averaged weights' magnitudes */
-	double *strength = malloc((W->rows + 1) * sizeof *strength);
-	if (!strength)
-		return CHU_ENOMEM;
-	for (size_t r = 0; r < W->rows; r++) {
-		double s = 0;
-		for (int y = 0; y < K; y++)
-			s += fabs(W->w[r * (size_t)K + (size_t)y] - W->u[r * (size_t)K + (size_t)y] / W->c);
-		strength[r] = s;
-	}
-	double floor_s = 0;
-	if (o->max_features && W->rows > o->max_features) {
-		double *sorted = malloc(W->rows * sizeof *sorted);
-		if (!sorted) {
-			free(strength);
-			return CHU_ENOMEM;
-		}
-		memcpy(sorted, strength, W->rows * sizeof *sorted);
-		qsort(sorted, W->rows, sizeof *sorted, cmp_desc);
-		floor_s = sorted[o->max_features - 1];
-		free(sorted);
-	}
-	/* the entries of each kept row, in table-slot order (deterministic) */
-	uint32_t *entries = malloc((W->rows * (size_t)K + 1) * 4);
+	size_t nslot = (size_t)W->mask + 1;
+	double *strength = calloc(nslot, sizeof *strength);
+	double *sorted = malloc((W->rows + 1) * sizeof *sorted);
+	uint32_t *entries = malloc((W->pool + 1) * 4);
 	uint64_t *keys = malloc((W->rows + 1) * 8);
 	uint32_t *first = malloc((W->rows + 1) * 4);
-	if (!entries || !keys || !first) {
-		free(strength);
-		free(entries);
-		free(keys);
-		free(first);
-		return CHU_ENOMEM;
-	}
-	size_t ne = 0, kept = 0;
-	for (uint64_t i = 0; i <= W->mask; i++) {
+	float *trans = malloc((size_t)(K + 1) * (size_t)K * sizeof(float));
+	uint64_t *table = NULL;
+	int rc = strength && sorted && entries && keys && first && trans ? CHU_OK : CHU_ENOMEM;
+	size_t ns = 0;
+	for (size_t i = 0; i < nslot && rc >= 0; i++) {
 		if (!W->key[i])
 			continue;
-		size_t r = W->row[i];
-		if (strength[r] < floor_s || strength[r] * scale < 1)
+		double t = 0;
+		for (int y = 0; y < W->width[i]; y++)
+			t += fabs(avg_at(W, W->off[i] + (size_t)y));
+		strength[i] = t;
+		sorted[ns++] = t;
+	}
+	double floor_s = 0;
+	if (rc >= 0 && o->max_features && ns > o->max_features) {
+		qsort(sorted, ns, sizeof *sorted, cmp_desc);
+		floor_s = sorted[o->max_features - 1];
+	}
+	/* the entries of each kept row, in table-slot order (deterministic) */
+	size_t ne = 0, kept = 0;
+	for (size_t i = 0; i < nslot && rc >= 0; i++) {
+		if (!W->key[i] || strength[i] < floor_s || strength[i] * scale < 1)
 			continue;
 		size_t start = ne;
-		for (int y = 0; y < K; y++) {
-			long q = lrint((W->w[r * (size_t)K + (size_t)y] - W->u[r * (size_t)K + (size_t)y] / W->c) * scale);
+		for (int y = 0; y < W->width[i]; y++) {
+			long q = lrint(avg_at(W, W->off[i] + (size_t)y) * scale);
 			if (q == 0)
 				continue;
 			q = q > 32767 ? 32767 : q < -32767 ? -32767 : q;
@@ -492,12 +498,11 @@ static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_
 		first[kept] = (uint32_t)start;
 		kept++;
 	}
-	free(strength);
 	uint32_t n_slots = 1024;
 	while (n_slots < kept * 2 + 16)
 		n_slots *= 2;
-	uint64_t *table = calloc(n_slots, 8);
-	int rc = table ? CHU_OK : CHU_ENOMEM;
+	if (rc >= 0 && !(table = calloc(n_slots, 8)))
+		rc = CHU_ENOMEM;
 	for (size_t j = 0; j < kept && rc >= 0; j++) {
 		uint64_t f = keys[j];
 		uint32_t key = (uint32_t)(f >> 32) | 1u, m = n_slots - 1;
@@ -506,13 +511,10 @@ static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_
 			i = (i + 1) & m;
 		table[i] = key | (uint64_t)first[j] << 32;
 	}
-	if (ne == 0) { /* an untrained model still needs one entry to be well formed */
+	if (rc >= 0 && ne == 0) { /* an untrained model still needs one entry to be well formed */
 		entries[0] = 1u << 24;
 		ne = 1;
 	}
-	float *trans = malloc((size_t)(K + 1) * (size_t)K * sizeof(float));
-	if (!trans)
-		rc = CHU_ENOMEM;
 	for (int t = 0; trans && t < (K + 1) * K; t++)
 		trans[t] = (float)(W->tw[t] - W->tu[t] / W->c);
 	struct {
@@ -520,20 +522,27 @@ static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_
 		float scale;
 		uint32_t reserved[2];
 	} meta = {(uint32_t)K, n_slots, (uint32_t)ne, (uint32_t)chu__tag_n_features(o->task), (uint32_t)o->task, scale, {0, 0}};
-	const char *p = o->task == CHU_TAGGER_NER ? "ner" : "pos";
+	const char *p = o->task == CHU_TAGGER_NER ? "ner" : o->task == CHU_TAGGER_POS ? "pos" : "acc";
 	char names[5][24];
 	const char *suffix[5] = {"meta", "labels", "trans", "table", "entries"};
-	const char *np[5];
+	const char *np[5 + 8];
+	const void *data[5 + 8] = {&meta, L->names, trans, table, entries};
+	uint64_t sizes[5 + 8] = {sizeof meta, (uint64_t)K * 16, (uint64_t)(K + 1) * (uint64_t)K * 4, (uint64_t)n_slots * 8,
+	                         (uint64_t)ne * 4};
 	for (int i = 0; i < 5; i++) {
 		snprintf(names[i], sizeof names[i], "%s.%s", p, suffix[i]);
 		np[i] = names[i];
 	}
-	const void *data[5] = {&meta, L->names, trans, table, entries};
-	uint64_t sizes[5] = {sizeof meta, (uint64_t)K * 16, (uint64_t)(K + 1) * (uint64_t)K * 4, (uint64_t)n_slots * 8,
-	                     (uint64_t)ne * 4};
+	for (size_t i = 0; i < n_extra && i < 8; i++) {
+		np[5 + i] = xnames[i];
+		data[5 + i] = xdata[i];
+		sizes[5 + i] = xsizes[i];
+	}
 	if (rc >= 0)
-		rc = chu__model_write(o->out, np, data, sizes, 5);
+		rc = chu__model_write(o->out, np, data, sizes, 5 + (n_extra < 8 ? n_extra : 8));
 	*n_kept = kept;
+	free(strength);
+	free(sorted);
 	free(trans);
 	free(table);
 	free(entries);
@@ -656,7 +665,7 @@ int chu__train_tag(const chu__train_tag_opts *o)
 	}
 	size_t kept = 0;
 	if (rc >= 0)
-		rc = save(o, &W, &L, &kept);
+		rc = save(o, &W, &L, &kept, NULL, NULL, NULL, 0);
 	if (rc >= 0)
 		say(o, "saved %s: %zu features, %d labels", o->out, kept, K);
 	free(order);
@@ -671,5 +680,306 @@ int chu__train_tag(const chu__train_tag_opts *o)
 	corpus_free(&held);
 	corpus_free(&dev);
 	chu_ctx_free(ctx);
+	return rc;
+}
+
+/* ---- the accent restorer ---- */
+
+/* A written syllable form and what it folds to. */
+typedef struct form_entry {
+	uint64_t hash;   /* hash of the form's bytes | 1 (0: empty slot) */
+	uint64_t folded;
+	uint32_t count;
+	uint32_t text;   /* offset of the form in the pool */
+	int32_t label;   /* its index among its folded syllable's candidates, -1 when not kept */
+} form_entry;
+
+typedef struct form_table {
+	form_entry *e;
+	size_t mask, used;
+	chu__buf pool;
+} form_table;
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xCBF29CE484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001B3ULL;
+	return (h ^ (h >> 29)) | 1;
+}
+
+static form_entry *form_find(form_table *T, const char *s, size_t n, bool add, uint64_t folded)
+{
+	uint64_t h = bytes_hash(s, n);
+	for (size_t i = (size_t)(h >> 3) & T->mask;; i = (i + 1) & T->mask) {
+		form_entry *e = &T->e[i];
+		if (e->hash == h)
+			return e;
+		if (e->hash)
+			continue;
+		if (!add || T->used * 2 > T->mask)
+			return NULL;
+		int rc = CHU_OK;
+		*e = (form_entry){h, folded, 0, (uint32_t)T->pool.len, -1};
+		chu__buf_put(&rc, &T->pool, s, n);
+		chu__buf_putc(&rc, &T->pool, 0);
+		T->used++;
+		return rc < 0 ? NULL : e;
+	}
+}
+
+/* The context hashes of a line's tokens; forms[i] the token's form entry when it is a syllable. */
+typedef struct acc_line {
+	chu__buf tokens, g, forms;
+	size_t n;
+} acc_line;
+
+static int acc_read_line(acc_line *L, form_table *T, const char *s, size_t len, bool add)
+{
+	L->tokens.len = L->g.len = L->forms.len = 0;
+	int rc = chu__tokenize(s, len, &L->tokens);
+	if (rc < 0)
+		return rc;
+	const chu_token *t = (const chu_token *)(void *)L->tokens.data;
+	size_t n = L->tokens.len / sizeof(chu_token);
+	chu__buf_reserve(&rc, &L->g, (n + 1) * 8);
+	chu__buf_reserve(&rc, &L->forms, (n + 1) * sizeof(form_entry *));
+	if (rc < 0)
+		return rc;
+	uint64_t *g = (uint64_t *)(void *)L->g.data;
+	form_entry **fe = (form_entry **)(void *)L->forms.data;
+	for (size_t i = 0; i < n; i++) {
+		fe[i] = NULL;
+		chu__acc_syl u;
+		if (t[i].kind == CHU_TOKEN_SYLLABLE || t[i].kind == CHU_TOKEN_ACRONYM) {
+			chu__acc_unit(s + t[i].start, t[i].end - t[i].start, &u);
+			if (u.ok) {
+				g[i] = u.folded;
+				char form[64];
+				int k = chu__acc_form(&u, form, sizeof form);
+				static form_entry unknown_marked = {0, 0, 0, 0, -1}, unknown_plain = {0, 0, 0, 0, 1 << 16};
+				if (k > 0)
+					fe[i] = form_find(T, form, (size_t)k, add, u.folded);
+				if (!fe[i] && !add) /* never seen in training: wrong unless written without marks */
+					fe[i] = u.marked ? &unknown_marked : &unknown_plain;
+				if (fe[i] && add)
+					fe[i]->count++;
+				continue;
+			}
+		}
+		g[i] = chu__acc_other(s, &t[i]);
+	}
+	L->n = n;
+	return CHU_OK;
+}
+
+static int cmp_forms(const void *a, const void *b, void *pool)
+{
+	const form_entry *x = *(const form_entry *const *)a, *y = *(const form_entry *const *)b;
+	if (x->folded != y->folded)
+		return x->folded < y->folded ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp((const char *)pool + x->text, (const char *)pool + y->text);
+}
+
+/* Scores (and, when train, learns from) one line; counts correct syllables of all restorable. */
+static void acc_line_run(weights *W, form_table *T, const uint64_t *dict_first, acc_line *L, bool train,
+                         size_t *correct, size_t *total)
+{
+	(void)T;
+	(void)dict_first;
+	const uint64_t *g = (const uint64_t *)(void *)L->g.data;
+	form_entry **fe = (form_entry **)(void *)L->forms.data;
+	uint64_t f[CHU__TAG_MAX_FEATURES];
+	float s[CHU__ACC_MAX_CANDS];
+	for (size_t i = 0; i < L->n; i++) {
+		if (!fe[i])
+			continue;
+		int nc = (int)(fe[i]->label >> 16), gold = fe[i]->label & 0xFFFF;
+		(*total)++;
+		if (fe[i]->label < 0) {
+			continue; /* a form the dictionary does not keep: never restored right */
+		}
+		if (nc <= 1) {
+			(*correct)++;
+			continue;
+		}
+		int k = chu__acc_features(g, L->n, i, f);
+		memset(s, 0, sizeof s);
+		for (int j = 0; j < k; j++) {
+			size_t r = row_of(W, f[j], false, nc);
+			if (r == SIZE_MAX)
+				continue;
+			for (int y = 0; y < nc; y++)
+				s[y] += train ? W->w[r + (size_t)y] : (float)avg_at(W, r + (size_t)y);
+		}
+		int best = 0;
+		for (int y = 1; y < nc; y++)
+			if (s[y] > s[best])
+				best = y;
+		*correct += best == gold;
+		if (train) {
+			if (best != gold)
+				for (int j = 0; j < k; j++) {
+					size_t r = row_of(W, f[j], true, nc);
+					if (r == SIZE_MAX)
+						continue;
+					bump(W, r, gold, 1.0f);
+					bump(W, r, best, -1.0f);
+				}
+			W->c += 1;
+		}
+	}
+}
+
+int chu__train_accent(const chu__train_tag_opts *o)
+{
+	if (!o || !o->out || !o->corpus)
+		return CHU_EINVAL;
+	size_t len = 0;
+	char *text = NULL;
+	{
+		FILE *fp = fopen(o->corpus, "rb");
+		if (!fp)
+			return CHU_EIO;
+		chu__buf b;
+		chu__buf_init(&b, &chu__default_allocator);
+		char tmp[1 << 16];
+		size_t k;
+		int rc = CHU_OK;
+		while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0 && rc >= 0)
+			chu__buf_put(&rc, &b, tmp, k);
+		bool err = ferror(fp);
+		fclose(fp);
+		chu__buf_reserve(&rc, &b, 0);
+		if (rc < 0 || err) {
+			chu__buf_free(&b);
+			return rc < 0 ? rc : CHU_EIO;
+		}
+		text = b.data;
+		len = b.len;
+	}
+	form_table T = {0};
+	T.mask = ((size_t)1 << 22) - 1;
+	T.e = calloc(T.mask + 1, sizeof *T.e);
+	chu__buf_init(&T.pool, &chu__default_allocator);
+	acc_line L;
+	chu__buf_init(&L.tokens, &chu__default_allocator);
+	chu__buf_init(&L.g, &chu__default_allocator);
+	chu__buf_init(&L.forms, &chu__default_allocator);
+	weights W = {0};
+	labels names = {0};
+	form_entry **sorted = NULL;
+	uint64_t *dict = NULL;
+	uint32_t *cands = NULL;
+	chu__buf forms;
+	chu__buf_init(&forms, &chu__default_allocator);
+	int rc = T.e ? CHU_OK : CHU_ENOMEM;
+	int every = o->holdout;
+	/* pass 1: the written forms of the training lines */
+	size_t lines = 0, held = 0;
+	for (size_t a = 0; a < len && rc >= 0; lines++) {
+		const char *nl = memchr(text + a, '\n', len - a);
+		size_t e = nl ? (size_t)(nl - text) : len;
+		if (every > 0 && lines % (size_t)every == (size_t)every - 1)
+			held++;
+		else
+			rc = acc_read_line(&L, &T, text + a, e - a, true);
+		a = e + 1;
+	}
+	/* the dictionary: each folded syllable's forms seen at least twice, most frequent first */
+	size_t nf = 0;
+	sorted = rc >= 0 ? malloc((T.used + 1) * sizeof *sorted) : NULL;
+	if (rc >= 0 && !sorted)
+		rc = CHU_ENOMEM;
+	for (size_t i = 0; rc >= 0 && i <= T.mask; i++)
+		if (T.e[i].hash && T.e[i].count >= 2)
+			sorted[nf++] = &T.e[i];
+	if (rc >= 0)
+		qsort_r(sorted, nf, sizeof *sorted, cmp_forms, T.pool.data);
+	size_t groups = 0;
+	for (size_t i = 0; i < nf; i++)
+		groups += i == 0 || sorted[i]->folded != sorted[i - 1]->folded;
+	uint32_t n_slots = 1024;
+	while (n_slots < groups * 2 + 16)
+		n_slots *= 2;
+	dict = rc >= 0 ? calloc(n_slots, 8) : NULL;
+	cands = rc >= 0 ? malloc((nf + 1) * 4) : NULL;
+	if (rc >= 0 && (!dict || !cands))
+		rc = CHU_ENOMEM;
+	size_t nc_total = 0;
+	for (size_t i = 0; i < nf && rc >= 0;) {
+		size_t j = i;
+		while (j < nf && sorted[j]->folded == sorted[i]->folded)
+			j++;
+		size_t count = j - i < CHU__ACC_MAX_CANDS ? j - i : CHU__ACC_MAX_CANDS;
+		uint64_t h = sorted[i]->folded;
+		uint32_t key = (uint32_t)(h >> 32) | 1u, slot = (uint32_t)(h >> 1) & (n_slots - 1);
+		while ((uint32_t)dict[slot])
+			slot = (slot + 1) & (n_slots - 1);
+		dict[slot] = key | (uint64_t)nc_total << 32 | (uint64_t)count << 56;
+		for (size_t k = 0; k < count; k++) {
+			const char *s = T.pool.data + sorted[i + k]->text;
+			cands[nc_total++] = (uint32_t)forms.len;
+			chu__buf_put(&rc, &forms, s, strlen(s) + 1);
+			sorted[i + k]->label = (int32_t)((uint32_t)count << 16 | (uint32_t)k);
+		}
+		i = j;
+	}
+	say(o, "corpus %zu lines (%zu held out): %zu written forms, %zu kept for %zu folded syllables", lines, held, T.used,
+	    nc_total, groups);
+	for (int i = 0; i < CHU__ACC_MAX_CANDS; i++)
+		snprintf(names.names[i], sizeof names.names[i], "%d", i);
+	names.n = CHU__ACC_MAX_CANDS;
+	if (rc >= 0)
+		rc = weights_init(&W, CHU__ACC_MAX_CANDS, 25);
+	for (int ep = 1; ep <= o->epochs && rc >= 0; ep++) {
+		size_t c_train = 0, t_train = 0, c_held = 0, t_held = 0;
+		size_t line = 0;
+		for (size_t a = 0; a < len && rc >= 0; line++) {
+			const char *nl = memchr(text + a, '\n', len - a);
+			size_t e = nl ? (size_t)(nl - text) : len;
+			if (!(every > 0 && line % (size_t)every == (size_t)every - 1)) {
+				rc = acc_read_line(&L, &T, text + a, e - a, false);
+				if (rc >= 0)
+					acc_line_run(&W, &T, NULL, &L, true, &c_train, &t_train);
+			}
+			a = e + 1;
+		}
+		line = 0;
+		for (size_t a = 0; a < len && rc >= 0; line++) {
+			const char *nl = memchr(text + a, '\n', len - a);
+			size_t e = nl ? (size_t)(nl - text) : len;
+			if (every > 0 && line % (size_t)every == (size_t)every - 1) {
+				rc = acc_read_line(&L, &T, text + a, e - a, false);
+				if (rc >= 0)
+					acc_line_run(&W, &T, NULL, &L, false, &c_held, &t_held);
+			}
+			a = e + 1;
+		}
+		say(o, "epoch %d: %zu features; syllable accuracy training %.2f, held-out %.2f", ep, W.rows,
+		    t_train ? 100.0 * (double)c_train / (double)t_train : 0, t_held ? 100.0 * (double)c_held / (double)t_held : 0);
+	}
+	size_t kept = 0;
+	if (rc >= 0) {
+		const char *xn[3] = {"acc.dict", "acc.cands", "acc.forms"};
+		const void *xd[3] = {dict, cands, forms.data};
+		uint64_t xs[3] = {(uint64_t)n_slots * 8, (uint64_t)nc_total * 4, forms.len};
+		rc = save(o, &W, &names, &kept, xn, xd, xs, 3);
+	}
+	if (rc >= 0)
+		say(o, "saved %s: %zu features, %zu candidates", o->out, kept, nc_total);
+	weights_free(&W);
+	free(sorted);
+	free(dict);
+	free(cands);
+	chu__buf_free(&forms);
+	chu__buf_free(&L.tokens);
+	chu__buf_free(&L.g);
+	chu__buf_free(&L.forms);
+	chu__buf_free(&T.pool);
+	free(T.e);
+	free(text);
 	return rc;
 }

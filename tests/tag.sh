@@ -54,6 +54,22 @@ if [ -r models/seg.chm ]; then
 	[ $? -eq 1 ] && grep -q "no part-of-speech tagger" "$tmp/err" && ok || bad "seg.chm as pos model: $(cat "$tmp/err")"
 fi
 
+# ---- the accent trainer learns a tiny text written for this test ----
+: >"$tmp/acc.txt"
+for i in 1 2 3 4 5 6; do
+	printf 'Bà ba bán bánh ở chợ.\nCon cá bơi trong hồ.\nBà ba đi chợ bán cá.\nCô ca sĩ hát bài ca.\n' >>"$tmp/acc.txt"
+done
+"$CHU" train accent --corpus "$tmp/acc.txt" --holdout 0 --epochs 3 -o "$tmp/acc.chm" 2>"$tmp/err" && ok || bad "train accent: $(cat "$tmp/err")"
+printf 'Ba ba ban banh o cho.\nBA BA di cho ban ca!\nCo ca si hat bai ca, 3 lan.\n' | "$CHU" accent --model "$tmp/acc.chm" >"$tmp/out" && ok || bad "accent with the tiny model"
+want='Bà ba bán bánh ở chợ.
+BÀ BA đi chợ bán cá!
+Cô ca sĩ hát bài ca, 3 lan.'
+[ "$(cat "$tmp/out")" = "$want" ] && ok || bad "the tiny accent model: got $(cat "$tmp/out")"
+"$CHU" train accent --corpus "$tmp/acc.txt" --holdout 0 --epochs 3 -o "$tmp/acc2.chm" 2>/dev/null
+cmp -s "$tmp/acc.chm" "$tmp/acc2.chm" && ok || bad "accent training is not deterministic"
+"$CHU" accent --model "$tmp/tiny.chm" </dev/null >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "no accent restorer" "$tmp/err" && ok || bad "a POS model as accent model: $(cat "$tmp/err")"
+
 # ---- chu eval pos|ner ----
 printf 'a/N b/V c/N\nd/A\n' >"$tmp/g.txt"
 printf 'a/N b/N c/N\nd/A\n' >"$tmp/p.txt"
@@ -122,6 +138,34 @@ cmp -s "$tmp/orig" "$tmp/back" && ok || bad "chu pos --pretokenized --segmented 
 awk 'NF' "$tmp/any.txt" | awk '{ n += NF } END { print n }' >"$tmp/n1"
 awk -F'\t' 'NF == 2 { n++ } END { print n }' "$tmp/out" >"$tmp/n2"
 cmp -s "$tmp/n1" "$tmp/n2" && ok || bad "chu ner --pretokenized --segmented: $(cat "$tmp/n1") tokens in, $(cat "$tmp/n2") out"
+
+# ---- chu accent with the committed model ----
+if [ -r models/accent.chm ]; then
+	A="--model models/accent.chm"
+	printf 'Thu truong Bo Ngoai giao Viet Nam da tiep Dai su Nhat Ban tai Ha Noi sang 16/7.\n' | "$CHU" accent $A >"$tmp/out"
+	[ "$(cat "$tmp/out")" = "Thứ trưởng Bộ Ngoại giao Việt Nam đã tiếp Đại sứ Nhật Bản tại Hà Nội sáng 16/7." ] && ok ||
+		bad "chu accent: $(cat "$tmp/out")"
+	printf 'BINH DANG GIOI va quyen nang kinh te cua phu nu\n' | "$CHU" accent $A >"$tmp/out"
+	[ "$(cat "$tmp/out")" = "BÌNH ĐẲNG GIỚI và quyền năng kinh tế của phụ nữ" ] && ok || bad "chu accent, case kept: $(cat "$tmp/out")"
+	# marked syllables, numbers, URLs and punctuation are copied as written; the tone style is an option
+	printf 'hòa binh, www.mofa.gov.vn 62.000 USD (hoa binh)\n' | "$CHU" accent $A >"$tmp/out"
+	[ "$(cat "$tmp/out")" = "hòa bình, www.mofa.gov.vn 62.000 USD (hoà bình)" ] && ok || bad "chu accent copies: $(cat "$tmp/out")"
+	printf 'hoa binh\n' | "$CHU" accent $A --tone=old >"$tmp/out"
+	[ "$(cat "$tmp/out")" = "hòa bình" ] && ok || bad "chu accent --tone=old: $(cat "$tmp/out")"
+	# any bytes: no crash, and the same bytes outside the letters of restored syllables
+	head -c 20000 /dev/urandom >"$tmp/rand"
+	"$CHU" accent $A "$tmp/rand" >"$tmp/out" 2>"$tmp/err" && ok || bad "chu accent on random bytes: $(cat "$tmp/err")"
+	[ "$(wc -c <"$tmp/out")" -ge "$(wc -c <"$tmp/rand")" ] && ok || bad "chu accent lost bytes of random input"
+	if command -v python3 >/dev/null 2>&1 && [ -d "${CHU_DATA:-../shared/data}/seeds" ]; then
+		python3 tools/eval_accent.py "$CHU" models/accent.chm "${CHU_DATA:-../shared/data}"/seeds/0*.txt >"$tmp/out" &&
+			ok || bad "eval_accent on the seeds"
+		acc=$(sed -n 's/.*accuracy \([0-9.]*\).*/\1/p' "$tmp/out")
+		awk -v a="$acc" 'BEGIN { exit !(a >= 97.0) }' && ok || bad "accent accuracy on the seed articles $acc < 97"
+	fi
+else
+	echo "skip: models/accent.chm is absent (make model)"
+	skip=$((skip + 1))
+fi
 
 # ---- chu annotate: CoNLL-U and JSON lines ----
 "$CHU" annotate --format=conllu $M --ner-model models/ner.chm "$tmp/spec.txt" >"$tmp/c.txt" && ok || bad "annotate conllu"

@@ -1,11 +1,11 @@
 #!/bin/sh
-# `make model`: rebuilds models/seg.chm, pos.chm and ner.chm from the project data, byte for byte
+# `make model`: rebuilds models/seg.chm, pos.chm, ner.chm and accent.chm from the project data, byte for byte
 # (same data, same seed, same model). Data: $CHU_DATA, default ../shared/data.
 set -eu
 cd "$(dirname "$0")/.."
 D=${CHU_DATA:-../shared/data}
 CHU=${CHU:-build/chu}
-for f in "$D/vlsp2013-pos/train.tsv" "$D/ner/vlsp2016-train.tsv" "$D/ner/vlsp2016-dev.tsv" "$D/vlsp2013-ws/train.seg" "$D/ud-vtb/train.seg" "$D/ud-vtb/dev.seg" "$D/lexicon/vnvocab.txt" "$D/lexicon/pyvi-words.txt"; do
+for f in "$D/corpus/viwiki.jsonl.gz" "$D/vlsp2013-pos/train.tsv" "$D/ner/vlsp2016-train.tsv" "$D/ner/vlsp2016-dev.tsv" "$D/vlsp2013-ws/train.seg" "$D/ud-vtb/train.seg" "$D/ud-vtb/dev.seg" "$D/lexicon/vnvocab.txt" "$D/lexicon/pyvi-words.txt"; do
 	[ -r "$f" ] || { echo "make-model: $f is missing" >&2; exit 1; }
 done
 mkdir -p models
@@ -26,3 +26,16 @@ mv models/pos.chm.tmp models/pos.chm
 	--epochs 8 --seed 1 -o models/ner.chm.tmp
 mv models/ner.chm.tmp models/ner.chm
 ls -l models/pos.chm models/ner.chm
+# diacritic restoration: the Wikipedia corpus, a paragraph a line, every 50th line held out
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+gzip -dc "$D/corpus/viwiki.jsonl.gz" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    for p in json.loads(line)["text"].split("\n"):
+        p = p.strip()
+        if p:
+            sys.stdout.write(p + "\n")' >"$t/wiki.txt"
+"$CHU" train accent --corpus "$t/wiki.txt" --holdout 50 --epochs 3 --max-features 400000 -o models/accent.chm.tmp
+mv models/accent.chm.tmp models/accent.chm
+ls -l models/accent.chm

@@ -1,0 +1,287 @@
+/*
+ * accent.c — diacritic restoration: "Thu truong Bo Ngoai giao" → "Thứ trưởng Bộ Ngoại giao".
+ *
+ * Every syllable written without marks is folded ("truong"); the model's dictionary lists the
+ * marked syllables that fold to it, most frequent first ("trường", "trương", "trưởng", …), and the
+ * tagger's learner (src/tag.c, src/train_tag.c) picks one from the folded syllables around it:
+ * each feature is a folded context conjoined with the folded syllable itself, so a feature's
+ * labels are that syllable's candidates. Syllables that carry any mark, and everything that is
+ * not a syllable, are copied as written; a chosen syllable keeps the case of each letter.
+ *
+ * Model sections besides the tagger's ("acc.meta" … "acc.entries"):
+ *   acc.dict   u64 slots: folded key (high 32 bits of its hash, bit 0 set; 0 empty) | first
+ *              candidate index << 32 (24 bits) | candidates << 56 (8 bits)
+ *   acc.cands  u32 per candidate: its offset in acc.forms
+ *   acc.forms  the candidates, lowercase NFC UTF-8, tone placed in the new style, each NUL-ended
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <utf8proc.h>
+
+/* ---- syllables ---- */
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t combine(uint64_t a, uint64_t b) { return mix64(a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL); }
+
+int chu__acc_unit(const char *text, size_t len, chu__acc_syl *u)
+{
+	u->n = 0;
+	u->marked = false;
+	u->ok = false;
+	uint64_t h = 0xCBF29CE484222325ULL;
+	for (size_t i = 0; i < len;) {
+		int32_t cp;
+		int k = chu__utf8_decode((const unsigned char *)text + i, len - i, &cp);
+		i += (size_t)k;
+		chu__vletter L;
+		if (u->n == CHU__ACC_MAX_LETTERS || cp < 0 || !chu__vletter_split(cp, &L))
+			return CHU_OK; /* not a syllable of Latin letters (a mark, a digit, another script) */
+		if (L.base >= 0x80 && L.base != 0x103 && L.base != 0xE2 && L.base != 0xEA && L.base != 0xF4 &&
+		    L.base != 0x1A1 && L.base != 0x1B0 && L.base != 0x111)
+			return CHU_OK; /* a letter Vietnamese does not write */
+		u->cp[u->n++] = cp;
+		u->marked = u->marked || L.tone != 0 || L.base >= 0x80;
+		int32_t f = chu__fold_cp(cp);
+		h = (h ^ (uint64_t)f) * 0x100000001B3ULL;
+	}
+	u->ok = u->n > 0;
+	u->folded = mix64(h ^ (uint64_t)u->n);
+	return CHU_OK;
+}
+
+/* The candidate form of a marked syllable: lowercase, tone placed in the new style. */
+int chu__acc_form(const chu__acc_syl *u, char *out, size_t cap)
+{
+	int32_t cps[CHU__ACC_MAX_LETTERS];
+	for (int i = 0; i < u->n; i++) {
+		chu__vletter L;
+		chu__vletter_split(u->cp[i], &L);
+		cps[i] = chu__vletter_join(L.base, L.tone, 0);
+	}
+	chu__tone_place(cps, (size_t)u->n, CHU_TONE_NEW);
+	size_t k = 0;
+	for (int i = 0; i < u->n; i++) {
+		char tmp[4];
+		int m = chu__utf8_encode(cps[i], tmp);
+		if (k + (size_t)m + 1 > cap)
+			return -1;
+		memcpy(out + k, tmp, (size_t)m);
+		k += (size_t)m;
+	}
+	out[k] = 0;
+	return (int)k;
+}
+
+/* The context hash of a token that is not a restorable syllable: its kind, and its first bytes for
+ * punctuation (a full stop is not a comma). */
+uint64_t chu__acc_other(const char *text, const chu_token *t)
+{
+	uint64_t h = 0x0123456789ABCDEFULL + t->kind;
+	if (t->kind == CHU_TOKEN_PUNCT || t->kind == CHU_TOKEN_SYMBOL)
+		for (size_t i = t->start; i < t->end && i < t->start + 4; i++)
+			h = (h ^ (unsigned char)text[i]) * 0x100000001B3ULL;
+	return mix64(h);
+}
+
+int chu__acc_features(const uint64_t *g, size_t n, size_t i, uint64_t *f)
+{
+	static const uint64_t BOS = 0x1234567890ABCDEFULL, EOS = 0xFEDCBA0987654321ULL;
+	uint64_t w[5];
+	for (int d = -2; d <= 2; d++) {
+		long j = (long)i + d;
+		w[d + 2] = j < 0 ? BOS : j >= (long)n ? EOS : g[j];
+	}
+	uint64_t c = w[2];
+	int k = 0;
+#define T(id, v) f[k++] = combine(combine((uint64_t)(id) << 56, c), (v))
+	T(1, 0);
+	T(2, w[1]);
+	T(3, w[3]);
+	T(4, combine(w[1], w[3]));
+	T(5, combine(w[0], w[1]));
+	T(6, combine(w[3], w[4]));
+	T(7, w[0]);
+	T(8, w[4]);
+#undef T
+	return k;
+}
+
+/* ---- the dictionary ---- */
+
+struct chu__acc_model {
+	const uint64_t *dict;
+	uint32_t mask;
+	const uint32_t *cands;
+	uint32_t n_cands;
+	const char *forms;
+};
+
+static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
+
+int chu__acc_model_load(const chu_model *m, struct chu__acc_model **out)
+{
+	*out = NULL;
+	const void *d, *c, *f;
+	uint64_t nd, nc, nf;
+	if (chu__model_section(m, "acc.dict", &d, &nd) < 0)
+		return CHU_OK; /* no accent restorer in this file */
+	if (chu__model_section(m, "acc.cands", &c, &nc) < 0 || chu__model_section(m, "acc.forms", &f, &nf) < 0 ||
+	    !chu__model_tagger(m, CHU__TAGGER_ACCENT))
+		return CHU_EFORMAT;
+	const uint64_t *dict = d;
+	const uint32_t *cands = c;
+	const char *forms = f;
+	bool ok = nd % 8 == 0 && pow2(nd / 8) && nd / 8 <= UINT32_MAX && nc % 4 == 0 && nc / 4 < (1u << 24) && nf > 0 &&
+	          forms[nf - 1] == 0;
+	bool empty = false;
+	for (uint64_t i = 0; ok && i < nd / 8; i++) {
+		uint64_t e = dict[i];
+		if ((uint32_t)e == 0) {
+			empty = true;
+			continue;
+		}
+		uint64_t first = (e >> 32) & 0xFFFFFF, count = e >> 56;
+		ok = count >= 1 && count <= CHU__ACC_MAX_CANDS && first + count <= nc / 4;
+	}
+	for (uint64_t i = 0; ok && i < nc / 4; i++)
+		ok = cands[i] < nf;
+	if (!ok || !empty)
+		return CHU_EFORMAT;
+	struct chu__acc_model *am = calloc(1, sizeof *am);
+	if (!am)
+		return CHU_ENOMEM;
+	*am = (struct chu__acc_model){dict, (uint32_t)(nd / 8 - 1), cands, (uint32_t)(nc / 4), forms};
+	*out = am;
+	return CHU_OK;
+}
+
+void chu__acc_model_free(struct chu__acc_model *am) { free(am); }
+
+/* The candidates of a folded syllable: *first is the index of the first, the count is returned. */
+static int candidates(const struct chu__acc_model *am, uint64_t folded, uint32_t *first)
+{
+	uint32_t key = (uint32_t)(folded >> 32) | 1u;
+	for (uint32_t i = (uint32_t)(folded >> 1) & am->mask;; i = (i + 1) & am->mask) {
+		uint64_t e = am->dict[i];
+		if ((uint32_t)e == 0)
+			return 0;
+		if ((uint32_t)e == key) {
+			*first = (uint32_t)(e >> 32) & 0xFFFFFF;
+			return (int)(e >> 56);
+		}
+	}
+}
+
+/* ---- restoring ---- */
+
+/* Appends candidate form (lowercase) with the case of u's letters, its tone placed in style. */
+static void put_recased(int *rc, chu__buf *out, const char *form, const chu__acc_syl *u, chu_tone_style style)
+{
+	int32_t cps[CHU__ACC_MAX_LETTERS];
+	size_t n = 0;
+	for (size_t i = 0; form[i] && n < CHU__ACC_MAX_LETTERS;) {
+		int32_t cp;
+		i += (size_t)chu__utf8_decode((const unsigned char *)form + i, strlen(form + i), &cp);
+		if (cp < 0) { /* a model that passed its checks but holds a broken form */
+			*rc = CHU_EFORMAT;
+			return;
+		}
+		cps[n++] = cp;
+	}
+	if ((int)n != u->n) { /* cannot happen: folding keeps the letters */
+		*rc = CHU_EFORMAT;
+		return;
+	}
+	chu__tone_place(cps, n, style);
+	for (size_t i = 0; i < n; i++) {
+		chu__vletter L, C;
+		if (chu__vletter_split(cps[i], &L) && chu__vletter_split(u->cp[i], &C))
+			cps[i] = chu__vletter_join(L.base, L.tone, C.upper);
+		chu__buf_put_cp(rc, out, cps[i]);
+	}
+}
+
+int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out, size_t *out_len)
+{
+	const struct chu__acc_model *am = chu__model_accent(model);
+	const struct chu__tag_model *tm = chu__model_tagger(model, CHU__TAGGER_ACCENT);
+	if (!ctx || !am || !tm || (!text && len) || !out)
+		return CHU_EINVAL;
+	if (!text)
+		text = "";
+	int rc = CHU_OK;
+	ctx->ent_tokens.len = 0;
+	if ((rc = chu__tokenize(text, len, &ctx->ent_tokens)) < 0)
+		return rc;
+	const chu_token *t = (const chu_token *)(void *)ctx->ent_tokens.data;
+	size_t n = ctx->ent_tokens.len / sizeof(chu_token);
+	/* the context of every token, and which tokens are restored */
+	chu__buf *gb = &ctx->scratch;
+	gb->len = 0;
+	chu__buf_reserve(&rc, gb, (n + 1) * (sizeof(uint64_t) + 1));
+	if (rc < 0)
+		return rc;
+	uint64_t *g = (uint64_t *)(void *)gb->data;
+	uint8_t *restore = (uint8_t *)(g + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		chu__acc_syl u;
+		restore[i] = 0;
+		if (t[i].kind == CHU_TOKEN_SYLLABLE || t[i].kind == CHU_TOKEN_ACRONYM) {
+			chu__acc_unit(text + t[i].start, t[i].end - t[i].start, &u);
+			if (u.ok) {
+				g[i] = u.folded;
+				restore[i] = !u.marked;
+				continue;
+			}
+		}
+		g[i] = chu__acc_other(text, &t[i]);
+	}
+	chu__buf *o = &ctx->norm_out;
+	o->len = 0;
+	chu__buf_reserve(&rc, o, len + len / 4 + 16);
+	size_t copied = 0;
+	float score[CHU__TAG_MAX_LABELS];
+	uint64_t f[CHU__TAG_MAX_FEATURES];
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (!restore[i])
+			continue;
+		uint32_t first;
+		int nc = candidates(am, g[i], &first);
+		if (nc == 0)
+			continue; /* a syllable the corpus never wrote: left as it is */
+		int best = 0;
+		if (nc > 1) {
+			memset(score, 0, sizeof score);
+			int k = chu__acc_features(g, n, i, f);
+			for (int j = 0; j < k; j++)
+				chu__tag_score(tm, f[j], score);
+			for (int y = 1; y < nc; y++)
+				if (score[y] > score[best])
+					best = y;
+		}
+		chu__acc_syl u;
+		chu__acc_unit(text + t[i].start, t[i].end - t[i].start, &u);
+		chu__buf_put(&rc, o, text + copied, t[i].start - copied);
+		put_recased(&rc, o, am->forms + am->cands[first + (uint32_t)best], &u, ctx->opts.tone);
+		copied = t[i].end;
+	}
+	chu__buf_put(&rc, o, text + copied, len - copied);
+	chu__buf_reserve(&rc, o, 0);
+	if (rc < 0)
+		return rc;
+	o->data[o->len] = 0;
+	*out = o->data;
+	if (out_len)
+		*out_len = o->len;
+	return CHU_OK;
+}

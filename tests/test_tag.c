@@ -1,0 +1,231 @@
+/*
+ * test_tag.c — the taggers and the accent restorer through the C API: argument checks, entity
+ * rules on written sentences, many threads sharing the committed models (run under the sanitizers
+ * by `make asan`), and damaged model files that must be refused without a crash.
+ */
+#include "chu.h"
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <unistd.h>
+
+static chu_model *pos_model, *ner_model, *acc_model;
+
+/* Splits a segmented sentence ("Bà Lan tới Hà_Nội .") into word spans. */
+static size_t words_of(const char *s, chu_span *w, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; s[i] && n < cap;) {
+		while (s[i] == ' ')
+			i++;
+		size_t a = i;
+		while (s[i] && s[i] != ' ')
+			i++;
+		if (i > a)
+			w[n++] = (chu_span){a, i};
+	}
+	return n;
+}
+
+static void test_arguments(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	chu_span w[4] = {{0, 1}};
+	uint8_t tags[4];
+	const char *t = "a";
+	CHECK(chu_tag(NULL, pos_model, CHU_TAGGER_POS, t, w, 1, NULL, tags) == CHU_EINVAL, "no ctx");
+	CHECK(chu_tag(ctx, NULL, CHU_TAGGER_POS, t, w, 1, NULL, tags) == CHU_EINVAL, "no model");
+	CHECK(chu_tag(ctx, pos_model, CHU_TAGGER_NER, t, w, 1, NULL, tags) == CHU_EINVAL, "a POS model has no NER");
+	CHECK(chu_tag(ctx, pos_model, 2, t, w, 1, NULL, tags) == CHU_EINVAL, "tagger 2 is not public");
+	CHECK(chu_tag(ctx, pos_model, -1, t, w, 1, NULL, tags) == CHU_EINVAL, "tagger -1");
+	CHECK(chu_tag(ctx, pos_model, CHU_TAGGER_POS, t, w, 0, NULL, NULL) == CHU_OK, "no words is fine");
+	chu_span bad = {2, 1};
+	CHECK(chu_tag(ctx, pos_model, CHU_TAGGER_POS, t, &bad, 1, NULL, tags) == CHU_EINVAL, "start after end");
+	CHECK(chu_tag_count(pos_model, CHU_TAGGER_POS) >= 20, "the POS model has its tags");
+	CHECK(chu_tag_count(pos_model, CHU_TAGGER_NER) == 0, "and no entity labels");
+	CHECK(chu_tag_name(pos_model, CHU_TAGGER_POS, 9999) == NULL, "a label out of range");
+	CHECK_STR(chu_pos_upos("Np"), "PROPN");
+	CHECK_STR(chu_pos_upos("CH"), "PUNCT");
+	CHECK_STR(chu_pos_upos("??"), "X");
+	CHECK(chu_pos_upos(NULL) == NULL, "upos of NULL");
+	const char *out;
+	size_t n;
+	CHECK(chu_accent(ctx, pos_model, "a", 1, &out, &n) == CHU_EINVAL, "a POS model has no accent restorer");
+	CHECK(chu_accent(ctx, acc_model, NULL, 0, &out, &n) == CHU_OK && n == 0, "empty text");
+	const chu_entity *e;
+	CHECK(chu_entities(ctx, t, w, 1, pos_model, tags, &e, &n) == CHU_EINVAL, "NER tags without an entity model");
+	chu_ctx_free(ctx);
+}
+
+/* The rules, without a model: dates, times, money, percentages, quantities. */
+static void test_rules(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	static const struct {
+		const char *sentence, *want;
+	} cases[] = {
+	    {"Sáng 16/7 , giá tăng 4,5% .", "DATE:16/7 PERCENT:4,5%"},
+	    {"Hội_nghị diễn ra ngày 21/8/2020 lúc 14:30 .", "DATE:ngày 21/8/2020 TIME:14:30"},
+	    {"tháng 7 năm 2020 có 62.000_tỷ_đồng", "DATE:tháng 7 DATE:năm 2020 MONEY:62.000_tỷ_đồng"},
+	    {"tàu chạy 120 km , chở 3 tấn hàng", "QUANTITY:120 km QUANTITY:3 tấn"},
+	    {"năm 20 người và tháng 13 , ngày 32", ""}, /* not a year, a month or a day */
+	    {"", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		chu_span w[64];
+		size_t n = words_of(cases[i].sentence, w, 64), m;
+		const chu_entity *e;
+		char got[256] = "";
+		int rc = chu_entities(ctx, cases[i].sentence, w, n, NULL, NULL, &e, &m);
+		for (size_t k = 0, p = 0; rc == CHU_OK && k < m; k++)
+			p += (size_t)snprintf(got + p, sizeof got - p, "%s%s:%.*s", k ? " " : "", e[k].type,
+			                      (int)(e[k].end - e[k].start), cases[i].sentence + e[k].start);
+		CHECK(rc == CHU_OK && strcmp(got, cases[i].want) == 0, "\"%s\": got \"%s\", want \"%s\"", cases[i].sentence, got,
+		      cases[i].want);
+	}
+	chu_ctx_free(ctx);
+}
+
+/* ---- threads ---- */
+
+static const char *sentences[] = {
+    "Thứ_trưởng Bộ Ngoại_giao Tô_Anh_Dũng đã tiếp Đại_sứ Nhật_Bản tại Hà_Nội .",
+    "Ông Nguyễn_Văn_An , Chủ_tịch UBND tỉnh Thanh_Hoá , cho_biết 62.000_tỷ_đồng đã được giải_ngân .",
+    "Hội_nghị cấp cao ASEM lần thứ 13 sẽ diễn ra tại Campuchia trong năm 2021 .",
+};
+static const char *plain = "Thu truong Bo Ngoai giao Viet Nam da tiep Dai su Nhat Ban tai Ha Noi sang 16/7.";
+
+typedef struct result {
+	uint8_t pos[3][32], ner[3][32];
+	char accent[256];
+	int ok;
+} result;
+
+static void run_once(chu_ctx *ctx, result *r)
+{
+	r->ok = 1;
+	for (int s = 0; s < 3; s++) {
+		chu_span w[32];
+		size_t n = words_of(sentences[s], w, 32);
+		const char *names[32];
+		if (chu_tag(ctx, pos_model, CHU_TAGGER_POS, sentences[s], w, n, NULL, r->pos[s]) < 0)
+			r->ok = 0;
+		for (size_t i = 0; i < n; i++)
+			names[i] = chu_tag_name(pos_model, CHU_TAGGER_POS, r->pos[s][i]);
+		if (chu_tag(ctx, ner_model, CHU_TAGGER_NER, sentences[s], w, n, names, r->ner[s]) < 0)
+			r->ok = 0;
+	}
+	const char *out;
+	size_t m;
+	if (chu_accent(ctx, acc_model, plain, strlen(plain), &out, &m) < 0 || m >= sizeof r->accent)
+		r->ok = 0;
+	else
+		memcpy(r->accent, out, m + 1);
+}
+
+static result reference;
+
+static void *thread_main(void *arg)
+{
+	int *bad = arg;
+	chu_ctx *ctx;
+	if (chu_ctx_new(NULL, &ctx) < 0) {
+		*bad = 1;
+		return NULL;
+	}
+	for (int k = 0; k < 30; k++) {
+		result r;
+		memset(&r, 0, sizeof r);
+		run_once(ctx, &r);
+		if (!r.ok || memcmp(r.pos, reference.pos, sizeof r.pos) || memcmp(r.ner, reference.ner, sizeof r.ner) ||
+		    strcmp(r.accent, reference.accent))
+			*bad = 1;
+	}
+	chu_ctx_free(ctx);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	memset(&reference, 0, sizeof reference);
+	run_once(ctx, &reference);
+	chu_ctx_free(ctx);
+	CHECK(reference.ok, "tagging the reference sentences");
+	CHECK_STR(reference.accent, "Thứ trưởng Bộ Ngoại giao Việt Nam đã tiếp Đại sứ Nhật Bản tại Hà Nội sáng 16/7.");
+	CHECK_STR(chu_tag_name(pos_model, CHU_TAGGER_POS, reference.pos[0][2]), "N"); /* Ngoại_giao */
+	CHECK_STR(chu_tag_name(pos_model, CHU_TAGGER_POS, reference.pos[0][3]), "Np"); /* Tô_Anh_Dũng */
+	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[0][3]), "B-PER");
+	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[0][9]), "B-LOC"); /* Hà_Nội */
+	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[2][11]), "B-LOC"); /* Campuchia */
+	enum { N = 8 };
+	pthread_t th[N];
+	int bad[N] = {0};
+	for (int i = 0; i < N; i++)
+		pthread_create(&th[i], NULL, thread_main, &bad[i]);
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(!bad[i], "thread %d got other tags than one thread alone", i);
+	}
+}
+
+/* ---- damaged files ---- */
+
+static void test_damaged(const char *path, int each)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = malloc((size_t)size);
+	size_t got = fread(b, 1, (size_t)size, f);
+	fclose(f);
+	char tmp[] = "/tmp/chu-tag-XXXXXX";
+	int fd = mkstemp(tmp);
+	int refused = 0, tried = 0;
+	/* truncations at `each` places, and bit flips at `each` places: every one refused */
+	for (int k = 0; k < 2 * each && got == (size_t)size; k++) {
+		size_t n = (size_t)size, at = (size_t)((uint64_t)(k % each + 1) * 2654435761u % (uint64_t)size);
+		unsigned char keep = b[at];
+		if (k < each)
+			n = at;
+		else
+			b[at] ^= (unsigned char)(1u << (k % 8));
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, b, n, 0) != (ssize_t)n)
+			break;
+		b[at] = keep;
+		chu_model *m = NULL;
+		int rc = chu_model_open(tmp, &m);
+		tried++;
+		refused += rc == CHU_EFORMAT || rc == CHU_EVERSION;
+		chu_model_close(m);
+	}
+	CHECK(tried == 2 * each && refused == tried, "%s: %d of %d damaged copies refused", path, refused, tried);
+	close(fd);
+	unlink(tmp);
+	free(b);
+}
+
+int main(void)
+{
+	test_rules();
+	if (chu_model_open("models/pos.chm", &pos_model) < 0 || chu_model_open("models/ner.chm", &ner_model) < 0 ||
+	    chu_model_open("models/accent.chm", &acc_model) < 0) {
+		harness_skip("models/pos.chm, ner.chm or accent.chm is absent or unreadable (make model)");
+		return harness_done();
+	}
+	test_arguments();
+	test_threads();
+	test_damaged("models/pos.chm", 40);
+	test_damaged("models/accent.chm", 10);
+	chu_model_close(pos_model);
+	chu_model_close(ner_model);
+	chu_model_close(acc_model);
+	return harness_done();
+}
