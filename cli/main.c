@@ -689,7 +689,7 @@ int main(int argc, char **argv)
 		return cli_search(sargc, sargv);
 	int (*fn)(int, char **) = NULL;
 	bool tagger = sargc >= 2 && (strcmp(sargv[1], "pos") == 0 || strcmp(sargv[1], "ner") == 0 ||
-	                             strcmp(sargv[1], "accent") == 0);
+	                             strcmp(sargv[1], "accent") == 0 || strcmp(sargv[1], "clusters") == 0);
 	if (strcmp(sub, "seg") == 0)
 		fn = cli_seg;
 	else if (strcmp(sub, "pos") == 0 || strcmp(sub, "ner") == 0)
@@ -700,7 +700,7 @@ int main(int argc, char **argv)
 		return cli_train_tag(sargc - 1, sargv + 1);
 	else if (strcmp(sub, "train") == 0)
 		fn = cli_train;
-	else if (strcmp(sub, "eval") == 0 && tagger && strcmp(sargv[1], "accent") != 0)
+	else if (strcmp(sub, "eval") == 0 && tagger && strcmp(sargv[1], "accent") != 0 && strcmp(sargv[1], "clusters") != 0)
 		fn = cli_eval_tag;
 	else if (strcmp(sub, "eval") == 0)
 		fn = cli_eval;

@@ -285,9 +285,16 @@ int cli_train_tag(int argc, char **argv)
 	                                         {"max-features", required_argument, NULL, 'M'},
 	                                         {"pos-model", required_argument, NULL, 'p'},
 	                                         {"corpus", required_argument, NULL, 'c'},
+	                                         {"clusters", required_argument, NULL, 'C'},
+	                                         {"model", required_argument, NULL, 'm'},
+	                                         {"classes", required_argument, NULL, 'K'},
+	                                         {"passes", required_argument, NULL, 'P'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	chu__train_tag_opts o = {0};
+	bool clusters = strcmp(argv[0], "clusters") == 0;
+	const char *clusters_path = NULL, *seg_path = NULL;
+	int classes = 256, passes = 8;
 	o.task = strcmp(argv[0], "ner") == 0 ? CHU_TAGGER_NER : strcmp(argv[0], "accent") == 0 ? CHU__TAGGER_ACCENT
 	                                                                                      : CHU_TAGGER_POS;
 	const char *train[16];
@@ -314,8 +321,21 @@ int cli_train_tag(int argc, char **argv)
 		case 'M': o.max_features = strtoull(optarg, NULL, 10); break;
 		case 'p': pos_path = optarg; break;
 		case 'c': o.corpus = optarg; break;
+		case 'C': clusters_path = optarg; break;
+		case 'm': seg_path = optarg; break;
+		case 'K': classes = atoi(optarg); break;
+		case 'P': passes = atoi(optarg); break;
 		case 'o': o.out = optarg; break;
 		case 'h':
+			if (clusters) {
+				fputs("usage: chu train clusters --corpus TEXT -o FILE [--model SEG] [--classes K] [--passes N]\n"
+				      "Groups the words of plain text (a paragraph a line, segmented with the model) into K classes\n"
+				      "(default 256) by the exchange algorithm for a class bigram model, N passes (default 8).\n"
+				      "Words seen fewer than 5 times get no class. chu train pos|ner --clusters FILE uses them as\n"
+				      "features and stores them in the model.\n",
+				      stdout);
+				return CLI_OK;
+			}
 			if (o.task == CHU__TAGGER_ACCENT) {
 				fputs("usage: chu train accent --corpus TEXT -o MODEL [--epochs N] [--holdout N] [--max-features N]\n"
 				      "Trains the diacritic restorer from plain Vietnamese text (a paragraph a line): every\n"
@@ -339,6 +359,22 @@ int cli_train_tag(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
+	if (clusters) {
+		if (!o.corpus || !o.out || classes < 2 || classes > 65535 || passes < 0) {
+			cli_error(NULL, 0, "chu train clusters needs --corpus TEXT and -o FILE (and 2 ≤ --classes ≤ 65535)");
+			return CLI_USAGE;
+		}
+		chu_model *seg = open_named(seg_path, "seg.chm", "model");
+		if (!seg)
+			return CLI_BAD_INPUT;
+		int rc = chu__train_clusters(&o, seg, classes, passes);
+		chu_model_close(seg);
+		if (rc < 0) {
+			cli_error(NULL, 0, "training failed: %s", chu_strerror(rc));
+			return CLI_BAD_INPUT;
+		}
+		return CLI_OK;
+	}
 	if (o.task == CHU__TAGGER_ACCENT) {
 		if (!o.corpus || !o.out || o.epochs < 1) {
 			cli_error(NULL, 0, "chu train accent needs --corpus TEXT and -o MODEL (and --epochs ≥ 1)");
@@ -355,14 +391,28 @@ int cli_train_tag(int argc, char **argv)
 		cli_error(NULL, 0, "chu train %s needs --train FILE and -o MODEL (and --epochs ≥ 1)", argv[0]);
 		return CLI_USAGE;
 	}
-	chu_model *pm = NULL;
-	if (o.task == CHU_TAGGER_NER) {
-		if (!(pm = open_named(pos_path, "pos.chm", "pos")))
+	chu_model *pm = NULL, *cm = NULL;
+	if (clusters_path) {
+		int r = chu_model_open(clusters_path, &cm);
+		const void *x;
+		uint64_t xn;
+		if (r < 0 || chu__model_section(cm, "clusters", &x, &xn) < 0) {
+			cli_error(clusters_path, 0, "%s", r < 0 ? chu_strerror(r) : "no word classes in this file");
+			chu_model_close(cm);
 			return CLI_BAD_INPUT;
+		}
+		o.clusters = cm;
+	}
+	if (o.task == CHU_TAGGER_NER) {
+		if (!(pm = open_named(pos_path, "pos.chm", "pos"))) {
+			chu_model_close(cm);
+			return CLI_BAD_INPUT;
+		}
 		o.pos_model = pm;
 	}
 	int rc = chu__train_tag(&o);
 	chu_model_close(pm);
+	chu_model_close(cm);
 	if (rc < 0) {
 		cli_error(NULL, 0, "training failed: %s", chu_strerror(rc));
 		return CLI_BAD_INPUT;

@@ -296,6 +296,8 @@ typedef struct chu__tag_words {
 	uint8_t *nsyl;         /* syllables */
 	const uint64_t *pos;   /* hashes of the words' part-of-speech names (named entities), or NULL */
 	const uint64_t *cue;   /* gazetteer and cue-word classes (named entities), or NULL */
+	uint8_t *foreign;      /* 1 when a syllable cannot be Vietnamese ("Whitehurst"), or NULL */
+	const int16_t *cluster; /* the word's class from unlabeled text (-1 none), or NULL */
 } chu__tag_words;
 
 /* Fills W's form, first, last, shape and nsyl for n words (byte ranges of text whose syllables
@@ -353,7 +355,8 @@ typedef struct chu__train_tag_opts {
 	const char *dev;          /* a TSV file scored after each epoch, or NULL */
 	const char *out;          /* model path */
 	const chu_model *pos_model; /* named entities: the part-of-speech model whose tags are features */
-	const char *corpus;       /* accents: plain text (a paragraph a line) to learn from */
+	const char *corpus;       /* accents, clusters: plain text (a paragraph a line) to learn from */
+	const chu_model *clusters; /* a model file with a "clusters" section whose classes are features, or NULL */
 	int epochs;
 	uint64_t seed;
 	int holdout;              /* keep every Nth training sentence out and score it (0: none) */
@@ -363,5 +366,10 @@ typedef struct chu__train_tag_opts {
 } chu__train_tag_opts;
 CHU_HIDDEN int chu__train_tag(const chu__train_tag_opts *o);
 CHU_HIDDEN int chu__train_accent(const chu__train_tag_opts *o);
+/* Word classes from o->corpus segmented with seg: K classes, passes of the exchange algorithm;
+ * writes a model file with one section, "clusters" (src/cluster.c). */
+CHU_HIDDEN int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int K, int passes);
+/* The class of a word form hash in a "clusters" table of n_slots, or -1. */
+CHU_HIDDEN int chu__cluster_of(const uint64_t *table, uint32_t n_slots, uint64_t form);
 
 #endif /* CHU_INTERNAL_H */

@@ -47,6 +47,43 @@ uint64_t chu__tag_name_hash(const char *name)
 
 /* ---- the words of a sentence ---- */
 
+/* Is text[0, n) a run of letters that cannot be one Vietnamese syllable ("Whitehurst", "Pavel")?
+ * Folded, it must be an onset, vowels and a coda Vietnamese writes. */
+static bool foreign_syllable(const char *text, size_t n)
+{
+	static const char *const onsets[] = {"ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr", "b", "c",
+	                                     "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", ""};
+	static const char *const codas[] = {"ch", "ng", "nh", "c", "m", "n", "p", "t", ""};
+	char f[24];
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		int32_t cp;
+		i += (size_t)chu__utf8_decode((const unsigned char *)text + i, n - i, &cp);
+		if (cp < 0)
+			return false;
+		int32_t c = chu__fold_cp(cp);
+		if (c < 'a' || c > 'z' || k == sizeof f - 1)
+			return false; /* not a Latin word: say nothing */
+		f[k++] = (char)c;
+	}
+	f[k] = 0;
+	size_t a = 0;
+	for (const char *const *o = onsets; *o; o++)
+		if (strncmp(f, *o, strlen(*o)) == 0) {
+			a = strlen(*o);
+			break;
+		}
+	size_t v = a;
+	while (f[v] && strchr("aeiouy", f[v]))
+		v++;
+	if (v == a || v - a > 3)
+		return true;
+	for (const char *const *c = codas; *c; c++)
+		if (strcmp(f + v, *c) == 0)
+			return false;
+	return true;
+}
+
 static bool syl_sep(unsigned char c) { return c == ' ' || c == '_' || c == '\t'; }
 
 int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag_words *W, chu__buf *scratch)
@@ -56,7 +93,7 @@ int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag
 		uint64_t syl[16];
 		uint8_t sh[16];
 		size_t k = 0, a = words[i].start, e = words[i].end;
-		bool all_title = true;
+		bool all_title = true, foreign = false;
 		while (a < e && rc >= 0) {
 			while (a < e && syl_sep((unsigned char)text[a]))
 				a++;
@@ -74,6 +111,7 @@ int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag
 					syl[15] = combine(syl[15], h);
 				}
 				all_title = all_title && (s == 1 || s == 2);
+				foreign = foreign || ((s == 1 || s == 2 || s == 0) && foreign_syllable(text + a, b - a));
 				k++;
 			}
 			a = b;
@@ -91,6 +129,8 @@ int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag
 		uint8_t s0 = sh[0], s1 = sh[m - 1];
 		W->shape[i] = (uint8_t)(s0 | s1 << 3 | (k > 1) << 6 | (k > 1 && all_title) << 7);
 		W->nsyl[i] = (uint8_t)(k < 255 ? k : 255);
+		if (W->foreign)
+			W->foreign[i] = foreign;
 	}
 	return rc;
 }
@@ -134,6 +174,19 @@ int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uin
 	T(19, firstn);
 	T(20, combine(w[1], sh[2]));
 	T(21, combine(sh[2], w[3]));
+	int16_t cl[5];
+	for (int d = -2; d <= 2; d++) {
+		long j = (long)i + d;
+		cl[d + 2] = j >= 0 && j < (long)n && W->cluster ? W->cluster[j] : (int16_t)(j < 0 ? -2 : -3);
+	}
+	T(50, (uint64_t)(uint16_t)cl[2]);
+	T(51, (uint64_t)(uint16_t)cl[1]);
+	T(52, (uint64_t)(uint16_t)cl[3]);
+	T(53, (uint64_t)(uint16_t)cl[1] << 16 | (uint16_t)cl[2]);
+	T(54, (uint64_t)(uint16_t)cl[2] << 16 | (uint16_t)cl[3]);
+	T(55, (uint64_t)(uint16_t)cl[2] << 16 | sh[2]);
+	T(56, combine(w[1], (uint16_t)cl[2]));
+	T(57, combine((uint16_t)cl[2], w[3]));
 	T(34, combine(combine(w[1], w[2]), w[3]));
 	T(35, combine(combine(w[0], w[1]), w[2]));
 	T(36, combine(combine(w[2], w[3]), w[4]));
@@ -152,6 +205,9 @@ int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uin
 		T(30, (uint64_t)sh[0] << 8 | sh[1]);
 		T(31, (uint64_t)sh[3] << 8 | sh[4]);
 		T(32, combine(W->cue ? W->cue[i] : 0, sh[2]));
+		T(40, combine(W->foreign ? W->foreign[i] : 0, sh[2]));
+		T(41, (uint64_t)(i > 0 && W->foreign ? W->foreign[i - 1] : 2) << 16 | (uint64_t)(W->foreign ? W->foreign[i] : 0) << 8 |
+		          (i + 1 < n && W->foreign ? W->foreign[i + 1] : 2));
 		T(33, combine(i > 0 && W->cue ? W->cue[i - 1] : 0, sh[2]));
 	}
 #undef T
@@ -174,7 +230,7 @@ uint64_t chu__tag_edge_key(uint64_t f, int prev) { return combine(f, (uint64_t)p
 
 int chu__tag_n_features(int task)
 {
-	return task == CHU_TAGGER_NER ? 39 : task == CHU_TAGGER_POS ? 27 : CHU__ACC_FEATURES;
+	return task == CHU_TAGGER_NER ? 49 : task == CHU_TAGGER_POS ? 35 : CHU__ACC_FEATURES;
 }
 
 /* ---- decoding ---- */
@@ -258,6 +314,8 @@ struct chu__tag_model {
 	const float *trans;
 	const uint64_t *table;
 	const uint32_t *entries;
+	const uint64_t *clusters; /* P.clusters: word classes (src/cluster.c), or NULL */
+	uint32_t n_clusters;      /* its slots */
 	uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
 	bool bio;
 };
@@ -316,6 +374,23 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 		free(tm);
 		return CHU_EFORMAT;
 	}
+	/* word classes, when the model was trained with them */
+	char cname[24];
+	const void *cl;
+	uint64_t ncl;
+	snprintf(cname, sizeof cname, "%s.clusters", p);
+	if (chu__model_section(m, cname, &cl, &ncl) == CHU_OK) {
+		const uint64_t *t = cl;
+		bool cok = ncl % 8 == 0 && pow2(ncl / 8) && ncl / 8 <= UINT32_MAX, cempty = false;
+		for (uint64_t i = 0; cok && i < ncl / 8 && !cempty; i++)
+			cempty = (uint32_t)t[i] == 0;
+		if (!cok || !cempty) {
+			free(tm);
+			return CHU_EFORMAT;
+		}
+		tm->clusters = t;
+		tm->n_clusters = (uint32_t)(ncl / 8);
+	}
 	bool bio = false;
 	for (uint64_t i = 0; i < K; i++)
 		bio = bio || (tm->labels[i][0] == 'I' && tm->labels[i][1] == '-');
@@ -354,11 +429,11 @@ void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score) {
 /* ---- per-thread state ---- */
 
 struct chu__tag_state {
-	chu__buf form, first, last, shape, nsyl, pos, cue, feats, score, edge, d, back, label, spans, scratch;
+	chu__buf form, first, last, shape, nsyl, foreign, cluster, pos, cue, feats, score, edge, d, back, label, spans, scratch;
 };
-#define TAG_BUFS 15
+#define TAG_BUFS 17
 #define TAG_BUF_LIST(st)                                                                           \
-	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->pos,   &(st)->cue, \
+	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->pos, &(st)->cue, \
 	 &(st)->feats, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
 
 static struct chu__tag_state *tag_state(chu_ctx *ctx)
@@ -405,6 +480,8 @@ static int tag_core(struct chu__tag_state *st, const struct chu__tag_model *tm, 
 	RESERVE(st->cue, n, uint64_t);
 	RESERVE(st->shape, n, uint8_t);
 	RESERVE(st->nsyl, n, uint8_t);
+	RESERVE(st->foreign, n, uint8_t);
+	RESERVE(st->cluster, n, int16_t);
 	RESERVE(st->feats, (size_t)nf, uint64_t);
 	RESERVE(st->score, n * (size_t)K, float);
 	RESERVE(st->edge, n * (size_t)K * (size_t)K, float);
@@ -415,13 +492,18 @@ static int tag_core(struct chu__tag_state *st, const struct chu__tag_model *tm, 
 	for (size_t i = 0; i < n; i++)
 		if (words[i].start > words[i].end)
 			return CHU_EINVAL;
-	chu__tag_words W = {(uint64_t *)(void *)st->form.data,  (uint64_t *)(void *)st->first.data,
-	                    (uint64_t *)(void *)st->last.data,  (uint8_t *)st->shape.data,
-	                    (uint8_t *)st->nsyl.data,           NULL,
+	chu__tag_words W = {(uint64_t *)(void *)st->form.data, (uint64_t *)(void *)st->first.data,
+	                    (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
+	                    (uint8_t *)st->nsyl.data,          NULL,
+	                    NULL,                              (uint8_t *)st->foreign.data,
 	                    NULL};
 	rc = chu__tag_prepare(text, words, n, &W, &st->scratch);
 	if (rc < 0)
 		return rc;
+	int16_t *cl = (int16_t *)(void *)st->cluster.data;
+	for (size_t i = 0; i < n; i++)
+		cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W.form[i]);
+	W.cluster = cl;
 	if (tagger == CHU_TAGGER_NER) {
 		uint64_t *ph = (uint64_t *)(void *)st->pos.data;
 		for (size_t i = 0; i < n; i++)
@@ -489,6 +571,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	chu__tag_words W = {(uint64_t *)(void *)st->form.data, (uint64_t *)(void *)st->first.data,
 	                    (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
 	                    (uint8_t *)st->nsyl.data,          NULL,
+	                    NULL,                              NULL,
 	                    NULL};
 	if ((rc = chu__tag_prepare(text, words, n, &W, &st->scratch)) < 0)
 		return rc;

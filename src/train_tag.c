@@ -148,17 +148,26 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 			cap = sent_start(c, s + 1) - sent_start(c, s);
 	uint64_t *form = malloc(cap * 8), *first = malloc(cap * 8), *last = malloc(cap * 8), *pos = malloc(cap * 8),
 	         *cue = malloc(cap * 8);
-	uint8_t *shape = malloc(cap), *nsyl = malloc(cap), *ptags = malloc(cap);
+	uint8_t *shape = malloc(cap), *nsyl = malloc(cap), *ptags = malloc(cap), *foreign = malloc(cap);
+	int16_t *cl = malloc(cap * sizeof *cl);
+	const void *csec = NULL;
+	uint64_t csize = 0;
+	if (o->clusters)
+		chu__model_section(o->clusters, "clusters", &csec, &csize);
+	const uint64_t *ctab = csec;
+	uint32_t ctab_slots = (uint32_t)(csize / 8);
 	chu__buf scratch;
 	chu__buf_init(&scratch, &chu__default_allocator);
-	int rc = c->feats && c->efeats && form && first && last && pos && cue && shape && nsyl && ptags ? CHU_OK : CHU_ENOMEM;
+	int rc = c->feats && c->efeats && form && first && last && pos && cue && shape && nsyl && ptags && foreign && cl ? CHU_OK : CHU_ENOMEM;
 	const chu_span *words = (const chu_span *)(void *)c->words.data;
 	for (size_t s = 0; s < c->n_sents && rc >= 0; s++) {
 		size_t a = sent_start(c, s), n = sent_start(c, s + 1) - a;
-		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL};
+		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, foreign, cl};
 		rc = chu__tag_prepare(c->text.data, words + a, n, &W, &scratch);
 		if (rc < 0)
 			break;
+		for (size_t i = 0; i < n; i++)
+			cl[i] = (int16_t)chu__cluster_of(ctab, ctab_slots, form[i]);
 		if (o->task == CHU_TAGGER_NER) {
 			for (size_t i = 0; i < n; i++)
 				pos[i] = 0;
@@ -185,6 +194,8 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 	free(shape);
 	free(nsyl);
 	free(ptags);
+	free(foreign);
+	free(cl);
 	chu__buf_free(&scratch);
 	return rc;
 }
@@ -664,8 +675,20 @@ int chu__train_tag(const chu__train_tag_opts *o)
 		    spans ? "entity F1" : "accuracy", fh, fd);
 	}
 	size_t kept = 0;
-	if (rc >= 0)
-		rc = save(o, &W, &L, &kept, NULL, NULL, NULL, 0);
+	if (rc >= 0) {
+		/* the word classes go into the model with the weights that use them */
+		const void *csec = NULL;
+		uint64_t csize = 0;
+		char cname[24];
+		snprintf(cname, sizeof cname, "%s.clusters", o->task == CHU_TAGGER_NER ? "ner" : "pos");
+		const char *xn[1] = {cname};
+		if (o->clusters && chu__model_section(o->clusters, "clusters", &csec, &csize) < 0)
+			rc = CHU_EFORMAT;
+		const void *xd[1] = {csec};
+		uint64_t xs[1] = {csize};
+		if (rc >= 0)
+			rc = save(o, &W, &L, &kept, xn, xd, xs, csec ? 1 : 0);
+	}
 	if (rc >= 0)
 		say(o, "saved %s: %zu features, %d labels", o->out, kept, K);
 	free(order);

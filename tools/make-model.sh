@@ -17,16 +17,7 @@ mkdir -p models
 	-o models/seg.chm.tmp
 mv models/seg.chm.tmp models/seg.chm
 ls -l models/seg.chm
-# parts of speech: VLSP 2013 POS, every 20th sentence held out and scored
-"$CHU" train pos --train "$D/vlsp2013-pos/train.tsv" --holdout 20 --epochs 6 --seed 1 --max-features 250000 \
-	-o models/pos.chm.tmp
-mv models/pos.chm.tmp models/pos.chm
-# named entities: VLSP 2016 train, scored on dev; the part-of-speech model's tags are features
-"$CHU" train ner --train "$D/ner/vlsp2016-train.tsv" --dev "$D/ner/vlsp2016-dev.tsv" --pos-model models/pos.chm \
-	--epochs 8 --seed 1 -o models/ner.chm.tmp
-mv models/ner.chm.tmp models/ner.chm
-ls -l models/pos.chm models/ner.chm
-# diacritic restoration: the Wikipedia corpus, a paragraph a line, every 50th line held out
+# the Wikipedia corpus as plain text, a paragraph a line (word classes and diacritics learn from it)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 gzip -dc "$D/corpus/viwiki.jsonl.gz" | python3 -c '
@@ -36,6 +27,18 @@ for line in sys.stdin:
         p = p.strip()
         if p:
             sys.stdout.write(p + "\n")' >"$t/wiki.txt"
+# word classes for the taggers: the corpus segmented with seg.chm, 256 classes
+"$CHU" train clusters --corpus "$t/wiki.txt" --model models/seg.chm --classes 256 --passes 8 -o "$t/clusters.chm"
+# parts of speech: VLSP 2013 POS, every 20th sentence held out and scored
+"$CHU" train pos --train "$D/vlsp2013-pos/train.tsv" --clusters "$t/clusters.chm" --holdout 20 --epochs 6 --seed 1 \
+	--max-features 250000 -o models/pos.chm.tmp
+mv models/pos.chm.tmp models/pos.chm
+# named entities: VLSP 2016 train, scored on dev; the part-of-speech model's tags are features
+"$CHU" train ner --train "$D/ner/vlsp2016-train.tsv" --dev "$D/ner/vlsp2016-dev.tsv" --pos-model models/pos.chm \
+	--clusters "$t/clusters.chm" --epochs 6 --seed 1 -o models/ner.chm.tmp
+mv models/ner.chm.tmp models/ner.chm
+ls -l models/pos.chm models/ner.chm
+# diacritic restoration: the Wikipedia paragraphs, every 50th held out
 "$CHU" train accent --corpus "$t/wiki.txt" --holdout 50 --epochs 3 --max-features 400000 -o models/accent.chm.tmp
 mv models/accent.chm.tmp models/accent.chm
 ls -l models/accent.chm
