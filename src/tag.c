@@ -52,8 +52,8 @@ uint64_t chu__tag_name_hash(const char *name)
 static bool foreign_syllable(const char *text, size_t n)
 {
 	static const char *const onsets[] = {"ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr", "b", "c",
-	                                     "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", ""};
-	static const char *const codas[] = {"ch", "ng", "nh", "c", "m", "n", "p", "t", ""};
+	                                     "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "", NULL};
+	static const char *const codas[] = {"ch", "ng", "nh", "c", "m", "n", "p", "t", "", NULL};
 	char f[24];
 	size_t k = 0;
 	for (size_t i = 0; i < n;) {
