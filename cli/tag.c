@@ -289,6 +289,7 @@ int cli_train_tag(int argc, char **argv)
 	                                         {"model", required_argument, NULL, 'm'},
 	                                         {"classes", required_argument, NULL, 'K'},
 	                                         {"passes", required_argument, NULL, 'P'},
+	                                         {"runs", required_argument, NULL, 'R'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	chu__train_tag_opts o = {0};
@@ -325,6 +326,7 @@ int cli_train_tag(int argc, char **argv)
 		case 'm': seg_path = optarg; break;
 		case 'K': classes = atoi(optarg); break;
 		case 'P': passes = atoi(optarg); break;
+		case 'R': o.runs = atoi(optarg); break;
 		case 'o': o.out = optarg; break;
 		case 'h':
 			if (clusters) {

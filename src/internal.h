@@ -316,6 +316,8 @@ CHU_HIDDEN void chu__tag_viterbi(const float *score, const float *edge, const fl
 /* Edge features of word i (i ≥ 1): scored per (previous label, label) through chu__tag_edge_key. */
 CHU_HIDDEN int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i, uint64_t *f);
 CHU_HIDDEN uint64_t chu__tag_edge_key(uint64_t f, int prev);
+/* How many edge features a word has in a task (at most CHU__TAG_EDGE_FEATURES). */
+CHU_HIDDEN int chu__tag_n_edges(int task);
 #define CHU__TAG_EDGE_FEATURES 2
 /* Gazetteer and cue-word classes of n words (their form and first-syllable hashes). */
 CHU_HIDDEN void chu__tag_cues(const uint64_t *form, const uint64_t *first, size_t n, uint64_t *cue);
@@ -360,6 +362,7 @@ typedef struct chu__train_tag_opts {
 	int epochs;
 	uint64_t seed;
 	int holdout;              /* keep every Nth training sentence out and score it (0: none) */
+	int runs;                 /* train this many times on other orders and average (0 or 1: once) */
 	size_t max_features;      /* keep at most this many features, the strongest (0: all) */
 	void (*progress)(void *ud, const char *message);
 	void *ud;

@@ -215,6 +215,7 @@ typedef struct weights {
 	double *u;       /* sums of (clock × delta), for averaging */
 	double *tw, *tu; /* (K + 1) × K transitions */
 	double c;        /* the update clock */
+	int ne;          /* edge features a word (chu__tag_edge_features) */
 } weights;
 
 static int weights_init(weights *W, int K, unsigned bits)
@@ -327,20 +328,21 @@ static void decode(weights *W, const uint64_t *feats, const uint64_t *efeats, in
 {
 	int K = W->K;
 	memset(k->score, 0, n * (size_t)K * sizeof(float));
-	memset(k->edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
+	if (W->ne)
+		memset(k->edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
 	for (size_t i = 0; i < n; i++) {
 		for (int j = 0; j < nf; j++)
 			add_row(W, feats[i * (size_t)nf + (size_t)j], averaged, k->score + i * (size_t)K);
-		if (i == 0)
+		if (i == 0 || !W->ne)
 			continue;
 		for (int a = 0; a < K; a++)
-			for (int j = 0; j < CHU__TAG_EDGE_FEATURES; j++)
+			for (int j = 0; j < W->ne; j++)
 				add_row(W, chu__tag_edge_key(efeats[i * CHU__TAG_EDGE_FEATURES + (size_t)j], a), averaged,
 				        k->edge + (i * (size_t)K + (size_t)a) * (size_t)K);
 	}
 	for (int t = 0; t < (K + 1) * K; t++)
 		k->trans[t] = (float)(averaged ? W->tw[t] - W->tu[t] / W->c : W->tw[t]);
-	chu__tag_viterbi(k->score, k->edge, k->trans, allowed, n, K, k->d, k->back, k->label);
+	chu__tag_viterbi(k->score, W->ne ? k->edge : NULL, k->trans, allowed, n, K, k->d, k->back, k->label);
 }
 
 static void bump(weights *W, size_t r, int y, float d)
@@ -366,7 +368,7 @@ static void update(weights *W, const uint64_t *feats, const uint64_t *efeats, in
 		int gp = i ? gold[i - 1] + 1 : 0, pp = i ? k->label[i - 1] + 1 : 0;
 		int gt = gp * K + gold[i], pt = pp * K + k->label[i];
 		if (gt != pt && i > 0) {
-			for (int j = 0; j < CHU__TAG_EDGE_FEATURES; j++) {
+			for (int j = 0; j < W->ne; j++) {
 				uint64_t ef = efeats[i * CHU__TAG_EDGE_FEATURES + (size_t)j];
 				size_t r = row_of(W, chu__tag_edge_key(ef, gp - 1), true, K);
 				if (r != SIZE_MAX)
@@ -633,6 +635,7 @@ int chu__train_tag(const chu__train_tag_opts *o)
 	chu__tag_allowed((const char(*)[16])L.names, K, allowed);
 	if (rc >= 0)
 		rc = weights_init(&W, K, 23);
+	W.ne = chu__tag_n_edges(o->task);
 	if (rc >= 0) {
 		k.trans = malloc((size_t)(K + 1) * (size_t)K * sizeof(float));
 		k.d = malloc(2 * (size_t)K * sizeof(float));
@@ -646,6 +649,21 @@ int chu__train_tag(const chu__train_tag_opts *o)
 	for (size_t s = 0; order && s < train.n_sents; s++)
 		order[s] = s;
 	const uint8_t *gold = (const uint8_t *)train.gold.data;
+	/* runs: the whole training repeated with other sentence orders, the averaged weights of the
+	 * runs averaged again (a perceptron's result depends on the order it saw the data in) */
+	int runs = o->runs > 0 ? o->runs : 1;
+	double *sum = NULL, tsum[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS] = {0};
+	size_t sum_len = 0;
+	for (int run = 1; run <= runs && rc >= 0; run++) {
+	if (run > 1) {
+		memset(W.w, 0, W.pool * sizeof *W.w);
+		memset(W.u, 0, W.pool * sizeof *W.u);
+		memset(W.tw, 0, (size_t)(K + 1) * (size_t)K * sizeof *W.tw);
+		memset(W.tu, 0, (size_t)(K + 1) * (size_t)K * sizeof *W.tu);
+		W.c = 1;
+		for (size_t s = 0; s < train.n_sents; s++)
+			order[s] = s;
+	}
 	for (int e = 1; e <= o->epochs && rc >= 0; e++) {
 		for (size_t i = train.n_sents; i > 1; i--) {
 			size_t j = (size_t)(rng_next(&rs) % i), t = order[i - 1];
@@ -671,9 +689,39 @@ int chu__train_tag(const chu__train_tag_opts *o)
 		}
 		double fh = held.n_sents ? evaluate(&W, &held, nf, &L, spans ? allowed : NULL, spans, &k) : 0;
 		double fd = dev.n_sents ? evaluate(&W, &dev, nf, &L, spans ? allowed : NULL, spans, &k) : 0;
-		say(o, "epoch %d: %zu word errors, %zu features; %s held-out %.2f, dev %.2f", e, errors, W.rows,
-		    spans ? "entity F1" : "accuracy", fh, fd);
+		say(o, "%sepoch %d: %zu word errors, %zu features; %s held-out %.2f, dev %.2f", runs > 1 ? "run " : "", e, errors,
+		    W.rows, spans ? "entity F1" : "accuracy", fh, fd);
 	}
+	if (runs > 1 && rc >= 0) {
+		double *ns = realloc(sum, (W.pool + 1) * sizeof *sum);
+		if (!ns) {
+			rc = CHU_ENOMEM;
+			break;
+		}
+		sum = ns;
+		memset(sum + sum_len, 0, (W.pool - sum_len) * sizeof *sum);
+		sum_len = W.pool;
+		for (size_t j = 0; j < W.pool; j++)
+			sum[j] += avg_at(&W, j);
+		for (int t = 0; t < (K + 1) * K; t++)
+			tsum[t] += W.tw[t] - W.tu[t] / W.c;
+	}
+	}
+	if (runs > 1 && rc >= 0) { /* the mean of the runs, as weights with nothing left to average */
+		for (size_t j = 0; j < W.pool; j++) {
+			W.w[j] = (float)(sum[j] / runs);
+			W.u[j] = 0;
+		}
+		for (int t = 0; t < (K + 1) * K; t++) {
+			W.tw[t] = tsum[t] / runs;
+			W.tu[t] = 0;
+		}
+		W.c = 1;
+		double fh = held.n_sents ? evaluate(&W, &held, nf, &L, spans ? allowed : NULL, spans, &k) : 0;
+		double fd = dev.n_sents ? evaluate(&W, &dev, nf, &L, spans ? allowed : NULL, spans, &k) : 0;
+		say(o, "the mean of %d runs: %s held-out %.2f, dev %.2f", runs, spans ? "entity F1" : "accuracy", fh, fd);
+	}
+	free(sum);
 	size_t kept = 0;
 	if (rc >= 0) {
 		/* the word classes go into the model with the weights that use them */

@@ -167,6 +167,18 @@ else
 	skip=$((skip + 1))
 fi
 
+# bad input through the raw-text paths: no crash, every command succeeds
+head -c 30000 /dev/urandom >"$tmp/rand.bin"
+printf '\n\303\n\342\200\nThứ trưởng\000Bộ\r\n' >>"$tmp/rand.bin"
+for cmd in "pos $M" "ner $M --ner-model models/ner.chm" "annotate --format=conllu $M --ner-model models/ner.chm" \
+	"annotate --format=jsonl $M --ner-model models/ner.chm"; do
+	"$CHU" $cmd "$tmp/rand.bin" >"$tmp/out" 2>"$tmp/err" && ok || bad "chu $cmd on random bytes: $(head -c 300 "$tmp/err")"
+done
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import json, sys
+for l in open(sys.argv[1], encoding="utf-8"): json.loads(l)' "$tmp/out" && ok || bad "annotate jsonl of random bytes is not JSON lines"
+fi
+
 # ---- chu annotate: CoNLL-U and JSON lines ----
 "$CHU" annotate --format=conllu $M --ner-model models/ner.chm "$tmp/spec.txt" >"$tmp/c.txt" && ok || bad "annotate conllu"
 awk -F'\t' '/^[0-9]/ && NF != 10 { bad = 1 } END { exit bad }' "$tmp/c.txt" && ok || bad "conllu: a token line without 10 columns"

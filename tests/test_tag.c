@@ -92,7 +92,7 @@ static void test_rules(void)
 /* ---- threads ---- */
 
 static const char *sentences[] = {
-    "Thứ_trưởng Bộ Ngoại_giao Tô_Anh_Dũng đã tiếp Đại_sứ Nhật_Bản tại Hà_Nội .",
+    "Thứ_trưởng Bộ Ngoại_giao Tô Anh Dũng đã tiếp Đại_sứ Nhật_Bản tại Hà_Nội .",
     "Ông Nguyễn_Văn_An , Chủ_tịch UBND tỉnh Thanh_Hoá , cho_biết 62.000_tỷ_đồng đã được giải_ngân .",
     "Hội_nghị cấp cao ASEM lần thứ 13 sẽ diễn ra tại Campuchia trong năm 2021 .",
 };
@@ -158,10 +158,29 @@ static void test_threads(void)
 	CHECK(reference.ok, "tagging the reference sentences");
 	CHECK_STR(reference.accent, "Thứ trưởng Bộ Ngoại giao Việt Nam đã tiếp Đại sứ Nhật Bản tại Hà Nội sáng 16/7.");
 	CHECK_STR(chu_tag_name(pos_model, CHU_TAGGER_POS, reference.pos[0][2]), "N"); /* Ngoại_giao */
-	CHECK_STR(chu_tag_name(pos_model, CHU_TAGGER_POS, reference.pos[0][3]), "Np"); /* Tô_Anh_Dũng */
+	CHECK_STR(chu_tag_name(pos_model, CHU_TAGGER_POS, reference.pos[0][3]), "Np"); /* Tô */
 	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[0][3]), "B-PER");
-	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[0][9]), "B-LOC"); /* Hà_Nội */
+	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[0][4]), "I-PER");
+	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[0][5]), "I-PER");
+	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[0][11]), "B-LOC"); /* Hà_Nội */
 	CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, reference.ner[2][11]), "B-LOC"); /* Campuchia */
+	/* a full name that chu's segmenter made one word (syllables separated by spaces) is a person */
+	{
+		const char *t = "Ông Tô Anh Dũng tới Hà Nội .";
+		chu_span w[5] = {{0, 4}, {5, 18}, {19, 24}, {25, 34}, {35, 36}};
+		uint8_t pt[5], nt[5];
+		const char *pn[5];
+		chu_ctx *c2;
+		chu_ctx_new(NULL, &c2);
+		int rc = chu_tag(c2, pos_model, CHU_TAGGER_POS, t, w, 5, NULL, pt);
+		for (int i = 0; i < 5; i++)
+			pn[i] = chu_tag_name(pos_model, CHU_TAGGER_POS, pt[i]);
+		rc = rc < 0 ? rc : chu_tag(c2, ner_model, CHU_TAGGER_NER, t, w, 5, pn, nt);
+		CHECK(rc == CHU_OK, "tagging a raw-text name: %d", rc);
+		CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, nt[1]), "B-PER");
+		CHECK_STR(chu_tag_name(ner_model, CHU_TAGGER_NER, nt[3]), "B-LOC");
+		chu_ctx_free(c2);
+	}
 	enum { N = 8 };
 	pthread_t th[N];
 	int bad[N] = {0};

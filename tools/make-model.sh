@@ -30,12 +30,12 @@ for line in sys.stdin:
 # word classes for the taggers: the corpus segmented with seg.chm, 256 classes
 "$CHU" train clusters --corpus "$t/wiki.txt" --model models/seg.chm --classes 256 --passes 8 -o "$t/clusters.chm"
 # parts of speech: VLSP 2013 POS, every 20th sentence held out and scored
-"$CHU" train pos --train "$D/vlsp2013-pos/train.tsv" --clusters "$t/clusters.chm" --holdout 20 --epochs 6 --seed 1 \
+"$CHU" train pos --train "$D/vlsp2013-pos/train.tsv" --clusters "$t/clusters.chm" --holdout 20 --epochs 6 --runs 4 --seed 1 \
 	--max-features 250000 -o models/pos.chm.tmp
 mv models/pos.chm.tmp models/pos.chm
 # named entities: VLSP 2016 train, scored on dev; the part-of-speech model's tags are features
 "$CHU" train ner --train "$D/ner/vlsp2016-train.tsv" --dev "$D/ner/vlsp2016-dev.tsv" --pos-model models/pos.chm \
-	--clusters "$t/clusters.chm" --epochs 6 --seed 1 -o models/ner.chm.tmp
+	--clusters "$t/clusters.chm" --epochs 6 --runs 4 --seed 1 -o models/ner.chm.tmp
 mv models/ner.chm.tmp models/ner.chm
 ls -l models/pos.chm models/ner.chm
 # diacritic restoration: the Wikipedia paragraphs, every 50th held out
