@@ -21,18 +21,6 @@
 
 /* ---- syllables ---- */
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xBF58476D1CE4E5B9ULL;
-	x ^= x >> 27;
-	x *= 0x94D049BB133111EBULL;
-	x ^= x >> 31;
-	return x;
-}
-
-static inline uint64_t combine(uint64_t a, uint64_t b) { return mix64(a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL); }
-
 int chu__acc_unit(const char *text, size_t len, chu__acc_syl *u)
 {
 	u->n = 0;
@@ -55,7 +43,7 @@ int chu__acc_unit(const char *text, size_t len, chu__acc_syl *u)
 		h = (h ^ (uint64_t)f) * 0x100000001B3ULL;
 	}
 	u->ok = u->n > 0;
-	u->folded = mix64(h ^ (uint64_t)u->n);
+	u->folded = chu__mix64(h ^ (uint64_t)u->n);
 	return CHU_OK;
 }
 
@@ -90,7 +78,7 @@ uint64_t chu__acc_other(const char *text, const chu_token *t)
 	if (t->kind == CHU_TOKEN_PUNCT || t->kind == CHU_TOKEN_SYMBOL)
 		for (size_t i = t->start; i < t->end && i < t->start + 4; i++)
 			h = (h ^ (unsigned char)text[i]) * 0x100000001B3ULL;
-	return mix64(h);
+	return chu__mix64(h);
 }
 
 int chu__acc_features(const uint64_t *g, size_t n, size_t i, uint64_t *f)
@@ -103,13 +91,13 @@ int chu__acc_features(const uint64_t *g, size_t n, size_t i, uint64_t *f)
 	}
 	uint64_t c = w[2];
 	int k = 0;
-#define T(id, v) f[k++] = combine(combine((uint64_t)(id) << 56, c), (v))
+#define T(id, v) f[k++] = chu__combine(chu__combine((uint64_t)(id) << 56, c), (v))
 	T(1, 0);
 	T(2, w[1]);
 	T(3, w[3]);
-	T(4, combine(w[1], w[3]));
-	T(5, combine(w[0], w[1]));
-	T(6, combine(w[3], w[4]));
+	T(4, chu__combine(w[1], w[3]));
+	T(5, chu__combine(w[0], w[1]));
+	T(6, chu__combine(w[3], w[4]));
 	T(7, w[0]);
 	T(8, w[4]);
 #undef T

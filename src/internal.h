@@ -174,6 +174,32 @@ CHU_HIDDEN int chu__legacy_to_utf8(chu_encoding enc, const char *text, size_t le
 /* Guesses the encoding of text: CHU_ENC_TCVN3, CHU_ENC_VNI, CHU_ENC_VIQR or CHU_ENC_UTF8. */
 CHU_HIDDEN chu_encoding chu__legacy_detect(const char *text, size_t len);
 
+/* ---- hashing shared by the models (src/seg.c, src/tag.c, src/accent.c) ---- */
+
+/* A 64-bit finalizer (splitmix64's): every input bit moves every output bit. */
+static inline uint64_t chu__mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* The hash of the pair (a, b); order matters. */
+static inline uint64_t chu__combine(uint64_t a, uint64_t b)
+{
+	return chu__mix64(a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL);
+}
+
+/* The trainers' random numbers: splitmix64, a state advanced by a constant. */
+static inline uint64_t chu__rng_next(uint64_t *s)
+{
+	*s += 0x9E3779B97F4A7C15ULL;
+	return chu__mix64(*s);
+}
+
 /* ---- the handle ---- */
 
 struct chu__clean_state;

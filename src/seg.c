@@ -25,25 +25,13 @@
 
 /* ---- hashing ---- */
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xBF58476D1CE4E5B9ULL;
-	x ^= x >> 27;
-	x *= 0x94D049BB133111EBULL;
-	x ^= x >> 31;
-	return x;
-}
-
-static inline uint64_t combine(uint64_t a, uint64_t b) { return mix64(a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL); }
-
 /* Hash of a sequence of code points. */
 static uint64_t hash_cps(const int32_t *cp, size_t n)
 {
 	uint64_t h = 0xCBF29CE484222325ULL;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (uint64_t)(uint32_t)cp[i]) * 0x100000001B3ULL;
-	return mix64(h ^ n);
+	return chu__mix64(h ^ n);
 }
 
 /* ---- syllable forms ---- */
@@ -136,7 +124,7 @@ uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n)
 {
 	uint64_t h = 0x51ED270B27B5A3A1ULL;
 	for (size_t i = 0; i < n; i++)
-		h = combine(h, syl[i]);
+		h = chu__combine(h, syl[i]);
 	return h;
 }
 
@@ -156,7 +144,7 @@ void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, 
 			size_t e = s + len - 1;
 			if (shape[e] == 4)
 				break;
-			h = combine(h, syl[e]);
+			h = chu__combine(h, syl[e]);
 			if (len < 2)
 				continue;
 			if (bits) {
@@ -179,7 +167,7 @@ void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, 
 
 /* ---- features ---- */
 
-uint64_t chu__seg_pair(uint64_t a, uint64_t b) { return combine(a ^ 0x5A5A5A5A5A5A5A5AULL, b); }
+uint64_t chu__seg_pair(uint64_t a, uint64_t b) { return chu__combine(a ^ 0x5A5A5A5A5A5A5A5AULL, b); }
 
 void chu__seg_assoc(const uint64_t *table, uint32_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
                     uint8_t *assoc)
@@ -221,28 +209,28 @@ void chu__seg_features(const chu__seg_sentence *S, size_t i, uint64_t *f)
 	uint64_t lexb = (uint64_t)cover[i] << 16 | (uint64_t)(i ? endl[i - 1] : 0) << 8 | startl[i];
 	uint64_t a0 = S->assoc[i], a1 = i + 1 < n ? S->assoc[i + 1] : 255, am = i > 1 ? S->assoc[i - 1] : 255;
 	int k = 0;
-#define T(id, v) f[k++] = combine((uint64_t)(id) << 56, (v))
+#define T(id, v) f[k++] = chu__combine((uint64_t)(id) << 56, (v))
 	T(1, w[2]);
 	T(2, w[1]);
 	T(3, w[3]);
 	T(4, w[0]);
 	T(5, w[4]);
-	T(6, combine(w[1], w[2]));
-	T(7, combine(w[2], w[3]));
-	T(8, combine(w[0], w[1]));
-	T(9, combine(w[3], w[4]));
-	T(10, combine(combine(w[0], w[1]), w[2]));
-	T(11, combine(combine(w[1], w[2]), w[3]));
-	T(12, combine(combine(w[2], w[3]), w[4]));
+	T(6, chu__combine(w[1], w[2]));
+	T(7, chu__combine(w[2], w[3]));
+	T(8, chu__combine(w[0], w[1]));
+	T(9, chu__combine(w[3], w[4]));
+	T(10, chu__combine(chu__combine(w[0], w[1]), w[2]));
+	T(11, chu__combine(chu__combine(w[1], w[2]), w[3]));
+	T(12, chu__combine(chu__combine(w[2], w[3]), w[4]));
 	T(13, (uint64_t)sh[1] << 8 | sh[2]);
 	T(14, (uint64_t)sh[2] << 8 | sh[3]);
 	T(15, (uint64_t)sh[1] << 16 | (uint64_t)sh[2] << 8 | sh[3]);
 	T(16, cover[i]);
 	T(17, lexb);
 	T(18, (uint64_t)cover[i] << 16 | (uint64_t)sh[1] << 8 | sh[2]);
-	T(19, combine(w[1], sh[2]));
-	T(20, combine(sh[1], w[2]));
-	T(21, combine(combine(w[1], w[2]), cover[i]));
+	T(19, chu__combine(w[1], sh[2]));
+	T(20, chu__combine(sh[1], w[2]));
+	T(21, chu__combine(chu__combine(w[1], w[2]), cover[i]));
 	T(22, a0 << 16 | (uint64_t)sh[1] << 8 | sh[2]);
 	T(23, am << 16 | a0 << 8 | a1);
 	T(24, a0 << 8 | cover[i]);
@@ -666,7 +654,7 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 			size_t best = 0;
 			uint64_t h = 0x51ED270B27B5A3A1ULL;
 			for (size_t len = 1; len <= LEX_MAX && s + len <= n; len++) {
-				h = combine(h, syl[s + len - 1]);
+				h = chu__combine(h, syl[s + len - 1]);
 				if (len >= 2 && set_has(d->set, d->mask, h))
 					best = len;
 			}

@@ -25,24 +25,12 @@
 
 /* ---- hashing (the same mixing as the segmenter's) ---- */
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xBF58476D1CE4E5B9ULL;
-	x ^= x >> 27;
-	x *= 0x94D049BB133111EBULL;
-	x ^= x >> 31;
-	return x;
-}
-
-static inline uint64_t combine(uint64_t a, uint64_t b) { return mix64(a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL); }
-
 uint64_t chu__tag_name_hash(const char *name)
 {
 	uint64_t h = 0xCBF29CE484222325ULL;
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		h = (h ^ *p) * 0x100000001B3ULL;
-	return mix64(h);
+	return chu__mix64(h);
 }
 
 /* ---- the words of a sentence ---- */
@@ -108,7 +96,7 @@ int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag
 					syl[k] = h;
 					sh[k] = s;
 				} else { /* a very long word: its tail folds into the last syllable */
-					syl[15] = combine(syl[15], h);
+					syl[15] = chu__combine(syl[15], h);
 				}
 				all_title = all_title && (s == 1 || s == 2);
 				foreign = foreign || ((s == 1 || s == 2 || s == 0) && foreign_syllable(text + a, b - a));
@@ -152,28 +140,28 @@ int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uin
 	uint64_t first = W->first[i], last = W->last[i];
 	uint64_t lastp = i > 0 ? W->last[i - 1] : BOS, firstn = i + 1 < n ? W->first[i + 1] : EOS;
 	int k = 0;
-#define T(id, v) f[k++] = combine((uint64_t)(id) << 56, (v))
+#define T(id, v) f[k++] = chu__combine((uint64_t)(id) << 56, (v))
 	T(1, 0); /* bias: the labels' prior */
 	T(2, w[2]);
 	T(3, w[1]);
 	T(4, w[3]);
 	T(5, w[0]);
 	T(6, w[4]);
-	T(7, combine(w[1], w[2]));
-	T(8, combine(w[2], w[3]));
-	T(9, combine(w[1], w[3]));
-	T(10, combine(w[0], w[1]));
-	T(11, combine(w[3], w[4]));
+	T(7, chu__combine(w[1], w[2]));
+	T(8, chu__combine(w[2], w[3]));
+	T(9, chu__combine(w[1], w[3]));
+	T(10, chu__combine(w[0], w[1]));
+	T(11, chu__combine(w[3], w[4]));
 	T(12, first);
 	T(13, last);
-	T(14, combine(first, W->nsyl[i]));
+	T(14, chu__combine(first, W->nsyl[i]));
 	T(15, sh[2]);
 	T(16, (uint64_t)sh[1] << 16 | (uint64_t)sh[2] << 8 | sh[3]);
-	T(17, combine(w[2], sh[2] | (uint64_t)(i == 0) << 8));
+	T(17, chu__combine(w[2], sh[2] | (uint64_t)(i == 0) << 8));
 	T(18, lastp);
 	T(19, firstn);
-	T(20, combine(w[1], sh[2]));
-	T(21, combine(sh[2], w[3]));
+	T(20, chu__combine(w[1], sh[2]));
+	T(21, chu__combine(sh[2], w[3]));
 	int16_t cl[5];
 	for (int d = -2; d <= 2; d++) {
 		long j = (long)i + d;
@@ -185,30 +173,30 @@ int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uin
 	T(53, (uint64_t)(uint16_t)cl[1] << 16 | (uint16_t)cl[2]);
 	T(54, (uint64_t)(uint16_t)cl[2] << 16 | (uint16_t)cl[3]);
 	T(55, (uint64_t)(uint16_t)cl[2] << 16 | sh[2]);
-	T(56, combine(w[1], (uint16_t)cl[2]));
-	T(57, combine((uint16_t)cl[2], w[3]));
-	T(34, combine(combine(w[1], w[2]), w[3]));
-	T(35, combine(combine(w[0], w[1]), w[2]));
-	T(36, combine(combine(w[2], w[3]), w[4]));
-	T(37, combine(lastp, first));
-	T(38, combine(last, firstn));
-	T(39, combine(first, last));
+	T(56, chu__combine(w[1], (uint16_t)cl[2]));
+	T(57, chu__combine((uint16_t)cl[2], w[3]));
+	T(34, chu__combine(chu__combine(w[1], w[2]), w[3]));
+	T(35, chu__combine(chu__combine(w[0], w[1]), w[2]));
+	T(36, chu__combine(chu__combine(w[2], w[3]), w[4]));
+	T(37, chu__combine(lastp, first));
+	T(38, chu__combine(last, firstn));
+	T(39, chu__combine(first, last));
 	if (task == CHU_TAGGER_NER) {
 		T(22, pos[2]);
-		T(23, combine(pos[1], pos[2]));
-		T(24, combine(pos[2], pos[3]));
-		T(25, combine(pos[2], sh[2]));
+		T(23, chu__combine(pos[1], pos[2]));
+		T(24, chu__combine(pos[2], pos[3]));
+		T(25, chu__combine(pos[2], sh[2]));
 		T(26, pos[1]);
 		T(27, pos[3]);
-		T(28, combine(combine(pos[1], pos[2]), pos[3]));
-		T(29, combine(w[1], pos[2]));
+		T(28, chu__combine(chu__combine(pos[1], pos[2]), pos[3]));
+		T(29, chu__combine(w[1], pos[2]));
 		T(30, (uint64_t)sh[0] << 8 | sh[1]);
 		T(31, (uint64_t)sh[3] << 8 | sh[4]);
-		T(32, combine(W->cue ? W->cue[i] : 0, sh[2]));
-		T(40, combine(W->foreign ? W->foreign[i] : 0, sh[2]));
+		T(32, chu__combine(W->cue ? W->cue[i] : 0, sh[2]));
+		T(40, chu__combine(W->foreign ? W->foreign[i] : 0, sh[2]));
 		T(41, (uint64_t)(i > 0 && W->foreign ? W->foreign[i - 1] : 2) << 16 | (uint64_t)(W->foreign ? W->foreign[i] : 0) << 8 |
 		          (i + 1 < n && W->foreign ? W->foreign[i + 1] : 2));
-		T(33, combine(i > 0 && W->cue ? W->cue[i - 1] : 0, sh[2]));
+		T(33, chu__combine(i > 0 && W->cue ? W->cue[i - 1] : 0, sh[2]));
 	}
 #undef T
 	return k;
@@ -224,12 +212,12 @@ int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i
 	if (!chu__tag_n_edges(task))
 		return 0; /* parts of speech: no gain measured, three times the training time */
 	int k = 0;
-	f[k++] = combine(0x45ULL << 56, W->form[i]);
-	f[k++] = combine(0x46ULL << 56, i + 1 < n ? W->form[i + 1] : 0xFEDCBA0987654321ULL);
+	f[k++] = chu__combine(0x45ULL << 56, W->form[i]);
+	f[k++] = chu__combine(0x46ULL << 56, i + 1 < n ? W->form[i + 1] : 0xFEDCBA0987654321ULL);
 	return k;
 }
 
-uint64_t chu__tag_edge_key(uint64_t f, int prev) { return combine(f, (uint64_t)prev + 0x101); }
+uint64_t chu__tag_edge_key(uint64_t f, int prev) { return chu__combine(f, (uint64_t)prev + 0x101); }
 
 int chu__tag_n_features(int task)
 {

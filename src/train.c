@@ -328,15 +328,6 @@ static double evaluate(weights *W, const lexset *lx, const corpus *c, work *k, i
 	return p + r > 0 ? 200.0 * p * r / (p + r) : 0;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s += 0x9E3779B97F4A7C15ULL;
-	uint64_t z = *s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
 static void say(const chu__train_seg_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #include <stdarg.h>
 static void say(const chu__train_seg_opts *o, const char *fmt, ...)
@@ -678,14 +669,14 @@ int chu__train_seg(const chu__train_seg_opts *o)
 	size_t n_order = 0;
 	for (size_t s = 0; s < train.n_sents && rc >= 0; s++) {
 		order[n_order++] = s * 3;
-		if ((double)(rng_next(&rs) >> 11) / 9007199254740992.0 < o->lowercase)
+		if ((double)(chu__rng_next(&rs) >> 11) / 9007199254740992.0 < o->lowercase)
 			order[n_order++] = s * 3 + 1;
-		if ((double)(rng_next(&rs) >> 11) / 9007199254740992.0 < o->uppercase)
+		if ((double)(chu__rng_next(&rs) >> 11) / 9007199254740992.0 < o->uppercase)
 			order[n_order++] = s * 3 + 2;
 	}
 	for (int e = 1; e <= o->epochs && rc >= 0; e++) {
 		for (size_t i = n_order; i > 1; i--) {
-			size_t j = (size_t)(rng_next(&rs) % i);
+			size_t j = (size_t)(chu__rng_next(&rs) % i);
 			size_t t = order[i - 1];
 			order[i - 1] = order[j];
 			order[j] = t;

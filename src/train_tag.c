@@ -580,15 +580,6 @@ static void say(const chu__train_tag_opts *o, const char *fmt, ...)
 	o->progress(o->ud, msg);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s += 0x9E3779B97F4A7C15ULL;
-	uint64_t z = *s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
 static int cmp_label(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
 
 int chu__train_tag(const chu__train_tag_opts *o)
@@ -666,7 +657,7 @@ int chu__train_tag(const chu__train_tag_opts *o)
 	}
 	for (int e = 1; e <= o->epochs && rc >= 0; e++) {
 		for (size_t i = train.n_sents; i > 1; i--) {
-			size_t j = (size_t)(rng_next(&rs) % i), t = order[i - 1];
+			size_t j = (size_t)(chu__rng_next(&rs) % i), t = order[i - 1];
 			order[i - 1] = order[j];
 			order[j] = t;
 		}
