@@ -23,11 +23,18 @@ typedef struct seg_job {
 	int rc;
 } seg_job;
 
-/* Appends [a, b) of text with white space written as '_'. */
-static void put_joined(int *rc, chu__buf *out, const char *text, size_t a, size_t b)
+/* Appends [a, b) of text with white space written as '_', then the byte after. */
+static void put_joined(int *rc, chu__buf *out, const char *text, size_t a, size_t b, char after)
 {
+	chu__buf_reserve(rc, out, (b - a) + 1);
+	if (*rc < 0)
+		return;
+	char *d = out->data + out->len;
 	for (size_t i = a; i < b; i++)
-		chu__buf_putc(rc, out, text[i] == ' ' || text[i] == '\t' ? '_' : text[i]);
+		*d++ = text[i] == ' ' || text[i] == '\t' ? '_' : text[i];
+	*d++ = after;
+	*d = '\0';
+	out->len = (size_t)(d - out->data);
 }
 
 static int seg_pretokenized_line(chu_ctx *ctx, seg_job *job, const char *line, size_t len, chu__buf *spans,
@@ -89,13 +96,9 @@ static void *seg_run(void *arg)
 		const chu_word *w;
 		size_t n;
 		rc = chu_segment(ctx, job->model, job->text, job->len, &w, &n);
-		for (size_t i = 0; i < n && rc >= 0; i++) {
-			put_joined(&rc, &job->out, job->text, w[i].start, w[i].end);
-			if (w[i].flags & CHU_TOKEN_SENTENCE_END)
-				chu__buf_putc(&rc, &job->out, '\n');
-			else
-				chu__buf_putc(&rc, &job->out, ' ');
-		}
+		for (size_t i = 0; i < n && rc >= 0; i++)
+			put_joined(&rc, &job->out, job->text, w[i].start, w[i].end,
+			           w[i].flags & CHU_TOKEN_SENTENCE_END ? '\n' : ' ');
 	}
 	chu__buf_free(&spans);
 	chu__buf_free(&join);

@@ -269,8 +269,11 @@ CHU_HIDDEN void chu__tag_model_free(struct chu__tag_model *tm);
 CHU_HIDDEN int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch);
 CHU_HIDDEN uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n);
 /* bits: an optional filter of the set's hashes (NULL: look every candidate up). */
-CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint64_t *syl,
-                                 const uint8_t *shape, size_t n, uint8_t *cover, uint8_t *endl, uint8_t *startl);
+/* prefix_bits: an optional filter of the words' first two syllables (NULL: no early stop). */
+CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint64_t *prefix_bits,
+                                 const uint64_t *syl, const uint8_t *shape, size_t n, uint8_t *cover, uint8_t *endl,
+                                 uint8_t *startl);
+#define CHU__SEG_LEXBITS (1u << 19) /* bits of the lexicon filters: 64 KiB each */
 /* One sentence's per-syllable facts, as the feature templates read them. */
 typedef struct chu__seg_sentence {
 	const uint64_t *syl;   /* unit hashes */
@@ -287,7 +290,59 @@ CHU_HIDDEN void chu__seg_assoc(const uint64_t *table, uint32_t mask, const uint6
                                uint8_t *assoc);
 CHU_HIDDEN void chu__seg_viterbi(const float *score, const uint8_t *force, const float trans[4], size_t n, uint8_t *label,
                                  uint8_t *back);
-CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf *scratch);
+/* Adds the word on one dictionary line (syllables separated by white space or '_') to hashes, and
+ * the hash of its first two syllables to prefixes (may be NULL). */
+CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, size_t len, chu__buf *scratch);
+
+/* The model's layout: the 24 templates' weights stored as rows of n-grams (src/seg.c), so that a
+ * position costs three table lookups (one per n-gram entering the window) instead of 24. */
+#define CHU__SEG_LAYOUT 2
+#define CHU__SEG_BOS 0x1234567890ABCDEFULL /* the syllable before a sentence */
+#define CHU__SEG_EOS 0xFEDCBA0987654321ULL /* the syllable after it */
+#define CHU__SEG_LEX_MAX 6                  /* longest dictionary word looked up, in syllables */
+#define CHU__SEG_LV (CHU__SEG_LEX_MAX + 1)  /* values of a lexicon fact (0..6) */
+#define CHU__SEG_AV 18                      /* association values: 0..16, and 17 for "none" (255) */
+/* Row widths (int16): a syllable's T1-T5 as w2, w1, w3, w0, w4, T19 by the next shape, T20 by
+ * the previous shape (+1 padding); a pair's T6-T9 as (w1,w2), (w2,w3), (w0,w1), (w3,w4) and T21 by
+ * cover (+1); a triple's T10-T12 as (w0,w1,w2), (w1,w2,w3), (w2,w3,w4) (+1). */
+#define CHU__SEG_UNI_W 22
+#define CHU__SEG_BI_W 12
+#define CHU__SEG_TRI_W 4
+/* Offsets of the dense tables in seg.dense (int16): templates over shapes (8 values: 0-5, 6 before
+ * the sentence, 7 after), lexicon facts and association values. */
+enum {
+	CHU__SEG_D13 = 0,                                                        /* [sh1][sh2] */
+	CHU__SEG_D14 = CHU__SEG_D13 + 64,                                        /* [sh2][sh3] */
+	CHU__SEG_D15 = CHU__SEG_D14 + 64,                                        /* [sh1][sh2][sh3] */
+	CHU__SEG_D16 = CHU__SEG_D15 + 512,                                       /* [cover] */
+	CHU__SEG_D17 = CHU__SEG_D16 + CHU__SEG_LV,                               /* [cover][endl][startl] */
+	CHU__SEG_D18 = CHU__SEG_D17 + CHU__SEG_LV * CHU__SEG_LV * CHU__SEG_LV,   /* [cover][sh1][sh2] */
+	CHU__SEG_D22 = CHU__SEG_D18 + CHU__SEG_LV * 64,                          /* [a0][sh1][sh2] */
+	CHU__SEG_D23 = CHU__SEG_D22 + CHU__SEG_AV * 64,                          /* [am][a0][a1] */
+	CHU__SEG_D24 = CHU__SEG_D23 + CHU__SEG_AV * CHU__SEG_AV * CHU__SEG_AV,   /* [a0][cover] */
+	CHU__SEG_DENSE = CHU__SEG_D24 + CHU__SEG_AV * CHU__SEG_LV
+};
+
+typedef struct chu__seg_meta {
+	uint32_t n_slots[3];  /* slots of the syllable, pair and triple tables (powers of two) */
+	uint32_t n_rows[3];   /* their rows */
+	uint32_t n_lexicon;   /* slots of the lexicon set (a power of two, or 0) */
+	uint32_t n_assoc;     /* slots of the association table (a power of two, or 0) */
+	uint32_t n_features;  /* CHU__SEG_FEATURES: the templates the rows hold */
+	uint32_t layout;      /* CHU__SEG_LAYOUT */
+	float scale;          /* weight = int16 / scale */
+	float trans[4];       /* transition scores [prev][cur], B = 0, I = 1 */
+	uint32_t reserved[2];
+} chu__seg_meta;
+
+/* Table keys of a syllable (its hash is mixed already), a pair and a triple; a triple's key
+ * extends its first pair's, so a sentence costs two mixings a syllable. */
+static inline uint64_t chu__seg_key1(uint64_t a) { return a ^ 0x5E6A11D0C0FFEE11ULL; }
+static inline uint64_t chu__seg_key2(uint64_t a, uint64_t b) { return chu__combine(a ^ 0x5E6A22ULL, b); }
+static inline uint64_t chu__seg_key3_from(uint64_t key2_ab, uint64_t c) { return chu__combine(key2_ab ^ 0x5E6A33ULL, c); }
+static inline uint64_t chu__seg_key3(uint64_t a, uint64_t b, uint64_t c) { return chu__seg_key3_from(chu__seg_key2(a, b), c); }
+/* The association value of dense index k (17 stands for 255, "no pair"). */
+static inline uint64_t chu__seg_assoc_value(int k) { return k == CHU__SEG_AV - 1 ? 255 : (uint64_t)k; }
 
 /* Training (src/train.c). */
 typedef struct chu__train_seg_opts {

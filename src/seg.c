@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
-#define LEXBITS (1u << 19) /* bits of the lexicon filter: 64 KiB, stays in cache; ~6% of absent words pass */
+#define LEXBITS CHU__SEG_LEXBITS /* bits of the lexicon filter: 64 KiB, stays in cache; ~6% of absent words pass */
 
 /* ---- hashing ---- */
 
@@ -105,7 +105,7 @@ int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, 
 
 /* ---- lexicon ---- */
 
-#define LEX_MAX 6 /* longest dictionary word looked up, in syllables */
+#define LEX_MAX CHU__SEG_LEX_MAX
 
 static bool set_has(const uint64_t *set, uint64_t mask, uint64_t h)
 {
@@ -130,8 +130,8 @@ uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n)
 
 /* Longest-word facts for every position: cover[i] = longest dictionary word containing both
  * i-1 and i; endl[i] = longest ending at i; startl[i] = longest starting at i. */
-void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint64_t *syl, const uint8_t *shape,
-                      size_t n, uint8_t *cover, uint8_t *endl, uint8_t *startl)
+void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint64_t *prefix_bits,
+                      const uint64_t *syl, const uint8_t *shape, size_t n, uint8_t *cover, uint8_t *endl, uint8_t *startl)
 {
 	memset(cover, 0, n);
 	memset(endl, 0, n);
@@ -147,6 +147,11 @@ void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, 
 			h = chu__combine(h, syl[e]);
 			if (len < 2)
 				continue;
+			if (len == 2 && prefix_bits) {
+				uint32_t b = (uint32_t)((h | 1) >> 40) & (LEXBITS - 1);
+				if (!(prefix_bits[b / 64] >> (b % 64) & 1))
+					break; /* no dictionary word starts with these two syllables */
+			}
 			if (bits) {
 				uint32_t b = (uint32_t)((h | 1) >> 40) & (LEXBITS - 1);
 				if (!(bits[b / 64] >> (b % 64) & 1))
@@ -195,7 +200,7 @@ void chu__seg_assoc(const uint64_t *table, uint32_t mask, const uint64_t *syl, c
 /* Writes the CHU__SEG_FEATURES feature hashes of position i into f. */
 void chu__seg_features(const chu__seg_sentence *S, size_t i, uint64_t *f)
 {
-	static const uint64_t BOS = 0x1234567890ABCDEFULL, EOS = 0xFEDCBA0987654321ULL;
+	const uint64_t BOS = CHU__SEG_BOS, EOS = CHU__SEG_EOS;
 	const uint64_t *syl = S->syl;
 	const uint8_t *shape = S->shape, *cover = S->cover, *endl = S->endl, *startl = S->startl;
 	size_t n = S->n;
@@ -239,69 +244,78 @@ void chu__seg_features(const chu__seg_sentence *S, size_t i, uint64_t *f)
 
 /* ---- the model ---- */
 
-struct seg_meta {
-	uint32_t n_slots;     /* slots of the feature table (a power of two) */
-	uint32_t n_lexicon;   /* slots of the lexicon set (a power of two, or 0) */
-	uint32_t n_features;  /* features per position (CHU__SEG_FEATURES) */
-	uint32_t reserved;
-	float scale;          /* weight = i16 / scale */
-	float trans[4];       /* transition scores [prev][cur], B = 0, I = 1 */
-	uint32_t n_assoc;     /* slots of the association table (a power of two, or 0) */
-};
-
 struct chu__seg_model {
-	struct seg_meta meta;
-	const uint64_t *table;   /* key | (uint16)weight << 32 per slot */
+	chu__seg_meta meta;
+	const uint64_t *table[3];  /* syllable, pair, triple: key | row << 32 per slot */
+	const int16_t *rows[3];    /* their rows (CHU__SEG_UNI_W, _BI_W, _TRI_W int16 each) */
+	const int16_t *dense;      /* CHU__SEG_DENSE int16 */
 	const uint64_t *lexicon;
-	const uint64_t *assoc;   /* key | bucket << 32 per slot, or NULL */
-	uint64_t *lexbits;       /* LEXBITS-bit filter of the lexicon's hashes, built at load, or NULL */
+	const uint64_t *assoc;     /* key | bucket << 32 per slot, or NULL */
+	uint64_t *lexbits;         /* LEXBITS-bit filter of the lexicon's hashes, built at load, or NULL */
+	const uint64_t *prefix_bits; /* LEXBITS-bit filter of its words' first two syllables, or NULL */
 };
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
+/* Does a table of n slots have an empty one (so every lookup ends), and name rows below n_rows? */
+static bool table_ok(const uint64_t *t, uint32_t n, uint32_t n_rows)
+{
+	bool empty = false;
+	for (uint32_t i = 0; i < n; i++) {
+		if ((uint32_t)t[i] == 0)
+			empty = true;
+		else if ((t[i] >> 32) >= n_rows)
+			return false;
+	}
+	return empty;
+}
+
 int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 {
 	*out = NULL;
-	const void *meta, *table, *lex, *assoc;
-	uint64_t nm, nt, nl, na;
-	if (chu__model_section(m, "seg.meta", &meta, &nm) < 0)
+	const void *sec[11];
+	uint64_t size[11];
+	static const char *const names[11] = {"seg.meta", "seg.uni",     "seg.unirows", "seg.bi",      "seg.birows",   "seg.tri",
+	                                      "seg.trirows", "seg.dense", "seg.lexicon", "seg.assoc", "seg.lexprefix"};
+	if (chu__model_section(m, "seg.meta", &sec[0], &size[0]) < 0)
 		return CHU_OK; /* not a segmentation model: nothing to parse */
-	if (nm != sizeof(struct seg_meta) || chu__model_section(m, "seg.table", &table, &nt) < 0 ||
-	    chu__model_section(m, "seg.lexicon", &lex, &nl) < 0 || chu__model_section(m, "seg.assoc", &assoc, &na) < 0)
+	for (int i = 1; i < 11; i++)
+		if (chu__model_section(m, names[i], &sec[i], &size[i]) < 0)
+			return CHU_EFORMAT;
+	if (size[0] != sizeof(chu__seg_meta))
 		return CHU_EFORMAT;
 	struct chu__seg_model *sm = calloc(1, sizeof *sm);
 	if (!sm)
 		return CHU_ENOMEM;
-	memcpy(&sm->meta, meta, sizeof sm->meta);
-	const struct seg_meta *me = &sm->meta;
-	bool ok = pow2(me->n_slots) && nt == (uint64_t)me->n_slots * 8 &&
-	          (me->n_lexicon == 0 || pow2(me->n_lexicon)) && nl == (uint64_t)me->n_lexicon * 8 &&
-	          me->n_features == CHU__SEG_FEATURES && me->scale > 0 && me->scale < 1e9f &&
-	          (me->n_assoc == 0 || pow2(me->n_assoc)) && na == (uint64_t)me->n_assoc * 8;
-	for (int i = 0; i < 4; i++)
-		ok = ok && me->trans[i] > -1e9f && me->trans[i] < 1e9f;
-	if (!ok) {
-		free(sm);
-		return CHU_EFORMAT;
-	}
-	/* the table must have an empty slot, or a lookup would never end */
-	const uint64_t *k = table;
-	bool empty = false;
-	for (uint32_t i = 0; i < me->n_slots && !empty; i++)
-		empty = (uint32_t)k[i] == 0;
-	const uint64_t *lx = lex;
-	bool lempty = me->n_lexicon == 0;
-	for (uint32_t i = 0; i < me->n_lexicon && !lempty; i++)
+	memcpy(&sm->meta, sec[0], sizeof sm->meta);
+	const chu__seg_meta *me = &sm->meta;
+	static const int width[3] = {CHU__SEG_UNI_W, CHU__SEG_BI_W, CHU__SEG_TRI_W};
+	bool ok = me->layout == CHU__SEG_LAYOUT && me->n_features == CHU__SEG_FEATURES && me->scale > 0 &&
+	          me->scale < 1e9f && (me->n_lexicon == 0 || pow2(me->n_lexicon)) &&
+	          size[8] == (uint64_t)me->n_lexicon * 8 && (me->n_assoc == 0 || pow2(me->n_assoc)) &&
+	          size[9] == (uint64_t)me->n_assoc * 8 && size[7] == (uint64_t)CHU__SEG_DENSE * 2 &&
+	          (size[10] == 0 || size[10] == LEXBITS / 8);
+	for (int g = 0; g < 3 && ok; g++)
+		ok = pow2(me->n_slots[g]) && size[1 + 2 * g] == (uint64_t)me->n_slots[g] * 8 &&
+		     size[2 + 2 * g] == (uint64_t)me->n_rows[g] * (uint64_t)width[g] * 2 &&
+		     table_ok(sec[1 + 2 * g], me->n_slots[g], me->n_rows[g]);
+	for (int i = 0; i < 4 && ok; i++)
+		ok = me->trans[i] > -1e9f && me->trans[i] < 1e9f;
+	const uint64_t *lx = sec[8], *as = sec[9];
+	bool lempty = me->n_lexicon == 0, aempty = me->n_assoc == 0;
+	for (uint32_t i = 0; ok && i < me->n_lexicon && !lempty; i++)
 		lempty = lx[i] == 0;
-	const uint64_t *as = assoc;
-	bool aempty = me->n_assoc == 0;
-	for (uint32_t i = 0; i < me->n_assoc && !aempty; i++)
+	for (uint32_t i = 0; ok && i < me->n_assoc && !aempty; i++)
 		aempty = (uint32_t)as[i] == 0;
-	if (!empty || !lempty || !aempty) {
+	if (!ok || !lempty || !aempty) {
 		free(sm);
 		return CHU_EFORMAT;
 	}
-	sm->table = table;
+	for (int g = 0; g < 3; g++) {
+		sm->table[g] = sec[1 + 2 * g];
+		sm->rows[g] = sec[2 + 2 * g];
+	}
+	sm->dense = sec[7];
 	sm->lexicon = me->n_lexicon ? lx : NULL;
 	if (sm->lexicon) {
 		sm->lexbits = calloc(LEXBITS / 64, 8);
@@ -316,6 +330,7 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 			}
 	}
 	sm->assoc = me->n_assoc ? as : NULL;
+	sm->prefix_bits = size[10] ? sec[10] : NULL;
 	*out = sm;
 	return CHU_OK;
 }
@@ -327,25 +342,22 @@ void chu__seg_model_free(struct chu__seg_model *sm)
 	free(sm);
 }
 
-/* The weight of feature f, in units of 1/scale. Most lookups end at the first slot (the table is
- * at most a quarter full): that case is one well-predicted branch and a conditional move. */
-static inline int weight_of(const struct chu__seg_model *sm, uint64_t f)
+static const int16_t zero_row[CHU__SEG_UNI_W];
+
+/* The row of n-gram key k in table g, or a row of zeros. Most lookups end at the first slot. */
+static inline const int16_t *row_of(const struct chu__seg_model *sm, int g, uint64_t k, int width)
 {
-	uint32_t mask = sm->meta.n_slots - 1;
-	uint32_t key = (uint32_t)(f >> 32) | 1u;
-	uint32_t i = (uint32_t)(f >> 1) & mask;
-	uint64_t e = sm->table[i];
-	uint32_t k = (uint32_t)e;
-	if (__builtin_expect(k == key || k == 0, 1))
-		return k == key ? (int16_t)(uint16_t)(e >> 32) : 0;
-	for (i = (i + 1) & mask;; i = (i + 1) & mask) {
-		e = sm->table[i];
+	uint32_t mask = sm->meta.n_slots[g] - 1, key = (uint32_t)(k >> 32) | 1u;
+	for (uint32_t i = (uint32_t)(k >> 1) & mask;; i = (i + 1) & mask) {
+		uint64_t e = sm->table[g][i];
 		if ((uint32_t)e == key)
-			return (int16_t)(uint16_t)(e >> 32);
+			return sm->rows[g] + (size_t)(e >> 32) * (size_t)width;
 		if ((uint32_t)e == 0)
-			return 0;
+			return zero_row;
 	}
 }
+
+static inline int assoc_index(uint8_t a) { return a == 255 ? CHU__SEG_AV - 1 : a < CHU__SEG_AV - 1 ? a : 0; }
 
 /* Viterbi over B/I. score[i] is the score of I at i (B scores 0); force[i] is 0 (free), 1 (must
  * be B) or 2 (must be I). Writes labels (0 B, 1 I). */
@@ -395,10 +407,10 @@ typedef struct unit_memo {
 } unit_memo;
 
 #define MEMO_SLOTS 4096
-#define SEG_BUFS 15 /* the chu__buf members of chu__seg_state, syl to scratch */
+#define SEG_BUFS 16 /* the chu__buf members of chu__seg_state, syl to scratch */
 
 struct chu__seg_state {
-	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, units, words, tokens, scratch;
+	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, keys, units, words, tokens, scratch;
 	unit_memo *memo; /* MEMO_SLOTS entries, made on first use */
 };
 
@@ -406,7 +418,7 @@ struct chu__seg_state {
 #define SEG_BUF_LIST(st)                                                                           \
 	{&(st)->syl,   &(st)->shape, &(st)->cover, &(st)->endl,  &(st)->startl,                          \
 	 &(st)->assoc, &(st)->score, &(st)->force, &(st)->label, &(st)->back,                            \
-	 &(st)->feats, &(st)->units, &(st)->words, &(st)->tokens, &(st)->scratch}
+	 &(st)->feats, &(st)->keys,  &(st)->units, &(st)->words, &(st)->tokens, &(st)->scratch}
 
 static struct chu__seg_state *state_of(chu_ctx *ctx)
 {
@@ -444,7 +456,6 @@ struct chu_dict {
 	size_t words;
 };
 
-int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf *scratch);
 
 int chu_dict_load(const char *path, chu_dict **out)
 {
@@ -481,7 +492,7 @@ int chu_dict_load(const char *path, chu_dict **out)
 	for (size_t a = 0; a < len && rc >= 0;) {
 		const char *nl = memchr(text + a, '\n', len - a);
 		size_t b = nl ? (size_t)(nl - text) : len;
-		rc = chu__dict_add_line(&hashes, text + a, b - a, &scratch);
+		rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, &scratch);
 		a = b + 1;
 	}
 	free(text);
@@ -515,7 +526,7 @@ int chu_dict_load(const char *path, chu_dict **out)
 }
 
 /* Adds the word on one dictionary line (syllables separated by white space or "_") to hashes. */
-int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf *scratch)
+int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, size_t len, chu__buf *scratch)
 {
 	uint64_t syl[LEX_MAX];
 	size_t n = 0;
@@ -536,6 +547,10 @@ int chu__dict_add_line(chu__buf *hashes, const char *line, size_t len, chu__buf 
 	if (rc >= 0 && n >= 2) {
 		uint64_t h = chu__seg_word_hash(syl, n);
 		chu__buf_put(&rc, hashes, &h, 8);
+		if (prefixes) {
+			uint64_t p = chu__seg_word_hash(syl, 2); /* its first two syllables */
+			chu__buf_put(&rc, prefixes, &p, 8);
+		}
 	}
 	return rc;
 }
@@ -614,34 +629,57 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	if (rc < 0)
 		return rc;
 	uint8_t *cover = (uint8_t *)st->cover.data, *endl = (uint8_t *)st->endl.data, *startl = (uint8_t *)st->startl.data;
-	chu__seg_lexicon(sm->lexicon, sm->meta.n_lexicon ? sm->meta.n_lexicon - 1 : 0, sm->lexbits, syl, shape, n, cover, endl,
-	                 startl);
+	chu__seg_lexicon(sm->lexicon, sm->meta.n_lexicon ? sm->meta.n_lexicon - 1 : 0, sm->lexbits, sm->prefix_bits, syl, shape,
+	                 n, cover, endl, startl);
 	uint8_t *assoc = (uint8_t *)st->assoc.data;
 	chu__seg_assoc(sm->assoc, sm->meta.n_assoc ? sm->meta.n_assoc - 1 : 0, syl, shape, n, assoc);
-	chu__seg_sentence S = {syl, shape, cover, endl, startl, assoc, n};
 	float *score = (float *)(void *)st->score.data;
-	RESERVE(st->feats, n * CHU__SEG_FEATURES, uint64_t);
+	/* the rows of every syllable, pair and triple of the padded sentence: p = i + 2 is syllable i,
+	 * p = 0, 1 the two before it, n + 2, n + 3 the two after */
+	RESERVE(st->feats, (n + 4) * 3, const int16_t *);
 	if (rc < 0)
 		return rc;
-	/* all features first, with their table slots prefetched, then the sums: the lookups' cache
-	 * misses overlap instead of coming one after another */
-	uint64_t *feats = (uint64_t *)(void *)st->feats.data;
-	uint32_t mask = sm->meta.n_slots - 1;
-	for (size_t i = 1; i < n; i++) {
-		uint64_t *f = feats + i * CHU__SEG_FEATURES;
-		chu__seg_features(&S, i, f);
-		for (int k = 0; k < CHU__SEG_FEATURES; k++)
-			__builtin_prefetch(&sm->table[(uint32_t)(f[k] >> 1) & mask]);
+	const int16_t **U = (const int16_t **)(void *)st->feats.data, **B = U + n + 4, **T = B + n + 4;
+	/* the keys first, with their slots prefetched, then the rows: the lookups' cache misses
+	 * overlap instead of coming one after another */
+	RESERVE(st->keys, (n + 4) * 3, uint64_t);
+	if (rc < 0)
+		return rc;
+	uint64_t *K = (uint64_t *)(void *)st->keys.data;
+	uint64_t prev2 = chu__seg_key2(CHU__SEG_BOS, CHU__SEG_BOS); /* the pair before p */
+	for (size_t p = 0; p < n + 4; p++) {
+		uint64_t c = p < 2 ? CHU__SEG_BOS : p >= n + 2 ? CHU__SEG_EOS : syl[p - 2];
+		uint64_t b = p < 3 ? CHU__SEG_BOS : p >= n + 3 ? CHU__SEG_EOS : syl[p - 3];
+		uint64_t k2 = chu__seg_key2(b, c);
+		K[3 * p] = chu__seg_key1(c);
+		K[3 * p + 1] = k2;
+		K[3 * p + 2] = chu__seg_key3_from(prev2, c);
+		prev2 = k2;
+		for (int g = 0; g < 3; g++)
+			__builtin_prefetch(&sm->table[g][(uint32_t)(K[3 * p + g] >> 1) & (sm->meta.n_slots[g] - 1)]);
 	}
+	for (size_t p = 0; p < n + 4; p++) {
+		U[p] = row_of(sm, 0, K[3 * p], CHU__SEG_UNI_W);
+		B[p] = row_of(sm, 1, K[3 * p + 1], CHU__SEG_BI_W);
+		T[p] = row_of(sm, 2, K[3 * p + 2], CHU__SEG_TRI_W);
+	}
+	const int16_t *D = sm->dense;
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || shape[i] == 4 || shape[i - 1] == 4) {
 			score[i] = -1e9f; /* punctuation never joins */
 			continue;
 		}
-		const uint64_t *f = feats + i * CHU__SEG_FEATURES;
-		int s = 0;
-		for (int k = 0; k < CHU__SEG_FEATURES; k++)
-			s += weight_of(sm, f[k]);
+		size_t p = i + 2;
+		int s1 = shape[i - 1], s2 = shape[i], s3 = i + 1 < n ? shape[i + 1] : 7;
+		int cv = cover[i], a0 = assoc_index(assoc[i]), a1 = i + 1 < n ? assoc_index(assoc[i + 1]) : CHU__SEG_AV - 1,
+		    am = i > 1 ? assoc_index(assoc[i - 1]) : CHU__SEG_AV - 1;
+		int s = U[p][0] + U[p - 1][1] + U[p + 1][2] + U[p - 2][3] + U[p + 2][4] + U[p - 1][5 + s2] + U[p][13 + s1];
+		s += B[p][0] + B[p + 1][1] + B[p - 1][2] + B[p + 2][3] + B[p][4 + cv];
+		s += T[p][0] + T[p + 1][1] + T[p + 2][2];
+		s += D[CHU__SEG_D13 + s1 * 8 + s2] + D[CHU__SEG_D14 + s2 * 8 + s3] + D[CHU__SEG_D15 + (s1 * 8 + s2) * 8 + s3] +
+		     D[CHU__SEG_D16 + cv] + D[CHU__SEG_D17 + (cv * CHU__SEG_LV + endl[i - 1]) * CHU__SEG_LV + startl[i]] +
+		     D[CHU__SEG_D18 + (cv * 8 + s1) * 8 + s2] + D[CHU__SEG_D22 + (a0 * 8 + s1) * 8 + s2] +
+		     D[CHU__SEG_D23 + (am * CHU__SEG_AV + a0) * CHU__SEG_AV + a1] + D[CHU__SEG_D24 + a0 * CHU__SEG_LV + cv];
 		score[i] = (float)s / sm->meta.scale;
 	}
 	uint8_t *force = NULL;

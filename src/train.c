@@ -238,6 +238,7 @@ typedef struct lexset {
 	size_t n;
 	uint64_t *assoc;     /* syllable-pair association table (model format), or NULL */
 	uint32_t assoc_slots;
+	uint64_t *prefix_bits; /* filter of the words' first two syllables (CHU__SEG_LEXBITS bits) */
 } lexset;
 
 /* Labels one sentence (units syl/shape [0, n)) with the current (avg = false) or averaged
@@ -245,7 +246,7 @@ typedef struct lexset {
 static void decode(weights *W, const lexset *lx, const uint64_t *syl, const uint8_t *shape, size_t n, work *k, bool averaged,
                    bool insert)
 {
-	chu__seg_lexicon(lx->set, lx->mask, NULL, syl, shape, n, k->cover, k->endl, k->startl);
+	chu__seg_lexicon(lx->set, lx->mask, NULL, NULL, syl, shape, n, k->cover, k->endl, k->startl);
 	chu__seg_assoc(lx->assoc, lx->assoc_slots ? lx->assoc_slots - 1 : 0, syl, shape, n, k->assoc);
 	chu__seg_sentence S = {syl, shape, k->cover, k->endl, k->startl, k->assoc, n};
 	float trans[4];
@@ -344,8 +345,9 @@ static void say(const chu__train_seg_opts *o, const char *fmt, ...)
 
 static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scratch)
 {
-	chu__buf hashes;
+	chu__buf hashes, prefixes;
 	chu__buf_init(&hashes, &chu__default_allocator);
+	chu__buf_init(&prefixes, &chu__default_allocator);
 	int rc = CHU_OK;
 	for (size_t i = 0; i < o->n_lexicons && rc >= 0; i++) {
 		FILE *f = fopen(o->lexicons[i], "rb");
@@ -359,7 +361,7 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 		while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
 			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 				len--;
-			rc = chu__dict_add_line(&hashes, line, (size_t)len, scratch);
+			rc = chu__dict_add_line(&hashes, &prefixes, line, (size_t)len, scratch);
 		}
 		free(line);
 		fclose(f);
@@ -382,7 +384,17 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 			lx->set[j] = x;
 		}
 	}
+	/* the filter of the words' first two syllables: the segmenter stops looking at a start early */
+	lx->prefix_bits = rc >= 0 ? calloc(CHU__SEG_LEXBITS / 64, 8) : NULL;
+	if (rc >= 0 && !lx->prefix_bits)
+		rc = CHU_ENOMEM;
+	const uint64_t *ph = (const uint64_t *)(void *)prefixes.data;
+	for (size_t i = 0; rc >= 0 && i < prefixes.len / 8; i++) {
+		uint32_t b = (uint32_t)((ph[i] | 1) >> 40) & (CHU__SEG_LEXBITS - 1);
+		lx->prefix_bits[b / 64] |= 1ULL << (b % 64);
+	}
 	chu__buf_free(&hashes);
+	chu__buf_free(&prefixes);
 	return rc;
 }
 
@@ -558,7 +570,146 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
+/* ---- saving: the weights as rows of n-grams (the layout src/seg.c reads) ---- */
+
+typedef struct qweights {
+	weights *W;
+	float scale;
+	double floor_w; /* weights weaker than this are left out (max_features) */
+} qweights;
+
+/* The int16 weight of feature template id with value v, 0 when absent or left out. */
+static int16_t qw(const qweights *Q, int id, uint64_t v)
+{
+	uint64_t f = chu__combine((uint64_t)id << 56, v);
+	size_t sl = slot(Q->W, f, false);
+	if (sl == SIZE_MAX)
+		return 0;
+	double a = avg(Q->W, sl);
+	if (fabs(a) < Q->floor_w)
+		return 0;
+	long q = lrint(a * Q->scale);
+	return (int16_t)(q > 32767 ? 32767 : q < -32767 ? -32767 : q);
+}
+
+/* A set of n-grams (their hashes) seen in the training sentences. */
+typedef struct ngram_set {
+	uint64_t *key; /* table key | 1, 0 empty */
+	uint64_t *a, *b, *c; /* the n-gram's syllables */
+	uint64_t mask;
+	size_t n;
+} ngram_set;
+
+static int ngram_add(ngram_set *S, uint64_t k, uint64_t a, uint64_t b, uint64_t c)
+{
+	if (S->n * 2 >= S->mask) {
+		ngram_set T = {0};
+		T.mask = S->mask ? S->mask * 2 + 1 : 65535;
+		T.key = calloc(T.mask + 1, 8);
+		T.a = malloc((T.mask + 1) * 8);
+		T.b = malloc((T.mask + 1) * 8);
+		T.c = malloc((T.mask + 1) * 8);
+		if (!T.key || !T.a || !T.b || !T.c) {
+			free(T.key), free(T.a), free(T.b), free(T.c);
+			return CHU_ENOMEM;
+		}
+		for (uint64_t i = 0; S->key && i <= S->mask; i++)
+			if (S->key[i])
+				ngram_add(&T, S->key[i], S->a[i], S->b[i], S->c[i]);
+		free(S->key), free(S->a), free(S->b), free(S->c);
+		*S = T;
+	}
+	k |= 1;
+	uint64_t i = (k >> 1) & S->mask;
+	while (S->key[i] && S->key[i] != k)
+		i = (i + 1) & S->mask;
+	if (!S->key[i]) {
+		S->key[i] = k;
+		S->a[i] = a;
+		S->b[i] = b;
+		S->c[i] = c;
+		S->n++;
+	}
+	return CHU_OK;
+}
+
+static void ngram_free(ngram_set *S) { free(S->key), free(S->a), free(S->b), free(S->c); }
+
+/* Builds one n-gram table (n = 1, 2, 3) with its rows; rows of zeros are left out. */
+static int ngram_table(const qweights *Q, const ngram_set *S, int n, uint64_t **table, uint32_t *n_slots,
+                       int16_t **rows, uint32_t *n_rows)
+{
+	int width = n == 1 ? CHU__SEG_UNI_W : n == 2 ? CHU__SEG_BI_W : CHU__SEG_TRI_W;
+	int16_t *r = malloc((S->n + 1) * (size_t)width * sizeof *r);
+	uint64_t *keys = malloc((S->n + 1) * 8);
+	if (!r || !keys) {
+		free(r);
+		free(keys);
+		return CHU_ENOMEM;
+	}
+	size_t kept = 0;
+	/* in the set's slot order: the same weights give the same file */
+	for (uint64_t i = 0; S->key && i <= S->mask; i++) {
+		if (!S->key[i])
+			continue;
+		int16_t *x = r + kept * (size_t)width;
+		memset(x, 0, (size_t)width * sizeof *x);
+		uint64_t a = S->a[i], b = S->b[i], c = S->c[i];
+		if (n == 1) {
+			x[0] = qw(Q, 1, a);
+			x[1] = qw(Q, 2, a);
+			x[2] = qw(Q, 3, a);
+			x[3] = qw(Q, 4, a);
+			x[4] = qw(Q, 5, a);
+			for (int sh = 0; sh < 8; sh++) {
+				x[5 + sh] = qw(Q, 19, chu__combine(a, (uint64_t)sh));
+				x[13 + sh] = qw(Q, 20, chu__combine((uint64_t)sh, a));
+			}
+		} else if (n == 2) {
+			uint64_t ab = chu__combine(a, b);
+			x[0] = qw(Q, 6, ab);
+			x[1] = qw(Q, 7, ab);
+			x[2] = qw(Q, 8, ab);
+			x[3] = qw(Q, 9, ab);
+			for (int cv = 0; cv <= CHU__SEG_LEX_MAX; cv++)
+				x[4 + cv] = qw(Q, 21, chu__combine(ab, (uint64_t)cv));
+		} else {
+			uint64_t abc = chu__combine(chu__combine(a, b), c);
+			x[0] = qw(Q, 10, abc);
+			x[1] = qw(Q, 11, abc);
+			x[2] = qw(Q, 12, abc);
+		}
+		bool zero = true;
+		for (int j = 0; j < width; j++)
+			zero = zero && x[j] == 0;
+		if (!zero)
+			keys[kept++] = S->key[i];
+	}
+	uint32_t slots = 1024;
+	while (slots < kept * 2 + 16)
+		slots *= 2;
+	uint64_t *t = calloc(slots, 8);
+	if (!t) {
+		free(r);
+		free(keys);
+		return CHU_ENOMEM;
+	}
+	for (size_t j = 0; j < kept; j++) {
+		uint64_t k = keys[j];
+		uint32_t key = (uint32_t)(k >> 32) | 1u, m = slots - 1, i = (uint32_t)(k >> 1) & m;
+		while ((uint32_t)t[i])
+			i = (i + 1) & m;
+		t[i] = key | (uint64_t)j << 32;
+	}
+	free(keys);
+	*table = t;
+	*n_slots = slots;
+	*rows = r;
+	*n_rows = (uint32_t)kept;
+	return CHU_OK;
+}
+
+static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx, const corpus *train)
 {
 	/* keep the features whose averaged weight is not negligible, in int16 */
 	double maxw = 0;
@@ -570,9 +721,8 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 		}
 	if (maxw <= 0)
 		maxw = 1;
-	float scale = (float)(32000.0 / maxw);
-	/* with max_features, only the strongest weights are kept: a smaller table stays in cache */
-	double floor_w = 0;
+	qweights Q = {W, (float)(32000.0 / maxw), 0};
+	/* with max_features, only the strongest weights are kept: a smaller model stays in cache */
 	if (o->max_features) {
 		size_t n = 0;
 		for (size_t s = 0; s <= W->mask; s++)
@@ -586,49 +736,103 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx)
 				if (W->key[s])
 					mag[k++] = fabs(avg(W, s));
 			qsort(mag, n, sizeof *mag, cmp_desc);
-			floor_w = mag[o->max_features - 1];
+			Q.floor_w = mag[o->max_features - 1];
 			free(mag);
 		}
 	}
-	size_t kept = 0;
-	for (size_t s = 0; s <= W->mask; s++)
-		if (W->key[s] && lrint(avg(W, s) * scale) != 0 && fabs(avg(W, s)) >= floor_w)
-			kept++;
-	uint32_t n_slots = 1024;
-	while (n_slots < kept * 4 + 16) /* a quarter full: most lookups end at the first slot */
-		n_slots *= 2;
-	uint64_t *table = calloc(n_slots, 8);
-	if (!table)
-		return CHU_ENOMEM;
-	/* insert in hash-slot order so the file is the same for the same weights */
-	for (size_t s = 0; s <= W->mask; s++) {
-		if (!W->key[s])
-			continue;
-		long q = lrint(avg(W, s) * scale);
-		if (q == 0 || fabs(avg(W, s)) < floor_w)
-			continue;
-		uint64_t f = W->key[s]; /* the low bit was forced to 1: slot from the same bits */
-		uint32_t key = (uint32_t)(f >> 32) | 1u;
-		uint32_t m = n_slots - 1;
-		uint32_t i = (uint32_t)(f >> 1) & m;
-		while ((uint32_t)table[i] && (uint32_t)table[i] != key)
-			i = (i + 1) & m;
-		int16_t w = (int16_t)(q > 32767 ? 32767 : q < -32767 ? -32767 : q);
-		table[i] = key | (uint64_t)(uint16_t)w << 32;
+	/* every n-gram of the training sentences, padded as the features see them */
+	ngram_set S[3] = {{0}};
+	int rc = CHU_OK;
+	for (size_t s = 0; s < train->n_sents && rc >= 0; s++) {
+		size_t a = train->start[s], n = train->start[s + 1] - a;
+		for (size_t j = 0; j < n + 4 && rc >= 0; j++) {
+			uint64_t p[3];
+			for (int d = 0; d < 3; d++) {
+				long q = (long)j - 2 - 2 + d; /* sentence index of the n-gram's d-th syllable */
+				p[d] = q < 0 ? CHU__SEG_BOS : q >= (long)n ? CHU__SEG_EOS : train->syl[a + (size_t)q];
+			}
+			rc = ngram_add(&S[0], chu__seg_key1(p[2]), p[2], 0, 0);
+			if (rc >= 0)
+				rc = ngram_add(&S[1], chu__seg_key2(p[1], p[2]), p[1], p[2], 0);
+			if (rc >= 0)
+				rc = ngram_add(&S[2], chu__seg_key3(p[0], p[1], p[2]), p[0], p[1], p[2]);
+		}
 	}
-	struct {
-		uint32_t n_slots, n_lexicon, n_features, reserved;
-		float scale, trans[4];
-		uint32_t n_assoc;
-	} meta = {n_slots, lx->set ? (uint32_t)(lx->mask + 1) : 0, CHU__SEG_FEATURES, 0, scale, {0, 0, 0, 0}, lx->assoc_slots};
+	uint64_t *tab[3] = {0};
+	int16_t *rows[3] = {0};
+	uint32_t slots[3] = {0}, nrows[3] = {0};
+	for (int g = 0; g < 3 && rc >= 0; g++)
+		rc = ngram_table(&Q, &S[g], g + 1, &tab[g], &slots[g], &rows[g], &nrows[g]);
+	/* the templates over shapes, lexicon facts and association buckets: small dense tables */
+	int16_t *dense = calloc(CHU__SEG_DENSE, sizeof *dense);
+	if (rc >= 0 && !dense)
+		rc = CHU_ENOMEM;
+	for (int x = 0; x < 8 && rc >= 0; x++)
+		for (int y = 0; y < 8; y++) {
+			dense[CHU__SEG_D13 + x * 8 + y] = qw(&Q, 13, (uint64_t)x << 8 | (uint64_t)y);
+			dense[CHU__SEG_D14 + x * 8 + y] = qw(&Q, 14, (uint64_t)x << 8 | (uint64_t)y);
+			for (int z = 0; z < 8; z++)
+				dense[CHU__SEG_D15 + (x * 8 + y) * 8 + z] = qw(&Q, 15, (uint64_t)x << 16 | (uint64_t)y << 8 | (uint64_t)z);
+		}
+	for (int c = 0; c < CHU__SEG_LV && rc >= 0; c++) {
+		dense[CHU__SEG_D16 + c] = qw(&Q, 16, (uint64_t)c);
+		for (int e = 0; e < CHU__SEG_LV; e++)
+			for (int st = 0; st < CHU__SEG_LV; st++)
+				dense[CHU__SEG_D17 + (c * CHU__SEG_LV + e) * CHU__SEG_LV + st] =
+				    qw(&Q, 17, (uint64_t)c << 16 | (uint64_t)e << 8 | (uint64_t)st);
+		for (int x = 0; x < 8; x++)
+			for (int y = 0; y < 8; y++)
+				dense[CHU__SEG_D18 + (c * 8 + x) * 8 + y] = qw(&Q, 18, (uint64_t)c << 16 | (uint64_t)x << 8 | (uint64_t)y);
+	}
+	for (int a0 = 0; a0 < CHU__SEG_AV && rc >= 0; a0++) {
+		uint64_t v0 = chu__seg_assoc_value(a0);
+		for (int x = 0; x < 8; x++)
+			for (int y = 0; y < 8; y++)
+				dense[CHU__SEG_D22 + (a0 * 8 + x) * 8 + y] = qw(&Q, 22, v0 << 16 | (uint64_t)x << 8 | (uint64_t)y);
+		for (int am = 0; am < CHU__SEG_AV; am++)
+			for (int a1 = 0; a1 < CHU__SEG_AV; a1++)
+				dense[CHU__SEG_D23 + (am * CHU__SEG_AV + a0) * CHU__SEG_AV + a1] =
+				    qw(&Q, 23, chu__seg_assoc_value(am) << 16 | v0 << 8 | chu__seg_assoc_value(a1));
+		for (int c = 0; c < CHU__SEG_LV; c++)
+			dense[CHU__SEG_D24 + a0 * CHU__SEG_LV + c] = qw(&Q, 24, v0 << 8 | (uint64_t)c);
+	}
+	chu__seg_meta meta = {{slots[0], slots[1], slots[2]},
+	                      {nrows[0], nrows[1], nrows[2]},
+	                      lx->set ? (uint32_t)(lx->mask + 1) : 0,
+	                      lx->assoc_slots,
+	                      CHU__SEG_FEATURES,
+	                      CHU__SEG_LAYOUT,
+	                      Q.scale,
+	                      {0, 0, 0, 0},
+	                      {0, 0}};
 	for (int t = 0; t < 4; t++)
 		meta.trans[t] = (float)(W->trans[t] - W->trans_u[t] / W->c);
-	const char *names[] = {"seg.meta", "seg.table", "seg.lexicon", "seg.assoc"};
-	const void *data[] = {&meta, table, lx->set, lx->assoc};
-	uint64_t sizes[] = {sizeof meta, (uint64_t)n_slots * 8, lx->set ? (lx->mask + 1) * 8 : 0, (uint64_t)lx->assoc_slots * 8};
-	int rc = chu__model_write(o->out, names, data, sizes, 4);
-	say(o, "saved %s: %zu features in %u slots, lexicon %zu words", o->out, kept, n_slots, lx->n);
-	free(table);
+	const char *names[] = {"seg.meta", "seg.uni",   "seg.unirows", "seg.bi",    "seg.birows",   "seg.tri",
+	                       "seg.trirows", "seg.dense", "seg.lexicon", "seg.assoc", "seg.lexprefix"};
+	const void *data[] = {&meta, tab[0], rows[0], tab[1], rows[1], tab[2], rows[2], dense, lx->set, lx->assoc,
+	                      lx->prefix_bits};
+	uint64_t sizes[] = {sizeof meta,
+	                    (uint64_t)slots[0] * 8,
+	                    (uint64_t)nrows[0] * CHU__SEG_UNI_W * 2,
+	                    (uint64_t)slots[1] * 8,
+	                    (uint64_t)nrows[1] * CHU__SEG_BI_W * 2,
+	                    (uint64_t)slots[2] * 8,
+	                    (uint64_t)nrows[2] * CHU__SEG_TRI_W * 2,
+	                    (uint64_t)CHU__SEG_DENSE * 2,
+	                    lx->set ? (lx->mask + 1) * 8 : 0,
+	                    (uint64_t)lx->assoc_slots * 8,
+	                    lx->prefix_bits ? CHU__SEG_LEXBITS / 8 : 0};
+	if (rc >= 0)
+		rc = chu__model_write(o->out, names, data, sizes, 11);
+	if (rc >= 0)
+		say(o, "saved %s: rows of %u syllables, %u pairs, %u triples; lexicon %zu words", o->out, nrows[0], nrows[1],
+		    nrows[2], lx->n);
+	for (int g = 0; g < 3; g++) {
+		free(tab[g]);
+		free(rows[g]);
+		ngram_free(&S[g]);
+	}
+	free(dense);
 	return rc;
 }
 
@@ -702,12 +906,13 @@ int chu__train_seg(const chu__train_seg_opts *o)
 		    W.used, fh, fd, fl);
 	}
 	if (rc >= 0)
-		rc = save(o, &W, &lx);
+		rc = save(o, &W, &lx, &train);
 	free(order);
 	work_free(&k);
 	weights_free(&W);
 	free(lx.set);
 	free(lx.assoc);
+	free(lx.prefix_bits);
 	corpus_free(&train);
 	corpus_free(&held);
 	corpus_free(&dev);
