@@ -49,7 +49,7 @@ void chu__buf_reserve(int *rc, chu__buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void chu__buf_put(int *rc, chu__buf *b, const void *data, size_t n)
+void chu__buf_put_slow(int *rc, chu__buf *b, const void *data, size_t n)
 {
 	chu__buf_reserve(rc, b, n);
 	if (*rc < 0)
@@ -58,16 +58,6 @@ void chu__buf_put(int *rc, chu__buf *b, const void *data, size_t n)
 		memcpy(b->data + b->len, data, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-}
-
-void chu__buf_putc(int *rc, chu__buf *b, char c)
-{
-	if (*rc >= 0 && b->len + 1 < b->cap) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return;
-	}
-	chu__buf_put(rc, b, &c, 1);
 }
 
 void chu__buf_put_cp(int *rc, chu__buf *b, int32_t cp)

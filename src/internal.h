@@ -37,8 +37,29 @@ CHU_HIDDEN void chu__buf_init(chu__buf *b, const chu_allocator *a);
 CHU_HIDDEN void chu__buf_free(chu__buf *b);
 /* Ensures room for `extra` more bytes plus a NUL. */
 CHU_HIDDEN void chu__buf_reserve(int *rc, chu__buf *b, size_t extra);
-CHU_HIDDEN void chu__buf_put(int *rc, chu__buf *b, const void *data, size_t n);
-CHU_HIDDEN void chu__buf_putc(int *rc, chu__buf *b, char c);
+CHU_HIDDEN void chu__buf_put_slow(int *rc, chu__buf *b, const void *data, size_t n);
+/* Appends n bytes (the buffer stays NUL-terminated). Inline: the common case, room to spare, is a
+ * compare and a copy. */
+static inline void chu__buf_put(int *rc, chu__buf *b, const void *data, size_t n)
+{
+	if (*rc >= 0 && n < b->cap - b->len) { /* cap 0: never here */
+		if (n)
+			memcpy(b->data + b->len, data, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	chu__buf_put_slow(rc, b, data, n);
+}
+static inline void chu__buf_putc(int *rc, chu__buf *b, char c)
+{
+	if (*rc >= 0 && b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	chu__buf_put_slow(rc, b, &c, 1);
+}
 /* Appends a code point as UTF-8 (invalid values become U+FFFD). */
 CHU_HIDDEN void chu__buf_put_cp(int *rc, chu__buf *b, int32_t cp);
 

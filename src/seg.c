@@ -407,10 +407,11 @@ typedef struct unit_memo {
 } unit_memo;
 
 #define MEMO_SLOTS 4096
-#define SEG_BUFS 16 /* the chu__buf members of chu__seg_state, syl to scratch */
+#define SEG_BUFS 17 /* the chu__buf members of chu__seg_state, syl to scratch */
 
 struct chu__seg_state {
-	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, keys, units, words, tokens, scratch;
+	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, keys, units, join, words, tokens,
+	    scratch;
 	unit_memo *memo; /* MEMO_SLOTS entries, made on first use */
 };
 
@@ -418,7 +419,7 @@ struct chu__seg_state {
 #define SEG_BUF_LIST(st)                                                                           \
 	{&(st)->syl,   &(st)->shape, &(st)->cover, &(st)->endl,  &(st)->startl,                          \
 	 &(st)->assoc, &(st)->score, &(st)->force, &(st)->label, &(st)->back,                            \
-	 &(st)->feats, &(st)->keys,  &(st)->units, &(st)->words, &(st)->tokens, &(st)->scratch}
+	 &(st)->feats, &(st)->keys,  &(st)->units, &(st)->join,  &(st)->words, &(st)->tokens, &(st)->scratch}
 
 static struct chu__seg_state *state_of(chu_ctx *ctx)
 {
@@ -777,9 +778,9 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 			}
 		}
 		size_t nu = st->units.len / sizeof(chu_span);
-		unsigned char *join = nu ? malloc(nu) : NULL;
-		if (nu && !join)
-			rc = CHU_ENOMEM;
+		st->join.len = 0;
+		chu__buf_reserve(&rc, &st->join, nu);
+		unsigned char *join = (unsigned char *)st->join.data;
 		if (rc >= 0 && nu)
 			rc = segment_units(ctx, sm, text, (const chu_span *)(void *)st->units.data, nu, join);
 		const chu_span *u = (const chu_span *)(void *)st->units.data;
@@ -795,7 +796,6 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 			chu__buf_put(&rc, &st->words, &w, sizeof w);
 			a = b + 1;
 		}
-		free(join);
 		s0 = i + 1;
 	}
 	chu__buf_free(&owner_buf);
