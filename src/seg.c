@@ -9,11 +9,15 @@
  * spans, ends or starts at the boundary). The trainer (src/train.c) shares this file's feature
  * extraction, so training and segmenting can never drift apart.
  *
- * Model sections: "seg.meta" (struct seg_meta), "seg.table" (u64 per slot: the low 32 bits a
- * key, the next 16 a signed weight) and "seg.lexicon" (u64 per slot). The table is open
- * addressing: a feature's slot is bits 1.. of its 64-bit hash, its key the high 32 bits with bit 0
- * set (0 marks an empty slot), key and weight in one word so that a lookup touches one cache
- * line. The lexicon is a set of word hashes kept the same way.
+ * The trainer (src/train.c) learns one weight per hashed feature, then stores them by n-gram:
+ * the templates that read one syllable, a pair or a triple become rows of those n-grams (each
+ * n-gram of the training sentences with a weight that is not zero), the templates over shapes,
+ * lexicon facts and association buckets small dense tables (chu__seg_meta in internal.h). The
+ * sum over a position is the same as over the 24 features; it costs three lookups a syllable.
+ * Model sections: "seg.meta"; "seg.uni", "seg.bi", "seg.tri" (u64 slots: key | row << 32, open
+ * addressing, slot from bits 1.. of the key, 0 empty) and "seg.unirows", "seg.birows",
+ * "seg.trirows" (int16 rows); "seg.dense"; "seg.lexicon" (a set of word hashes kept the same
+ * way), "seg.lexprefix" (a filter of the words' first two syllables) and "seg.assoc".
  */
 #include "internal.h"
 
