@@ -121,7 +121,7 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 				if (w[b++].flags & CHU_TOKEN_SENTENCE_END)
 					break;
 			}
-			chu__tag_words W = {fh, fst, lst, shp, nsy, NULL, NULL, NULL, NULL};
+			chu__tag_words W = {fh, fst, lst, shp, nsy, NULL, NULL, NULL, NULL, NULL};
 			if (rc >= 0)
 				rc = chu__tag_prepare(buf, (const chu_span *)(void *)spans.data, m, &W, &scratch);
 			spans.len = 0;

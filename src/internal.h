@@ -400,7 +400,10 @@ typedef struct chu__tag_words {
 	const uint64_t *cue;   /* gazetteer and cue-word classes (named entities), or NULL */
 	uint8_t *foreign;      /* 1 when a syllable cannot be Vietnamese ("Whitehurst"), or NULL */
 	const int16_t *cluster; /* the word's class from unlabeled text (-1 none), or NULL */
+	const uint64_t *amb;   /* parts of speech: the tags the word had in training (a bit each), or NULL */
 } chu__tag_words;
+/* The tag set of a word form hash in an ambiguity table (pairs of u64: key | 1, mask), or 0. */
+CHU_HIDDEN uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t form);
 
 /* Fills W's form, first, last, shape and nsyl for n words (byte ranges of text whose syllables
  * are separated by spaces or '_'). */

@@ -175,6 +175,19 @@ int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uin
 	T(55, (uint64_t)(uint16_t)cl[2] << 16 | sh[2]);
 	T(56, chu__combine(w[1], (uint16_t)cl[2]));
 	T(57, chu__combine((uint16_t)cl[2], w[3]));
+	if (task == CHU_TAGGER_POS) { /* the tag sets the words had in training (TnT's ambiguity classes) */
+		uint64_t am[3];
+		for (int d = -1; d <= 1; d++) {
+			long j = (long)i + d;
+			am[d + 1] = j >= 0 && j < (long)n && W->amb ? W->amb[j] : (uint64_t)(j < 0 ? 1 : 2) << 62;
+		}
+		T(60, am[1]);
+		T(61, chu__combine(am[1], w[1]));
+		T(62, chu__combine(am[1], w[3]));
+		T(63, chu__combine(am[0], am[1]));
+		T(64, chu__combine(am[1], am[2]));
+		T(65, chu__combine(chu__combine(am[0], am[1]), am[2]));
+	}
 	T(34, chu__combine(chu__combine(w[1], w[2]), w[3]));
 	T(35, chu__combine(chu__combine(w[0], w[1]), w[2]));
 	T(36, chu__combine(chu__combine(w[2], w[3]), w[4]));
@@ -221,7 +234,7 @@ uint64_t chu__tag_edge_key(uint64_t f, int prev) { return chu__combine(f, (uint6
 
 int chu__tag_n_features(int task)
 {
-	return task == CHU_TAGGER_NER ? 49 : task == CHU_TAGGER_POS ? 35 : CHU__ACC_FEATURES;
+	return task == CHU_TAGGER_NER ? 49 : task == CHU_TAGGER_POS ? 41 : CHU__ACC_FEATURES;
 }
 
 /* ---- decoding ---- */
@@ -307,6 +320,8 @@ struct chu__tag_model {
 	const uint32_t *entries;
 	const uint64_t *clusters; /* P.clusters: word classes (src/cluster.c), or NULL */
 	uint32_t n_clusters;      /* its slots */
+	const uint64_t *ambig;    /* P.ambig: the tag sets of the training words, or NULL */
+	uint32_t n_ambig;         /* its slots (pairs of u64) */
 	uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
 	bool bio;
 };
@@ -382,6 +397,19 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 		tm->clusters = t;
 		tm->n_clusters = (uint32_t)(ncl / 8);
 	}
+	snprintf(cname, sizeof cname, "%s.ambig", p);
+	if (chu__model_section(m, cname, &cl, &ncl) == CHU_OK) {
+		const uint64_t *t = cl;
+		bool aok = ncl % 16 == 0 && pow2(ncl / 16) && ncl / 16 <= UINT32_MAX, aempty = false;
+		for (uint64_t i = 0; aok && i < ncl / 16 && !aempty; i++)
+			aempty = t[2 * i] == 0;
+		if (!aok || !aempty) {
+			free(tm);
+			return CHU_EFORMAT;
+		}
+		tm->ambig = t;
+		tm->n_ambig = (uint32_t)(ncl / 16);
+	}
 	bool bio = false;
 	for (uint64_t i = 0; i < K; i++)
 		bio = bio || (tm->labels[i][0] == 'I' && tm->labels[i][1] == '-');
@@ -417,14 +445,28 @@ static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, floa
 
 void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score) { add_feature(tm, f, score); }
 
+uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t form)
+{
+	if (!table)
+		return 0;
+	uint64_t key = form | 1;
+	for (uint32_t i = (uint32_t)(key >> 1) & (n_slots - 1);; i = (i + 1) & (n_slots - 1)) {
+		if (table[2 * i] == key)
+			return table[2 * i + 1];
+		if (table[2 * i] == 0)
+			return 0;
+	}
+}
+
 /* ---- per-thread state ---- */
 
 struct chu__tag_state {
-	chu__buf form, first, last, shape, nsyl, foreign, cluster, pos, cue, feats, score, edge, d, back, label, spans, scratch;
+	chu__buf form, first, last, shape, nsyl, foreign, cluster, amb, pos, cue, feats, score, edge, d, back, label, spans,
+	    scratch;
 };
-#define TAG_BUFS 17
+#define TAG_BUFS 18
 #define TAG_BUF_LIST(st)                                                                           \
-	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->pos, &(st)->cue, \
+	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->amb, &(st)->pos, &(st)->cue, \
 	 &(st)->feats, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
 
 static struct chu__tag_state *tag_state(chu_ctx *ctx)
@@ -473,6 +515,7 @@ static int tag_core(struct chu__tag_state *st, const struct chu__tag_model *tm, 
 	RESERVE(st->nsyl, n, uint8_t);
 	RESERVE(st->foreign, n, uint8_t);
 	RESERVE(st->cluster, n, int16_t);
+	RESERVE(st->amb, n, uint64_t);
 	RESERVE(st->feats, (size_t)nf, uint64_t);
 	RESERVE(st->score, n * (size_t)K, float);
 	RESERVE(st->edge, chu__tag_n_edges(tagger) ? n * (size_t)K * (size_t)K : 1, float);
@@ -487,7 +530,7 @@ static int tag_core(struct chu__tag_state *st, const struct chu__tag_model *tm, 
 	                    (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
 	                    (uint8_t *)st->nsyl.data,          NULL,
 	                    NULL,                              (uint8_t *)st->foreign.data,
-	                    NULL};
+	                    NULL,                              NULL};
 	rc = chu__tag_prepare(text, words, n, &W, &st->scratch);
 	if (rc < 0)
 		return rc;
@@ -495,6 +538,12 @@ static int tag_core(struct chu__tag_state *st, const struct chu__tag_model *tm, 
 	for (size_t i = 0; i < n; i++)
 		cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W.form[i]);
 	W.cluster = cl;
+	if (tm->ambig) {
+		uint64_t *am = (uint64_t *)(void *)st->amb.data;
+		for (size_t i = 0; i < n; i++)
+			am[i] = chu__tag_ambiguity(tm->ambig, tm->n_ambig, W.form[i]);
+		W.amb = am;
+	}
 	if (tagger == CHU_TAGGER_NER) {
 		uint64_t *ph = (uint64_t *)(void *)st->pos.data;
 		for (size_t i = 0; i < n; i++)
@@ -568,7 +617,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	                    (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
 	                    (uint8_t *)st->nsyl.data,          NULL,
 	                    NULL,                              NULL,
-	                    NULL};
+	                    NULL,                              NULL};
 	if ((rc = chu__tag_prepare(text, words, n, &W, &st->scratch)) < 0)
 		return rc;
 	uint64_t *cue = (uint64_t *)(void *)st->cue.data;

@@ -137,7 +137,8 @@ static int read_tsv(const char *path, corpus *a, corpus *b, int every, size_t *c
 static size_t sent_start(const corpus *c, size_t s) { return ((const size_t *)(const void *)c->starts.data)[s]; }
 
 /* Computes every word's features once (they do not depend on the weights). */
-static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx)
+static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx, const uint64_t *ambig,
+                           uint32_t ambig_slots)
 {
 	int nf = chu__tag_n_features(o->task);
 	c->feats = malloc((c->n_words + 1) * (size_t)nf * sizeof(uint64_t));
@@ -150,6 +151,7 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 	         *cue = malloc(cap * 8);
 	uint8_t *shape = malloc(cap), *nsyl = malloc(cap), *ptags = malloc(cap), *foreign = malloc(cap);
 	int16_t *cl = malloc(cap * sizeof *cl);
+	uint64_t *amb = malloc(cap * sizeof *amb);
 	const void *csec = NULL;
 	uint64_t csize = 0;
 	if (o->clusters)
@@ -158,16 +160,21 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 	uint32_t ctab_slots = (uint32_t)(csize / 8);
 	chu__buf scratch;
 	chu__buf_init(&scratch, &chu__default_allocator);
-	int rc = c->feats && c->efeats && form && first && last && pos && cue && shape && nsyl && ptags && foreign && cl ? CHU_OK : CHU_ENOMEM;
+	int rc = c->feats && c->efeats && form && first && last && pos && cue && shape && nsyl && ptags && foreign && cl && amb ? CHU_OK : CHU_ENOMEM;
 	const chu_span *words = (const chu_span *)(void *)c->words.data;
 	for (size_t s = 0; s < c->n_sents && rc >= 0; s++) {
 		size_t a = sent_start(c, s), n = sent_start(c, s + 1) - a;
-		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, foreign, cl};
+		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, foreign, cl, NULL};
 		rc = chu__tag_prepare(c->text.data, words + a, n, &W, &scratch);
 		if (rc < 0)
 			break;
 		for (size_t i = 0; i < n; i++)
 			cl[i] = (int16_t)chu__cluster_of(ctab, ctab_slots, form[i]);
+		if (ambig) {
+			for (size_t i = 0; i < n; i++)
+				amb[i] = chu__tag_ambiguity(ambig, ambig_slots, form[i]);
+			W.amb = amb;
+		}
 		if (o->task == CHU_TAGGER_NER) {
 			for (size_t i = 0; i < n; i++)
 				pos[i] = 0;
@@ -196,6 +203,7 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 	free(ptags);
 	free(foreign);
 	free(cl);
+	free(amb);
 	chu__buf_free(&scratch);
 	return rc;
 }
@@ -582,6 +590,79 @@ static void say(const chu__train_tag_opts *o, const char *fmt, ...)
 
 static int cmp_label(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
 
+/* The tag set of every training word: a table of (form hash | 1, mask of the tags given to at
+ * least 5% of its occurrences), for chu__tag_ambiguity. */
+static int build_ambiguity(const corpus *c, int K, uint64_t **out, uint32_t *out_slots)
+{
+	uint32_t slots = 1024;
+	while (slots < c->n_words + 16) /* at most half full: distinct words are fewer than words */
+		slots *= 2;
+	uint64_t *key = calloc(slots, 8);
+	uint32_t *count = calloc((size_t)slots * (size_t)(K + 1), 4); /* per slot: K counts and the total */
+	size_t cap = 1;
+	for (size_t s = 0; s < c->n_sents; s++)
+		if (sent_start(c, s + 1) - sent_start(c, s) > cap)
+			cap = sent_start(c, s + 1) - sent_start(c, s);
+	uint64_t *form = malloc(cap * 8), *first = malloc(cap * 8), *last = malloc(cap * 8);
+	uint8_t *shape = malloc(cap), *nsyl = malloc(cap);
+	chu__buf scratch;
+	chu__buf_init(&scratch, &chu__default_allocator);
+	int rc = key && count && form && first && last && shape && nsyl ? CHU_OK : CHU_ENOMEM;
+	const chu_span *words = (const chu_span *)(void *)c->words.data;
+	const uint8_t *gold = (const uint8_t *)c->gold.data;
+	for (size_t s = 0; s < c->n_sents && rc >= 0; s++) {
+		size_t a = sent_start(c, s), n = sent_start(c, s + 1) - a;
+		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, NULL, NULL, NULL};
+		if ((rc = chu__tag_prepare(c->text.data, words + a, n, &W, &scratch)) < 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t k = form[i] | 1;
+			uint32_t j = (uint32_t)(k >> 1) & (slots - 1);
+			while (key[j] && key[j] != k)
+				j = (j + 1) & (slots - 1);
+			key[j] = k;
+			count[(size_t)j * (size_t)(K + 1) + gold[a + i]]++;
+			count[(size_t)j * (size_t)(K + 1) + (size_t)K]++;
+		}
+	}
+	/* the model's table: half full, in the counting table's slot order (deterministic) */
+	size_t distinct = 0;
+	for (uint32_t j = 0; j < slots; j++)
+		distinct += key[j] != 0;
+	uint32_t tslots = 1024;
+	while (tslots < distinct * 2 + 16)
+		tslots *= 2;
+	uint64_t *table = rc >= 0 ? calloc((size_t)tslots * 2, 8) : NULL;
+	if (rc >= 0 && !table)
+		rc = CHU_ENOMEM;
+	for (uint32_t j = 0; rc >= 0 && j < slots; j++) {
+		if (!key[j])
+			continue;
+		const uint32_t *cj = count + (size_t)j * (size_t)(K + 1);
+		uint64_t mask = 0;
+		for (int y = 0; y < K; y++)
+			if (cj[y] && (double)cj[y] >= 0.05 * (double)cj[K])
+				mask |= 1ULL << y;
+		uint32_t t = (uint32_t)(key[j] >> 1) & (tslots - 1);
+		while (table[2 * t])
+			t = (t + 1) & (tslots - 1);
+		table[2 * t] = key[j];
+		table[2 * t + 1] = mask;
+	}
+	slots = tslots;
+	free(key);
+	free(count);
+	free(form);
+	free(first);
+	free(last);
+	free(shape);
+	free(nsyl);
+	chu__buf_free(&scratch);
+	*out = table;
+	*out_slots = slots;
+	return rc;
+}
+
 int chu__train_tag(const chu__train_tag_opts *o)
 {
 	if (!o || !o->out || o->n_train == 0 || (o->task != CHU_TAGGER_POS && o->task != CHU_TAGGER_NER))
@@ -618,8 +699,13 @@ int chu__train_tag(const chu__train_tag_opts *o)
 		if (rc < 0)
 			say(o, "cannot read %s", o->dev);
 	}
+	/* parts of speech: each training word's tag set (the tags of at least 5% of its occurrences) */
+	uint64_t *ambig = NULL;
+	uint32_t ambig_slots = 0;
+	if (rc >= 0 && o->task == CHU_TAGGER_POS)
+		rc = build_ambiguity(&train, L.n, &ambig, &ambig_slots);
 	for (corpus *c = &train; rc >= 0 && c; c = c == &train ? &held : c == &held ? &dev : NULL)
-		rc = corpus_features(c, o, ctx);
+		rc = corpus_features(c, o, ctx, ambig, ambig_slots);
 	int K = L.n, nf = chu__tag_n_features(o->task);
 	bool spans = o->task == CHU_TAGGER_NER;
 	uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
@@ -720,17 +806,29 @@ int chu__train_tag(const chu__train_tag_opts *o)
 		uint64_t csize = 0;
 		char cname[24];
 		snprintf(cname, sizeof cname, "%s.clusters", o->task == CHU_TAGGER_NER ? "ner" : "pos");
-		const char *xn[1] = {cname};
+		char aname[24];
+		snprintf(aname, sizeof aname, "%s.ambig", o->task == CHU_TAGGER_NER ? "ner" : "pos");
 		if (o->clusters && chu__model_section(o->clusters, "clusters", &csec, &csize) < 0)
 			rc = CHU_EFORMAT;
-		const void *xd[1] = {csec};
-		uint64_t xs[1] = {csize};
+		const char *xn[2];
+		const void *xd[2];
+		uint64_t xs[2];
+		size_t nx = 0;
+		if (csec) {
+			xn[nx] = cname, xd[nx] = csec, xs[nx] = csize;
+			nx++;
+		}
+		if (ambig) {
+			xn[nx] = aname, xd[nx] = ambig, xs[nx] = (uint64_t)ambig_slots * 16;
+			nx++;
+		}
 		if (rc >= 0)
-			rc = save(o, &W, &L, &kept, xn, xd, xs, csec ? 1 : 0);
+			rc = save(o, &W, &L, &kept, xn, xd, xs, nx);
 	}
 	if (rc >= 0)
 		say(o, "saved %s: %zu features, %d labels", o->out, kept, K);
 	free(order);
+	free(ambig);
 	free(k.score);
 	free(k.edge);
 	free(k.back);

@@ -206,6 +206,18 @@ assert {'PER', 'LOC', 'ORG', 'DATE', 'MONEY', 'PERCENT', 'TIME', 'QUANTITY'} <= 
 # CoNLL-U and JSON lines agree word for word
 forms = [l.split('\t')[1] for l in open(sys.argv[3], encoding='utf-8') if l[:1].isdigit()]
 assert forms == [w['text'] for s in sents for w in s['words']]
+# round trip: each sentence's words, joined as SpaceAfter says, give its "# text"
+text, out = None, []
+for l in open(sys.argv[3], encoding='utf-8'):
+    l = l.rstrip('\n')
+    if l.startswith('# text = '):
+        text, out = l[len('# text = '):], []
+    elif l[:1].isdigit():
+        c = l.split('\t')
+        out.append(c[1] + ('' if 'SpaceAfter=No' in c[9] else ' '))
+    elif not l and text is not None:
+        assert ''.join(out).rstrip(' ') == text, (''.join(out), text)
+        text = None
 EOF
 else
 	echo "skip: python3 is absent (jsonl checks)"; skip=$((skip + 1))
