@@ -230,11 +230,18 @@ static unsigned long count_lines(const char *p, size_t n)
 
 static void put_token_text(text_job *job, const char *piece, const chu_token *t)
 {
-	const char *out;
-	size_t n;
-	if (chu_norm_span(job->ctx, piece, t->start, t->end, &out, &n) < 0)
+	const char *out = piece + t->start;
+	size_t n = t->end - t->start, i = 0;
+	/* printable ASCII without white space is its own normal form: most tokens skip chu_norm_span */
+	while (i < n && (unsigned char)out[i] > ' ' && (unsigned char)out[i] < 0x7F)
+		i++;
+	if (i < n && chu_norm_span(job->ctx, piece, t->start, t->end, &out, &n) < 0)
 		return;
-	for (size_t i = 0; i < n; i++)
+	if (!memchr(out, ' ', n)) {
+		fwrite(out, 1, n, stdout);
+		return;
+	}
+	for (i = 0; i < n; i++)
 		putchar(out[i] == ' ' ? '_' : out[i]);
 }
 
