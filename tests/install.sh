@@ -19,6 +19,13 @@ if [ -r models/seg.chm ]; then
 	# the installed command finds the installed model by itself
 	printf 'Hội nghị bình đẳng giới\n' | "$tmp/p/bin/chu" seg | grep -q '^Hội_nghị ' && ok || bad "installed chu seg"
 fi
+if [ -r models/pos.chm ] && [ -r models/ner.chm ] && [ -r models/accent.chm ]; then
+	# and the taggers' and the accent restorer's
+	printf 'Ông An tới Hà Nội.\n' | "$tmp/p/bin/chu" pos | grep -q 'Hà_Nội/Np' && ok || bad "installed chu pos"
+	printf 'Ông An tới Hà Nội.\n' | "$tmp/p/bin/chu" ner | grep -q "$(printf 'Hà_Nội\tB-LOC')" && ok || bad "installed chu ner"
+	printf 'Thu truong Bo Ngoai giao\n' | "$tmp/p/bin/chu" accent | grep -q '^Thứ trưởng Bộ Ngoại giao$' && ok ||
+		bad "installed chu accent"
+fi
 man -l "$tmp/p/share/man/man1/chu.1" 2>/dev/null | grep -q 'tone' && ok || { command -v man >/dev/null || ok; command -v man >/dev/null && bad "man page does not render"; }
 cat >"$tmp/t.c" <<'C'
 #include <chu.h>
