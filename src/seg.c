@@ -410,7 +410,7 @@ typedef struct unit_memo {
 	uint8_t shape;  /* its shape */
 } unit_memo;
 
-#define MEMO_SLOTS 4096
+#define MEMO_SLOTS 16384
 #define SEG_BUFS 17 /* the chu__buf members of chu__seg_state, syl to scratch */
 
 struct chu__seg_state {
