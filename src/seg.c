@@ -411,11 +411,11 @@ typedef struct unit_memo {
 } unit_memo;
 
 #define MEMO_SLOTS 16384
-#define SEG_BUFS 17 /* the chu__buf members of chu__seg_state, syl to scratch */
+#define SEG_BUFS 18 /* the chu__buf members of chu__seg_state, syl to scratch */
 
 struct chu__seg_state {
-	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, keys, units, join, words, tokens,
-	    scratch;
+	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, keys, units, join, owners, words,
+	    tokens, scratch;
 	unit_memo *memo; /* MEMO_SLOTS entries, made on first use */
 };
 
@@ -423,7 +423,8 @@ struct chu__seg_state {
 #define SEG_BUF_LIST(st)                                                                           \
 	{&(st)->syl,   &(st)->shape, &(st)->cover, &(st)->endl,  &(st)->startl,                          \
 	 &(st)->assoc, &(st)->score, &(st)->force, &(st)->label, &(st)->back,                            \
-	 &(st)->feats, &(st)->keys,  &(st)->units, &(st)->join,  &(st)->words, &(st)->tokens, &(st)->scratch}
+	 &(st)->feats, &(st)->keys,  &(st)->units, &(st)->join,  &(st)->owners, &(st)->words, &(st)->tokens,            \
+	 &(st)->scratch}
 
 static struct chu__seg_state *state_of(chu_ctx *ctx)
 {
@@ -748,8 +749,7 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 	size_t nt = st->tokens.len / sizeof(chu_token);
 	st->words.len = 0;
 	/* units: tokens, with money and ranges split at their white space; owner[] maps back */
-	chu__buf owner_buf;
-	chu__buf_init(&owner_buf, &ctx->alloc);
+	chu__buf owner_buf = st->owners; /* kept in the state: no allocation a call */
 	size_t s0 = 0;
 	for (size_t i = 0; i < nt && rc >= 0; i++) {
 		if (!(t[i].flags & CHU_TOKEN_SENTENCE_END) && i + 1 < nt)
@@ -802,7 +802,7 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 		}
 		s0 = i + 1;
 	}
-	chu__buf_free(&owner_buf);
+	st->owners = owner_buf;
 	if (rc < 0)
 		return rc;
 	chu__buf_reserve(&rc, &st->words, 0);
