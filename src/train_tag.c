@@ -687,8 +687,10 @@ int chu__train_tag(const chu__train_tag_opts *o)
 		if (rc < 0)
 			say(o, "cannot read %s", o->train[i]);
 	}
-	if (rc >= 0 && L.n == 0)
+	if (rc >= 0 && L.n == 0) {
+		say(o, "no word<TAB>tag lines in the training files");
 		rc = CHU_EINVAL;
+	}
 	qsort(L.names, (size_t)L.n, sizeof L.names[0], cmp_label);
 	size_t counter = 0;
 	for (size_t i = 0; i < o->n_train && rc >= 0; i++)
@@ -720,8 +722,9 @@ int chu__train_tag(const chu__train_tag_opts *o)
 		if (!k.trans || !k.d || !order)
 			rc = CHU_ENOMEM;
 	}
-	say(o, "train %zu sentences (%zu words), held out %zu, dev %zu; %d labels, %d features a word", train.n_sents,
-	    train.n_words, held.n_sents, dev.n_sents, K, nf);
+	if (rc >= 0)
+		say(o, "train %zu sentences (%zu words), held out %zu, dev %zu; %d labels, %d features a word", train.n_sents,
+		    train.n_words, held.n_sents, dev.n_sents, K, nf);
 	uint64_t rs = o->seed;
 	for (size_t s = 0; order && s < train.n_sents; s++)
 		order[s] = s;
