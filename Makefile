@@ -46,7 +46,7 @@ $(BUILD)/libchu.so: $(PIC_OBJ)
 $(BUILD)/chu: $(CLI_OBJ) $(BUILD)/libchu.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libchu.a $(DEPLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libchu.a $(BUILD)/ext/sqlite/chu_fts5.o
+$(BUILD)/tests/%: tests/%.c tests/harness.h tests/bytes.h $(BUILD)/libchu.a $(BUILD)/ext/sqlite/chu_fts5.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(DEFS) -Itests -o $@ $< $(BUILD)/ext/sqlite/chu_fts5.o $(BUILD)/libchu.a $(DEPLIBS)
 

@@ -24,6 +24,13 @@ char *cli_read_file(const char *path, size_t *len);
  * NULL. */
 char *cli_find_model(const char *name);
 
+/* Opens the model at path, or the one cli_find_model(name) finds when path is NULL; NULL after
+ * printing an error (naming option, the flag that gives a model, when none is found). */
+chu_model *cli_open_model(const char *path, const char *name, const char *option);
+
+/* The trainers' progress callback: "chu train: message" on stderr. */
+void cli_train_progress(void *ud, const char *message);
+
 /* Feeds each named file (or stdin when there is none, or for "-") through a chu_stream that
  * calls fn for each piece. Returns CLI_OK, or CLI_BAD_INPUT after printing an error. *current
  * names the file being read while fn runs (for messages). */

@@ -104,6 +104,31 @@ char *cli_find_model(const char *name)
 	return NULL;
 }
 
+chu_model *cli_open_model(const char *path, const char *name, const char *option)
+{
+	char *found = path ? NULL : cli_find_model(name);
+	const char *p = path ? path : found;
+	chu_model *m = NULL;
+	if (!p) {
+		cli_error(NULL, 0, "no %s found (looked in $CHU_MODEL_DIR, models/ next to chu and the installed data directory); "
+		          "give one with %s FILE", name, option);
+	} else {
+		int rc = chu_model_open(p, &m);
+		if (rc < 0) {
+			cli_error(p, 0, "%s", rc == CHU_EIO ? strerror(errno) : chu_strerror(rc));
+			m = NULL;
+		}
+	}
+	free(found);
+	return m;
+}
+
+void cli_train_progress(void *ud, const char *message)
+{
+	(void)ud;
+	fprintf(stderr, "chu train: %s\n", message);
+}
+
 int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const char **current)
 {
 	static char *const stdin_only[] = {"-"};

@@ -109,24 +109,12 @@ static void *seg_run(void *arg)
 
 static chu_model *open_model(const char *path)
 {
-	char *found = path ? NULL : cli_find_model("seg.chm");
-	const char *p = path ? path : found;
-	if (!p) {
-		cli_error(NULL, 0, "no segmentation model found (looked for seg.chm in $CHU_MODEL_DIR, models/ next to chu and %s); give one with --model",
-		          "the installed data directory");
-		return NULL;
-	}
-	chu_model *m = NULL;
-	int rc = chu_model_open(p, &m);
-	if (rc < 0) {
-		cli_error(p, 0, "%s", rc == CHU_EIO ? strerror(errno) : chu_strerror(rc));
-		m = NULL;
-	} else if (!chu__model_seg(m)) {
-		cli_error(p, 0, "not a segmentation model");
+	chu_model *m = cli_open_model(path, "seg.chm", "--model");
+	if (m && !chu__model_seg(m)) {
+		cli_error(path ? path : "seg.chm", 0, "not a segmentation model");
 		chu_model_close(m);
 		m = NULL;
 	}
-	free(found);
 	return m;
 }
 
@@ -256,12 +244,6 @@ int cli_seg(int argc, char **argv)
 
 /* ---- chu train seg ---- */
 
-static void print_progress(void *ud, const char *msg)
-{
-	(void)ud;
-	fprintf(stderr, "chu train: %s\n", msg);
-}
-
 /* Splits a comma-separated list in place. */
 static size_t split_list(char *s, const char **out, size_t max)
 {
@@ -303,7 +285,7 @@ int cli_train(int argc, char **argv)
 	o.holdout = 20;
 	o.lowercase = 0.3;
 	o.uppercase = 0.1;
-	o.progress = print_progress;
+	o.progress = cli_train_progress;
 	int c;
 	optind = 1;
 	argc--, argv++;

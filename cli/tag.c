@@ -21,22 +21,6 @@ typedef struct tag_job {
 	chu__buf words, join, ptags, ntags, pnames;
 } tag_job;
 
-static chu_model *open_named(const char *path, const char *name, const char *what)
-{
-	char *found = path ? NULL : cli_find_model(name);
-	const char *p = path ? path : found;
-	if (!p) {
-		cli_error(NULL, 0, "no %s model: %s not found (give one with --%s-model FILE)", what, name, what);
-		return NULL;
-	}
-	chu_model *m = NULL;
-	int rc = chu_model_open(p, &m);
-	if (rc < 0)
-		cli_error(p, 0, "%s", chu_strerror(rc));
-	free(found);
-	return m;
-}
-
 /* Prints word i of a sentence as the output format wants it: its bytes, spaces written as '_'. */
 static void put_word(const char *text, const chu_span *w)
 {
@@ -238,11 +222,11 @@ int cli_tag(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	int status = CLI_BAD_INPUT;
-	if (!job.segmented && !(job.seg = open_named(seg_path, "seg.chm", "model")))
+	if (!job.segmented && !(job.seg = cli_open_model(seg_path, "seg.chm", "--model")))
 		goto out;
-	if (!(job.pos = open_named(pos_path, "pos.chm", "pos")))
+	if (!(job.pos = cli_open_model(pos_path, "pos.chm", "--pos-model")))
 		goto out;
-	if (job.task == CHU_TAGGER_NER && !(job.ner = open_named(ner_path, "ner.chm", "ner")))
+	if (job.task == CHU_TAGGER_NER && !(job.ner = cli_open_model(ner_path, "ner.chm", "--ner-model")))
 		goto out;
 	if (!chu_tag_count(job.pos, CHU_TAGGER_POS) ||
 	    (job.task == CHU_TAGGER_NER && !chu_tag_count(job.ner, CHU_TAGGER_NER))) {
@@ -268,12 +252,6 @@ out:
 }
 
 /* ---- chu train pos|ner ---- */
-
-static void print_progress(void *ud, const char *msg)
-{
-	(void)ud;
-	fprintf(stderr, "chu train: %s\n", msg);
-}
 
 int cli_train_tag(int argc, char **argv)
 {
@@ -305,7 +283,7 @@ int cli_train_tag(int argc, char **argv)
 	o.holdout = o.task == CHU_TAGGER_POS ? 20 : o.task == CHU__TAGGER_ACCENT ? 50 : 0;
 	if (o.task == CHU__TAGGER_ACCENT)
 		o.epochs = 3;
-	o.progress = print_progress;
+	o.progress = cli_train_progress;
 	const char *pos_path = NULL;
 	int c;
 	optind = 1;
@@ -366,7 +344,7 @@ int cli_train_tag(int argc, char **argv)
 			cli_error(NULL, 0, "chu train clusters needs --corpus TEXT and -o FILE (and 2 ≤ --classes ≤ 65535)");
 			return CLI_USAGE;
 		}
-		chu_model *seg = open_named(seg_path, "seg.chm", "model");
+		chu_model *seg = cli_open_model(seg_path, "seg.chm", "--model");
 		if (!seg)
 			return CLI_BAD_INPUT;
 		int rc = chu__train_clusters(&o, seg, classes, passes);
@@ -406,7 +384,7 @@ int cli_train_tag(int argc, char **argv)
 		o.clusters = cm;
 	}
 	if (o.task == CHU_TAGGER_NER) {
-		if (!(pm = open_named(pos_path, "pos.chm", "pos"))) {
+		if (!(pm = cli_open_model(pos_path, "pos.chm", "--pos-model"))) {
 			chu_model_close(cm);
 			return CLI_BAD_INPUT;
 		}
@@ -643,7 +621,7 @@ int cli_accent(int argc, char **argv)
 		}
 	}
 	accent_job job = {0};
-	if (!(job.model = open_named(path, "accent.chm", "model")))
+	if (!(job.model = cli_open_model(path, "accent.chm", "--model")))
 		return CLI_BAD_INPUT;
 	int status = CLI_BAD_INPUT;
 	if (!chu__model_accent(job.model))

@@ -76,10 +76,6 @@ static int cmp_u64_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-typedef struct corpus_words {
-	chu__buf ids; /* uint32 per word, UINT32_MAX between sentences and for rare words */
-} corpus_words;
-
 int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int K, int passes)
 {
 	if (!o->corpus || !o->out || !seg || K < 2 || K > 65535)
@@ -95,9 +91,8 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 	V.id = calloc(V.mask + 1, 4);
 	if (rc >= 0 && (!V.key || !V.id))
 		rc = CHU_ENOMEM;
-	chu__buf ids, line, spans, scratch;
+	chu__buf ids, spans, scratch;
 	chu__buf_init(&ids, &chu__default_allocator);
-	chu__buf_init(&line, &chu__default_allocator);
 	chu__buf_init(&spans, &chu__default_allocator);
 	chu__buf_init(&scratch, &chu__default_allocator);
 	/* 1. segment the corpus; every word's form hash, counted */
@@ -335,7 +330,6 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 	free(V.id);
 	free(V.count);
 	chu__buf_free(&ids);
-	chu__buf_free(&line);
 	chu__buf_free(&spans);
 	chu__buf_free(&scratch);
 	chu_ctx_free(ctx);

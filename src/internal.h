@@ -37,6 +37,12 @@ CHU_HIDDEN void chu__buf_init(chu__buf *b, const chu_allocator *a);
 CHU_HIDDEN void chu__buf_free(chu__buf *b);
 /* Ensures room for `extra` more bytes plus a NUL. */
 CHU_HIDDEN void chu__buf_reserve(int *rc, chu__buf *b, size_t extra);
+/* Empties buf and makes room for count values of type (a per-sentence work array). */
+#define CHU__RESERVE(rc, buf, count, type)                                                         \
+	do {                                                                                           \
+		(buf).len = 0;                                                                             \
+		chu__buf_reserve((rc), &(buf), (count) * sizeof(type) + 8);                                \
+	} while (0)
 CHU_HIDDEN void chu__buf_put_slow(int *rc, chu__buf *b, const void *data, size_t n);
 /* Appends n bytes (the buffer stays NUL-terminated). Inline: the common case, room to spare, is a
  * compare and a copy. */
@@ -384,6 +390,8 @@ typedef struct chu__train_seg_opts {
 	void *ud;
 } chu__train_seg_opts;
 CHU_HIDDEN int chu__train_seg(const chu__train_seg_opts *o);
+/* qsort's comparison of doubles, largest first (the trainers' feature pruning). */
+CHU_HIDDEN int chu__cmp_double_desc(const void *a, const void *b);
 
 /* ---- tagging (src/tag.c, src/gazetteer.c, src/train_tag.c) ---- */
 

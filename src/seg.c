@@ -579,12 +579,6 @@ int chu_ctx_set_dict(chu_ctx *ctx, const chu_dict *dict)
 
 /* ---- segmenting ---- */
 
-#define RESERVE(buf, count, type)                                                                  \
-	do {                                                                                           \
-		(buf).len = 0;                                                                             \
-		chu__buf_reserve(&rc, &(buf), (count) * sizeof(type) + 8);                                 \
-	} while (0)
-
 /* Segments units (byte ranges into text); join[i] = 1 when unit i+1 continues unit i's word. */
 static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const char *text, const chu_span *u, size_t n,
                          unsigned char *join)
@@ -595,16 +589,16 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	if (!st)
 		return CHU_ENOMEM;
 	int rc = CHU_OK;
-	RESERVE(st->syl, n, uint64_t);
-	RESERVE(st->shape, n, uint8_t);
-	RESERVE(st->cover, n, uint8_t);
-	RESERVE(st->endl, n, uint8_t);
-	RESERVE(st->startl, n, uint8_t);
-	RESERVE(st->assoc, n, uint8_t);
-	RESERVE(st->score, n, float);
-	RESERVE(st->force, n, uint8_t);
-	RESERVE(st->label, n, uint8_t);
-	RESERVE(st->back, n, uint8_t);
+	CHU__RESERVE(&rc, st->syl, n, uint64_t);
+	CHU__RESERVE(&rc, st->shape, n, uint8_t);
+	CHU__RESERVE(&rc, st->cover, n, uint8_t);
+	CHU__RESERVE(&rc, st->endl, n, uint8_t);
+	CHU__RESERVE(&rc, st->startl, n, uint8_t);
+	CHU__RESERVE(&rc, st->assoc, n, uint8_t);
+	CHU__RESERVE(&rc, st->score, n, float);
+	CHU__RESERVE(&rc, st->force, n, uint8_t);
+	CHU__RESERVE(&rc, st->label, n, uint8_t);
+	CHU__RESERVE(&rc, st->back, n, uint8_t);
 	if (rc < 0)
 		return rc;
 	uint64_t *syl = (uint64_t *)(void *)st->syl.data;
@@ -642,13 +636,13 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	float *score = (float *)(void *)st->score.data;
 	/* the rows of every syllable, pair and triple of the padded sentence: p = i + 2 is syllable i,
 	 * p = 0, 1 the two before it, n + 2, n + 3 the two after */
-	RESERVE(st->feats, (n + 4) * 3, const int16_t *);
+	CHU__RESERVE(&rc, st->feats, (n + 4) * 3, const int16_t *);
 	if (rc < 0)
 		return rc;
 	const int16_t **U = (const int16_t **)(void *)st->feats.data, **B = U + n + 4, **T = B + n + 4;
 	/* the keys first, with their slots prefetched, then the rows: the lookups' cache misses
 	 * overlap instead of coming one after another */
-	RESERVE(st->keys, (n + 4) * 3, uint64_t);
+	CHU__RESERVE(&rc, st->keys, (n + 4) * 3, uint64_t);
 	if (rc < 0)
 		return rc;
 	uint64_t *K = (uint64_t *)(void *)st->keys.data;

@@ -495,78 +495,79 @@ void chu__tag_state_free(chu_ctx *ctx)
 	ctx->tag = NULL;
 }
 
-#define RESERVE(buf, count, type)                                                                  \
-	do {                                                                                           \
-		(buf).len = 0;                                                                             \
-		chu__buf_reserve(&rc, &(buf), (count) * sizeof(type) + 8);                                 \
-	} while (0)
-
-static int tag_core(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger,
-                    const char *text, const chu_span *words, size_t n, const char *const *pos, uint8_t *tags)
+/* Fills W with the facts of n words (spans valid) that the tagger's features read. */
+static int prepare_words(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger, const char *text,
+                         const chu_span *words, size_t n, const char *const *pos, chu__tag_words *W)
 {
-	int K = (int)tm->meta.n_labels, nf = (int)tm->meta.n_features;
 	int rc = CHU_OK;
-	RESERVE(st->form, n, uint64_t);
-	RESERVE(st->first, n, uint64_t);
-	RESERVE(st->last, n, uint64_t);
-	RESERVE(st->pos, n, uint64_t);
-	RESERVE(st->cue, n, uint64_t);
-	RESERVE(st->shape, n, uint8_t);
-	RESERVE(st->nsyl, n, uint8_t);
-	RESERVE(st->foreign, n, uint8_t);
-	RESERVE(st->cluster, n, int16_t);
-	RESERVE(st->amb, n, uint64_t);
-	RESERVE(st->feats, (size_t)nf, uint64_t);
-	RESERVE(st->score, n * (size_t)K, float);
-	RESERVE(st->edge, chu__tag_n_edges(tagger) ? n * (size_t)K * (size_t)K : 1, float);
-	RESERVE(st->d, 2 * (size_t)K, float);
-	RESERVE(st->back, n * (size_t)K, uint8_t);
+	CHU__RESERVE(&rc, st->form, n, uint64_t);
+	CHU__RESERVE(&rc, st->first, n, uint64_t);
+	CHU__RESERVE(&rc, st->last, n, uint64_t);
+	CHU__RESERVE(&rc, st->pos, n, uint64_t);
+	CHU__RESERVE(&rc, st->cue, n, uint64_t);
+	CHU__RESERVE(&rc, st->shape, n, uint8_t);
+	CHU__RESERVE(&rc, st->nsyl, n, uint8_t);
+	CHU__RESERVE(&rc, st->foreign, n, uint8_t);
+	CHU__RESERVE(&rc, st->cluster, n, int16_t);
+	CHU__RESERVE(&rc, st->amb, n, uint64_t);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < n; i++)
-		if (words[i].start > words[i].end)
-			return CHU_EINVAL;
-	chu__tag_words W = {(uint64_t *)(void *)st->form.data, (uint64_t *)(void *)st->first.data,
-	                    (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
-	                    (uint8_t *)st->nsyl.data,          NULL,
-	                    NULL,                              (uint8_t *)st->foreign.data,
-	                    NULL,                              NULL};
-	rc = chu__tag_prepare(text, words, n, &W, &st->scratch);
-	if (rc < 0)
+	*W = (chu__tag_words){(uint64_t *)(void *)st->form.data, (uint64_t *)(void *)st->first.data,
+	                      (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
+	                      (uint8_t *)st->nsyl.data,          NULL,
+	                      NULL,                              (uint8_t *)st->foreign.data,
+	                      NULL,                              NULL};
+	if ((rc = chu__tag_prepare(text, words, n, W, &st->scratch)) < 0)
 		return rc;
 	int16_t *cl = (int16_t *)(void *)st->cluster.data;
 	for (size_t i = 0; i < n; i++)
-		cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W.form[i]);
-	W.cluster = cl;
+		cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W->form[i]);
+	W->cluster = cl;
 	if (tm->ambig) {
 		uint64_t *am = (uint64_t *)(void *)st->amb.data;
 		for (size_t i = 0; i < n; i++)
-			am[i] = chu__tag_ambiguity(tm->ambig, tm->n_ambig, W.form[i]);
-		W.amb = am;
+			am[i] = chu__tag_ambiguity(tm->ambig, tm->n_ambig, W->form[i]);
+		W->amb = am;
 	}
 	if (tagger == CHU_TAGGER_NER) {
 		uint64_t *ph = (uint64_t *)(void *)st->pos.data;
 		for (size_t i = 0; i < n; i++)
 			ph[i] = pos && pos[i] ? chu__tag_name_hash(pos[i]) : 0;
-		W.pos = ph;
+		W->pos = ph;
 		uint64_t *cue = (uint64_t *)(void *)st->cue.data;
-		chu__tag_cues(W.form, W.first, n, cue);
-		W.cue = cue;
+		chu__tag_cues(W->form, W->first, n, cue);
+		W->cue = cue;
 	}
+	return CHU_OK;
+}
+
+/* Scores n prepared words and decodes their labels into tags. */
+static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger, const chu__tag_words *W,
+                        size_t n, uint8_t *tags)
+{
+	int K = (int)tm->meta.n_labels, nf = (int)tm->meta.n_features;
+	bool edges = chu__tag_n_edges(tagger) > 0;
+	int rc = CHU_OK;
+	CHU__RESERVE(&rc, st->feats, (size_t)nf, uint64_t);
+	CHU__RESERVE(&rc, st->score, n * (size_t)K, float);
+	CHU__RESERVE(&rc, st->edge, edges ? n * (size_t)K * (size_t)K : 1, float);
+	CHU__RESERVE(&rc, st->d, 2 * (size_t)K, float);
+	CHU__RESERVE(&rc, st->back, n * (size_t)K, uint8_t);
+	if (rc < 0)
+		return rc;
 	float *score = (float *)(void *)st->score.data;
 	uint64_t *f = (uint64_t *)(void *)st->feats.data;
 	memset(score, 0, n * (size_t)K * sizeof(float));
-	bool edges = chu__tag_n_edges(tagger) > 0;
 	float *edge = edges ? (float *)(void *)st->edge.data : NULL;
 	if (edges)
 		memset(edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
 	for (size_t i = 0; i < n; i++) {
-		int k = chu__tag_features(tagger, &W, n, i, f);
+		int k = chu__tag_features(tagger, W, n, i, f);
 		for (int j = 0; j < k; j++)
 			add_feature(tm, f[j], score + i * (size_t)K);
 		if (i == 0 || !edges)
 			continue;
-		k = chu__tag_edge_features(tagger, &W, n, i, f);
+		k = chu__tag_edge_features(tagger, W, n, i, f);
 		for (int a = 0; a < K; a++)
 			for (int j = 0; j < k; j++)
 				add_feature(tm, chu__tag_edge_key(f[j], a), edge + (i * (size_t)K + (size_t)a) * (size_t)K);
@@ -587,11 +588,17 @@ static bool split_name(const chu__tag_words *W, const uint64_t *cue, const char 
 	       !memchr(text + w[i].start, '_', w[i].end - w[i].start);
 }
 
+/* The model's tagger when tagger is a public one (the accent restorer's is not), or NULL. */
+static const struct chu__tag_model *public_tagger(const chu_model *model, int tagger)
+{
+	return tagger == CHU_TAGGER_POS || tagger == CHU_TAGGER_NER ? chu__model_tagger(model, tagger) : NULL;
+}
+
 int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
             const char *const *pos, uint8_t *tags)
 {
-	const struct chu__tag_model *tm = chu__model_tagger(model, tagger);
-	if (!ctx || !tm || (tagger != CHU_TAGGER_POS && tagger != CHU_TAGGER_NER) || (n && (!text || !words || !tags)))
+	const struct chu__tag_model *tm = public_tagger(model, tagger);
+	if (!ctx || !tm || (n && (!text || !words || !tags)))
 		return CHU_EINVAL;
 	if (n == 0)
 		return CHU_OK;
@@ -601,32 +608,16 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	for (size_t i = 0; i < n; i++)
 		if (words[i].start > words[i].end)
 			return CHU_EINVAL;
-	if (tagger != CHU_TAGGER_NER)
-		return tag_core(st, tm, tagger, text, words, n, pos, tags);
-	/* named entities: full names written as one word are tagged syllable by syllable */
-	int rc = CHU_OK;
-	RESERVE(st->form, n, uint64_t);
-	RESERVE(st->first, n, uint64_t);
-	RESERVE(st->last, n, uint64_t);
-	RESERVE(st->cue, n, uint64_t);
-	RESERVE(st->shape, n, uint8_t);
-	RESERVE(st->nsyl, n, uint8_t);
+	chu__tag_words W;
+	int rc = prepare_words(st, tm, tagger, text, words, n, pos, &W);
 	if (rc < 0)
 		return rc;
-	chu__tag_words W = {(uint64_t *)(void *)st->form.data, (uint64_t *)(void *)st->first.data,
-	                    (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
-	                    (uint8_t *)st->nsyl.data,          NULL,
-	                    NULL,                              NULL,
-	                    NULL,                              NULL};
-	if ((rc = chu__tag_prepare(text, words, n, &W, &st->scratch)) < 0)
-		return rc;
-	uint64_t *cue = (uint64_t *)(void *)st->cue.data;
-	chu__tag_cues(W.form, W.first, n, cue);
+	/* named entities: full names written as one word are tagged syllable by syllable */
 	size_t extra = 0;
-	for (size_t i = 0; i < n; i++)
-		extra += split_name(&W, cue, text, words, i) ? W.nsyl[i] - 1u : 0;
+	for (size_t i = 0; tagger == CHU_TAGGER_NER && i < n; i++)
+		extra += split_name(&W, W.cue, text, words, i) ? W.nsyl[i] - 1u : 0;
 	if (extra == 0)
-		return tag_core(st, tm, tagger, text, words, n, pos, tags);
+		return decode_words(st, tm, tagger, &W, n, tags);
 	size_t m = n + extra;
 	/* the split sentence: spans, part-of-speech names and each word's first piece */
 	st->spans.len = 0;
@@ -640,7 +631,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		firstp[i] = k;
-		if (!split_name(&W, cue, text, words, i)) {
+		if (!split_name(&W, W.cue, text, words, i)) {
 			pp[k] = pos ? pos[i] : NULL;
 			sp[k++] = words[i];
 			continue;
@@ -658,7 +649,9 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 			a = b;
 		}
 	}
-	if ((rc = tag_core(st, tm, tagger, text, sp, k, pos ? pp : NULL, lab)) < 0)
+	/* the facts of the split sentence are written over the whole one's, read above */
+	if ((rc = prepare_words(st, tm, tagger, text, sp, k, pos ? pp : NULL, &W)) < 0 ||
+	    (rc = decode_words(st, tm, tagger, &W, k, lab)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		tags[i] = lab[firstp[i]];
@@ -667,13 +660,13 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 
 int chu_tag_count(const chu_model *model, int tagger)
 {
-	const struct chu__tag_model *tm = tagger == CHU_TAGGER_POS || tagger == CHU_TAGGER_NER ? chu__model_tagger(model, tagger) : NULL;
+	const struct chu__tag_model *tm = public_tagger(model, tagger);
 	return tm ? (int)tm->meta.n_labels : 0;
 }
 
 const char *chu_tag_name(const chu_model *model, int tagger, int tag)
 {
-	const struct chu__tag_model *tm = tagger == CHU_TAGGER_POS || tagger == CHU_TAGGER_NER ? chu__model_tagger(model, tagger) : NULL;
+	const struct chu__tag_model *tm = public_tagger(model, tagger);
 	if (!tm || tag < 0 || (uint32_t)tag >= tm->meta.n_labels)
 		return NULL;
 	return tm->labels[tag];

@@ -564,7 +564,7 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 	return CHU_OK;
 }
 
-static int cmp_desc(const void *a, const void *b)
+int chu__cmp_double_desc(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? 1 : x > y ? -1 : 0;
@@ -735,7 +735,7 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx, cons
 			for (size_t s = 0; s <= W->mask; s++)
 				if (W->key[s])
 					mag[k++] = fabs(avg(W, s));
-			qsort(mag, n, sizeof *mag, cmp_desc);
+			qsort(mag, n, sizeof *mag, chu__cmp_double_desc);
 			Q.floor_w = mag[o->max_features - 1];
 			free(mag);
 		}

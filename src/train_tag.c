@@ -453,12 +453,6 @@ static double evaluate(weights *W, const corpus *c, int nf, const labels *L, con
 
 /* ---- saving ---- */
 
-static int cmp_desc(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 static double avg_at(const weights *W, size_t j) { return W->w[j] - W->u[j] / W->c; }
 
 /* Writes the model: the averaged weights in int16 (the max_features strongest rows when set),
@@ -496,7 +490,7 @@ static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_
 	}
 	double floor_s = 0;
 	if (rc >= 0 && o->max_features && ns > o->max_features) {
-		qsort(sorted, ns, sizeof *sorted, cmp_desc);
+		qsort(sorted, ns, sizeof *sorted, chu__cmp_double_desc);
 		floor_s = sorted[o->max_features - 1];
 	}
 	/* the entries of each kept row, in table-slot order (deterministic) */
@@ -947,11 +941,9 @@ static int cmp_forms(const void *a, const void *b, void *pool)
 }
 
 /* Scores (and, when train, learns from) one line; counts correct syllables of all restorable. */
-static void acc_line_run(weights *W, form_table *T, const uint64_t *dict_first, acc_line *L, bool train,
+static void acc_line_run(weights *W, acc_line *L, bool train,
                          size_t *correct, size_t *total)
 {
-	(void)T;
-	(void)dict_first;
 	const uint64_t *g = (const uint64_t *)(void *)L->g.data;
 	form_entry **fe = (form_entry **)(void *)L->forms.data;
 	uint64_t f[CHU__TAG_MAX_FEATURES];
@@ -1106,7 +1098,7 @@ int chu__train_accent(const chu__train_tag_opts *o)
 			if (!(every > 0 && line % (size_t)every == (size_t)every - 1)) {
 				rc = acc_read_line(&L, &T, text + a, e - a, false);
 				if (rc >= 0)
-					acc_line_run(&W, &T, NULL, &L, true, &c_train, &t_train);
+					acc_line_run(&W, &L, true, &c_train, &t_train);
 			}
 			a = e + 1;
 		}
@@ -1117,7 +1109,7 @@ int chu__train_accent(const chu__train_tag_opts *o)
 			if (every > 0 && line % (size_t)every == (size_t)every - 1) {
 				rc = acc_read_line(&L, &T, text + a, e - a, false);
 				if (rc >= 0)
-					acc_line_run(&W, &T, NULL, &L, false, &c_held, &t_held);
+					acc_line_run(&W, &L, false, &c_held, &t_held);
 			}
 			a = e + 1;
 		}

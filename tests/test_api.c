@@ -4,6 +4,7 @@
  * every allocation in turn), strict UTF-8 and the error offset, byte offsets of tokens and
  * sentences, borrowed results, folding, streams, and threads with a ctx each.
  */
+#include "bytes.h"
 #include "harness.h"
 #include "chu.h"
 
@@ -11,40 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* ---- a byte buffer of the test's own ---- */
-
-typedef struct bytes {
-	char *p;
-	size_t n, cap;
-} bytes;
-
-static void bput(bytes *b, const void *data, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (!q) {
-			fprintf(stderr, "test_api: out of memory\n");
-			exit(2);
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->n, data, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-static void bputs(bytes *b, const char *s) { bput(b, s, strlen(s)); }
 static bool bsame(const bytes *a, const bytes *b) { return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0); }
-static void bfree(bytes *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->n = b->cap = 0;
-}
 
 /* ---- an allocator that counts, and refuses the Nth call (or every call from the Nth on) ---- */
 

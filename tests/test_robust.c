@@ -10,6 +10,7 @@
  * Nothing may crash, every result keeps the documented invariants, work stays linear, memory stays
  * bounded. Under AddressSanitizer (CHU_ASAN set) the big cases are smaller.
  */
+#include "bytes.h"
 #include "harness.h"
 #include "chu.h"
 
@@ -41,45 +42,13 @@ static bool asan;
 		}                                                                                          \
 	} while (0)
 
-/* ---- helpers: a byte buffer, a PRNG, UTF-8 checked independently of the library ---- */
+/* ---- helpers: bytes repeated, a PRNG, UTF-8 checked independently of the library ---- */
 
-typedef struct bytes {
-	char *p;
-	size_t n, cap;
-} bytes;
-
-static void bput(bytes *b, const void *data, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (!q) {
-			fprintf(stderr, "test_robust: out of memory\n");
-			exit(2);
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->n, data, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-static void bputs(bytes *b, const char *s) { bput(b, s, strlen(s)); }
 static void brepeat(bytes *b, const char *s, size_t times)
 {
 	for (size_t i = 0; i < times; i++)
 		bputs(b, s);
 }
-static void bfree(bytes *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->n = b->cap = 0;
-}
-
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 static uint32_t next_rand(void)
 {
