@@ -230,11 +230,22 @@ int main(int argc, char **argv)
 	free(line);
 	printf("\nindexing %zu Wikipedia articles (%.1f MB):\n%-10s %10s %8s %12s %14s %14s\n", nw, (double)bytes / 1e6, "tokenizer",
 	       "docs/s", "MB/s", "index MB", "query p50 ms", "query p99 ms");
-	double rate[2];
+	/* three rounds, the tokenizers taking turns; each one's fastest round counts (this machine is
+	 * shared and noisy, and the first round also pays for the process's memory growing) */
+	double best[2] = {0, 0}, rate[2];
+	for (int round = 0; round < 3; round++)
+		for (int k = 0; k < 2; k++) {
+			sqlite3 *db = make_db(tok[k], model);
+			double t = fill(db, w, nw);
+			if (round == 0 || t < best[k])
+				best[k] = t;
+			sqlite3_close(db);
+		}
 	for (int k = 0; k < 2; k++) {
 		sqlite3 *db = make_db(tok[k], model);
-		double t = fill(db, w, nw);
+		fill(db, w, nw);
 		result r = evaluate(db, q, nq, false, ctx);
+		double t = best[k];
 		rate[k] = (double)bytes / 1e6 / t;
 		printf("%-10s %10.0f %8.2f %12.1f %14.3f %14.3f\n", names[k], (double)nw / t, rate[k], (double)db_size(db) / 1e6, r.p50,
 		       r.p99);

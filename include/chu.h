@@ -313,24 +313,29 @@ CHU_API int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, s
 /* ---- 7. search keys ------------------------------------------------------------------------ */
 
 enum chu_search_flags {
-	CHU_SEARCH_QUERY = 1u << 0 /* text is a query term: no word keys; see chu_search_keys() */
+	CHU_SEARCH_QUERY = 1u << 0, /* text is a query: spellings of unmarked terms; see chu_search_keys() */
+	CHU_SEARCH_PREFIX = 1u << 1 /* with CHU_SEARCH_QUERY: the term is a prefix ("nguye*") */
 };
 
-/* Receives one index key: key[0..key_len) (borrowed for the call) at bytes [start, end) of the
- * original text. colocated is non-zero when the key stands at the same position as the key before
- * it (an accent-folded form, a whole word at its first syllable). A non-zero return stops. */
+/* Receives one key: key[0..key_len) (borrowed for the call) at bytes [start, end) of the original
+ * text. colocated is non-zero when the key stands at the same position as the key before it (another
+ * spelling of a query term, a whole word at its first syllable). A non-zero return stops. */
 typedef int (*chu_search_fn)(void *ud, const char *key, size_t key_len, size_t start, size_t end, int colocated);
 
-/* The keys a search index stores for text, in order. For every syllable, number, acronym or other
- * token that is not punctuation: its normalized form (NFC, tone marks in the ctx's style,
- * lowercase), then its accent-folded form (chu_fold: marks removed, đ → d) colocated when it
- * differs. Money and ranges ("62.000 tỷ đồng") give one position per part. With a segmentation
- * model (may be NULL) and without CHU_SEARCH_QUERY, each word of two or more syllables also gives
- * its syllables joined by '_' ("phụ_nữ", then "phu_nu") colocated with its first syllable. With
- * CHU_SEARCH_QUERY, a term typed without marks gives only its folded form, so it matches every
- * spelling ("phu nu" finds "phụ nữ"), and a term typed with marks gives only its normalized form,
- * so it matches that spelling in either tone style ("hòa" finds "hoà") and not look-alikes
- * ("Đà Nẵng" does not find "đá nặng").
+/* The keys a search index stores for text, in order: one key per unit — a run of letters, digits
+ * and combining marks (anything else separates units: "62.000" and "TP.HCM" are two units each,
+ * "9/7/2020" three) — its normalized form: NFC, tone marks in the ctx's style, lowercase, zero-width
+ * characters dropped, invalid bytes as U+FFFD. With a segmentation model (may be NULL) and without
+ * CHU_SEARCH_QUERY, each word of two or more syllables also gives its keys joined by '_'
+ * ("phụ_nữ"), colocated with its first syllable.
+ * With CHU_SEARCH_QUERY, text is a query: each term gives its key, and a term typed without marks
+ * that can be a Vietnamese syllable also gives, colocated, every spelling that folds to it
+ * (vowel groups Vietnamese writes, each tone; đ for d; with a stop coda only sắc and nặng), so
+ * "phu nu" finds "phụ nữ" and "da nang" finds "Đà Nẵng". A term typed with marks gives only its
+ * key, so it matches that spelling in either tone style ("hòa" finds "hoà") and not look-alikes
+ * ("Đà Nẵng" does not find "đá nặng"). With CHU_SEARCH_PREFIX too, the spellings are those of a
+ * prefix (any modifier, a tone on any one vowel; at most 96). Terms of more than seven letters and
+ * words that cannot be one syllable ("covid") have no other spelling.
  * Returns CHU_ECALLBACK when fn stopped the walk. */
 CHU_API int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags,
                             chu_search_fn fn, void *ud);

@@ -1,23 +1,26 @@
 /*
- * search.c — index keys for full-text search: normalized and accent-folded forms of each token
- * and, with a model, of each multi-syllable word. The SQLite FTS5 tokenizer (ext/sqlite/) is a
- * thin adapter around chu_search_keys().
+ * search.c — index keys for full-text search. The SQLite FTS5 tokenizer (ext/sqlite/) is a thin
+ * adapter around chu_search_keys().
+ *
+ * An index stores one key per unit (a run of letters, digits and combining marks): its normalized
+ * lowercase form ("phụ", "hoà", "2020"). Accent-insensitive search is done at query time instead:
+ * a query term typed without marks ("phu") is expanded into the spellings that fold to it and that
+ * Vietnamese writes ("phu", "phú", "phù", "phủ", "phũ", "phụ", "phư", …), given to FTS5 as
+ * synonyms at one position. One key per unit keeps the index as small and as fast to build as
+ * SQLite's own unicode61 (two keys per syllable cost FTS5 about a third more time and space).
+ *
+ * Units are found by one scan over the bytes; the key of a unit seen recently comes from a per-ctx
+ * memo (most syllables recur), so the common case costs a hash and a compare.
  */
 #include "internal.h"
 
 #include <utf8proc.h>
 
-struct key_state {
-	chu_ctx *ctx;
-	chu_search_fn fn;
-	void *ud;
-	int flags;
-	chu__buf exact, folded; /* the current key's forms */
-};
+/* ---- the key of one unit ---- */
 
-/* The common case in one pass: a short unit of precomposed letters, digits and ASCII. Returns
- * false when the unit needs the general path (combining marks, invalid bytes, white space). */
-static bool forms_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *exact, chu__buf *folded, int *rc)
+/* The key of a short unit of precomposed letters, digits and ASCII in one pass. Returns false
+ * when the unit needs the general path (combining marks, invalid bytes, ignorables, eth). */
+static bool key_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *key, int *rc)
 {
 	int32_t cps[32];
 	size_t n = 0;
@@ -27,8 +30,7 @@ static bool forms_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__
 		int32_t cp;
 		int k = chu__utf8_decode(s + i, b - i, &cp);
 		int cls = chu__char_class(cp);
-		if (n == 32 || cp < 0 || cls == CHU__C_MARK || cls == CHU__C_SPACE || cls == CHU__C_NEWLINE || cls == CHU__C_IGNORE ||
-		    cp == 0xD0 || cp == 0xF0)
+		if (n == 32 || cp < 0 || (cls != CHU__C_LETTER && cls != CHU__C_DIGIT) || cp == 0xD0 || cp == 0xF0)
 			return false;
 		letters_only = letters_only && cls == CHU__C_LETTER;
 		cps[n++] = cp;
@@ -36,38 +38,59 @@ static bool forms_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__
 	}
 	if (letters_only && n <= 8)
 		chu__tone_place(cps, n, ctx->opts.tone);
-	exact->len = folded->len = 0;
+	key->len = 0;
 	for (size_t i = 0; i < n; i++) {
 		int32_t cp = cps[i];
 		chu__vletter L;
 		if (cp < 0x80)
-			cp = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+			chu__buf_putc(rc, key, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
 		else if (chu__vletter_split(cp, &L))
-			cp = chu__vletter_join(L.base, L.tone, 0);
+			chu__buf_put_cp(rc, key, chu__vletter_join(L.base, L.tone, 0));
 		else
-			cp = (int32_t)utf8proc_tolower(cp);
-		chu__buf_put_cp(rc, exact, cp);
-		chu__buf_put_cp(rc, folded, chu__fold_cp(cp));
+			chu__buf_put_cp(rc, key, (int32_t)utf8proc_tolower(cp));
 	}
-	chu__buf_reserve(rc, exact, 0);
-	chu__buf_reserve(rc, folded, 0);
+	chu__buf_reserve(rc, key, 0);
 	return true;
 }
 
-/* The forms of recently seen short units: most syllables recur, so each is worked out once. */
-#define KEY_MEMO_SLOTS 4096
+/* The key of [a, b) through the normalizer (marks composed, ignorables dropped, U+FFFD). */
+static int key_slow(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *key)
+{
+	const char *n;
+	size_t nl;
+	int rc = chu_norm_span(ctx, text, a, b, &n, &nl);
+	if (rc < 0)
+		return rc;
+	key->len = 0;
+	for (size_t i = 0; i < nl && rc >= 0;) {
+		int32_t cp;
+		int k = chu__utf8_decode((const unsigned char *)n + i, nl - i, &cp);
+		chu__vletter L;
+		if (cp < 0x80)
+			chu__buf_putc(&rc, key, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+		else if (chu__vletter_split(cp, &L))
+			chu__buf_put_cp(&rc, key, chu__vletter_join(L.base, L.tone, 0));
+		else
+			chu__buf_put_cp(&rc, key, (int32_t)utf8proc_tolower(cp));
+		i += (size_t)k;
+	}
+	chu__buf_reserve(&rc, key, 0);
+	return rc;
+}
+
+/* The keys of recently seen short units: most syllables recur, so each is worked out once. */
+#define KEY_MEMO_SLOTS 8192
 #define KEY_MEMO_BYTES 30
 
 typedef struct key_memo_slot {
-	uint64_t raw;                    /* hash of the unit's bytes | 1, 0: empty */
-	uint8_t len, elen, flen;         /* unit, exact and folded lengths */
-	char unit[KEY_MEMO_BYTES];       /* the unit's bytes (compared: no false hits) */
-	char exact[KEY_MEMO_BYTES];
-	char folded[KEY_MEMO_BYTES];
+	uint64_t raw;              /* hash of the unit's bytes | 1, 0: empty */
+	uint8_t len, klen;         /* unit and key lengths */
+	char unit[KEY_MEMO_BYTES]; /* the unit's bytes (compared: no false hits) */
+	char key[KEY_MEMO_BYTES];
 } key_memo_slot;
 
 struct chu__key_memo {
-	key_memo_slot slot[KEY_MEMO_SLOTS]; /* about 400 KiB a ctx, made on first use */
+	key_memo_slot slot[KEY_MEMO_SLOTS]; /* about 570 KiB a ctx, made on first use */
 };
 
 void chu__search_state_free(chu_ctx *ctx)
@@ -76,86 +99,379 @@ void chu__search_state_free(chu_ctx *ctx)
 	ctx->keys = NULL;
 }
 
-/* Lowercase normalized form of [a, b) into k->exact, folded form into k->folded. */
-static int forms(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *exact, chu__buf *folded)
+/* The key of unit [a, b) whose bytes hash to raw, into *key (memo or buf). */
+static int unit_key(chu_ctx *ctx, const char *text, size_t a, size_t b, uint64_t raw, chu__buf *buf, const char **key,
+                    size_t *klen)
 {
-	int frc = CHU_OK;
 	size_t len = b - a;
-	uint64_t raw = 0;
 	struct chu__key_memo *memo = ctx->keys;
+	key_memo_slot *m = NULL;
 	if (len < KEY_MEMO_BYTES) {
 		if (!memo && (memo = ctx->keys = chu__malloc(&ctx->alloc, sizeof *memo)) != NULL)
 			memset(memo, 0, sizeof *memo);
-		raw = 0xCBF29CE484222325ULL;
-		for (size_t i = a; i < b; i++)
-			raw = (raw ^ (unsigned char)text[i]) * 0x100000001B3ULL;
-		raw |= 1;
 		if (memo) {
-			key_memo_slot *m = &memo->slot[(raw ^ (raw >> 31)) & (KEY_MEMO_SLOTS - 1)];
+			m = &memo->slot[(raw ^ (raw >> 29)) & (KEY_MEMO_SLOTS - 1)];
 			if (m->raw == raw && m->len == len && memcmp(m->unit, text + a, len) == 0) {
-				exact->len = folded->len = 0;
-				chu__buf_put(&frc, exact, m->exact, m->elen);
-				chu__buf_put(&frc, folded, m->folded, m->flen);
-				return frc;
+				*key = m->key;
+				*klen = m->klen;
+				return CHU_OK;
 			}
 		}
 	}
-	if (forms_fast(ctx, text, a, b, exact, folded, &frc)) {
-		if (frc >= 0 && memo && raw && exact->len < KEY_MEMO_BYTES && folded->len < KEY_MEMO_BYTES) {
-			key_memo_slot *m = &memo->slot[(raw ^ (raw >> 31)) & (KEY_MEMO_SLOTS - 1)];
-			m->raw = raw;
-			m->len = (uint8_t)len;
-			m->elen = (uint8_t)exact->len;
-			m->flen = (uint8_t)folded->len;
-			memcpy(m->unit, text + a, len);
-			memcpy(m->exact, exact->data, exact->len);
-			memcpy(m->folded, folded->data, folded->len);
+	int rc = CHU_OK;
+	if (!key_fast(ctx, text, a, b, buf, &rc) && rc >= 0)
+		rc = key_slow(ctx, text, a, b, buf);
+	if (rc < 0)
+		return rc;
+	if (m && buf->len < KEY_MEMO_BYTES) {
+		m->raw = raw;
+		m->len = (uint8_t)len;
+		m->klen = (uint8_t)buf->len;
+		memcpy(m->unit, text + a, len);
+		memcpy(m->key, buf->data, buf->len);
+	}
+	*key = buf->data;
+	*klen = buf->len;
+	return CHU_OK;
+}
+
+/* ---- units ---- */
+
+/* Bytes of ASCII that belong to a unit: letters and digits. */
+static const uint8_t ascii_unit[128] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+	['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+	['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+	['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+/* Does a character of class cls belong to a unit? Letters, digits, combining marks, invalid bytes
+ * (their key holds U+FFFD) and ignorables (dropped from the key, not a break: "phụ\u00ADnữ"). */
+static inline bool unit_class(int cls)
+{
+	return cls == CHU__C_LETTER || cls == CHU__C_DIGIT || cls == CHU__C_MARK || cls == CHU__C_INVALID ||
+	       cls == CHU__C_IGNORE;
+}
+
+static uint64_t unit_hash(const char *text, size_t a, size_t b)
+{
+	uint64_t h = 0xCBF29CE484222325ULL;
+	for (size_t i = a; i < b; i++)
+		h = (h ^ (unsigned char)text[i]) * 0x100000001B3ULL;
+	return h | 1;
+}
+
+/* Finds the next unit at or after *pos: [*a, *b) with the hash of its bytes in *raw. Returns false
+ * at the end of the text. A unit made only of ignorables is skipped. */
+static bool next_unit(const char *text, size_t len, size_t *pos, size_t *a, size_t *b, uint64_t *raw)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = *pos;
+	for (;;) {
+		/* skip what is not part of a unit */
+		while (i < len) {
+			if (s[i] < 0x80) {
+				if (ascii_unit[s[i]])
+					break;
+				i++;
+				continue;
+			}
+			int32_t cp;
+			int k = chu__utf8_decode(s + i, len - i, &cp);
+			int cls = chu__char_class(cp);
+			if (unit_class(cls) && cls != CHU__C_IGNORE)
+				break;
+			i += (size_t)k;
 		}
-		return frc;
+		if (i >= len) {
+			*pos = i;
+			return false;
+		}
+		size_t start = i;
+		uint64_t h = 0xCBF29CE484222325ULL;
+		bool content = false;
+		while (i < len) {
+			unsigned c = s[i];
+			if (c < 0x80) {
+				if (!ascii_unit[c])
+					break;
+				h = (h ^ c) * 0x100000001B3ULL;
+				i++;
+				content = true;
+				continue;
+			}
+			int32_t cp;
+			int k = chu__utf8_decode(s + i, len - i, &cp);
+			int cls = chu__char_class(cp);
+			if (!unit_class(cls))
+				break;
+			content = content || cls != CHU__C_IGNORE;
+			for (int j = 0; j < k; j++)
+				h = (h ^ s[i + (size_t)j]) * 0x100000001B3ULL;
+			i += (size_t)k;
+		}
+		if (!content)
+			continue;
+		*a = start;
+		*b = i;
+		*raw = h | 1;
+		*pos = i;
+		return true;
 	}
-	const char *n;
-	size_t nl;
-	int rc = chu_norm_span(ctx, text, a, b, &n, &nl);
+}
+
+/* ---- query terms typed without marks ---- */
+
+#define ADD_MAX 96 /* spellings of one term at most */
+
+typedef struct spellings {
+	int32_t cp[ADD_MAX][8];
+	uint8_t n[ADD_MAX];
+	int count;
+} spellings;
+
+/* The vowel groups Vietnamese writes (toneless, with their modifiers). */
+static const char *const nuclei[] = {
+	"a",   "ă",   "â",   "e",   "ê",   "i",   "o",   "ô",   "ơ",   "u",   "ư",   "y",   "ai",  "ao",  "au",  "ay",
+	"âu",  "ây",  "eo",  "êu",  "ia",  "iê",  "iu",  "oa",  "oă",  "oe",  "oi",  "ôi",  "ơi",  "oo",  "ua",  "uâ",
+	"uê",  "ui",  "uô",  "uơ",  "uy",  "ưa",  "ưi",  "ưu",  "ươ",  "ya",  "yê",  "iêu", "oai", "oao", "oay", "oeo",
+	"uây", "uôi", "uya", "uyê", "uyu", "ươi", "ươu", "yêu", NULL,
+};
+
+static bool is_nucleus(const int32_t *v, size_t n)
+{
+	for (const char *const *p = nuclei; *p; p++) {
+		const unsigned char *s = (const unsigned char *)*p;
+		size_t k = 0, i = 0;
+		while (s[i] && k < n) {
+			int32_t cp;
+			i += (size_t)chu__utf8_decode(s + i, strlen((const char *)s + i), &cp);
+			if (cp != v[k])
+				break;
+			k++;
+		}
+		if (k == n && !s[i])
+			return true;
+	}
+	return false;
+}
+
+static void spell_add(spellings *sp, const int32_t *cp, size_t n)
+{
+	for (int i = 0; i < sp->count; i++)
+		if (sp->n[i] == n && memcmp(sp->cp[i], cp, n * sizeof *cp) == 0)
+			return;
+	if (sp->count < ADD_MAX) {
+		memcpy(sp->cp[sp->count], cp, n * sizeof *cp);
+		sp->n[sp->count++] = (uint8_t)n;
+	}
+}
+
+/* The letters an unmarked letter may stand for. */
+static int letter_options(char c, bool onset, int32_t out[3])
+{
+	out[0] = (unsigned char)c;
+	switch (c) {
+	case 'a': out[1] = 0x103; out[2] = 0xE2; return 3;
+	case 'e': out[1] = 0xEA; return 2;
+	case 'o': out[1] = 0xF4; out[2] = 0x1A1; return 3;
+	case 'u': out[1] = 0x1B0; return 2;
+	case 'd': if (onset) { out[1] = 0x111; return 2; } return 1;
+	default: return 1;
+	}
+}
+
+/* The spellings that fold to the ASCII term t[0, n) (lowercase letters): for a whole syllable,
+ * every Vietnamese-written vowel group and tone, marks placed in the ctx's style; for a prefix
+ * ("nguye*"), every modifier and a tone on any one vowel. A term that is not a Vietnamese syllable
+ * ("covid") or too long has no other spelling. */
+static void spellings_of(chu_ctx *ctx, const char *t, size_t n, bool prefix, spellings *sp)
+{
+	sp->count = 0;
+	if (n == 0 || n > 7)
+		return;
+	/* onset, vowels, coda */
+	static const char *const onsets[] = {"ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr", "b", "c", "d",
+	                                     "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "", NULL};
+	static const char *const codas[] = {"ch", "ng", "nh", "c", "m", "n", "p", "t", "", NULL};
+	size_t v0 = 0;
+	for (const char *const *o = onsets; *o; o++) {
+		size_t k = strlen(*o);
+		if (k <= n && strncmp(t, *o, k) == 0) {
+			v0 = k;
+			break;
+		}
+	}
+	if (v0 == 2 && t[0] == 'g' && t[1] == 'i' && (n == 2 || !strchr("aeiouy", t[2])))
+		v0 = 1; /* "gi", "gin": i is the vowel */
+	size_t v1 = v0;
+	while (v1 < n && strchr("aeiouy", t[v1]))
+		v1++;
+	bool stop = false;
+	if (!prefix) {
+		if (v1 == v0 || v1 - v0 > 3)
+			return;
+		const char *const *c = codas;
+		for (; *c; c++)
+			if (strcmp(t + v1, *c) == 0 && strlen(*c) == n - v1)
+				break;
+		if (!*c)
+			return;
+		stop = n > v1 && (t[v1] == 'c' || t[v1] == 'p' || t[v1] == 't'); /* c, ch, p, t: only sắc and nặng */
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (t[i] < 'a' || t[i] > 'z')
+				return;
+	}
+	/* every combination of letter options */
+	int32_t opt[8][3];
+	int nopt[8];
+	long combos = 1;
+	for (size_t i = 0; i < n; i++) {
+		/* the onset's letters stand for themselves (the u of "qu", the i of "gi"), but d may be đ */
+		nopt[i] = i >= v0 || (i == 0 && t[0] == 'd') ? letter_options(t[i], i == 0, opt[i]) : (opt[i][0] = t[i], 1);
+		combos *= nopt[i];
+	}
+	if (combos > 64)
+		return;
+	static const int stop_tones[] = {0, CHU__TONE_ACUTE, CHU__TONE_DOT};
+	int32_t cp[8];
+	for (long c = 0; c < combos; c++) {
+		long r = c;
+		for (size_t i = 0; i < n; i++) {
+			cp[i] = opt[i][r % nopt[i]];
+			r /= nopt[i];
+		}
+		if (!prefix && !is_nucleus(cp + v0, v1 - v0))
+			continue;
+		if (!prefix) {
+			int ntones = stop ? 3 : 6;
+			for (int k = 0; k < ntones; k++) {
+				int tone = stop ? stop_tones[k] : k;
+				int32_t w[8];
+				memcpy(w, cp, n * sizeof *cp);
+				if (tone) {
+					w[v0] = chu__vletter_join(cp[v0], tone, 0);
+					chu__tone_place(w, n, ctx->opts.tone);
+				}
+				spell_add(sp, w, n);
+			}
+		} else {
+			spell_add(sp, cp, n);
+			for (size_t v = v0; v < n; v++) {
+				if (!strchr("aeiouy", t[v]))
+					continue;
+				for (int tone = 1; tone <= 5; tone++) {
+					int32_t w[8];
+					memcpy(w, cp, n * sizeof *cp);
+					w[v] = chu__vletter_join(cp[v], tone, 0);
+					spell_add(sp, w, n);
+				}
+			}
+		}
+	}
+}
+
+/* ---- the walk ---- */
+
+struct key_state {
+	chu_ctx *ctx;
+	chu_search_fn fn;
+	void *ud;
+	int flags;
+	chu__buf key;
+};
+
+static bool plain_ascii(const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (k[i] < 'a' || k[i] > 'z')
+			return false;
+	return n > 0;
+}
+
+/* A query term's key, then (typed without marks) its other spellings at the same position. */
+static int emit_query(struct key_state *ks, const char *key, size_t klen, size_t a, size_t b)
+{
+	if (ks->fn(ks->ud, key, klen, a, b, 0))
+		return CHU_ECALLBACK;
+	if (!plain_ascii(key, klen))
+		return CHU_OK;
+	if (klen > 7)
+		return CHU_OK;
+	spellings sp;
+	char t[8];
+	memcpy(t, key, klen);
+	t[klen] = 0;
+	spellings_of(ks->ctx, t, klen, (ks->flags & CHU_SEARCH_PREFIX) != 0, &sp);
+	for (int i = 0; i < sp.count; i++) {
+		char out[40];
+		size_t o = 0;
+		for (int j = 0; j < sp.n[i]; j++)
+			o += (size_t)chu__utf8_encode(sp.cp[i][j], out + o);
+		if (o == klen && memcmp(out, key, o) == 0)
+			continue;
+		if (ks->fn(ks->ud, out, o, a, b, 1))
+			return CHU_ECALLBACK;
+	}
+	return CHU_OK;
+}
+
+/* Word keys: the units of a stretch without punctuation, segmented with the model; each word of
+ * two or more syllables gives its keys joined by '_', colocated with its first syllable. */
+static int emit_words(struct key_state *ks, const chu_model *model, const char *text, const chu_span *u, size_t nu,
+                      chu__buf *join_buf)
+{
+	chu_ctx *ctx = ks->ctx;
+	int rc = CHU_OK;
+	join_buf->len = 0;
+	chu__buf_reserve(&rc, join_buf, nu);
 	if (rc < 0)
 		return rc;
-	exact->len = 0;
-	for (size_t i = 0; i < nl && rc >= 0;) {
-		int32_t cp;
-		int k = chu__utf8_decode((const unsigned char *)n + i, nl - i, &cp);
-		chu__vletter L;
-		if (cp < 0x80)
-			chu__buf_putc(&rc, exact, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
-		else if (chu__vletter_split(cp, &L))
-			chu__buf_put_cp(&rc, exact, chu__vletter_join(L.base, L.tone, 0));
-		else
-			chu__buf_put_cp(&rc, exact, (int32_t)utf8proc_tolower(cp));
-		i += (size_t)k;
+	unsigned char *join = (unsigned char *)join_buf->data;
+	if (chu_segment_tokens(ctx, model, text, u, nu, join) < 0)
+		memset(join, 0, nu);
+	chu__buf word;
+	chu__buf_init(&word, &ctx->alloc);
+	for (size_t a = 0; a < nu && rc >= 0; a++) {
+		const char *k;
+		size_t kl;
+		rc = unit_key(ctx, text, u[a].start, u[a].end, unit_hash(text, u[a].start, u[a].end), &ks->key, &k, &kl);
+		if (rc < 0)
+			break;
+		if (kl && ks->fn(ks->ud, k, kl, u[a].start, u[a].end, 0)) {
+			rc = CHU_ECALLBACK;
+			break;
+		}
+		if (!join[a] || a + 1 == nu)
+			continue;
+		size_t b = a;
+		while (b + 1 < nu && join[b])
+			b++;
+		word.len = 0;
+		for (size_t m = a; m <= b && rc >= 0; m++) {
+			rc = unit_key(ctx, text, u[m].start, u[m].end, unit_hash(text, u[m].start, u[m].end), &ks->key, &k, &kl);
+			if (m > a)
+				chu__buf_putc(&rc, &word, '_');
+			chu__buf_put(&rc, &word, k, kl);
+		}
+		if (rc >= 0 && ks->fn(ks->ud, word.data, word.len, u[a].start, u[a].end, 1))
+			rc = CHU_ECALLBACK;
 	}
-	chu__buf_reserve(&rc, exact, 0);
-	if (rc < 0)
-		return rc;
-	const char *f;
-	size_t fl;
-	rc = chu_fold(ctx, exact->data, exact->len, &f, &fl);
-	folded->len = 0;
-	chu__buf_put(&rc, folded, f, fl);
+	chu__buf_free(&word);
 	return rc;
 }
 
-static int emit(struct key_state *k, const char *text, size_t a, size_t b, int colocated)
+/* Is there anything but white space between two units? */
+static bool gap_breaks(const char *text, size_t a, size_t b)
 {
-	int rc = forms(k->ctx, text, a, b, &k->exact, &k->folded);
-	if (rc < 0)
-		return rc;
-	bool same = k->exact.len == k->folded.len && memcmp(k->exact.data, k->folded.data, k->exact.len) == 0;
-	if ((k->flags & CHU_SEARCH_QUERY) && same) {
-		return k->fn(k->ud, k->folded.data, k->folded.len, a, b, colocated) ? CHU_ECALLBACK : CHU_OK;
-	}
-	if (k->fn(k->ud, k->exact.data, k->exact.len, a, b, colocated))
-		return CHU_ECALLBACK;
-	if (!same && !(k->flags & CHU_SEARCH_QUERY) && k->fn(k->ud, k->folded.data, k->folded.len, a, b, 1))
-		return CHU_ECALLBACK;
-	return CHU_OK;
+	for (size_t i = a; i < b; i++)
+		if (text[i] != ' ' && text[i] != '\t')
+			return true;
+	return false;
 }
 
 int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags, chu_search_fn fn,
@@ -165,80 +481,51 @@ int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size
 		return CHU_EINVAL;
 	if (!text)
 		text = "";
-	struct key_state k = {ctx, fn, ud, flags, {0}, {0}};
-	chu__buf_init(&k.exact, &ctx->alloc);
-	chu__buf_init(&k.folded, &ctx->alloc);
-	chu__buf toks, units;
-	chu__buf_init(&toks, &ctx->alloc);
-	chu__buf_init(&units, &ctx->alloc);
-	int rc = chu__tokenize(text, len, &toks);
-	const chu_token *t = (const chu_token *)(void *)toks.data;
-	size_t nt = rc < 0 ? 0 : toks.len / sizeof(chu_token);
-	bool words = model && chu__model_seg(model) && !(flags & CHU_SEARCH_QUERY);
-	size_t s0 = 0;
-	for (size_t i = 0; i < nt && rc >= 0; i++) {
-		if (!(t[i].flags & CHU_TOKEN_SENTENCE_END) && i + 1 < nt)
-			continue;
-		/* the sentence's units: tokens that are not punctuation, money and ranges split at spaces */
-		units.len = 0;
-		for (size_t j = s0; j <= i && rc >= 0; j++) {
-			if (t[j].kind == CHU_TOKEN_PUNCT || t[j].kind == CHU_TOKEN_SYMBOL)
-				continue;
-			size_t a = t[j].start;
-			for (size_t p = t[j].start; p <= t[j].end; p++) {
-				bool sp = p == t[j].end || text[p] == ' ' || text[p] == '\t';
-				if (sp && p > a) {
-					chu_span u = {a, p};
-					chu__buf_put(&rc, &units, &u, sizeof u);
-				}
-				if (sp)
-					a = p + 1;
+	struct key_state ks = {ctx, fn, ud, flags, {0}};
+	chu__buf_init(&ks.key, &ctx->alloc);
+	int rc = CHU_OK;
+	size_t pos = 0, a, b;
+	uint64_t raw;
+	if (flags & CHU_SEARCH_QUERY) {
+		while (rc >= 0 && next_unit(text, len, &pos, &a, &b, &raw)) {
+			const char *k;
+			size_t kl;
+			rc = unit_key(ctx, text, a, b, raw, &ks.key, &k, &kl);
+			if (rc >= 0 && kl)
+				rc = emit_query(&ks, k, kl, a, b);
+		}
+	} else if (!model || !chu__model_seg(model)) {
+		while (next_unit(text, len, &pos, &a, &b, &raw)) {
+			const char *k;
+			size_t kl;
+			if ((rc = unit_key(ctx, text, a, b, raw, &ks.key, &k, &kl)) < 0)
+				break;
+			if (kl && fn(ud, k, kl, a, b, 0)) {
+				rc = CHU_ECALLBACK;
+				break;
 			}
 		}
-		const chu_span *u = (const chu_span *)(void *)units.data;
-		size_t nu = units.len / sizeof(chu_span);
-		unsigned char *join = NULL;
-		if (words && nu > 1) {
-			join = chu__malloc(&ctx->alloc, nu);
-			if (!join)
-				rc = CHU_ENOMEM;
-			else if (chu_segment_tokens(ctx, model, text, u, nu, join) < 0)
-				memset(join, 0, nu);
-		}
-		for (size_t a = 0; a < nu && rc >= 0; a++) {
-			rc = emit(&k, text, u[a].start, u[a].end, 0);
-			if (rc < 0 || !join || !join[a])
-				continue;
-			/* a word of several syllables starts here: its forms joined by '_' */
-			size_t b = a;
-			while (b + 1 < nu && join[b])
-				b++;
-			chu__buf ex, fo;
-			chu__buf_init(&ex, &ctx->alloc);
-			chu__buf_init(&fo, &ctx->alloc);
-			for (size_t m = a; m <= b && rc >= 0; m++) {
-				rc = forms(ctx, text, u[m].start, u[m].end, &k.exact, &k.folded);
-				if (m > a) {
-					chu__buf_putc(&rc, &ex, '_');
-					chu__buf_putc(&rc, &fo, '_');
-				}
-				chu__buf_put(&rc, &ex, k.exact.data, k.exact.len);
-				chu__buf_put(&rc, &fo, k.folded.data, k.folded.len);
+	} else {
+		chu__buf units, join;
+		chu__buf_init(&units, &ctx->alloc);
+		chu__buf_init(&join, &ctx->alloc);
+		size_t last = 0;
+		while (rc >= 0) {
+			bool more = next_unit(text, len, &pos, &a, &b, &raw);
+			size_t nu = units.len / sizeof(chu_span);
+			if (nu && (!more || gap_breaks(text, last, a) || nu >= 256)) {
+				rc = emit_words(&ks, model, text, (const chu_span *)(void *)units.data, nu, &join);
+				units.len = 0;
 			}
-			if (rc >= 0 && fn(ud, ex.data, ex.len, u[a].start, u[a].end, 1))
-				rc = CHU_ECALLBACK;
-			if (rc >= 0 && (ex.len != fo.len || memcmp(ex.data, fo.data, ex.len) != 0) &&
-			    fn(ud, fo.data, fo.len, u[a].start, u[a].end, 1))
-				rc = CHU_ECALLBACK;
-			chu__buf_free(&ex);
-			chu__buf_free(&fo);
+			if (!more || rc < 0)
+				break;
+			chu_span s = {a, b};
+			chu__buf_put(&rc, &units, &s, sizeof s);
+			last = b;
 		}
-		chu__free(&ctx->alloc, join);
-		s0 = i + 1;
+		chu__buf_free(&units);
+		chu__buf_free(&join);
 	}
-	chu__buf_free(&k.exact);
-	chu__buf_free(&k.folded);
-	chu__buf_free(&toks);
-	chu__buf_free(&units);
+	chu__buf_free(&ks.key);
 	return rc;
 }

@@ -23,6 +23,12 @@ q() {
 [ "$(q "SELECT title FROM t WHERE t MATCH '\"Đà Nẵng\"';")" = "a" ] && ok || bad "accented query found a look-alike"
 [ "$(q "SELECT count(*) FROM t WHERE t MATCH '\"da nang\"';")" = "2" ] && ok || bad "accent-less query misses a spelling"
 [ "$(q "SELECT highlight(t, 1, '<', '>') FROM t WHERE t MATCH '\"da nang\"' AND title = 'a';")" = "Đoàn đại biểu phụ nữ thăm <Đà Nẵng> và bàn về hoà bình." ] && ok || bad "highlight"
+# prefixes typed without marks reach marked syllables; with marks, only that spelling
+[ "$(q "SELECT title FROM t WHERE t MATCH 'doa*';")" = "a" ] && ok || bad "accent-less prefix doa*"
+[ "$(q "SELECT count(*) FROM t WHERE t MATCH 'da*';")" = "2" ] && ok || bad "accent-less prefix da*"
+[ "$(q "SELECT title FROM t WHERE t MATCH 'nặ*';")" = "b" ] && ok || bad "marked prefix nặ*"
+[ "$(q "SELECT title FROM t WHERE t MATCH 'NEAR(dai bieu, 1)';")" = "a" ] && ok || bad "NEAR with accent-less terms"
+[ "$(q "SELECT title FROM t WHERE t MATCH '\"cho da\"';")" = "b" ] && ok || bad "accent-less phrase"
 q "CREATE VIRTUAL TABLE u USING fts5(x, tokenize = 'chu nonsense');" | grep -q "error" && ok || bad "bad tokenizer argument accepted"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -83,6 +83,8 @@ static int tok_tokenize(Fts5Tokenizer *p, void *fts_ctx, int flags, const char *
 	chu_tokenizer *t = (chu_tokenizer *)p;
 	emit_ctx e = {fts_ctx, xToken};
 	int cflags = (flags & FTS5_TOKENIZE_QUERY) ? CHU_SEARCH_QUERY : 0;
+	if ((flags & FTS5_TOKENIZE_QUERY) && (flags & FTS5_TOKENIZE_PREFIX))
+		cflags |= CHU_SEARCH_PREFIX;
 	int rc = chu_search_keys(t->ctx, t->model, text, len > 0 ? (size_t)len : 0, cflags, emit_key, &e);
 	if (rc == CHU_OK)
 		return SQLITE_OK;
