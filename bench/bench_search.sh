@@ -13,5 +13,6 @@ import json, sys
 for line in sys.stdin:
     sys.stdout.write(json.loads(line)["text"].replace("\n", " ") + "\n")' >"$t/wiki.txt"
 cc -O2 -Iinclude -o "$t/bench_search" bench/bench_search.c build/ext/sqlite/chu_fts5.o build/libchu.a -lsqlite3 -lutf8proc -lpthread -lm
-# the tokenizer as chu index uses it (no model); pass a model as $1 to measure word keys too
-"$t/bench_search" "$X/docs.jsonl" "$X/queries.jsonl" "$t/wiki.txt" ${1:-}
+# the tokenizer as chu index uses it (no word model; pass a segmentation model as $1 to measure
+# word keys too); questions through chu_search_query with the accent model, as chu search uses it
+"$t/bench_search" "$X/docs.jsonl" "$X/queries.jsonl" "$t/wiki.txt" "${1:-}" models/accent.chm

@@ -7,6 +7,9 @@
  * title:word or title:"phrase"; org:X, per:X, loc:X (X a word or "quoted phrase"); words typed
  * without marks match every spelling. A query typed with marks ranks exact-accent matches
  * first: its look-alikes ("đá nặng" for "Đà Nẵng") come after, from the same query folded.
+ * --any: the query is a question or a few words as people type them, not the query language:
+ * chu_search_query makes it an OR of its words, ranked by bm25 (question words left out, marks
+ * restored beside the words of a query typed without any, with models/accent.chm when found).
  */
 #include "cli.h"
 
@@ -197,11 +200,14 @@ static bool has_marks(chu_ctx *ctx, const char *s)
 int cli_search(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+	                                          {"any", no_argument, NULL, 'a'},
+	                                          {"accent-model", required_argument, NULL, 'm'},
 	                                          {"limit", required_argument, NULL, 'l'},
 	                                          {"offset", required_argument, NULL, 'o'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
-	bool json = false;
+	bool json = false, any = false;
+	const char *accent_path = NULL;
 	long limit = 10, offset = 0;
 	int c;
 	optind = 1;
@@ -209,13 +215,18 @@ int cli_search(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'a': any = true; break;
+		case 'm': accent_path = optarg; break;
 		case 'l': limit = atol(optarg); break;
 		case 'o': offset = atol(optarg); break;
 		case 'h':
-			fputs("usage: chu search [--json] [--limit N] [--offset N] DB QUERY\n"
+			fputs("usage: chu search [--json] [--limit N] [--offset N] [--any [--accent-model FILE]] DB QUERY\n"
 			      "Query: words, \"phrases\", -exclusion, OR, prefix*, title:word, org:X, per:\"X Y\", loc:X;\n"
 			      "words without marks match every spelling. --json prints one object per hit with id, title,\n"
-			      "score, snippet, url and date.\n",
+			      "score, snippet, url and date. --any: QUERY is a question or loose words, not the query\n"
+			      "language: documents with any of its words, best first (question words such as \"bao nhiêu\"\n"
+			      "left out; a query typed without marks also looks for its words' likely spellings, restored\n"
+			      "with the accent model: accent.chm where chu finds models, or --accent-model FILE).\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -223,10 +234,39 @@ int cli_search(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2 || limit < 1 || offset < 0) {
-		cli_error(NULL, 0, "usage: chu search [--json] [--limit N] [--offset N] DB QUERY");
+		cli_error(NULL, 0, "usage: chu search [--json] [--limit N] [--offset N] [--any [--accent-model FILE]] DB QUERY");
 		return CLI_USAGE;
 	}
 	const char *dbpath = argv[optind], *qs = argv[optind + 1];
+	char natural[8192];
+	if (any) {
+		/* the natural query becomes one OR expression, quoted for the query language below */
+		chu_model *acc = NULL;
+		char *found = accent_path ? NULL : cli_find_model("accent.chm");
+		if (accent_path || found)
+			acc = cli_open_model(accent_path ? accent_path : found, "accent.chm", "--accent-model");
+		free(found);
+		if (accent_path && !acc)
+			return CLI_BAD_INPUT;
+		chu_ctx *qctx;
+		const char *m = NULL;
+		size_t ml = 0;
+		if (chu_ctx_new(NULL, &qctx) != CHU_OK || chu_search_query(qctx, acc, qs, strlen(qs), &m, &ml) != CHU_OK ||
+		    ml + 1 > sizeof natural) {
+			cli_error(NULL, 0, "bad query: too long");
+			chu_ctx_free(qctx);
+			chu_model_close(acc);
+			return CLI_USAGE;
+		}
+		memcpy(natural, m, ml + 1);
+		chu_ctx_free(qctx);
+		chu_model_close(acc);
+		if (!ml) {
+			cli_error(NULL, 0, "bad query: it has no words");
+			return CLI_USAGE;
+		}
+		qs = natural;
+	}
 	query q;
 	if (!parse(qs, &q)) {
 		cli_error(NULL, 0, "bad query: %s", q.error);

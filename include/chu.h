@@ -340,6 +340,18 @@ typedef int (*chu_search_fn)(void *ud, const char *key, size_t key_len, size_t s
 CHU_API int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags,
                             chu_search_fn fn, void *ud);
 
+/* Turns a question or a few words as people type them ("phu nu duoc bau vao quoc hoi bao nhieu
+ * lan?") into an FTS5 MATCH expression that finds documents holding any of its terms, ranked by
+ * how many and how rare: the normalized key of every unit, quoted, joined by OR. Question words
+ * that say what is asked and not what about ("bao nhiêu", "gì", "ai", "ở đâu", "tại sao", a final
+ * "không"/"chưa") are left out unless nothing else is left. When the query has no marks at all and
+ * model (may be NULL) has an accent restorer (models/accent.chm), each unit's restored spelling is
+ * added beside it ("phu" OR "phụ"): every spelling still matches, the likely one counts twice.
+ * *out is borrowed (valid until the next call on ctx); an empty string when the query has no
+ * units. */
+CHU_API int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out,
+                             size_t *out_len);
+
 /* ---- memory -------------------------------------------------------------------------------- */
 
 /* Frees memory that a chu_ function documents as "caller frees with chu_free()". */

@@ -251,6 +251,7 @@ struct chu_ctx {
 	chu__buf entities;              /* chu_entities result: chu_entity[] */
 	chu__buf ent_tokens;            /* chu_entities: the tokens of one word */
 	struct chu__key_memo *keys;     /* search-key forms of recent syllables, made on first use (src/search.c) */
+	chu__buf query_out;             /* chu_search_query result */
 	const chu_dict *dict;           /* borrowed user dictionary or NULL */
 };
 

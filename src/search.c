@@ -529,3 +529,167 @@ int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size
 	chu__buf_free(&ks.key);
 	return rc;
 }
+
+/* ---- natural queries ---- */
+
+/* Words that ask rather than say what about: left out of a natural query. final: only as the
+ * query's last word ("… có đúng không?"), where it asks yes or no; "ai" not before "cập". */
+static const struct ask {
+	const char *words;
+	bool final;
+} asks[] = {
+	{"như thế nào", false}, {"bao nhiêu", false}, {"bao giờ", false}, {"bao lâu", false}, {"tại sao", false},
+	{"vì sao", false},      {"thế nào", false},   {"ra sao", false},  {"là gì", false},   {"cái gì", false},
+	{"những gì", false},    {"ở đâu", false},     {"gì", false},      {"nào", false},     {"ai", false},
+	{"đâu", false},         {"mấy", false},       {"không", true},    {"chưa", true},     {"hả", true},
+	{NULL, false},
+};
+
+typedef struct qunit {
+	size_t key, klen;   /* the unit's key in the keys buffer */
+	size_t rkey, rklen; /* its restored spelling's key (rklen 0: none) */
+	bool drop;
+} qunit;
+
+/* Does the ask phrase w (syllables separated by one space) match the keys of units i, i+1, …?
+ * folded: compare folded forms (the query has no marks and nothing restored them). Returns the
+ * number of units matched, 0 for none. */
+static size_t ask_match(const char *w, const qunit *u, size_t n, size_t i, const char *keys, bool restored, bool folded)
+{
+	size_t k = 0;
+	for (const char *p = w; *p; k++) {
+		const char *e = strchr(p, ' ');
+		size_t wl = e ? (size_t)(e - p) : strlen(p);
+		if (i + k >= n)
+			return 0;
+		const char *key = keys + (restored && u[i + k].rklen ? u[i + k].rkey : u[i + k].key);
+		size_t kl = restored && u[i + k].rklen ? u[i + k].rklen : u[i + k].klen;
+		if (folded) {
+			/* w folded, compared with an unmarked key byte for byte */
+			size_t a = 0, b = 0;
+			while (a < wl && b < kl) {
+				int32_t cp;
+				int s = chu__utf8_decode((const unsigned char *)p + a, wl - a, &cp);
+				if (chu__fold_cp(cp) != (unsigned char)key[b])
+					return 0;
+				a += (size_t)s;
+				b++;
+			}
+			if (a != wl || b != kl)
+				return 0;
+		} else if (kl != wl || memcmp(key, p, wl) != 0) {
+			return 0;
+		}
+		p += wl;
+		if (*p == ' ')
+			p++;
+	}
+	return k;
+}
+
+int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out,
+                     size_t *out_len)
+{
+	if (!ctx || (!text && len) || !out)
+		return CHU_EINVAL;
+	if (!text)
+		text = "";
+	int rc = CHU_OK;
+	chu__buf units, keys, restored, key;
+	chu__buf_init(&units, &ctx->alloc);
+	chu__buf_init(&keys, &ctx->alloc);
+	chu__buf_init(&restored, &ctx->alloc);
+	chu__buf_init(&key, &ctx->alloc);
+	size_t pos = 0, a, b;
+	uint64_t raw;
+	bool marked = false;
+	while (rc >= 0 && next_unit(text, len, &pos, &a, &b, &raw)) {
+		const char *k;
+		size_t kl;
+		if ((rc = unit_key(ctx, text, a, b, raw, &key, &k, &kl)) < 0 || !kl)
+			continue;
+		for (size_t i = a; i < b; i++)
+			marked = marked || (unsigned char)text[i] >= 0x80;
+		qunit q = {keys.len, kl, 0, 0, false};
+		chu__buf_put(&rc, &keys, k, kl);
+		chu__buf_put(&rc, &units, &q, sizeof q);
+	}
+	qunit *u = (qunit *)(void *)units.data;
+	size_t n = units.len / sizeof(qunit);
+	/* no marks at all: the restorer's spellings beside the units (the same units, in order) */
+	bool have_restored = false;
+	if (rc >= 0 && !marked && n && model && chu__model_accent(model)) {
+		const char *r;
+		size_t rl;
+		if (chu_accent(ctx, model, text, len, &r, &rl) == CHU_OK) {
+			chu__buf_put(&rc, &restored, r, rl);
+			size_t m = 0;
+			pos = 0;
+			while (rc >= 0 && m < n && next_unit(restored.data, restored.len, &pos, &a, &b, &raw)) {
+				const char *k;
+				size_t kl;
+				if ((rc = unit_key(ctx, restored.data, a, b, raw, &key, &k, &kl)) < 0 || !kl)
+					continue;
+				u = (qunit *)(void *)units.data;
+				if (kl != u[m].klen || memcmp(k, keys.data + u[m].key, kl) != 0) {
+					u[m].rkey = keys.len;
+					u[m].rklen = kl;
+					chu__buf_put(&rc, &keys, k, kl);
+				}
+				m++;
+			}
+			have_restored = rc >= 0;
+		}
+	}
+	u = (qunit *)(void *)units.data;
+	/* question words */
+	size_t kept = n;
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		for (const struct ask *w = asks; w->words; w++) {
+			bool multi = strchr(w->words, ' ') != NULL;
+			bool folded = !marked && !have_restored;
+			if (folded && !multi)
+				continue; /* "gi", "nao", "dau" unmarked are other words too */
+			size_t m = ask_match(w->words, u, n, i, keys.data, have_restored, folded);
+			if (!m || (w->final && i + m != n))
+				continue;
+			if (strcmp(w->words, "ai") == 0 && i + 1 < n && ask_match("cập", u, n, i + 1, keys.data, have_restored, false))
+				continue;
+			for (size_t j = i; j < i + m; j++)
+				if (!u[j].drop) {
+					u[j].drop = true;
+					kept--;
+				}
+			break;
+		}
+	}
+	chu__buf *o = &ctx->query_out;
+	o->len = 0;
+	chu__buf_reserve(&rc, o, 1);
+	if (rc >= 0)
+		o->data[0] = '\0';
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		if (u[i].drop && kept)
+			continue;
+		if (o->len)
+			chu__buf_put(&rc, o, " OR ", 4);
+		chu__buf_putc(&rc, o, '"');
+		chu__buf_put(&rc, o, keys.data + u[i].key, u[i].klen);
+		chu__buf_putc(&rc, o, '"');
+		if (u[i].rklen) {
+			chu__buf_put(&rc, o, " OR \"", 5);
+			chu__buf_put(&rc, o, keys.data + u[i].rkey, u[i].rklen);
+			chu__buf_putc(&rc, o, '"');
+		}
+	}
+	chu__buf_free(&units);
+	chu__buf_free(&keys);
+	chu__buf_free(&restored);
+	chu__buf_free(&key);
+	if (rc < 0)
+		return rc;
+	*out = o->data;
+	if (out_len)
+		*out_len = o->len;
+	return CHU_OK;
+}

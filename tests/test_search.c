@@ -148,6 +148,43 @@ static void test_keys(void)
 	chu_ctx_free(ctx);
 }
 
+static void test_query(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	const char *o = NULL;
+	size_t n = 0;
+#define Q(model, text, want)                                                                                           \
+	do {                                                                                                               \
+		CHECK(chu_search_query(ctx, model, text, strlen(text), &o, &n) == CHU_OK && n == strlen(o), "query %s", text); \
+		CHECK_STR(o, want);                                                                                            \
+	} while (0)
+	Q(NULL, "Phụ nữ được bầu bao nhiêu lần?", "\"phụ\" OR \"nữ\" OR \"được\" OR \"bầu\" OR \"lần\"");
+	Q(NULL, "Hội nghị tổ chức ở đâu", "\"hội\" OR \"nghị\" OR \"tổ\" OR \"chức\"");
+	Q(NULL, "Hà Nội có đẹp không?", "\"hà\" OR \"nội\" OR \"có\" OR \"đẹp\"");         /* a final yes-or-no */
+	Q(NULL, "hàng không Việt Nam", "\"hàng\" OR \"không\" OR \"việt\" OR \"nam\""); /* not final: a word */
+	Q(NULL, "Ai Cập ở đâu?", "\"ai\" OR \"cập\"");
+	Q(NULL, "Ai là người đầu tiên?", "\"là\" OR \"người\" OR \"đầu\" OR \"tiên\"");
+	Q(NULL, "bao nhiêu?", "\"bao\" OR \"nhiêu\""); /* nothing else: kept */
+	Q(NULL, "tai sao hoa binh", "\"hoa\" OR \"binh\"");     /* unmarked, two syllables: still a question word */
+	Q(NULL, "o dau", "\"o\" OR \"dau\"");                   /* unmarked, one syllable: could be a word */
+	Q(NULL, "?! ...", "");
+	Q(NULL, "Hòa \"x\" 62.000", "\"hoà\" OR \"x\" OR \"62\" OR \"000\""); /* quotes never pass */
+	CHECK(chu_search_query(NULL, NULL, "a", 1, &o, NULL) == CHU_EINVAL, "query: NULL ctx");
+	CHECK(chu_search_query(ctx, NULL, "a", 1, NULL, NULL) == CHU_EINVAL, "query: NULL out");
+	chu_model *acc = NULL;
+	if (chu_model_open("models/accent.chm", &acc) == CHU_OK) {
+		/* no marks at all: the restored spellings beside the words; restored question words out */
+		Q(acc, "phu nu o dau", "\"phu\" OR \"phụ\" OR \"nu\" OR \"nữ\"");
+		Q(acc, "Phụ nu", "\"phụ\" OR \"nu\""); /* one mark: the query is taken as typed */
+		chu_model_close(acc);
+	} else {
+		harness_skip("models/accent.chm is absent: restored queries not checked");
+	}
+#undef Q
+	chu_ctx_free(ctx);
+}
+
 static void test_seeds(void)
 {
 	const char *data = getenv("CHU_DATA") ? getenv("CHU_DATA") : "../shared/data";
@@ -195,6 +232,7 @@ int main(void)
 	exec("CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = 'chu')");
 	test_articles();
 	test_keys();
+	test_query();
 	test_seeds();
 	sqlite3_close(db);
 	return harness_done();
