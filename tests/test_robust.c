@@ -333,6 +333,17 @@ static void check_all(const ctxs *c, const char *buf, size_t n, const char *what
 		EXPECT(rc == CHU_OK && !k.problem, "%s: chu_search_keys (flags %d): %d, %s", describe(what, buf, n), flags, rc,
 		       k.problem ? k.problem : "");
 	}
+	/* chu_search_query: an OR of quoted keys, no quote inside a key */
+	rc = chu_search_query(ctx, NULL, buf, n, &out, &m);
+	ok = rc == CHU_OK && out && out[m] == '\0' && strlen(out) == m && (!valid || valid_utf8(out, m));
+	for (size_t i = 0, q = 0; ok && i < m; i++) {
+		if (out[i] != '"')
+			continue;
+		q++;
+		/* a closing quote is followed by the end or by " OR " */
+		ok = q % 2 || i + 1 == m || strncmp(out + i + 1, " OR \"", 5) == 0;
+	}
+	EXPECT(ok, "%s: chu_search_query: %d", describe(what, buf, n), rc);
 }
 
 /* ---- every byte, invalid UTF-8, random bytes, random Vietnamese ---- */
