@@ -2,16 +2,19 @@
  * bench_search.c — retrieval quality and speed of the FTS5 tokenizer "chu" beside SQLite's own
  * unicode61 (remove_diacritics 2), on the same documents and queries in the same run.
  *
- * Quality: XQuAD-vi (240 paragraphs, 1,182 questions): each question becomes an OR of its quoted
- * words (FTS5's default AND would find nothing for most whole questions) — the same MATCH string
- * for both tokenizers — and is asked as written and with every mark stripped (đ → d too).
- * MRR@10, Recall@1, Recall@10. Speed: indexing the first MB_LIMIT of Wikipedia article text with
- * each tokenizer, the size of each index, and query latency over the XQuAD questions.
- * usage: bench_search DOCS.jsonl QUERIES.jsonl WIKI.txt [MODEL]
+ * Quality: XQuAD-vi (240 paragraphs, 1,182 questions), each question asked as written and with
+ * every mark stripped (đ → d too). unicode61 gets an OR of the question's quoted words (FTS5's
+ * default AND would find nothing for most whole questions); chu gets chu_search_query's OR (what
+ * `chu search --any` runs), and, as a control, the same plain OR as unicode61. Then both again
+ * with the questions lower-cased. MRR@10, Recall@1, Recall@10. Speed: indexing the first 20 MiB
+ * of Wikipedia article text with each tokenizer (best of three rounds, taking turns), the size of
+ * each index, and query latency over the XQuAD questions.
+ * usage: bench_search DOCS.jsonl QUERIES.jsonl WIKI.txt [SEG_MODEL|""] [ACCENT_MODEL]
  */
 #include "chu.h"
 
 #include <sqlite3.h>
+#include <utf8proc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +99,8 @@ typedef struct result {
 } result;
 
 /* acc: NULL — the OR of quoted words; otherwise chu_search_query with that accent model */
+static bool LOWER; /* ask the questions lower-cased, as people type them */
+
 static result evaluate(sqlite3 *db, item *q, size_t nq, bool fold, chu_ctx *ctx, const chu_model *acc, bool natural)
 {
 	sqlite3_stmt *st;
@@ -106,6 +111,12 @@ static result evaluate(sqlite3 *db, item *q, size_t nq, bool fold, chu_ctx *ctx,
 		const char *text = q[i].text;
 		size_t len;
 		char m[8192];
+		utf8proc_uint8_t *low = NULL;
+		if (LOWER) {
+			utf8proc_map((const utf8proc_uint8_t *)text, 0, &low, UTF8PROC_NULLTERM | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+			if (low)
+				text = (const char *)low;
+		}
 		if (fold) {
 			chu_fold(ctx, q[i].text, strlen(q[i].text), &text, &len);
 			snprintf(m, sizeof m, "%s", text);
@@ -113,6 +124,7 @@ static result evaluate(sqlite3 *db, item *q, size_t nq, bool fold, chu_ctx *ctx,
 		}
 		char folded[8192];
 		snprintf(folded, sizeof folded, "%s", text);
+		free(low);
 		const char *nq_out;
 		if (natural && chu_search_query(ctx, acc, folded, strlen(folded), &nq_out, NULL) == CHU_OK)
 			snprintf(m, sizeof m, "%s", nq_out);
@@ -205,7 +217,7 @@ int main(int argc, char **argv)
 	chu_ctx_new(NULL, &ctx);
 	const char *names[2] = {"chu", "unicode61"};
 	const char *tok[2] = {"chu", "unicode61 remove_diacritics 2"};
-	printf("XQuAD-vi: %zu paragraphs, %zu questions (an OR of each question's quoted words)\n\n", nd, nq);
+	printf("XQuAD-vi: %zu paragraphs, %zu questions\n\n", nd, nq);
 	printf("%-10s %-10s %-12s %8s %8s %8s\n", "tokenizer", "query", "questions", "MRR@10", "R@1", "R@10");
 	double mrr[3][2];
 	for (int k = 0; k < 3; k++) {
@@ -225,6 +237,18 @@ int main(int argc, char **argv)
 	       mrr[0][0] - mrr[1][0], mrr[0][1] - mrr[1][1], mrr[0][1] / mrr[0][0]);
 	printf("the tokenizer alone (the same plain OR for both): as written %+.4f, no marks %+.4f\n", mrr[2][0] - mrr[1][0],
 	       mrr[2][1] - mrr[1][1]);
+	LOWER = true;
+	double low[2][2];
+	for (int k = 0; k < 2; k++) {
+		sqlite3 *db = make_db(tok[k], model);
+		fill(db, d, nd);
+		for (int f = 0; f < 2; f++)
+			low[k][f] = evaluate(db, q, nq, f, ctx, acc, k == 0).mrr;
+		sqlite3_close(db);
+	}
+	LOWER = false;
+	printf("the questions lower-cased: chu %.4f / %.4f, unicode61 %.4f / %.4f MRR (as written / no marks): %+.4f, %+.4f\n",
+	       low[0][0], low[0][1], low[1][0], low[1][1], low[0][0] - low[1][0], low[0][1] - low[1][1]);
 	if (!acc)
 		printf("(no accent model: chu_search_query did not restore marks)\n");
 
