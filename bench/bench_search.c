@@ -108,28 +108,24 @@ static result evaluate(sqlite3 *db, item *q, size_t nq, bool fold, chu_ctx *ctx,
 	result r = {0};
 	double *lat = malloc(nq * sizeof *lat);
 	for (size_t i = 0; i < nq; i++) {
-		const char *text = q[i].text;
-		size_t len;
-		char m[8192];
-		utf8proc_uint8_t *low = NULL;
+		/* the question as asked: lower-cased and/or without marks */
+		char asked[8192], m[8192];
+		snprintf(asked, sizeof asked, "%s", q[i].text);
 		if (LOWER) {
-			utf8proc_map((const utf8proc_uint8_t *)text, 0, &low, UTF8PROC_NULLTERM | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+			utf8proc_uint8_t *low = NULL;
+			utf8proc_map((const utf8proc_uint8_t *)asked, 0, &low, UTF8PROC_NULLTERM | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
 			if (low)
-				text = (const char *)low;
+				snprintf(asked, sizeof asked, "%s", (const char *)low);
+			free(low);
 		}
-		if (fold) {
-			chu_fold(ctx, q[i].text, strlen(q[i].text), &text, &len);
-			snprintf(m, sizeof m, "%s", text);
-			text = m;
-		}
-		char folded[8192];
-		snprintf(folded, sizeof folded, "%s", text);
-		free(low);
-		const char *nq_out;
-		if (natural && chu_search_query(ctx, acc, folded, strlen(folded), &nq_out, NULL) == CHU_OK)
+		const char *f, *nq_out;
+		size_t fl;
+		if (fold && chu_fold(ctx, asked, strlen(asked), &f, &fl) == CHU_OK)
+			snprintf(asked, sizeof asked, "%s", f);
+		if (natural && chu_search_query(ctx, acc, asked, strlen(asked), &nq_out, NULL) == CHU_OK)
 			snprintf(m, sizeof m, "%s", nq_out);
 		else
-			or_query(folded, m, sizeof m);
+			or_query(asked, m, sizeof m);
 		sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
 		double t0 = now();
 		int rank = 0, found = 0;

@@ -16,6 +16,9 @@ enum { CLI_OK = 0, CLI_BAD_INPUT = 1, CLI_USAGE = 2 };
  * file is NULL) on stderr. */
 void cli_error(const char *file, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Prints "<what> gold G predicted P correct C" and precision, recall and F1 in percent. */
+void cli_print_prf(const char *what, size_t gold, size_t predicted, size_t correct);
+
 /* Reads a whole file ("-" is stdin) into a malloc'd buffer; NULL and an error message on failure. */
 char *cli_read_file(const char *path, size_t *len);
 

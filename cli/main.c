@@ -123,6 +123,14 @@ chu_model *cli_open_model(const char *path, const char *name, const char *option
 	return m;
 }
 
+void cli_print_prf(const char *what, size_t gold, size_t predicted, size_t correct)
+{
+	double P = predicted ? 100.0 * (double)correct / (double)predicted : 0;
+	double R = gold ? 100.0 * (double)correct / (double)gold : 0;
+	printf("%s gold %zu predicted %zu correct %zu\nprecision %.2f\nrecall %.2f\nF1 %.2f\n", what, gold, predicted, correct, P,
+	       R, P + R > 0 ? 2 * P * R / (P + R) : 0);
+}
+
 void cli_train_progress(void *ud, const char *message)
 {
 	(void)ud;

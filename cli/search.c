@@ -184,13 +184,9 @@ static bool build_match(chu_ctx *ctx, const query *q, bool fold, char *out, size
 /* A possibly NULL string as JSON. */
 static void jstr(const char *s) { cli_json_str(s ? s : "", s ? strlen(s) : 0); }
 
-static bool has_marks(chu_ctx *ctx, const char *s)
+/* Was the query typed with marks (any letter outside ASCII)? */
+static bool has_marks(const char *s)
 {
-	const char *f;
-	size_t n;
-	if (chu_fold(ctx, s, strlen(s), &f, &n) < 0)
-		return false;
-	/* folding also lowercases: compare against the lowercased text */
 	for (size_t i = 0; s[i]; i++)
 		if ((unsigned char)s[i] >= 0x80)
 			return true;
@@ -283,7 +279,7 @@ int cli_search(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	build_match(ctx, &q, true, folded, sizeof folded);
-	bool fallback = has_marks(ctx, qs) && strcmp(match, folded) != 0;
+	bool fallback = has_marks(qs) && strcmp(match, folded) != 0;
 	sqlite3 *db = NULL;
 	if (access(dbpath, R_OK) != 0 || sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		cli_error(dbpath, 0, "cannot open the index");

@@ -418,11 +418,8 @@ int cli_eval(int argc, char **argv)
 		a = x ? ae + 1 : lg;
 		b = y ? be + 1 : lp;
 	}
-	if (status == CLI_OK) {
-		double P = np ? 100.0 * (double)correct / (double)np : 0, R = ng ? 100.0 * (double)correct / (double)ng : 0;
-		printf("words gold %zu predicted %zu correct %zu\nprecision %.2f\nrecall %.2f\nF1 %.2f\n", ng, np, correct, P, R,
-		       P + R > 0 ? 2 * P * R / (P + R) : 0);
-	}
+	if (status == CLI_OK)
+		cli_print_prf("words", ng, np, correct);
 	for (int i = 0; i < 4; i++)
 		chu__buf_free(bufs[i]);
 	free(g);

@@ -551,9 +551,7 @@ int cli_eval_tag(int argc, char **argv)
 	}
 	if (status == CLI_OK) {
 		if (ner) {
-			double P = np ? 100.0 * (double)nc / (double)np : 0, R = ng ? 100.0 * (double)nc / (double)ng : 0;
-			printf("entities gold %zu predicted %zu correct %zu\nprecision %.2f\nrecall %.2f\nF1 %.2f\n", ng, np, nc, P,
-			       R, P + R > 0 ? 2 * P * R / (P + R) : 0);
+			cli_print_prf("entities", ng, np, nc);
 		} else {
 			printf("words %zu correct %zu\naccuracy %.2f\n", total, correct,
 			       total ? 100.0 * (double)correct / (double)total : 0);

@@ -18,6 +18,21 @@
 
 /* ---- the key of one unit ---- */
 
+#define FNV_BASIS 0xCBF29CE484222325ULL
+#define FNV_PRIME 0x100000001B3ULL
+
+/* Appends code point cp (NFC) lowercased: a Vietnamese letter keeps its tone and modifier. */
+static void put_lower(int *rc, chu__buf *key, int32_t cp)
+{
+	chu__vletter L;
+	if (cp < 0x80)
+		chu__buf_putc(rc, key, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+	else if (chu__vletter_split(cp, &L))
+		chu__buf_put_cp(rc, key, chu__vletter_join(L.base, L.tone, 0));
+	else
+		chu__buf_put_cp(rc, key, (int32_t)utf8proc_tolower(cp));
+}
+
 /* The key of a short unit of precomposed letters, digits and ASCII in one pass. Returns false
  * when the unit needs the general path (combining marks, invalid bytes, ignorables, eth). */
 static bool key_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf *key, int *rc)
@@ -39,16 +54,8 @@ static bool key_fast(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__bu
 	if (letters_only && n <= 8)
 		chu__tone_place(cps, n, ctx->opts.tone);
 	key->len = 0;
-	for (size_t i = 0; i < n; i++) {
-		int32_t cp = cps[i];
-		chu__vletter L;
-		if (cp < 0x80)
-			chu__buf_putc(rc, key, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
-		else if (chu__vletter_split(cp, &L))
-			chu__buf_put_cp(rc, key, chu__vletter_join(L.base, L.tone, 0));
-		else
-			chu__buf_put_cp(rc, key, (int32_t)utf8proc_tolower(cp));
-	}
+	for (size_t i = 0; i < n; i++)
+		put_lower(rc, key, cps[i]);
 	chu__buf_reserve(rc, key, 0);
 	return true;
 }
@@ -65,13 +72,7 @@ static int key_slow(chu_ctx *ctx, const char *text, size_t a, size_t b, chu__buf
 	for (size_t i = 0; i < nl && rc >= 0;) {
 		int32_t cp;
 		int k = chu__utf8_decode((const unsigned char *)n + i, nl - i, &cp);
-		chu__vletter L;
-		if (cp < 0x80)
-			chu__buf_putc(&rc, key, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
-		else if (chu__vletter_split(cp, &L))
-			chu__buf_put_cp(&rc, key, chu__vletter_join(L.base, L.tone, 0));
-		else
-			chu__buf_put_cp(&rc, key, (int32_t)utf8proc_tolower(cp));
+		put_lower(&rc, key, cp);
 		i += (size_t)k;
 	}
 	chu__buf_reserve(&rc, key, 0);
@@ -158,9 +159,9 @@ static inline bool unit_class(int cls)
 
 static uint64_t unit_hash(const char *text, size_t a, size_t b)
 {
-	uint64_t h = 0xCBF29CE484222325ULL;
+	uint64_t h = FNV_BASIS;
 	for (size_t i = a; i < b; i++)
-		h = (h ^ (unsigned char)text[i]) * 0x100000001B3ULL;
+		h = (h ^ (unsigned char)text[i]) * FNV_PRIME;
 	return h | 1;
 }
 
@@ -191,14 +192,14 @@ static bool next_unit(const char *text, size_t len, size_t *pos, size_t *a, size
 			return false;
 		}
 		size_t start = i;
-		uint64_t h = 0xCBF29CE484222325ULL;
+		uint64_t h = FNV_BASIS;
 		bool content = false;
 		while (i < len) {
 			unsigned c = s[i];
 			if (c < 0x80) {
 				if (!ascii_unit[c])
 					break;
-				h = (h ^ c) * 0x100000001B3ULL;
+				h = (h ^ c) * FNV_PRIME;
 				i++;
 				content = true;
 				continue;
@@ -210,7 +211,7 @@ static bool next_unit(const char *text, size_t len, size_t *pos, size_t *a, size
 				break;
 			content = content || cls != CHU__C_IGNORE;
 			for (int j = 0; j < k; j++)
-				h = (h ^ s[i + (size_t)j]) * 0x100000001B3ULL;
+				h = (h ^ s[i + (size_t)j]) * FNV_PRIME;
 			i += (size_t)k;
 		}
 		if (!content)
@@ -284,7 +285,7 @@ static int letter_options(char c, bool onset, int32_t out[3])
 	}
 }
 
-/* The spellings that fold to the ASCII term t[0, n) (lowercase letters): for a whole syllable,
+/* The spellings that fold to the term t[0, n) (lowercase ASCII letters only): for a whole syllable,
  * every Vietnamese-written vowel group and tone, marks placed in the ctx's style; for a prefix
  * ("nguye*"), every modifier and a tone on any one vowel. A term that is not a Vietnamese syllable
  * ("covid") or too long has no other spelling. */
@@ -315,16 +316,11 @@ static void spellings_of(chu_ctx *ctx, const char *t, size_t n, bool prefix, spe
 		if (v1 == v0 || v1 - v0 > 3)
 			return;
 		const char *const *c = codas;
-		for (; *c; c++)
-			if (strcmp(t + v1, *c) == 0 && strlen(*c) == n - v1)
-				break;
+		while (*c && strcmp(t + v1, *c) != 0)
+			c++;
 		if (!*c)
 			return;
 		stop = n > v1 && (t[v1] == 'c' || t[v1] == 'p' || t[v1] == 't'); /* c, ch, p, t: only sắc and nặng */
-	} else {
-		for (size_t i = 0; i < n; i++)
-			if (t[i] < 'a' || t[i] > 'z')
-				return;
 	}
 	/* every combination of letter options */
 	int32_t opt[8][3];
