@@ -23,20 +23,6 @@ typedef struct seg_job {
 	int rc;
 } seg_job;
 
-/* Appends [a, b) of text with white space written as '_', then the byte after. */
-static void put_joined(int *rc, chu__buf *out, const char *text, size_t a, size_t b, char after)
-{
-	chu__buf_reserve(rc, out, (b - a) + 1);
-	if (*rc < 0)
-		return;
-	char *d = out->data + out->len;
-	for (size_t i = a; i < b; i++)
-		*d++ = text[i] == ' ' || text[i] == '\t' ? '_' : text[i];
-	*d++ = after;
-	*d = '\0';
-	out->len = (size_t)(d - out->data);
-}
-
 static int seg_pretokenized_line(chu_ctx *ctx, seg_job *job, const char *line, size_t len, chu__buf *spans,
                                  chu__buf *join)
 {
@@ -93,12 +79,32 @@ static void *seg_run(void *arg)
 			a = b + 1;
 		}
 	} else {
-		const chu_word *w;
-		size_t n;
-		rc = chu_segment(ctx, job->model, job->text, job->len, &w, &n);
-		for (size_t i = 0; i < n && rc >= 0; i++)
-			put_joined(&rc, &job->out, job->text, w[i].start, w[i].end,
-			           w[i].flags & CHU_TOKEN_SENTENCE_END ? '\n' : ' ');
+		/* a line at a time: the library's buffers stay small and in cache (a sentence never
+		 * crosses a line end) */
+		for (size_t a = 0; a < job->len && rc >= 0;) {
+			const char *nl = memchr(job->text + a, '\n', job->len - a);
+			size_t b = nl ? (size_t)(nl - job->text) + 1 : job->len;
+			const chu_word *w;
+			size_t n;
+			rc = chu_segment(ctx, job->model, job->text + a, b - a, &w, &n);
+			/* words do not overlap: the line's output is at most its bytes and a separator a word */
+			chu__buf_reserve(&rc, &job->out, (b - a) + n + 1);
+			if (rc < 0)
+				break;
+			const char *t = job->text + a;
+			char *d = job->out.data + job->out.len;
+			for (size_t i = 0; i < n; i++) {
+				size_t k = w[i].end - w[i].start;
+				for (size_t j = 0; j < k; j++) {
+					char ch = t[w[i].start + j];
+					d[j] = ch == ' ' || ch == '\t' ? '_' : ch; /* white space inside a word */
+				}
+				d += k;
+				*d++ = w[i].flags & CHU_TOKEN_SENTENCE_END ? '\n' : ' ';
+			}
+			job->out.len = (size_t)(d - job->out.data);
+			a = b;
+		}
 	}
 	chu__buf_free(&spans);
 	chu__buf_free(&join);

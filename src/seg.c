@@ -662,6 +662,9 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		U[p] = row_of(sm, 0, K[3 * p], CHU__SEG_UNI_W);
 		B[p] = row_of(sm, 1, K[3 * p + 1], CHU__SEG_BI_W);
 		T[p] = row_of(sm, 2, K[3 * p + 2], CHU__SEG_TRI_W);
+		__builtin_prefetch(U[p]);
+		__builtin_prefetch(B[p]);
+		__builtin_prefetch(T[p]);
 	}
 	const int16_t *D = sm->dense;
 	for (size_t i = 0; i < n; i++) {
