@@ -95,10 +95,11 @@ static void *seg_run(void *arg)
 			char *d = job->out.data + job->out.len;
 			for (size_t i = 0; i < n; i++) {
 				size_t k = w[i].end - w[i].start;
-				for (size_t j = 0; j < k; j++) {
-					char ch = t[w[i].start + j];
-					d[j] = ch == ' ' || ch == '\t' ? '_' : ch; /* white space inside a word */
-				}
+				memcpy(d, t + w[i].start, k);
+				if (w[i].flags & CHU_TOKEN_HAS_SPACE)
+					for (size_t j = 0; j < k; j++)
+						if (d[j] == ' ' || d[j] == '\t')
+							d[j] = '_'; /* white space inside a word */
 				d += k;
 				*d++ = w[i].flags & CHU_TOKEN_SENTENCE_END ? '\n' : ' ';
 			}

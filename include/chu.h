@@ -246,7 +246,9 @@ typedef struct chu_word {
 	size_t start, end;   /* bytes [start, end) of the original input: first to last syllable */
 	uint32_t token;      /* index of its first token in the chu_tokenize() result */
 	uint16_t n_tokens;   /* how many tokens it spans (1 for a single syllable) */
-	uint16_t flags;      /* CHU_TOKEN_SENTENCE_END when it ends a sentence */
+	uint16_t flags;      /* CHU_TOKEN_SENTENCE_END when it ends a sentence; CHU_TOKEN_HAS_SPACE when
+	                      * it spans several tokens or a MONEY/RANGE token: its bytes may then hold
+	                      * white space (and only then) */
 } chu_word;
 
 /* Segments raw text into words: tokenizes (chu_tokenize), then joins syllables into words with

@@ -297,11 +297,16 @@ CHU_HIDDEN void chu__tag_model_free(struct chu__tag_model *tm);
 CHU_HIDDEN int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch);
 CHU_HIDDEN uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n);
 /* bits: an optional filter of the set's hashes (NULL: look every candidate up). */
-/* prefix_bits: an optional filter of the words' first two syllables (NULL: no early stop). */
-CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint64_t *prefix_bits,
+/* prefix_len: an optional table of CHU__SEG_PREFIXES 4-bit values, the longest word (in
+ * syllables) whose first two syllables hash to each (0: none); NULL looks every length up. */
+CHU_HIDDEN void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint8_t *prefix_len,
                                  const uint64_t *syl, const uint8_t *shape, size_t n, uint8_t *cover, uint8_t *endl,
                                  uint8_t *startl);
-#define CHU__SEG_LEXBITS (1u << 19) /* bits of the lexicon filters: 64 KiB each */
+#define CHU__SEG_LEXBITS (1u << 19)  /* bits of the lexicon filter built at load: 64 KiB */
+#define CHU__SEG_PREFIXES (1u << 18) /* entries of the prefix-length table: 128 KiB */
+/* The entry of the prefix-length table for a word's first two syllables (their word hash). */
+static inline uint32_t chu__seg_prefix_slot(uint64_t h2) { return (uint32_t)((h2 | 1) >> 40) & (CHU__SEG_PREFIXES - 1); }
+static inline unsigned chu__seg_prefix_get(const uint8_t *t, uint32_t b) { return (t[b >> 1] >> ((b & 1) * 4)) & 15u; }
 /* One sentence's per-syllable facts, as the feature templates read them. */
 typedef struct chu__seg_sentence {
 	const uint64_t *syl;   /* unit hashes */
@@ -324,7 +329,7 @@ CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const ch
 
 /* The model's layout: the 24 templates' weights stored as rows of n-grams (src/seg.c), so that a
  * position costs three table lookups (one per n-gram entering the window) instead of 24. */
-#define CHU__SEG_LAYOUT 2
+#define CHU__SEG_LAYOUT 3
 #define CHU__SEG_BOS 0x1234567890ABCDEFULL /* the syllable before a sentence */
 #define CHU__SEG_EOS 0xFEDCBA0987654321ULL /* the syllable after it */
 #define CHU__SEG_LEX_MAX 6                  /* longest dictionary word looked up, in syllables */

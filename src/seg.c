@@ -17,7 +17,7 @@
  * Model sections: "seg.meta"; "seg.uni", "seg.bi", "seg.tri" (u64 slots: key | row << 32, open
  * addressing, slot from bits 1.. of the key, 0 empty) and "seg.unirows", "seg.birows",
  * "seg.trirows" (int16 rows); "seg.dense"; "seg.lexicon" (a set of word hashes kept the same
- * way), "seg.lexprefix" (a filter of the words' first two syllables) and "seg.assoc".
+ * way), "seg.lexprefix" (for each hash bucket of two syllables, the longest word they begin) and "seg.assoc".
  */
 #include "internal.h"
 
@@ -55,10 +55,15 @@ int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, 
 	int letters = 0, uppers = 0, digits = 0, others = 0, marks = 0;
 	bool first_upper = false;
 	const unsigned char *s = (const unsigned char *)text;
+	bool ascii = true;
 	for (size_t i = 0; i < len;) {
-		int32_t cp;
-		int k = chu__utf8_decode(s + i, len - i, &cp);
-		i += (size_t)k;
+		int32_t cp = s[i];
+		if (cp < 0x80) {
+			i++;
+		} else {
+			i += (size_t)chu__utf8_decode(s + i, len - i, &cp);
+			ascii = false;
+		}
 		int info = chu__char_info(cp);
 		int cls = info & 0x0F;
 		if (cls == CHU__C_LETTER) {
@@ -78,20 +83,27 @@ int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, 
 		}
 		cps[n++] = cp < 0 ? 0xFFFD : cp;
 	}
-	if (marks) {
-		/* decomposed input: compose first (rare) */
-		utf8proc_ssize_t m = utf8proc_normalize_utf32(cps, (utf8proc_ssize_t)n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
-		if (m > 0)
-			n = (size_t)m;
-	}
-	if (letters && !digits && !others && n <= 8)
-		chu__tone_place(cps, n, CHU_TONE_NEW);
-	for (size_t i = 0; i < n; i++) {
-		chu__vletter L;
-		if (chu__vletter_split(cps[i], &L))
-			cps[i] = chu__vletter_join(L.base, L.tone, 0);
-		else if (cps[i] >= 0x80)
-			cps[i] = (int32_t)utf8proc_tolower(cps[i]);
+	if (ascii) {
+		/* numbers, foreign words: no marks to compose or place, letters only lowercased */
+		for (size_t i = 0; i < n; i++)
+			if (cps[i] >= 'A' && cps[i] <= 'Z')
+				cps[i] |= 0x20;
+	} else {
+		if (marks) {
+			/* decomposed input: compose first (rare) */
+			utf8proc_ssize_t m = utf8proc_normalize_utf32(cps, (utf8proc_ssize_t)n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+			if (m > 0)
+				n = (size_t)m;
+		}
+		if (letters && !digits && !others && n <= 8)
+			chu__tone_place(cps, n, CHU_TONE_NEW);
+		for (size_t i = 0; i < n; i++) {
+			chu__vletter L;
+			if (chu__vletter_split(cps[i], &L))
+				cps[i] = chu__vletter_join(L.base, L.tone, 0);
+			else if (cps[i] >= 0x80)
+				cps[i] = (int32_t)utf8proc_tolower(cps[i]);
+		}
 	}
 	*hash = hash_cps(cps, n);
 	uint8_t sh;
@@ -134,27 +146,30 @@ uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n)
 
 /* Longest-word facts for every position: cover[i] = longest dictionary word containing both
  * i-1 and i; endl[i] = longest ending at i; startl[i] = longest starting at i. */
-void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint64_t *prefix_bits,
+void chu__seg_lexicon(const uint64_t *set, uint64_t mask, const uint64_t *bits, const uint8_t *prefix_len,
                       const uint64_t *syl, const uint8_t *shape, size_t n, uint8_t *cover, uint8_t *endl, uint8_t *startl)
 {
 	memset(cover, 0, n);
 	memset(endl, 0, n);
 	memset(startl, 0, n);
-	for (size_t s = 0; s < n; s++) {
-		if (shape[s] == 4)
+	for (size_t s = 0; s + 1 < n; s++) {
+		if (shape[s] == 4 || shape[s + 1] == 4)
 			continue;
-		uint64_t h = 0x51ED270B27B5A3A1ULL;
-		for (size_t len = 1; len <= LEX_MAX && s + len <= n; len++) {
+		uint64_t h = chu__combine(chu__combine(0x51ED270B27B5A3A1ULL, syl[s]), syl[s + 1]);
+		size_t max = LEX_MAX;
+		if (prefix_len) {
+			max = chu__seg_prefix_get(prefix_len, chu__seg_prefix_slot(h));
+			if (max == 0)
+				continue; /* no dictionary word starts with these two syllables */
+			if (max > LEX_MAX)
+				max = LEX_MAX;
+		}
+		for (size_t len = 2; len <= max && s + len <= n; len++) {
 			size_t e = s + len - 1;
-			if (shape[e] == 4)
-				break;
-			h = chu__combine(h, syl[e]);
-			if (len < 2)
-				continue;
-			if (len == 2 && prefix_bits) {
-				uint32_t b = (uint32_t)((h | 1) >> 40) & (LEXBITS - 1);
-				if (!(prefix_bits[b / 64] >> (b % 64) & 1))
-					break; /* no dictionary word starts with these two syllables */
+			if (len > 2) {
+				if (shape[e] == 4)
+					break;
+				h = chu__combine(h, syl[e]);
 			}
 			if (bits) {
 				uint32_t b = (uint32_t)((h | 1) >> 40) & (LEXBITS - 1);
@@ -256,7 +271,7 @@ struct chu__seg_model {
 	const uint64_t *lexicon;
 	const uint64_t *assoc;     /* key | bucket << 32 per slot, or NULL */
 	uint64_t *lexbits;         /* LEXBITS-bit filter of the lexicon's hashes, built at load, or NULL */
-	const uint64_t *prefix_bits; /* LEXBITS-bit filter of its words' first two syllables, or NULL */
+	const uint8_t *prefix_len;  /* longest word a pair of syllables begins (CHU__SEG_PREFIXES 4-bit values), or NULL */
 };
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
@@ -298,7 +313,7 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 	          me->scale < 1e9f && (me->n_lexicon == 0 || pow2(me->n_lexicon)) &&
 	          size[8] == (uint64_t)me->n_lexicon * 8 && (me->n_assoc == 0 || pow2(me->n_assoc)) &&
 	          size[9] == (uint64_t)me->n_assoc * 8 && size[7] == (uint64_t)CHU__SEG_DENSE * 2 &&
-	          (size[10] == 0 || size[10] == LEXBITS / 8);
+	          (size[10] == 0 || size[10] == CHU__SEG_PREFIXES / 2);
 	for (int g = 0; g < 3 && ok; g++)
 		ok = pow2(me->n_slots[g]) && size[1 + 2 * g] == (uint64_t)me->n_slots[g] * 8 &&
 		     size[2 + 2 * g] == (uint64_t)me->n_rows[g] * (uint64_t)width[g] * 2 &&
@@ -334,7 +349,7 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 			}
 	}
 	sm->assoc = me->n_assoc ? as : NULL;
-	sm->prefix_bits = size[10] ? sec[10] : NULL;
+	sm->prefix_len = size[10] ? sec[10] : NULL;
 	*out = sm;
 	return CHU_OK;
 }
@@ -554,8 +569,8 @@ int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, s
 		uint64_t h = chu__seg_word_hash(syl, n);
 		chu__buf_put(&rc, hashes, &h, 8);
 		if (prefixes) {
-			uint64_t p = chu__seg_word_hash(syl, 2); /* its first two syllables */
-			chu__buf_put(&rc, prefixes, &p, 8);
+			uint64_t p[2] = {chu__seg_word_hash(syl, 2), n}; /* its first two syllables, its length */
+			chu__buf_put(&rc, prefixes, p, sizeof p);
 		}
 	}
 	return rc;
@@ -629,7 +644,7 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	if (rc < 0)
 		return rc;
 	uint8_t *cover = (uint8_t *)st->cover.data, *endl = (uint8_t *)st->endl.data, *startl = (uint8_t *)st->startl.data;
-	chu__seg_lexicon(sm->lexicon, sm->meta.n_lexicon ? sm->meta.n_lexicon - 1 : 0, sm->lexbits, sm->prefix_bits, syl, shape,
+	chu__seg_lexicon(sm->lexicon, sm->meta.n_lexicon ? sm->meta.n_lexicon - 1 : 0, sm->lexbits, sm->prefix_len, syl, shape,
 	                 n, cover, endl, startl);
 	uint8_t *assoc = (uint8_t *)st->assoc.data;
 	chu__seg_assoc(sm->assoc, sm->meta.n_assoc ? sm->meta.n_assoc - 1 : 0, syl, shape, n, assoc);
@@ -754,7 +769,25 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 		/* sentence tokens [s0, i] */
 		st->units.len = 0;
 		owner_buf.len = 0;
-		for (size_t j = s0; j <= i && rc >= 0; j++) {
+		bool spaced = false;
+		for (size_t j = s0; j <= i; j++)
+			spaced |= (t[j].flags & CHU_TOKEN_HAS_SPACE) != 0;
+		if (!spaced) {
+			/* the common case: a unit a token */
+			chu__buf_reserve(&rc, &st->units, (i - s0 + 1) * sizeof(chu_span));
+			chu__buf_reserve(&rc, &owner_buf, (i - s0 + 1) * sizeof(uint32_t));
+			if (rc < 0)
+				break;
+			chu_span *us = (chu_span *)(void *)st->units.data;
+			uint32_t *os = (uint32_t *)(void *)owner_buf.data;
+			for (size_t j = s0; j <= i; j++) {
+				us[j - s0] = (chu_span){t[j].start, t[j].end};
+				os[j - s0] = (uint32_t)j;
+			}
+			st->units.len = (i - s0 + 1) * sizeof(chu_span);
+			owner_buf.len = (i - s0 + 1) * sizeof(uint32_t);
+		}
+		for (size_t j = s0; j <= i && rc >= 0 && spaced; j++) {
 			if (t[j].flags & CHU_TOKEN_HAS_SPACE) {
 				size_t a = t[j].start;
 				for (size_t p = t[j].start; p <= t[j].end; p++) {
@@ -794,6 +827,8 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 			chu_word w = {u[a].start, u[b].end, own[a], (uint16_t)(own[b] - own[a] + 1), 0};
 			if (b + 1 == nu)
 				w.flags = CHU_TOKEN_SENTENCE_END;
+			if (own[b] != own[a] || (t[own[a]].flags & CHU_TOKEN_HAS_SPACE))
+				w.flags |= CHU_TOKEN_HAS_SPACE;
 			chu__buf_put(&rc, &st->words, &w, sizeof w);
 			a = b + 1;
 		}

@@ -238,7 +238,7 @@ typedef struct lexset {
 	size_t n;
 	uint64_t *assoc;     /* syllable-pair association table (model format), or NULL */
 	uint32_t assoc_slots;
-	uint64_t *prefix_bits; /* filter of the words' first two syllables (CHU__SEG_LEXBITS bits) */
+	uint8_t *prefix_len;  /* longest word two syllables begin (CHU__SEG_PREFIXES 4-bit values) */
 } lexset;
 
 /* Labels one sentence (units syl/shape [0, n)) with the current (avg = false) or averaged
@@ -343,6 +343,12 @@ static void say(const chu__train_seg_opts *o, const char *fmt, ...)
 	o->progress(o->ud, buf);
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
 static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scratch)
 {
 	chu__buf hashes, prefixes;
@@ -366,17 +372,22 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 		free(line);
 		fclose(f);
 	}
-	size_t n = hashes.len / 8;
+	/* distinct words (the lexicons overlap): the set is sized for them, at most 5/8 full */
+	uint64_t *h = (uint64_t *)(void *)hashes.data;
+	size_t n = hashes.len / 8, u = 0;
+	qsort(h, n, 8, cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || h[i] != h[u - 1])
+			h[u++] = h[i];
 	uint64_t cap = 16;
-	while (cap < n * 2 + 16)
+	while (cap * 5 < u * 8 + 16)
 		cap *= 2;
 	lx->set = rc >= 0 ? calloc(cap, 8) : NULL;
 	if (rc >= 0 && !lx->set)
 		rc = CHU_ENOMEM;
 	if (rc >= 0) {
 		lx->mask = cap - 1;
-		const uint64_t *h = (const uint64_t *)(void *)hashes.data;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < u; i++) {
 			uint64_t x = h[i] | 1, j = x & lx->mask;
 			while (lx->set[j] && lx->set[j] != x)
 				j = (j + 1) & lx->mask;
@@ -384,14 +395,16 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 			lx->set[j] = x;
 		}
 	}
-	/* the filter of the words' first two syllables: the segmenter stops looking at a start early */
-	lx->prefix_bits = rc >= 0 ? calloc(CHU__SEG_LEXBITS / 64, 8) : NULL;
-	if (rc >= 0 && !lx->prefix_bits)
+	/* the longest word each pair of first syllables begins: the segmenter stops looking early */
+	lx->prefix_len = rc >= 0 ? calloc(CHU__SEG_PREFIXES / 2, 1) : NULL;
+	if (rc >= 0 && !lx->prefix_len)
 		rc = CHU_ENOMEM;
 	const uint64_t *ph = (const uint64_t *)(void *)prefixes.data;
-	for (size_t i = 0; rc >= 0 && i < prefixes.len / 8; i++) {
-		uint32_t b = (uint32_t)((ph[i] | 1) >> 40) & (CHU__SEG_LEXBITS - 1);
-		lx->prefix_bits[b / 64] |= 1ULL << (b % 64);
+	for (size_t i = 0; rc >= 0 && i + 1 < prefixes.len / 8; i += 2) {
+		uint32_t b = chu__seg_prefix_slot(ph[i]);
+		unsigned len = (unsigned)ph[i + 1], shift = (b & 1) * 4;
+		if (len > chu__seg_prefix_get(lx->prefix_len, b))
+			lx->prefix_len[b >> 1] = (uint8_t)((lx->prefix_len[b >> 1] & ~(15u << shift)) | len << shift);
 	}
 	chu__buf_free(&hashes);
 	chu__buf_free(&prefixes);
@@ -810,7 +823,7 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx, cons
 	const char *names[] = {"seg.meta", "seg.uni",   "seg.unirows", "seg.bi",    "seg.birows",   "seg.tri",
 	                       "seg.trirows", "seg.dense", "seg.lexicon", "seg.assoc", "seg.lexprefix"};
 	const void *data[] = {&meta, tab[0], rows[0], tab[1], rows[1], tab[2], rows[2], dense, lx->set, lx->assoc,
-	                      lx->prefix_bits};
+	                      lx->prefix_len};
 	uint64_t sizes[] = {sizeof meta,
 	                    (uint64_t)slots[0] * 8,
 	                    (uint64_t)nrows[0] * CHU__SEG_UNI_W * 2,
@@ -821,7 +834,7 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx, cons
 	                    (uint64_t)CHU__SEG_DENSE * 2,
 	                    lx->set ? (lx->mask + 1) * 8 : 0,
 	                    (uint64_t)lx->assoc_slots * 8,
-	                    lx->prefix_bits ? CHU__SEG_LEXBITS / 8 : 0};
+	                    lx->prefix_len ? CHU__SEG_PREFIXES / 2 : 0};
 	if (rc >= 0)
 		rc = chu__model_write(o->out, names, data, sizes, 11);
 	if (rc >= 0)
@@ -912,7 +925,7 @@ int chu__train_seg(const chu__train_seg_opts *o)
 	weights_free(&W);
 	free(lx.set);
 	free(lx.assoc);
-	free(lx.prefix_bits);
+	free(lx.prefix_len);
 	corpus_free(&train);
 	corpus_free(&held);
 	corpus_free(&dev);

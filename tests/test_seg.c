@@ -303,6 +303,16 @@ static void test_committed_model(void)
 	}
 	CHECK(ends == 2, "%d sentence ends", ends);
 	CHECK(n > 2 && w[0].end - w[0].start == strlen("Bộ trưởng"), "first word is not 'Bộ trưởng'");
+	/* CHU_TOKEN_HAS_SPACE marks exactly the words whose bytes may hold white space */
+	const char *money = "Giá 10 triệu đồng cho phụ nữ.";
+	CHECK(chu_segment(ctx, m, money, strlen(money), &w, &n) == CHU_OK, "chu_segment");
+	char flagged[128] = "";
+	for (size_t i = 0; i < n; i++)
+		if (w[i].flags & CHU_TOKEN_HAS_SPACE) {
+			strncat(flagged, money + w[i].start, w[i].end - w[i].start);
+			strcat(flagged, "|");
+		}
+	CHECK_STR(flagged, "10 triệu đồng|phụ nữ|");
 	test_pretokenized_random(m);
 	/* raw random bytes through chu_segment: words in range, in order, never splitting a token */
 	uint64_t r = 5;
@@ -319,9 +329,15 @@ static void test_committed_model(void)
 			bad++;
 			continue;
 		}
-		for (size_t i = 0; i < n; i++)
-			if (w[i].start >= w[i].end || w[i].end > len || (i && w[i].start < w[i - 1].end))
+		for (size_t i = 0; i < n; i++) {
+			if (w[i].start >= w[i].end || w[i].end > len || (i && w[i].start < w[i - 1].end)) {
 				bad++;
+				continue;
+			}
+			bool space = memchr(buf + w[i].start, ' ', w[i].end - w[i].start) != NULL;
+			if (space && !(w[i].flags & CHU_TOKEN_HAS_SPACE))
+				bad++; /* white space in a word not flagged */
+		}
 	}
 	CHECK(bad == 0, "%d bad results segmenting random bytes", bad);
 	test_threads(m);
