@@ -38,6 +38,32 @@ static uint64_t hash_cps(const int32_t *cp, size_t n)
 	return chu__mix64(h ^ n);
 }
 
+/* A quick hash of a unit's bytes (the memo's key): units of up to 16 bytes, nearly all, are read
+ * as two overlapping words, no byte at a time. */
+static inline uint64_t bytes_hash(const unsigned char *p, size_t len)
+{
+	uint64_t a, b;
+	if (len >= 8 && len <= 16) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + len - 8, 8);
+	} else if (len >= 4 && len < 8) {
+		uint32_t x, y;
+		memcpy(&x, p, 4);
+		memcpy(&y, p + len - 4, 4);
+		a = x;
+		b = y;
+	} else if (len > 0 && len < 4) {
+		a = (uint64_t)p[0] << 16 | (uint64_t)p[len / 2] << 8 | p[len - 1];
+		b = 0;
+	} else {
+		a = 0xCBF29CE484222325ULL;
+		for (size_t j = 0; j < len; j++)
+			a = (a ^ p[j]) * 0x100000001B3ULL;
+		b = 0;
+	}
+	return chu__mix64(a * 0x9E3779B97F4A7C15ULL ^ (b + len) * 0xC2B2AE3D27D4EB4FULL);
+}
+
 /* ---- syllable forms ---- */
 
 /* Reads a unit's text into its feature form: NFC letters with the tone placed in the new style,
@@ -626,11 +652,7 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	}
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		size_t len = u[i].end - u[i].start;
-		const unsigned char *p = (const unsigned char *)text + u[i].start;
-		uint64_t raw = 0xCBF29CE484222325ULL;
-		for (size_t j = 0; j < len; j++)
-			raw = (raw ^ p[j]) * 0x100000001B3ULL;
-		raw |= 1;
+		uint64_t raw = bytes_hash((const unsigned char *)text + u[i].start, len) | 1;
 		unit_memo *m = &st->memo[(raw ^ (raw >> 29)) & (MEMO_SLOTS - 1)];
 		if (m->raw == raw && m->len == len) {
 			syl[i] = m->hash;
