@@ -21,6 +21,9 @@ typedef struct seg_job {
 	size_t len;
 	chu__buf out;     /* what this job prints */
 	int rc;
+	/* kept from block to block (a thread's context remembers the syllables it has seen) */
+	chu_ctx *ctx;
+	chu__buf spans, join;
 } seg_job;
 
 static int seg_pretokenized_line(chu_ctx *ctx, seg_job *job, const char *line, size_t len, chu__buf *spans,
@@ -59,14 +62,17 @@ static int seg_pretokenized_line(chu_ctx *ctx, seg_job *job, const char *line, s
 static void *seg_run(void *arg)
 {
 	seg_job *job = arg;
-	chu_ctx *ctx;
-	job->rc = chu_ctx_new(NULL, &ctx);
-	if (job->rc < 0)
-		return NULL;
-	chu_ctx_set_dict(ctx, job->dict);
-	chu__buf spans, join;
-	chu__buf_init(&spans, &chu__default_allocator);
-	chu__buf_init(&join, &chu__default_allocator);
+	if (!job->ctx) {
+		job->rc = chu_ctx_new(NULL, &job->ctx);
+		if (job->rc < 0)
+			return NULL;
+		chu_ctx_set_dict(job->ctx, job->dict);
+		chu__buf_init(&job->spans, &chu__default_allocator);
+		chu__buf_init(&job->join, &chu__default_allocator);
+		chu__buf_init(&job->out, &chu__default_allocator);
+	}
+	chu_ctx *ctx = job->ctx;
+	job->out.len = 0;
 	int rc = CHU_OK;
 	if (job->pretokenized) {
 		for (size_t a = 0; a < job->len && rc >= 0;) {
@@ -75,7 +81,7 @@ static void *seg_run(void *arg)
 			size_t e = b;
 			if (e > a && job->text[e - 1] == '\r')
 				e--;
-			rc = seg_pretokenized_line(ctx, job, job->text + a, e - a, &spans, &join);
+			rc = seg_pretokenized_line(ctx, job, job->text + a, e - a, &job->spans, &job->join);
 			a = b + 1;
 		}
 	} else {
@@ -107,9 +113,6 @@ static void *seg_run(void *arg)
 			a = b;
 		}
 	}
-	chu__buf_free(&spans);
-	chu__buf_free(&join);
-	chu_ctx_free(ctx);
 	job->rc = rc;
 	return NULL;
 }
@@ -210,8 +213,13 @@ int cli_seg(int argc, char **argv)
 				size_t b = t == threads - 1 ? usable : a + (usable - a) / (size_t)(threads - t);
 				while (b < usable && buf[b - 1] != '\n')
 					b++;
-				jobs[nj] = (seg_job){model, dict, pre, buf + a, b - a, {0}, 0};
-				chu__buf_init(&jobs[nj].out, &chu__default_allocator);
+				seg_job *j = &jobs[nj];
+				j->model = model;
+				j->dict = dict;
+				j->pretokenized = pre;
+				j->text = buf + a;
+				j->len = b - a;
+				j->rc = 0;
 				nj++;
 				a = b;
 			}
@@ -227,7 +235,6 @@ int cli_seg(int argc, char **argv)
 					status = CLI_BAD_INPUT;
 				}
 				fwrite(jobs[t].out.data, 1, jobs[t].out.len, stdout);
-				chu__buf_free(&jobs[t].out);
 			}
 			memmove(buf, buf + usable, have - usable);
 			have -= usable;
@@ -237,6 +244,14 @@ int cli_seg(int argc, char **argv)
 		free(buf);
 		if (f != stdin)
 			fclose(f);
+	}
+	for (int t = 0; jobs && t < threads; t++) {
+		if (!jobs[t].ctx)
+			continue;
+		chu__buf_free(&jobs[t].out);
+		chu__buf_free(&jobs[t].spans);
+		chu__buf_free(&jobs[t].join);
+		chu_ctx_free(jobs[t].ctx);
 	}
 	free(jobs);
 	free(tids);
