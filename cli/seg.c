@@ -13,6 +13,8 @@
 
 /* ---- chu seg ---- */
 
+typedef unsigned char u8x16 __attribute__((vector_size(16))); /* GCC and Clang vectors */
+
 typedef struct seg_job {
 	const chu_model *model;
 	const chu_dict *dict;
@@ -93,19 +95,31 @@ static void *seg_run(void *arg)
 			const chu_word *w;
 			size_t n;
 			rc = chu_segment(ctx, job->model, job->text + a, b - a, &w, &n);
-			/* words do not overlap: the line's output is at most its bytes and a separator a word */
-			chu__buf_reserve(&rc, &job->out, (b - a) + n + 1);
+			/* words do not overlap: the line's output is at most its bytes and a separator a word
+			 * (and 16 bytes of slack for the copies) */
+			chu__buf_reserve(&rc, &job->out, (b - a) + n + 1 + 16);
 			if (rc < 0)
 				break;
 			const char *t = job->text + a;
 			char *d = job->out.data + job->out.len;
 			for (size_t i = 0; i < n; i++) {
 				size_t k = w[i].end - w[i].start;
-				memcpy(d, t + w[i].start, k);
-				if (w[i].flags & CHU_TOKEN_HAS_SPACE)
-					for (size_t j = 0; j < k; j++)
-						if (d[j] == ' ' || d[j] == '\t')
-							d[j] = '_'; /* white space inside a word */
+				if (k <= 16) {
+					/* 16 bytes at once, white space made '_' (reads and writes past the word: both
+					 * have slack; what lands past it is overwritten or past the end) */
+					u8x16 v, sp = {0}, tab = {0}, us = {0};
+					sp += ' ', tab += '\t', us += '_';
+					memcpy(&v, t + w[i].start, 16);
+					u8x16 m = (u8x16)((v == sp) | (v == tab));
+					v = (v & ~m) | (us & m);
+					memcpy(d, &v, 16);
+				} else {
+					memcpy(d, t + w[i].start, k);
+					if (w[i].flags & CHU_TOKEN_HAS_SPACE)
+						for (size_t j = 0; j < k; j++)
+							if (d[j] == ' ' || d[j] == '\t')
+								d[j] = '_'; /* white space inside a word */
+				}
 				d += k;
 				*d++ = w[i].flags & CHU_TOKEN_SENTENCE_END ? '\n' : ' ';
 			}
@@ -191,7 +205,7 @@ int cli_seg(int argc, char **argv)
 		}
 		/* read in blocks of whole lines (1 MiB a thread), segment them in parallel, print in order */
 		size_t block = (size_t)1 << 20, cap = block * (size_t)threads + 1, have = 0;
-		char *buf = malloc(cap + 1);
+		char *buf = malloc(cap + 1 + 16); /* 16 bytes of slack: words are copied 16 bytes at a time */
 		bool eof = false;
 		while (buf && status == CLI_OK && (!eof || have)) {
 			if (!eof) {
