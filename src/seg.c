@@ -21,6 +21,7 @@
  */
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <utf8proc.h>
@@ -298,6 +299,7 @@ struct chu__seg_model {
 	const uint64_t *assoc;     /* key | bucket << 32 per slot, or NULL */
 	uint64_t *lexbits;         /* LEXBITS-bit filter of the lexicon's hashes, built at load, or NULL */
 	const uint8_t *prefix_len;  /* longest word a pair of syllables begins (CHU__SEG_PREFIXES 4-bit values), or NULL */
+	uint64_t id;               /* a number no other model loaded by this process has (memos are keyed by it) */
 };
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
@@ -375,6 +377,8 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 			}
 	}
 	sm->assoc = me->n_assoc ? as : NULL;
+	static atomic_uint_fast64_t next_id = 1;
+	sm->id = atomic_fetch_add(&next_id, 1);
 	sm->prefix_len = size[10] ? sec[10] : NULL;
 	*out = sm;
 	return CHU_OK;
@@ -445,10 +449,11 @@ void chu__seg_viterbi(const float *score, const uint8_t *force, const float tran
 
 /* A remembered unit: most syllables recur, so their feature form is computed once per thread. */
 typedef struct unit_memo {
-	uint64_t raw;   /* hash of the unit's bytes (0: empty slot) */
-	uint64_t hash;  /* its feature-form hash */
-	uint32_t len;   /* its length in bytes */
-	uint8_t shape;  /* its shape */
+	uint64_t raw;         /* hash of the unit's bytes (0: empty slot) */
+	uint64_t hash;        /* its feature-form hash */
+	const int16_t *urow;  /* its syllable row in memo_model */
+	uint32_t len;         /* its length in bytes */
+	uint8_t shape;        /* its shape */
 } unit_memo;
 
 #define MEMO_SLOTS 16384
@@ -458,6 +463,7 @@ struct chu__seg_state {
 	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, keys, units, join, owners, words,
 	    tokens, scratch;
 	unit_memo *memo; /* MEMO_SLOTS entries, made on first use */
+	uint64_t memo_model; /* the id of the model whose rows the memo holds (0: none) */
 };
 
 /* The state's buffers, listed once for making and freeing them together. */
@@ -648,8 +654,18 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		st->memo = chu__malloc(&ctx->alloc, MEMO_SLOTS * sizeof *st->memo);
 		if (!st->memo)
 			return CHU_ENOMEM;
-		memset(st->memo, 0, MEMO_SLOTS * sizeof *st->memo);
+		st->memo_model = 0;
 	}
+	if (st->memo_model != sm->id) {
+		memset(st->memo, 0, MEMO_SLOTS * sizeof *st->memo);
+		st->memo_model = sm->id;
+	}
+	/* the rows of every syllable, pair and triple of the padded sentence: p = i + 2 is syllable i,
+	 * p = 0, 1 the two before it, n + 2, n + 3 the two after */
+	CHU__RESERVE(&rc, st->feats, (n + 4) * 3, const int16_t *);
+	if (rc < 0)
+		return rc;
+	const int16_t **U = (const int16_t **)(void *)st->feats.data, **B = U + n + 4, **T = B + n + 4;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		size_t len = u[i].end - u[i].start;
 		uint64_t raw = bytes_hash((const unsigned char *)text + u[i].start, len) | 1;
@@ -657,11 +673,13 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		if (m->raw == raw && m->len == len) {
 			syl[i] = m->hash;
 			shape[i] = m->shape;
+			U[i + 2] = m->urow;
 			continue;
 		}
 		rc = chu__seg_unit(text + u[i].start, len, &syl[i], &shape[i], &st->scratch);
+		U[i + 2] = row_of(sm, 0, chu__seg_key1(syl[i]), CHU__SEG_UNI_W);
 		if (len < UINT32_MAX)
-			*m = (unit_memo){raw, syl[i], (uint32_t)len, shape[i]};
+			*m = (unit_memo){raw, syl[i], U[i + 2], (uint32_t)len, shape[i]};
 	}
 	if (rc < 0)
 		return rc;
@@ -671,12 +689,6 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	uint8_t *assoc = (uint8_t *)st->assoc.data;
 	chu__seg_assoc(sm->assoc, sm->meta.n_assoc ? sm->meta.n_assoc - 1 : 0, syl, shape, n, assoc);
 	float *score = (float *)(void *)st->score.data;
-	/* the rows of every syllable, pair and triple of the padded sentence: p = i + 2 is syllable i,
-	 * p = 0, 1 the two before it, n + 2, n + 3 the two after */
-	CHU__RESERVE(&rc, st->feats, (n + 4) * 3, const int16_t *);
-	if (rc < 0)
-		return rc;
-	const int16_t **U = (const int16_t **)(void *)st->feats.data, **B = U + n + 4, **T = B + n + 4;
 	/* the keys first, with their slots prefetched, then the rows: the lookups' cache misses
 	 * overlap instead of coming one after another */
 	CHU__RESERVE(&rc, st->keys, (n + 4) * 3, uint64_t);
@@ -692,11 +704,12 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		K[3 * p + 1] = k2;
 		K[3 * p + 2] = chu__seg_key3_from(prev2, c);
 		prev2 = k2;
-		for (int g = 0; g < 3; g++)
+		for (int g = 1; g < 3; g++)
 			__builtin_prefetch(&sm->table[g][(uint32_t)(K[3 * p + g] >> 1) & (sm->meta.n_slots[g] - 1)]);
 	}
 	for (size_t p = 0; p < n + 4; p++) {
-		U[p] = row_of(sm, 0, K[3 * p], CHU__SEG_UNI_W);
+		if (p < 2 || p >= n + 2) /* the syllables' rows came with their forms */
+			U[p] = row_of(sm, 0, K[3 * p], CHU__SEG_UNI_W);
 		B[p] = row_of(sm, 1, K[3 * p + 1], CHU__SEG_BI_W);
 		T[p] = row_of(sm, 2, K[3 * p + 2], CHU__SEG_TRI_W);
 		__builtin_prefetch(U[p]);

@@ -313,6 +313,35 @@ static void test_committed_model(void)
 			strcat(flagged, "|");
 		}
 	CHECK_STR(flagged, "10 triệu đồng|phụ nữ|");
+	/* one context with several models in turn, a model closed and another opened (perhaps at the
+	 * same address): each result is what a fresh context gives */
+	const char *line = "Bộ trưởng Ngoại giao phát biểu tại hội nghị ở thư viện .";
+	char want_big[512], want_tiny[512], got_ctx[512];
+	chu_ctx *fresh;
+	chu_ctx_new(NULL, &fresh);
+	seg_line(fresh, m, line, want_big, sizeof want_big);
+	chu_ctx_free(fresh);
+	chu_model *tiny_m = NULL;
+	if (chu_model_open(path_in_tmp("tiny.chm"), &tiny_m) == CHU_OK) {
+		chu_ctx_new(NULL, &fresh);
+		seg_line(fresh, tiny_m, line, want_tiny, sizeof want_tiny);
+		chu_ctx_free(fresh);
+		CHECK(strcmp(want_big, want_tiny) != 0, "the two models agree: the check below cannot tell them apart");
+		for (int round = 0; round < 3; round++) {
+			seg_line(ctx, m, line, got_ctx, sizeof got_ctx);
+			CHECK_STR(got_ctx, want_big);
+			seg_line(ctx, tiny_m, line, got_ctx, sizeof got_ctx);
+			CHECK_STR(got_ctx, want_tiny);
+			chu_model_close(tiny_m);
+			tiny_m = NULL;
+			CHECK(chu_model_open(path_in_tmp("tiny.chm"), &tiny_m) == CHU_OK, "reopen the tiny model");
+			if (!tiny_m)
+				break;
+		}
+		chu_model_close(tiny_m);
+	} else {
+		CHECK(0, "the tiny model does not open");
+	}
 	test_pretokenized_random(m);
 	/* raw random bytes through chu_segment: words in range, in order, never splitting a token */
 	uint64_t r = 5;
