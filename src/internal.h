@@ -321,8 +321,49 @@ CHU_HIDDEN uint64_t chu__seg_pair(uint64_t a, uint64_t b);
 /* Fills assoc[i] for i in [1, n) from an association table (u64 slots: key32 | bucket << 32). */
 CHU_HIDDEN void chu__seg_assoc(const uint64_t *table, uint32_t mask, const uint64_t *syl, const uint8_t *shape, size_t n,
                                uint8_t *assoc);
+/* Viterbi over B/I. score[i] is the score of I at i (B scores 0); force[i] is 0 (free), 1 (must
+ * be B) or 2 (must be I). Writes labels (0 B, 1 I). The steps are inline for the segmenter,
+ * which runs them as it scores. */
 CHU_HIDDEN void chu__seg_viterbi(const float *score, const uint8_t *force, const float trans[4], size_t n, uint8_t *label,
                                  uint8_t *back);
+/* The first syllable begins a word (a forced I there is ignored): d = the best scores ending in B, I. */
+static inline uint8_t chu__seg_vstart(float d[2])
+{
+	d[0] = 0.0f;
+	d[1] = -1e30f;
+	return 0;
+}
+/* One step: d becomes the best scores ending at the next syllable; returns the back pointers
+ * (bit t: the label before t). */
+static inline uint8_t chu__seg_vstep(float d[2], const float trans[4], float score, uint8_t force)
+{
+	const float NEG = -1e30f;
+	float nd[2];
+	uint8_t bp = 0;
+	for (int t = 0; t < 2; t++) {
+		float a = d[0] + trans[0 * 2 + t], b = d[1] + trans[1 * 2 + t];
+		nd[t] = a >= b ? a : b;
+		bp |= (uint8_t)((a >= b ? 0 : 1) << t);
+	}
+	nd[1] += score;
+	if (force == 1)
+		nd[1] = NEG;
+	if (force == 2)
+		nd[0] = NEG;
+	d[0] = nd[0];
+	d[1] = nd[1];
+	return bp;
+}
+/* Follows the back pointers from the best final label. */
+static inline void chu__seg_vback(const float d[2], const uint8_t *back, size_t n, uint8_t *label)
+{
+	int t = d[1] > d[0] ? 1 : 0;
+	for (size_t i = n; i-- > 0;) {
+		label[i] = (uint8_t)t;
+		t = (back[i] >> t) & 1;
+	}
+	label[0] = 0;
+}
 /* Adds the word on one dictionary line (syllables separated by white space or '_') to hashes, and
  * the hash of its first two syllables to prefixes (may be NULL). */
 CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, size_t len, chu__buf *scratch);

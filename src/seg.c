@@ -408,41 +408,16 @@ static inline const int16_t *row_of(const struct chu__seg_model *sm, int g, uint
 
 static inline int assoc_index(uint8_t a) { return a == 255 ? CHU__SEG_AV - 1 : a < CHU__SEG_AV - 1 ? a : 0; }
 
-/* Viterbi over B/I. score[i] is the score of I at i (B scores 0); force[i] is 0 (free), 1 (must
- * be B) or 2 (must be I). Writes labels (0 B, 1 I). */
 void chu__seg_viterbi(const float *score, const uint8_t *force, const float trans[4], size_t n, uint8_t *label,
                       uint8_t *back)
 {
 	if (n == 0)
 		return;
-	const float NEG = -1e30f;
-	float d[2] = {0.0f, NEG}; /* the first syllable begins a word */
-	if (force && force[0] == 2)
-		d[0] = 0.0f;
-	back[0] = 0;
-	for (size_t i = 1; i < n; i++) {
-		float nd[2];
-		uint8_t bp = 0;
-		for (int t = 0; t < 2; t++) {
-			float a = d[0] + trans[0 * 2 + t], b = d[1] + trans[1 * 2 + t];
-			nd[t] = a >= b ? a : b;
-			bp |= (uint8_t)((a >= b ? 0 : 1) << t);
-		}
-		nd[1] += score[i];
-		if (force && force[i] == 1)
-			nd[1] = NEG;
-		if (force && force[i] == 2)
-			nd[0] = NEG;
-		back[i] = bp;
-		d[0] = nd[0];
-		d[1] = nd[1];
-	}
-	int t = d[1] > d[0] ? 1 : 0;
-	for (size_t i = n; i-- > 0;) {
-		label[i] = (uint8_t)t;
-		t = (back[i] >> t) & 1;
-	}
-	label[0] = 0;
+	float d[2];
+	back[0] = chu__seg_vstart(d);
+	for (size_t i = 1; i < n; i++)
+		back[i] = chu__seg_vstep(d, trans, score[i], force ? force[i] : 0);
+	chu__seg_vback(d, back, n, label);
 }
 
 /* ---- per-thread state ---- */
@@ -457,10 +432,10 @@ typedef struct unit_memo {
 } unit_memo;
 
 #define MEMO_SLOTS 16384
-#define SEG_BUFS 18 /* the chu__buf members of chu__seg_state, syl to scratch */
+#define SEG_BUFS 17 /* the chu__buf members of chu__seg_state, syl to scratch */
 
 struct chu__seg_state {
-	chu__buf syl, shape, cover, endl, startl, assoc, score, force, label, back, feats, keys, units, join, owners, words,
+	chu__buf syl, shape, cover, endl, startl, assoc, force, label, back, feats, keys, units, join, owners, words,
 	    tokens, scratch;
 	unit_memo *memo; /* MEMO_SLOTS entries, made on first use */
 	uint64_t memo_model; /* the id of the model whose rows the memo holds (0: none) */
@@ -469,7 +444,7 @@ struct chu__seg_state {
 /* The state's buffers, listed once for making and freeing them together. */
 #define SEG_BUF_LIST(st)                                                                           \
 	{&(st)->syl,   &(st)->shape, &(st)->cover, &(st)->endl,  &(st)->startl,                          \
-	 &(st)->assoc, &(st)->score, &(st)->force, &(st)->label, &(st)->back,                            \
+	 &(st)->assoc, &(st)->force, &(st)->label, &(st)->back,                                          \
 	 &(st)->feats, &(st)->keys,  &(st)->units, &(st)->join,  &(st)->owners, &(st)->words, &(st)->tokens,            \
 	 &(st)->scratch}
 
@@ -642,7 +617,6 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	CHU__RESERVE(&rc, st->endl, n, uint8_t);
 	CHU__RESERVE(&rc, st->startl, n, uint8_t);
 	CHU__RESERVE(&rc, st->assoc, n, uint8_t);
-	CHU__RESERVE(&rc, st->score, n, float);
 	CHU__RESERVE(&rc, st->force, n, uint8_t);
 	CHU__RESERVE(&rc, st->label, n, uint8_t);
 	CHU__RESERVE(&rc, st->back, n, uint8_t);
@@ -688,7 +662,6 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	                 n, cover, endl, startl);
 	uint8_t *assoc = (uint8_t *)st->assoc.data;
 	chu__seg_assoc(sm->assoc, sm->meta.n_assoc ? sm->meta.n_assoc - 1 : 0, syl, shape, n, assoc);
-	float *score = (float *)(void *)st->score.data;
 	/* the keys first, with their slots prefetched, then the rows: the lookups' cache misses
 	 * overlap instead of coming one after another */
 	CHU__RESERVE(&rc, st->keys, (n + 4) * 3, uint64_t);
@@ -716,25 +689,6 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		__builtin_prefetch(B[p]);
 		__builtin_prefetch(T[p]);
 	}
-	const int16_t *D = sm->dense;
-	for (size_t i = 0; i < n; i++) {
-		if (i == 0 || shape[i] == 4 || shape[i - 1] == 4) {
-			score[i] = -1e9f; /* punctuation never joins */
-			continue;
-		}
-		size_t p = i + 2;
-		int s1 = shape[i - 1], s2 = shape[i], s3 = i + 1 < n ? shape[i + 1] : 7;
-		int cv = cover[i], a0 = assoc_index(assoc[i]), a1 = i + 1 < n ? assoc_index(assoc[i + 1]) : CHU__SEG_AV - 1,
-		    am = i > 1 ? assoc_index(assoc[i - 1]) : CHU__SEG_AV - 1;
-		int s = U[p][0] + U[p - 1][1] + U[p + 1][2] + U[p - 2][3] + U[p + 2][4] + U[p - 1][5 + s2] + U[p][13 + s1];
-		s += B[p][0] + B[p + 1][1] + B[p - 1][2] + B[p + 2][3] + B[p][4 + cv];
-		s += T[p][0] + T[p + 1][1] + T[p + 2][2];
-		s += D[CHU__SEG_D13 + s1 * 8 + s2] + D[CHU__SEG_D14 + s2 * 8 + s3] + D[CHU__SEG_D15 + (s1 * 8 + s2) * 8 + s3] +
-		     D[CHU__SEG_D16 + cv] + D[CHU__SEG_D17 + (cv * CHU__SEG_LV + endl[i - 1]) * CHU__SEG_LV + startl[i]] +
-		     D[CHU__SEG_D18 + (cv * 8 + s1) * 8 + s2] + D[CHU__SEG_D22 + (a0 * 8 + s1) * 8 + s2] +
-		     D[CHU__SEG_D23 + (am * CHU__SEG_AV + a0) * CHU__SEG_AV + a1] + D[CHU__SEG_D24 + a0 * CHU__SEG_LV + cv];
-		score[i] = (float)s / sm->meta.scale;
-	}
 	uint8_t *force = NULL;
 	if (ctx->dict) {
 		/* the user's words: longest match left to right, forced */
@@ -761,8 +715,31 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 			}
 		}
 	}
+	const int16_t *D = sm->dense;
+	/* each position scored and the Viterbi step taken at once */
+	uint8_t *back = (uint8_t *)st->back.data;
+	float d[2];
+	back[0] = chu__seg_vstart(d);
+	for (size_t i = 1; i < n; i++) {
+		if (shape[i] == 4 || shape[i - 1] == 4) {
+			back[i] = chu__seg_vstep(d, sm->meta.trans, -1e9f, force ? force[i] : 0); /* punctuation never joins */
+			continue;
+		}
+		size_t p = i + 2;
+		int s1 = shape[i - 1], s2 = shape[i], s3 = i + 1 < n ? shape[i + 1] : 7;
+		int cv = cover[i], a0 = assoc_index(assoc[i]), a1 = i + 1 < n ? assoc_index(assoc[i + 1]) : CHU__SEG_AV - 1,
+		    am = i > 1 ? assoc_index(assoc[i - 1]) : CHU__SEG_AV - 1;
+		int s = U[p][0] + U[p - 1][1] + U[p + 1][2] + U[p - 2][3] + U[p + 2][4] + U[p - 1][5 + s2] + U[p][13 + s1];
+		s += B[p][0] + B[p + 1][1] + B[p - 1][2] + B[p + 2][3] + B[p][4 + cv];
+		s += T[p][0] + T[p + 1][1] + T[p + 2][2];
+		s += D[CHU__SEG_D13 + s1 * 8 + s2] + D[CHU__SEG_D14 + s2 * 8 + s3] + D[CHU__SEG_D15 + (s1 * 8 + s2) * 8 + s3] +
+		     D[CHU__SEG_D16 + cv] + D[CHU__SEG_D17 + (cv * CHU__SEG_LV + endl[i - 1]) * CHU__SEG_LV + startl[i]] +
+		     D[CHU__SEG_D18 + (cv * 8 + s1) * 8 + s2] + D[CHU__SEG_D22 + (a0 * 8 + s1) * 8 + s2] +
+		     D[CHU__SEG_D23 + (am * CHU__SEG_AV + a0) * CHU__SEG_AV + a1] + D[CHU__SEG_D24 + a0 * CHU__SEG_LV + cv];
+		back[i] = chu__seg_vstep(d, sm->meta.trans, (float)s / sm->meta.scale, force ? force[i] : 0);
+	}
 	uint8_t *label = (uint8_t *)st->label.data;
-	chu__seg_viterbi(score, force, sm->meta.trans, n, label, (uint8_t *)st->back.data);
+	chu__seg_vback(d, back, n, label);
 	for (size_t i = 0; i + 1 < n; i++)
 		join[i] = label[i + 1] == 1;
 	join[n - 1] = 0;
