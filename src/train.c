@@ -375,7 +375,8 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 	/* distinct words (the lexicons overlap): the set is sized for them, at most 5/8 full */
 	uint64_t *h = (uint64_t *)(void *)hashes.data;
 	size_t n = hashes.len / 8, u = 0;
-	qsort(h, n, 8, cmp_u64);
+	if (n)
+		qsort(h, n, 8, cmp_u64);
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || h[i] != h[u - 1])
 			h[u++] = h[i];
