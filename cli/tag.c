@@ -18,7 +18,17 @@ typedef struct tag_job {
 	bool segmented;     /* and words already joined by '_' */
 	bool upos;          /* pos: print UPOS instead of VLSP tags */
 	int rules;          /* ner: print rule-based DATE, TIME, MONEY, PERCENT, QUANTITY too (-1: default) */
+	int window;         /* ner: sentences either side read for consistency (chu_ner_consistent), 0 none */
 	chu__buf words, join, ptags, ntags, pnames;
+	/* ner with a window: sentences tagged but not printed yet, and the window before them */
+	struct queued {
+		const char *text;
+		chu_span *words;
+		uint8_t *tags;
+		size_t n;
+	} *q;
+	size_t qn, qdone, qcap;
+	chu__buf wins, final;
 } tag_job;
 
 /* Prints word i of a sentence as the output format wants it: its bytes, spaces written as '_'. */
@@ -34,7 +44,95 @@ static bool model_type(const char *t)
 	return strcmp(t, "PER") == 0 || strcmp(t, "LOC") == 0 || strcmp(t, "ORG") == 0 || strcmp(t, "MISC") == 0;
 }
 
-/* Tags one sentence of words (spans into text) and prints it. */
+/* Prints one sentence's entities (the model's labels nt, then the rules'). */
+static int print_entities(tag_job *job, const char *text, const chu_span *w, size_t n, const uint8_t *nt)
+{
+	const chu_entity *ent = NULL;
+	size_t ne = 0, e = 0;
+	int rc = chu_entities(job->ctx, text, w, n, job->ner, nt, &ent, &ne);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		put_word(text, &w[i]);
+		/* the entity spans as BIO labels; rule-based kinds only when asked for */
+		while (e < ne && (ent[e].first + ent[e].n_words <= i || (!job->rules && !model_type(ent[e].type))))
+			e++;
+		if (e < ne && ent[e].first <= i)
+			printf("\t%c-%s\n", ent[e].first == i ? 'B' : 'I', ent[e].type);
+		else
+			printf("\tO\n");
+	}
+	putchar('\n');
+	return CHU_OK;
+}
+
+/* Prints queued sentence k with labels made consistent with the window around it. */
+static int finish_queued(tag_job *job, size_t k)
+{
+	size_t lo = k > (size_t)job->window ? k - (size_t)job->window : 0;
+	size_t hi = k + (size_t)job->window + 1 < job->qn ? k + (size_t)job->window + 1 : job->qn;
+	int rc = CHU_OK;
+	job->wins.len = job->final.len = 0;
+	chu__buf_reserve(&rc, &job->wins, (hi - lo) * sizeof(chu_ner_sentence));
+	chu__buf_reserve(&rc, &job->final, job->q[k].n);
+	if (rc < 0)
+		return rc;
+	chu_ner_sentence *ws = (chu_ner_sentence *)(void *)job->wins.data;
+	for (size_t i = lo; i < hi; i++)
+		ws[i - lo] = (chu_ner_sentence){job->q[i].text, job->q[i].words, job->q[i].n, job->q[i].tags};
+	uint8_t *out = (uint8_t *)job->final.data;
+	rc = chu_ner_consistent(job->ctx, job->ner, ws, hi - lo, k - lo, out);
+	if (rc >= 0)
+		rc = print_entities(job, job->q[k].text, job->q[k].words, job->q[k].n, out);
+	return rc;
+}
+
+/* Prints the queued sentences that have their window (all of them at the end of a file: every
+ * file is a document) and forgets those no window needs. */
+static int flush_queue(tag_job *job, bool all)
+{
+	int rc = CHU_OK;
+	while (rc >= 0 && job->qdone < job->qn && (all || job->qn - job->qdone > (size_t)job->window))
+		rc = finish_queued(job, job->qdone++);
+	size_t drop = all ? job->qn : job->qdone > (size_t)job->window ? job->qdone - (size_t)job->window : 0;
+	for (size_t i = 0; i < drop; i++) {
+		free(job->q[i].words);
+		free(job->q[i].tags);
+	}
+	memmove(job->q, job->q + drop, (job->qn - drop) * sizeof *job->q);
+	job->qn -= drop;
+	job->qdone -= drop;
+	return rc;
+}
+
+/* Keeps a tagged sentence until its window is read. */
+static int queue_sentence(tag_job *job, const char *text, const chu_span *w, size_t n, const uint8_t *nt)
+{
+	if (job->qn == job->qcap) {
+		size_t cap = job->qcap ? job->qcap * 2 : 64;
+		struct queued *q = realloc(job->q, cap * sizeof *q);
+		if (!q)
+			return CHU_ENOMEM;
+		job->q = q;
+		job->qcap = cap;
+	}
+	struct queued *e = &job->q[job->qn];
+	e->words = malloc(n * sizeof *w);
+	e->tags = malloc(n);
+	if (!e->words || !e->tags) {
+		free(e->words);
+		free(e->tags);
+		return CHU_ENOMEM;
+	}
+	memcpy(e->words, w, n * sizeof *w);
+	memcpy(e->tags, nt, n);
+	e->text = text;
+	e->n = n;
+	job->qn++;
+	return flush_queue(job, false);
+}
+
+/* Tags one sentence of words (spans into text) and prints it (entities: once its window is read). */
 static int tag_sentence(tag_job *job, const char *text, const chu_span *w, size_t n)
 {
 	if (n == 0)
@@ -55,27 +153,13 @@ static int tag_sentence(tag_job *job, const char *text, const chu_span *w, size_
 		rc = chu_tag(job->ctx, job->ner, CHU_TAGGER_NER, text, w, n, names, nt);
 	if (rc < 0)
 		return rc;
-	const chu_entity *ent = NULL;
-	size_t ne = 0, e = 0;
-	if (job->task == CHU_TAGGER_NER && (rc = chu_entities(job->ctx, text, w, n, job->ner, nt, &ent, &ne)) < 0)
-		return rc;
+	if (job->task == CHU_TAGGER_NER)
+		return job->window > 0 ? queue_sentence(job, text, w, n, nt) : print_entities(job, text, w, n, nt);
 	for (size_t i = 0; i < n; i++) {
 		put_word(text, &w[i]);
-		if (job->task == CHU_TAGGER_POS) {
-			printf("/%s", job->upos ? chu_pos_upos(names[i]) : names[i]);
-			putchar(i + 1 < n ? ' ' : '\n');
-			continue;
-		}
-		/* the entity spans as BIO labels; rule-based kinds only when asked for */
-		while (e < ne && (ent[e].first + ent[e].n_words <= i || (!job->rules && !model_type(ent[e].type))))
-			e++;
-		if (e < ne && ent[e].first <= i)
-			printf("\t%c-%s\n", ent[e].first == i ? 'B' : 'I', ent[e].type);
-		else
-			printf("\tO\n");
+		printf("/%s", job->upos ? chu_pos_upos(names[i]) : names[i]);
+		putchar(i + 1 < n ? ' ' : '\n');
 	}
-	if (job->task == CHU_TAGGER_NER)
-		putchar('\n');
 	return CHU_OK;
 }
 
@@ -157,16 +241,20 @@ static int tag_file(void *ud, const char *name, const char *text, size_t len)
 {
 	tag_job *job = ud;
 	(void)name;
-	if (!job->pretokenized)
-		return tag_raw(job, text, len);
 	int rc = CHU_OK;
-	for (size_t a = 0; a < len && rc >= 0;) {
-		const char *nl = memchr(text + a, '\n', len - a);
-		size_t e = nl ? (size_t)(nl - text) : len;
-		rc = tag_line(job, text + a, e - a);
-		a = e + 1;
+	if (!job->pretokenized) {
+		rc = tag_raw(job, text, len);
+	} else {
+		for (size_t a = 0; a < len && rc >= 0;) {
+			const char *nl = memchr(text + a, '\n', len - a);
+			size_t e = nl ? (size_t)(nl - text) : len;
+			rc = tag_line(job, text + a, e - a);
+			a = e + 1;
+		}
 	}
-	return rc;
+	/* a file is a document: its last sentences are printed before the next file is read */
+	int rc2 = flush_queue(job, true);
+	return rc < 0 ? rc : rc2;
 }
 
 int cli_tag(int argc, char **argv)
@@ -179,11 +267,13 @@ int cli_tag(int argc, char **argv)
 	                                         {"upos", no_argument, NULL, 'u'},
 	                                         {"rules", no_argument, NULL, 'r'},
 	                                         {"no-rules", no_argument, NULL, 'R'},
+	                                         {"window", required_argument, NULL, 'w'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	tag_job job = {0};
 	job.task = strcmp(argv[0], "ner") == 0 ? CHU_TAGGER_NER : CHU_TAGGER_POS;
 	job.rules = -1;
+	job.window = 30;
 	const char *seg_path = NULL, *pos_path = NULL, *ner_path = NULL;
 	int c;
 	optind = 1;
@@ -197,9 +287,18 @@ int cli_tag(int argc, char **argv)
 		case 'u': job.upos = true; break;
 		case 'r': job.rules = 1; break;
 		case 'R': job.rules = 0; break;
+		case 'w':
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			job.window = (int)v;
+			if (end == optarg || *end || v < 0 || v > 1000) {
+				cli_error(NULL, 0, "--window needs a number of sentences from 0 to 1000, not \"%s\"", optarg);
+				return CLI_USAGE;
+			}
+			break;
 		case 'h':
 			printf("usage: chu %s [--pretokenized [--segmented]] [--model SEG] [--pos-model POS]%s [FILE…]\n",
-			       argv[0], job.task == CHU_TAGGER_NER ? " [--ner-model NER] [--rules|--no-rules]" : " [--upos]");
+			       argv[0], job.task == CHU_TAGGER_NER ? " [--ner-model NER] [--rules|--no-rules] [--window N]" : " [--upos]");
 			fputs(job.task == CHU_TAGGER_POS
 			          ? "Tags parts of speech (the VLSP 2013 tag set; --upos prints Universal Dependencies UPOS).\n"
 			            "Raw text is split into sentences and segmented; --pretokenized reads one sentence a line,\n"
@@ -208,7 +307,10 @@ int cli_tag(int argc, char **argv)
 			          : "Finds named entities: PER, LOC, ORG, MISC (the model, as in VLSP 2016) and DATE, TIME,\n"
 			            "MONEY, PERCENT, QUANTITY (rules; --no-rules leaves them out, and --segmented does unless\n"
 			            "--rules is given). Input as for chu pos. Writes word<TAB>BIO-tag lines, a blank line\n"
-			            "after each sentence.\n",
+			            "after each sentence. Each file is a document: a sentence's entities are made consistent\n"
+			            "with the --window N sentences either side (default 30; 0 tags each sentence alone):\n"
+			            "a name the model typed differently elsewhere takes its most frequent type, and a name\n"
+			            "it found twice nearby is found where it missed it.\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -235,11 +337,13 @@ int cli_tag(int argc, char **argv)
 	}
 	if (chu_ctx_new(NULL, &job.ctx) < 0)
 		goto out;
-	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames};
-	for (int i = 0; i < 5; i++)
+	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames, &job.wins, &job.final};
+	for (int i = 0; i < 7; i++)
 		chu__buf_init(bufs[i], &chu__default_allocator);
 	status = cli_whole_files(argc - optind, argv + optind, tag_file, &job);
-	for (int i = 0; i < 5; i++)
+	flush_queue(&job, true); /* after an error: nothing more is printed, the queue is freed */
+	free(job.q);
+	for (int i = 0; i < 7; i++)
 		chu__buf_free(bufs[i]);
 out:
 	if (fflush(stdout) != 0)

@@ -55,7 +55,7 @@ int chu_ctx_new(const chu_options *opts, chu_ctx **out)
 	ctx->opts.allocator = &ctx->alloc;
 	chu__buf *bufs[] = {&ctx->norm_out, &ctx->norm_tmp, &ctx->scratch, &ctx->span_out,
 	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens,
-	                    &ctx->entities, &ctx->ent_tokens, &ctx->query_out};
+	                    &ctx->entities, &ctx->ent_tokens, &ctx->doc_ents, &ctx->query_out};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		chu__buf_init(bufs[i], &ctx->alloc);
 	*out = ctx;
@@ -72,7 +72,7 @@ void chu_ctx_free(chu_ctx *ctx)
 	chu__search_state_free(ctx);
 	chu__buf *bufs[] = {&ctx->norm_out, &ctx->norm_tmp, &ctx->scratch, &ctx->span_out,
 	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens,
-	                    &ctx->entities, &ctx->ent_tokens, &ctx->query_out};
+	                    &ctx->entities, &ctx->ent_tokens, &ctx->doc_ents, &ctx->query_out};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		chu__buf_free(bufs[i]);
 	chu_allocator a = ctx->alloc;

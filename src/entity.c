@@ -128,3 +128,182 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 	*n_out = ctx->entities.len / sizeof(chu_entity);
 	return CHU_OK;
 }
+
+/* ---- document-level consistency ---- */
+
+typedef struct doc_ent {
+	uint64_t key;   /* hash of the words' bytes */
+	uint32_t n;     /* words */
+	uint32_t type;  /* index into the model's types */
+} doc_ent;
+
+/* The model's labels read as B/I/O and a type: bio[k] 'B', 'I' or 'O'; type[k] the index of the
+ * first label with the same type; b_of[t] and i_of[t] the labels B-t and I-t of type t. */
+typedef struct label_map {
+	int K;
+	char bio[256];
+	uint8_t type[256], b_of[256], i_of[256];
+} label_map;
+
+static void map_labels(const chu_model *model, label_map *L)
+{
+	L->K = chu_tag_count(model, CHU_TAGGER_NER);
+	for (int k = 0; k < L->K; k++) {
+		const char *x = chu_tag_name(model, CHU_TAGGER_NER, k);
+		L->bio[k] = (x[0] == 'B' || x[0] == 'I') && x[1] == '-' ? x[0] : 'O';
+		L->type[k] = (uint8_t)k;
+		for (int j = 0; j < k; j++) {
+			const char *y = chu_tag_name(model, CHU_TAGGER_NER, j);
+			if (L->bio[k] != 'O' && L->bio[j] != 'O' && strcmp(x + 2, y + 2) == 0) {
+				L->type[k] = L->type[j];
+				break;
+			}
+		}
+	}
+	memset(L->b_of, 0xFF, sizeof L->b_of);
+	memset(L->i_of, 0xFF, sizeof L->i_of);
+	for (int k = 0; k < L->K; k++) {
+		if (L->bio[k] == 'B')
+			L->b_of[L->type[k]] = (uint8_t)k;
+		else if (L->bio[k] == 'I')
+			L->i_of[L->type[k]] = (uint8_t)k;
+	}
+}
+
+static uint64_t word_key(uint64_t h, const char *text, const chu_span *w)
+{
+	uint64_t x = 0xCBF29CE484222325ULL;
+	for (size_t i = w->start; i < w->end; i++)
+		x = (x ^ (unsigned char)text[i]) * 0x100000001B3ULL;
+	return chu__combine(h, x);
+}
+
+/* Entity spans of labels tags[0, n): calls fn for each (first word, words, type). */
+static size_t next_span(const label_map *L, const uint8_t *tags, size_t n, size_t i, size_t *len)
+{
+	while (i < n && (tags[i] >= L->K || L->bio[tags[i]] == 'O'))
+		i++;
+	if (i == n)
+		return n;
+	size_t e = i + 1;
+	while (e < n && tags[e] < L->K && L->bio[tags[e]] == 'I' && L->type[tags[e]] == L->type[tags[i]])
+		e++;
+	*len = e - i;
+	return i;
+}
+
+/* How often the window's entities have the sequence key of nw words as type ty. */
+static size_t count_of(const doc_ent *E, size_t ne, uint64_t key, size_t nw, unsigned ty)
+{
+	size_t c = 0;
+	for (size_t q = 0; q < ne; q++)
+		c += E[q].key == key && E[q].n == nw && E[q].type == ty;
+	return c;
+}
+
+static bool starts_upper(const char *text, const chu_span *w)
+{
+	int32_t cp;
+	if (w->end <= w->start)
+		return false;
+	chu__utf8_decode((const unsigned char *)text + w->start, w->end - w->start, &cp);
+	return chu__is_upper(cp);
+}
+
+int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sentence *s, size_t n, size_t target,
+                       uint8_t *out)
+{
+	if (!ctx || !s || target >= n || !out || !chu_tag_count(model, CHU_TAGGER_NER))
+		return CHU_EINVAL;
+	for (size_t k = 0; k < n; k++)
+		if (s[k].n && (!s[k].text || !s[k].words || !s[k].tags))
+			return CHU_EINVAL;
+	label_map L;
+	map_labels(model, &L);
+	/* every entity of the window */
+	int rc = CHU_OK;
+	ctx->doc_ents.len = 0;
+	for (size_t k = 0; k < n && rc >= 0; k++) {
+		size_t len = 0;
+		for (size_t i = next_span(&L, s[k].tags, s[k].n, 0, &len); i < s[k].n;
+		     i = next_span(&L, s[k].tags, s[k].n, i + len, &len)) {
+			uint64_t h = 0;
+			for (size_t j = i; j < i + len; j++)
+				h = word_key(h, s[k].text, &s[k].words[j]);
+			doc_ent e = {h, (uint32_t)len, L.type[s[k].tags[i]]};
+			chu__buf_put(&rc, &ctx->doc_ents, &e, sizeof e);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	const doc_ent *E = (const doc_ent *)(void *)ctx->doc_ents.data;
+	size_t ne = ctx->doc_ents.len / sizeof *E;
+	const chu_ner_sentence *t = &s[target];
+	if (out != t->tags)
+		memcpy(out, t->tags, t->n);
+	/* 1. a span takes its sequence's most frequent type */
+	size_t len = 0;
+	for (size_t i = next_span(&L, t->tags, t->n, 0, &len); i < t->n; i = next_span(&L, t->tags, t->n, i + len, &len)) {
+		uint64_t h = 0;
+		for (size_t j = i; j < i + len; j++)
+			h = word_key(h, t->text, &t->words[j]);
+		int cur = L.type[t->tags[i]], best = cur;
+		size_t cb, bc;
+		cb = count_of(E, ne, h, len, cur);
+		bc = cb;
+		for (size_t q = 0; q < ne; q++) {
+			if (E[q].key != h || E[q].n != len || (int)E[q].type == best)
+				continue;
+			size_t c;
+			c = count_of(E, ne, h, len, E[q].type);
+			if (c > bc) {
+				bc = c;
+				best = (int)E[q].type;
+			}
+		}
+		if (best != cur && L.b_of[best] != 0xFF && (len == 1 || L.i_of[best] != 0xFF)) {
+			out[i] = L.b_of[best];
+			for (size_t j = i + 1; j < i + len; j++)
+				out[j] = L.i_of[best];
+		}
+	}
+	/* 2. occurrences left outside any entity take the type of a sequence labelled twice */
+	for (size_t q = 0; q < ne; q++) {
+		bool seen = false;
+		for (size_t r = 0; r < q && !seen; r++)
+			seen = E[r].key == E[q].key && E[r].n == E[q].n;
+		if (seen || E[q].n > t->n)
+			continue; /* each sequence once, at its first entity */
+		int best = -1;
+		size_t bc = 0;
+		for (size_t r = q; r < ne; r++) {
+			if (E[r].key != E[q].key || E[r].n != E[q].n)
+				continue;
+			size_t c;
+			c = count_of(E, ne, E[q].key, E[q].n, E[r].type);
+			if (c > bc) {
+				bc = c;
+				best = (int)E[r].type;
+			}
+		}
+		if (bc < 2 || L.b_of[best] == 0xFF || (E[q].n > 1 && L.i_of[best] == 0xFF))
+			continue;
+		for (size_t i = 0; i + E[q].n <= t->n; i++) {
+			bool free = starts_upper(t->text, &t->words[i]);
+			for (size_t j = i; j < i + E[q].n && free; j++)
+				free = out[j] < L.K && L.bio[out[j]] == 'O';
+			if (!free)
+				continue;
+			uint64_t h = 0;
+			for (size_t j = i; j < i + E[q].n; j++)
+				h = word_key(h, t->text, &t->words[j]);
+			if (h != E[q].key)
+				continue;
+			out[i] = L.b_of[best];
+			for (size_t j = i + 1; j < i + E[q].n; j++)
+				out[j] = L.i_of[best];
+			i += E[q].n - 1;
+		}
+	}
+	return CHU_OK;
+}

@@ -250,6 +250,7 @@ struct chu_ctx {
 	struct chu__tag_state *tag;     /* tagging buffers, made on first use (src/tag.c) */
 	chu__buf entities;              /* chu_entities result: chu_entity[] */
 	chu__buf ent_tokens;            /* chu_entities: the tokens of one word */
+	chu__buf doc_ents;              /* chu_ner_consistent: the entities of a window of sentences */
 	struct chu__key_memo *keys;     /* search-key forms of recent syllables, made on first use (src/search.c) */
 	chu__buf query_out;             /* chu_search_query result */
 	const chu_dict *dict;           /* borrowed user dictionary or NULL */

@@ -138,6 +138,26 @@ cmp -s "$tmp/orig" "$tmp/back" && ok || bad "chu pos --pretokenized --segmented 
 awk 'NF' "$tmp/any.txt" | awk '{ n += NF } END { print n }' >"$tmp/n1"
 awk -F'\t' 'NF == 2 { n++ } END { print n }' "$tmp/out" >"$tmp/n2"
 cmp -s "$tmp/n1" "$tmp/n2" && ok || bad "chu ner --pretokenized --segmented: $(cat "$tmp/n1") tokens in, $(cat "$tmp/n2") out"
+# the document window (default 30 sentences) changes labels, never words: the same words with any window
+for w in 0 1 1000; do
+	"$CHU" ner --window $w --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/any.txt" >"$tmp/outw" && ok || bad "ner --window $w"
+	cut -f1 "$tmp/out" >"$tmp/c1"
+	cut -f1 "$tmp/outw" >"$tmp/c2"
+	cmp -s "$tmp/c1" "$tmp/c2" && ok || bad "chu ner --window $w printed other words than the default"
+done
+"$CHU" ner --window x --pretokenized --segmented "$tmp/any.txt" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && ok || bad "ner --window x: not a usage error"
+has "$tmp/err" "--window needs a number" "ner --window x"
+# each file is a document: a window never reaches into the next file
+printf 'Công_ty Khai_Minh mở văn_phòng .\nKhai_Minh tuyển người .\nKhai_Minh chưa đủ vốn .\n' >"$tmp/d1.txt"
+printf 'anh Khai_Minh cười .\n' >"$tmp/d2.txt"
+"$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/d1.txt" "$tmp/d2.txt" >"$tmp/both"
+{ "$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/d1.txt"
+  "$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/d2.txt"; } >"$tmp/each"
+cmp -s "$tmp/both" "$tmp/each" && ok || bad "chu ner: two files tagged together differ from each alone"
+cat "$tmp/d1.txt" "$tmp/d2.txt" >"$tmp/d12.txt"
+"$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/d12.txt" >"$tmp/one"
+cmp -s "$tmp/both" "$tmp/one" && bad "chu ner: one file and two files gave the same labels (the window test proves nothing)" || ok
 
 # ---- chu accent with the committed model ----
 if [ -r models/accent.chm ]; then

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 static chu_model *pos_model, *ner_model, *acc_model;
@@ -232,6 +233,107 @@ static void test_damaged(const char *path, int each)
 	free(b);
 }
 
+/* The label id of a name ("B-ORG") in the entity model. */
+static uint8_t label(const char *name)
+{
+	for (int k = 0; k < chu_tag_count(ner_model, CHU_TAGGER_NER); k++)
+		if (strcmp(chu_tag_name(ner_model, CHU_TAGGER_NER, k), name) == 0)
+			return (uint8_t)k;
+	return 255;
+}
+
+/* Labels written as "O B-ORG I-ORG …" into ids. */
+static void labels_of(const char *s, uint8_t *out, size_t n)
+{
+	char buf[16];
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (*s == ' ')
+			s++;
+		while (*s && *s != ' ' && k < sizeof buf - 1)
+			buf[k++] = *s++;
+		buf[k] = 0;
+		out[i] = label(buf);
+	}
+}
+
+/* Labels as names, space-separated, for messages and comparisons. */
+static const char *names_of(const uint8_t *t, size_t n)
+{
+	static char buf[512];
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		strcat(buf, i ? " " : "");
+		strcat(buf, t[i] < chu_tag_count(ner_model, CHU_TAGGER_NER) ? chu_tag_name(ner_model, CHU_TAGGER_NER, t[i]) : "?");
+	}
+	return buf;
+}
+
+static void test_consistency(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	/* a window of sentences with the labels a tagger might have given (written here) */
+	static const struct {
+		const char *text, *tags;
+	} doc[] = {
+	    {"Công_ty Khai_Minh vừa mở văn_phòng ở Hà_Nội .", "O B-LOC O O O O B-LOC O"},
+	    {"Các nhân_viên của Khai_Minh nói thế .", "O O O B-ORG O O O"},
+	    {"Khai_Minh chưa đủ vốn .", "B-ORG O O O O"},
+	    {"Bà Thu làm cho Khai_Minh và Tân_Long .", "O B-PER O O O O B-ORG O"},
+	    {"khai_minh là tên cũ ; Tân_Long thì không .", "O O O O O O O O O"},
+	    {"Ngân_hàng Nhà_nước Việt_Nam và Ngân_hàng Nhà_nước Việt_Nam .", "B-ORG I-ORG I-ORG O O O O O"},
+	    {"Ngân_hàng Nhà_nước Việt_Nam công_bố .", "B-ORG I-ORG I-ORG O O"},
+	    {"tập_đoàn Unilever và tập_đoàn Unilever", "B-ORG I-ORG O B-ORG I-ORG"},
+	    {"Họ gặp tập_đoàn Unilever .", "O O O O O"},
+	};
+	enum { N = sizeof doc / sizeof doc[0] };
+	chu_span words[N][16];
+	uint8_t tags[N][16];
+	chu_ner_sentence s[N];
+	for (size_t k = 0; k < N; k++) {
+		size_t n = words_of(doc[k].text, words[k], 16);
+		labels_of(doc[k].tags, tags[k], n);
+		s[k] = (chu_ner_sentence){doc[k].text, words[k], n, tags[k]};
+	}
+	CHECK(label("B-ORG") != 255 && label("I-ORG") != 255 && label("O") != 255, "the model has B-ORG, I-ORG, O");
+	static const char *want[N] = {
+	    "O B-ORG O O O O B-LOC O",         /* LOC once, ORG three times: ORG; Hà_Nội stays */
+	    "O O O B-ORG O O O",               /* already the majority */
+	    "B-ORG O O O O",
+	    "O B-PER O O B-ORG O B-ORG O",     /* found where the tagger missed it (labelled 3 times) */
+	    "O O O O O O O O O",               /* other bytes, another word; Tân_Long was labelled once */
+	    "B-ORG I-ORG I-ORG O B-ORG I-ORG I-ORG O", /* a multi-word name, twice in the window */
+	    "B-ORG I-ORG I-ORG O O",
+	    "B-ORG I-ORG O B-ORG I-ORG",
+	    "O O O O O",                       /* a name found twice, but it starts with a small letter */
+	};
+	for (size_t k = 0; k < N; k++) {
+		uint8_t out[16];
+		int rc = chu_ner_consistent(ctx, ner_model, s, N, k, out);
+		CHECK(rc == CHU_OK, "sentence %zu: %d", k, rc);
+		if (rc == CHU_OK)
+			CHECK_STR(names_of(out, s[k].n), want[k]);
+	}
+	/* the window alone decides: without the sentences after it, sentence 0 keeps its LOC (1 to 1) */
+	uint8_t out[16];
+	CHECK(chu_ner_consistent(ctx, ner_model, s, 2, 0, out) == CHU_OK, "a window of two");
+	CHECK_STR(names_of(out, s[0].n), "O B-LOC O O O O B-LOC O");
+	/* in place */
+	uint8_t copy[16];
+	memcpy(copy, tags[0], sizeof copy);
+	s[0].tags = copy;
+	CHECK(chu_ner_consistent(ctx, ner_model, s, N, 0, copy) == CHU_OK, "in place");
+	CHECK_STR(names_of(copy, s[0].n), want[0]);
+	s[0].tags = tags[0];
+	CHECK(chu_ner_consistent(ctx, ner_model, s, N, N, out) == CHU_EINVAL, "target past the window");
+	CHECK(chu_ner_consistent(ctx, pos_model, s, N, 0, out) == CHU_EINVAL, "a model without entities");
+	CHECK(chu_ner_consistent(NULL, ner_model, s, N, 0, out) == CHU_EINVAL, "no ctx");
+	chu_ner_sentence bad = {NULL, words[0], 3, tags[0]};
+	CHECK(chu_ner_consistent(ctx, ner_model, &bad, 1, 0, out) == CHU_EINVAL, "words without text");
+	chu_ctx_free(ctx);
+}
+
 int main(void)
 {
 	test_rules();
@@ -242,6 +344,7 @@ int main(void)
 	}
 	test_arguments();
 	test_threads();
+	test_consistency();
 	test_damaged("models/pos.chm", 40);
 	test_damaged("models/accent.chm", 10);
 	chu_model_close(pos_model);
