@@ -99,7 +99,8 @@ static int flush_queue(tag_job *job, bool all)
 		free(job->q[i].words);
 		free(job->q[i].tags);
 	}
-	memmove(job->q, job->q + drop, (job->qn - drop) * sizeof *job->q);
+	if (drop)
+		memmove(job->q, job->q + drop, (job->qn - drop) * sizeof *job->q);
 	job->qn -= drop;
 	job->qdone -= drop;
 	return rc;
