@@ -18,17 +18,13 @@ typedef struct tag_job {
 	bool segmented;     /* and words already joined by '_' */
 	bool upos;          /* pos: print UPOS instead of VLSP tags */
 	int rules;          /* ner: print rule-based DATE, TIME, MONEY, PERCENT, QUANTITY too (-1: default) */
-	int window;         /* ner: sentences either side read for consistency (chu_ner_consistent), 0 none */
+	size_t window;      /* ner: sentences either side read for consistency (chu_ner_consistent), 0 none */
 	chu__buf words, join, ptags, ntags, pnames;
-	/* ner with a window: sentences tagged but not printed yet, and the window before them */
-	struct queued {
-		const char *text;
-		chu_span *words;
-		uint8_t *tags;
-		size_t n;
-	} *q;
+	/* ner with a window: sentences tagged but not printed yet, and the window before them (their
+	 * words and tags are the job's copies) */
+	chu_ner_sentence *q;
 	size_t qn, qdone, qcap;
-	chu__buf wins, final;
+	chu__buf final;
 } tag_job;
 
 /* Prints word i of a sentence as the output format wants it: its bytes, spaces written as '_'. */
@@ -69,19 +65,15 @@ static int print_entities(tag_job *job, const char *text, const chu_span *w, siz
 /* Prints queued sentence k with labels made consistent with the window around it. */
 static int finish_queued(tag_job *job, size_t k)
 {
-	size_t lo = k > (size_t)job->window ? k - (size_t)job->window : 0;
-	size_t hi = k + (size_t)job->window + 1 < job->qn ? k + (size_t)job->window + 1 : job->qn;
+	size_t lo = k > job->window ? k - job->window : 0;
+	size_t hi = k + job->window + 1 < job->qn ? k + job->window + 1 : job->qn;
 	int rc = CHU_OK;
-	job->wins.len = job->final.len = 0;
-	chu__buf_reserve(&rc, &job->wins, (hi - lo) * sizeof(chu_ner_sentence));
+	job->final.len = 0;
 	chu__buf_reserve(&rc, &job->final, job->q[k].n);
 	if (rc < 0)
 		return rc;
-	chu_ner_sentence *ws = (chu_ner_sentence *)(void *)job->wins.data;
-	for (size_t i = lo; i < hi; i++)
-		ws[i - lo] = (chu_ner_sentence){job->q[i].text, job->q[i].words, job->q[i].n, job->q[i].tags};
 	uint8_t *out = (uint8_t *)job->final.data;
-	rc = chu_ner_consistent(job->ctx, job->ner, ws, hi - lo, k - lo, out);
+	rc = chu_ner_consistent(job->ctx, job->ner, job->q + lo, hi - lo, k - lo, out);
 	if (rc >= 0)
 		rc = print_entities(job, job->q[k].text, job->q[k].words, job->q[k].n, out);
 	return rc;
@@ -92,12 +84,12 @@ static int finish_queued(tag_job *job, size_t k)
 static int flush_queue(tag_job *job, bool all)
 {
 	int rc = CHU_OK;
-	while (rc >= 0 && job->qdone < job->qn && (all || job->qn - job->qdone > (size_t)job->window))
+	while (rc >= 0 && job->qdone < job->qn && (all || job->qn - job->qdone > job->window))
 		rc = finish_queued(job, job->qdone++);
-	size_t drop = all ? job->qn : job->qdone > (size_t)job->window ? job->qdone - (size_t)job->window : 0;
+	size_t drop = all ? job->qn : job->qdone > job->window ? job->qdone - job->window : 0;
 	for (size_t i = 0; i < drop; i++) {
-		free(job->q[i].words);
-		free(job->q[i].tags);
+		free((void *)job->q[i].words);
+		free((void *)job->q[i].tags);
 	}
 	if (drop)
 		memmove(job->q, job->q + drop, (job->qn - drop) * sizeof *job->q);
@@ -111,25 +103,22 @@ static int queue_sentence(tag_job *job, const char *text, const chu_span *w, siz
 {
 	if (job->qn == job->qcap) {
 		size_t cap = job->qcap ? job->qcap * 2 : 64;
-		struct queued *q = realloc(job->q, cap * sizeof *q);
+		chu_ner_sentence *q = realloc(job->q, cap * sizeof *q);
 		if (!q)
 			return CHU_ENOMEM;
 		job->q = q;
 		job->qcap = cap;
 	}
-	struct queued *e = &job->q[job->qn];
-	e->words = malloc(n * sizeof *w);
-	e->tags = malloc(n);
-	if (!e->words || !e->tags) {
-		free(e->words);
-		free(e->tags);
+	chu_span *words = malloc(n * sizeof *w);
+	uint8_t *tags = malloc(n);
+	if (!words || !tags) {
+		free(words);
+		free(tags);
 		return CHU_ENOMEM;
 	}
-	memcpy(e->words, w, n * sizeof *w);
-	memcpy(e->tags, nt, n);
-	e->text = text;
-	e->n = n;
-	job->qn++;
+	memcpy(words, w, n * sizeof *w);
+	memcpy(tags, nt, n);
+	job->q[job->qn++] = (chu_ner_sentence){text, words, n, tags};
 	return flush_queue(job, false);
 }
 
@@ -291,7 +280,7 @@ int cli_tag(int argc, char **argv)
 		case 'w':
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			job.window = (int)v;
+			job.window = (size_t)v;
 			if (end == optarg || *end || v < 0 || v > 1000) {
 				cli_error(NULL, 0, "--window needs a number of sentences from 0 to 1000, not \"%s\"", optarg);
 				return CLI_USAGE;
@@ -338,13 +327,13 @@ int cli_tag(int argc, char **argv)
 	}
 	if (chu_ctx_new(NULL, &job.ctx) < 0)
 		goto out;
-	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames, &job.wins, &job.final};
-	for (int i = 0; i < 7; i++)
+	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames, &job.final};
+	for (int i = 0; i < 6; i++)
 		chu__buf_init(bufs[i], &chu__default_allocator);
 	status = cli_whole_files(argc - optind, argv + optind, tag_file, &job);
 	flush_queue(&job, true); /* after an error: nothing more is printed, the queue is freed */
 	free(job.q);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 6; i++)
 		chu__buf_free(bufs[i]);
 out:
 	if (fflush(stdout) != 0)

@@ -178,7 +178,26 @@ static uint64_t word_key(uint64_t h, const char *text, const chu_span *w)
 	return chu__combine(h, x);
 }
 
-/* Entity spans of labels tags[0, n): calls fn for each (first word, words, type). */
+/* The key of words [i, i + len) of a sentence: their bytes, in order. */
+static uint64_t span_key(const char *text, const chu_span *words, size_t i, size_t len)
+{
+	uint64_t h = 0;
+	for (size_t j = i; j < i + len; j++)
+		h = word_key(h, text, &words[j]);
+	return h;
+}
+
+/* Labels words [i, i + len) as one entity of type ty, when the model has the labels for it. */
+static void label_span(const label_map *L, uint8_t *out, size_t i, size_t len, int ty)
+{
+	if (L->b_of[ty] == 0xFF || (len > 1 && L->i_of[ty] == 0xFF))
+		return;
+	out[i] = L->b_of[ty];
+	for (size_t j = i + 1; j < i + len; j++)
+		out[j] = L->i_of[ty];
+}
+
+/* The first entity span of labels tags[i, n): its first word (n when none), its length in *len. */
 static size_t next_span(const label_map *L, const uint8_t *tags, size_t n, size_t i, size_t *len)
 {
 	while (i < n && (tags[i] >= L->K || L->bio[tags[i]] == 'O'))
@@ -227,10 +246,7 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 		size_t len = 0;
 		for (size_t i = next_span(&L, s[k].tags, s[k].n, 0, &len); i < s[k].n;
 		     i = next_span(&L, s[k].tags, s[k].n, i + len, &len)) {
-			uint64_t h = 0;
-			for (size_t j = i; j < i + len; j++)
-				h = word_key(h, s[k].text, &s[k].words[j]);
-			doc_ent e = {h, (uint32_t)len, L.type[s[k].tags[i]]};
+			doc_ent e = {span_key(s[k].text, s[k].words, i, len), (uint32_t)len, L.type[s[k].tags[i]]};
 			chu__buf_put(&rc, &ctx->doc_ents, &e, sizeof e);
 		}
 	}
@@ -244,28 +260,20 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 	/* 1. a span takes its sequence's most frequent type */
 	size_t len = 0;
 	for (size_t i = next_span(&L, t->tags, t->n, 0, &len); i < t->n; i = next_span(&L, t->tags, t->n, i + len, &len)) {
-		uint64_t h = 0;
-		for (size_t j = i; j < i + len; j++)
-			h = word_key(h, t->text, &t->words[j]);
+		uint64_t h = span_key(t->text, t->words, i, len);
 		int cur = L.type[t->tags[i]], best = cur;
-		size_t cb, bc;
-		cb = count_of(E, ne, h, len, cur);
-		bc = cb;
+		size_t bc = count_of(E, ne, h, len, (unsigned)cur);
 		for (size_t q = 0; q < ne; q++) {
 			if (E[q].key != h || E[q].n != len || (int)E[q].type == best)
 				continue;
-			size_t c;
-			c = count_of(E, ne, h, len, E[q].type);
+			size_t c = count_of(E, ne, h, len, E[q].type);
 			if (c > bc) {
 				bc = c;
 				best = (int)E[q].type;
 			}
 		}
-		if (best != cur && L.b_of[best] != 0xFF && (len == 1 || L.i_of[best] != 0xFF)) {
-			out[i] = L.b_of[best];
-			for (size_t j = i + 1; j < i + len; j++)
-				out[j] = L.i_of[best];
-		}
+		if (best != cur)
+			label_span(&L, out, i, len, best);
 	}
 	/* 2. occurrences left outside any entity take the type of a sequence labelled twice */
 	for (size_t q = 0; q < ne; q++) {
@@ -279,14 +287,13 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 		for (size_t r = q; r < ne; r++) {
 			if (E[r].key != E[q].key || E[r].n != E[q].n)
 				continue;
-			size_t c;
-			c = count_of(E, ne, E[q].key, E[q].n, E[r].type);
+			size_t c = count_of(E, ne, E[q].key, E[q].n, E[r].type);
 			if (c > bc) {
 				bc = c;
 				best = (int)E[r].type;
 			}
 		}
-		if (bc < 2 || L.b_of[best] == 0xFF || (E[q].n > 1 && L.i_of[best] == 0xFF))
+		if (bc < 2)
 			continue;
 		for (size_t i = 0; i + E[q].n <= t->n; i++) {
 			bool free = starts_upper(t->text, &t->words[i]);
@@ -294,14 +301,9 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 				free = out[j] < L.K && L.bio[out[j]] == 'O';
 			if (!free)
 				continue;
-			uint64_t h = 0;
-			for (size_t j = i; j < i + E[q].n; j++)
-				h = word_key(h, t->text, &t->words[j]);
-			if (h != E[q].key)
+			if (span_key(t->text, t->words, i, E[q].n) != E[q].key)
 				continue;
-			out[i] = L.b_of[best];
-			for (size_t j = i + 1; j < i + E[q].n; j++)
-				out[j] = L.i_of[best];
+			label_span(&L, out, i, E[q].n, best);
 			i += E[q].n - 1;
 		}
 	}
