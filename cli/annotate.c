@@ -18,6 +18,8 @@ typedef struct annot {
 	chu_model *model; /* NULL: no segmentation, tokens only */
 	chu_model *pos, *ner; /* NULL: no parts of speech, no entities from the model */
 	int format;       /* 't' text, 'j' jsonl, 'c' conllu */
+	size_t window;    /* sentences either side an entity label is made consistent with
+	                   * (chu_ner_consistent), within the article; 0: each sentence alone */
 	unsigned long sent_id; /* conllu: sentences so far */
 } annot;
 
@@ -55,69 +57,142 @@ static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
 	return CHU_OK;
 }
 
-/* One sentence: tokens tok[0..n) (copies, kept); spans and join have room for n. */
-static int sentence(annot *an, const char *name, const char *url, unsigned idx, const char *text,
-                    const chu_token *tok, size_t n, chu_span *spans, unsigned char *join)
+/* An article's sentences, all tagged before any is printed: a sentence's entity labels are made
+ * consistent with the sentences either side of it, and the article is the document. The arrays
+ * over words hold every word of the article, sentence after sentence (at most one a token). */
+typedef struct tagged {
+	size_t n, nw;           /* sentences and words tagged so far */
+	chu_ner_sentence *sent; /* sentence k: its words and the tagger's entity labels (into words, nt) */
+	size_t *tok;            /* sentence k: kept tokens [tok[k], tok[k + 1]) */
+	chu_span *words;        /* each word: a byte range of the text */
+	const char **pn;        /* each word's part-of-speech name, NULL without a model */
+	uint8_t *pt, *nt;       /* each word's part-of-speech label, entity label (with the models) */
+	uint8_t *final;         /* each word's entity label made consistent with its window */
+	chu_span *spans;        /* scratch for segmenting one sentence: its tokens */
+	unsigned char *join;    /* and whether each joins the next */
+} tagged;
+
+static void tagged_free(tagged *d)
 {
+	free(d->sent);
+	free(d->tok);
+	free(d->words);
+	free(d->pn);
+	free(d->pt);
+	free(d->nt);
+	free(d->final);
+	free(d->spans);
+	free(d->join);
+}
+
+/* Sentences: runs of kept tokens, each up to one that ends a sentence (or the last). */
+static size_t sentence_end(const chu_token *keep, size_t nk, size_t i)
+{
+	while (i + 1 < nk && !(keep[i].flags & CHU_TOKEN_SENTENCE_END))
+		i++;
+	return i + 1;
+}
+
+/* Room for the article of kept tokens keep[0, nk); CHU_ENOMEM with nothing held. */
+static int tagged_init(tagged *d, const chu_token *keep, size_t nk)
+{
+	size_t ns = 0, longest = 0;
+	for (size_t i = 0, j; i < nk; i = j, ns++) {
+		j = sentence_end(keep, nk, i);
+		longest = j - i > longest ? j - i : longest;
+	}
+	*d = (tagged){0};
+	d->sent = malloc((ns + 1) * sizeof *d->sent);
+	d->tok = malloc((ns + 1) * sizeof *d->tok);
+	d->words = malloc((nk + 1) * sizeof *d->words);
+	d->pn = malloc((nk + 1) * sizeof *d->pn);
+	d->pt = malloc(nk + 1);
+	d->nt = malloc(nk + 1);
+	d->final = malloc(nk + 1);
+	d->spans = malloc((longest + 1) * sizeof *d->spans);
+	d->join = malloc(longest + 1);
+	if (!d->sent || !d->tok || !d->words || !d->pn || !d->pt || !d->nt || !d->final || !d->spans || !d->join) {
+		tagged_free(d);
+		*d = (tagged){0};
+		return CHU_ENOMEM;
+	}
+	d->tok[0] = 0;
+	return CHU_OK;
+}
+
+/* Segments and tags the next sentence of d: kept tokens keep[a, b), a where the sentence before
+ * ended. Its words, their part-of-speech names and labels and the tagger's entity labels are
+ * appended to d's. */
+static int tag_sentence(annot *an, const char *text, const chu_token *keep, size_t a, size_t b, tagged *d)
+{
+	const chu_token *tok = keep + a;
+	size_t n = b - a;
 	int rc = CHU_OK;
 	for (size_t i = 0; i < n; i++) {
-		spans[i].start = tok[i].start;
-		spans[i].end = tok[i].end;
-		join[i] = 0;
+		d->spans[i].start = tok[i].start;
+		d->spans[i].end = tok[i].end;
+		d->join[i] = 0;
 	}
 	if (an->model) {
-		rc = chu_segment_tokens(an->ctx, an->model, text, spans, n, join);
+		rc = chu_segment_tokens(an->ctx, an->model, text, d->spans, n, d->join);
 		if (rc < 0)
 			return rc;
 	}
-	/* words: runs of joined tokens; wtok[w] is the first token of word w */
-	chu_span *words = malloc((n + 1) * sizeof *words);
-	size_t *wtok = malloc((n + 1) * sizeof *wtok);
-	uint8_t *pt = malloc(n + 1), *nt = malloc(n + 1);
-	const char **pn = malloc((n + 1) * sizeof *pn);
-	if (!words || !wtok || !pt || !nt || !pn) {
-		rc = CHU_ENOMEM;
-		goto done;
-	}
+	/* words: runs of joined tokens */
+	chu_span *words = d->words + d->nw;
+	const char **pn = d->pn + d->nw;
+	uint8_t *pt = d->pt + d->nw, *nt = d->nt + d->nw;
 	size_t nw = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
-		while (j + 1 < n && join[j])
+		while (j + 1 < n && d->join[j])
 			j++;
-		words[nw] = (chu_span){tok[i].start, tok[j].end};
-		wtok[nw++] = i;
+		words[nw++] = (chu_span){tok[i].start, tok[j].end};
 		i = j + 1;
 	}
-	wtok[nw] = n;
 	for (size_t w = 0; w < nw; w++)
 		pn[w] = NULL;
 	if (an->pos && (rc = chu_tag(an->ctx, an->pos, CHU_TAGGER_POS, text, words, nw, NULL, pt)) < 0)
-		goto done;
+		return rc;
 	for (size_t w = 0; an->pos && w < nw; w++)
 		pn[w] = chu_tag_name(an->pos, CHU_TAGGER_POS, pt[w]);
 	if (an->ner && (rc = chu_tag(an->ctx, an->ner, CHU_TAGGER_NER, text, words, nw, pn, nt)) < 0)
-		goto done;
+		return rc;
+	d->sent[d->n] = (chu_ner_sentence){text, words, nw, nt};
+	d->tok[++d->n] = b;
+	d->nw += nw;
+	return CHU_OK;
+}
+
+/* Sentence k of d with entity labels nt (NULL without an entity model) in the selected format. */
+static int print_sentence(annot *an, const char *name, const char *url, const char *text, const chu_token *keep,
+                          const tagged *d, size_t k, const uint8_t *nt)
+{
+	const chu_token *tok = keep + d->tok[k];
+	size_t n = d->tok[k + 1] - d->tok[k];
+	const chu_span *words = d->sent[k].words;
+	size_t nw = d->sent[k].n;
+	const char **pn = d->pn + (words - d->words);
+	int rc;
 	const chu_entity *ent;
 	size_t ne;
-	if ((rc = chu_entities(an->ctx, text, words, nw, an->ner, an->ner ? nt : NULL, &ent, &ne)) < 0)
-		goto done;
+	if ((rc = chu_entities(an->ctx, text, words, nw, an->ner, nt, &ent, &ne)) < 0)
+		return rc;
 	/* each word's entity label (BIO), from the spans */
 	const char **etype = malloc((nw + 1) * sizeof *etype);
 	char *ebio = malloc(nw + 1);
 	if (!etype || !ebio) {
-		free(etype);
-		free(ebio);
 		rc = CHU_ENOMEM;
-		goto done;
+		goto out;
 	}
 	for (size_t w = 0; w < nw; w++) {
 		etype[w] = NULL;
 		ebio[w] = 'O';
 	}
 	for (size_t e = 0; e < ne; e++)
-		for (uint32_t k = 0; k < ent[e].n_words; k++) {
-			etype[ent[e].first + k] = ent[e].type;
-			ebio[ent[e].first + k] = k ? 'I' : 'B';
+		for (uint32_t i = 0; i < ent[e].n_words; i++) {
+			etype[ent[e].first + i] = ent[e].type;
+			ebio[ent[e].first + i] = i ? 'I' : 'B';
 		}
 	if (an->format == 't') {
 		for (size_t w = 0; w < nw && rc >= 0; w++) {
@@ -157,7 +232,7 @@ static int sentence(annot *an, const char *name, const char *url, unsigned idx, 
 			printf(",\"url\":");
 			cli_json_str(url, strlen(url));
 		}
-		printf(",\"sentence\":%u,\"start\":%zu,\"end\":%zu,\"text\":", idx, tok[0].start, tok[n - 1].end);
+		printf(",\"sentence\":%zu,\"start\":%zu,\"end\":%zu,\"text\":", k, tok[0].start, tok[n - 1].end);
 		if ((rc = put_norm(an, text, tok[0].start, tok[n - 1].end, true)) < 0)
 			goto out;
 		printf(",\"tokens\":[");
@@ -187,12 +262,6 @@ static int sentence(annot *an, const char *name, const char *url, unsigned idx, 
 out:
 	free(etype);
 	free(ebio);
-done:
-	free(words);
-	free(wtok);
-	free(pt);
-	free(nt);
-	free(pn);
 	return rc;
 }
 
@@ -227,9 +296,7 @@ static int article(annot *an, const char *name, const char *text, size_t len)
 	size_t n;
 	rc = chu_tokenize(an->ctx, text, len, &t, &n);
 	chu_token *keep = rc < 0 ? NULL : malloc((n + 1) * sizeof *keep);
-	chu_span *spans = keep ? malloc((n + 1) * sizeof *spans) : NULL;
-	unsigned char *join = spans ? malloc(n + 1) : NULL;
-	if (rc >= 0 && !join)
+	if (rc >= 0 && !keep)
 		rc = CHU_ENOMEM;
 	size_t nk = 0, d = 0;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
@@ -243,21 +310,33 @@ static int article(annot *an, const char *name, const char *text, size_t len)
 		}
 		keep[nk++] = t[i];
 	}
-	unsigned idx = 0;
-	for (size_t i = 0; i < nk && rc >= 0;) {
-		size_t j = i;
-		while (j + 1 < nk && !(keep[j].flags & CHU_TOKEN_SENTENCE_END))
-			j++;
-		rc = sentence(an, name, url, idx++, text, keep + i, j - i + 1, spans, join);
-		i = j + 1;
+	/* tagged whole first: a sentence's window reaches the sentences after it */
+	tagged doc = {0};
+	if (rc >= 0)
+		rc = tagged_init(&doc, keep, nk);
+	for (size_t i = 0, j; i < nk && rc >= 0; i = j) {
+		j = sentence_end(keep, nk, i);
+		rc = tag_sentence(an, text, keep, i, j, &doc);
 	}
+	for (size_t k = 0; k < doc.n && rc >= 0; k++) {
+		const uint8_t *nt = an->ner ? doc.sent[k].tags : NULL;
+		if (an->ner && an->window) {
+			/* the window as chu ner's: window sentences either side, within the article */
+			size_t lo = k > an->window ? k - an->window : 0;
+			size_t hi = k + an->window + 1 < doc.n ? k + an->window + 1 : doc.n;
+			uint8_t *out = doc.final + (doc.sent[k].words - doc.words);
+			rc = chu_ner_consistent(an->ctx, an->ner, doc.sent + lo, hi - lo, k - lo, out);
+			nt = out;
+		}
+		if (rc >= 0)
+			rc = print_sentence(an, name, url, text, keep, &doc, k, nt);
+	}
+	tagged_free(&doc);
 	if (an->format == 't' && rc >= 0)
 		putchar('\n'); /* a blank line after each article */
 	free(drop);
 	free(url);
 	free(keep);
-	free(spans);
-	free(join);
 	return rc;
 }
 
@@ -269,10 +348,12 @@ int cli_annotate(int argc, char **argv)
 	                                          {"model", required_argument, NULL, 'm'},
 	                                          {"pos-model", required_argument, NULL, 'p'},
 	                                          {"ner-model", required_argument, NULL, 'n'},
+	                                          {"window", required_argument, NULL, 'w'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
 	annot an = {0};
 	an.format = 't';
+	an.window = 30;
 	const char *model_path = NULL, *pos_path = NULL, *ner_path = NULL;
 	int c;
 	optind = 1;
@@ -295,16 +376,28 @@ int cli_annotate(int argc, char **argv)
 		case 'm':
 			model_path = optarg;
 			break;
+		case 'w': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 0 || v > 1000) {
+				cli_error(NULL, 0, "--window needs a number of sentences from 0 to 1000, not \"%s\"", optarg);
+				return CLI_USAGE;
+			}
+			an.window = (size_t)v;
+			break;
+		}
 		case 'h':
 			fputs("usage: chu annotate [--format=text|conllu|jsonl] [--model SEG] [--pos-model POS] [--ner-model NER]\n"
-			      "                    [FILE…]\n"
+			      "                    [--window N] [FILE…]\n"
 			      "Each file is one article: cleaned (boilerplate left out), split into sentences, tokenized,\n"
 			      "segmented into words, tagged with parts of speech and entities (models found as for chu seg:\n"
 			      "seg.chm, pos.chm, ner.chm; a missing tagging model leaves its columns out). text: one\n"
 			      "sentence a line of word/TAG, a blank line after each article. conllu: Universal Dependencies\n"
 			      "CoNLL-U (LEMMA the lowercased word, UPOS and XPOS, NER=B-PER and Offset=START:END in MISC).\n"
 			      "jsonl: one object a sentence with byte offsets into the original file for the sentence,\n"
-			      "its tokens (with kinds), its words (with tags) and its entities.\n",
+			      "its tokens (with kinds), its words (with tags) and its entities. An article is a document,\n"
+			      "as for chu ner: a sentence's entities are made consistent with the --window N sentences\n"
+			      "either side (default 30; 0 tags each sentence alone).\n",
 			      stdout);
 			return CLI_OK;
 		default:

@@ -245,6 +245,65 @@ fi
 "$CHU" annotate --format=xml "$tmp/spec.txt" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "conllu" "$tmp/err" && ok || bad "annotate --format=xml must be a usage error"
 
+# ---- chu annotate's document window: as chu ner's, an article (file) is the document ----
+for w in x 1001 -1; do
+	"$CHU" annotate --window "$w" "$tmp/spec.txt" >/dev/null 2>"$tmp/err"
+	[ $? -eq 2 ] && ok || bad "annotate --window $w: not a usage error"
+	has "$tmp/err" "--window needs a number" "annotate --window $w"
+done
+# an article written for this test: the tagger labels ASEAN in sentences 1, 2 and 4 (once in
+# sentence 1) and misses it in the others; labelled twice nearby, it is found everywhere
+cat >"$tmp/asean.txt" <<'EOF'
+Về quan hệ đối ngoại của ASEAN, các nước khẳng định cần tiếp tục giữ vững vai trò trung tâm của ASEAN.
+Các nước ASEAN ủng hộ đề xuất của Việt Nam.
+ASEAN đã thành lập năm 1967.
+Đại diện ASEAN phát biểu tại lễ khai mạc.
+Nhiều nước đánh giá cao vai trò của ASEAN.
+EOF
+N="$M --ner-model models/ner.chm"
+# CoNLL-U as chu ner prints: word (syllables joined by '_') <TAB> BIO label, a blank line after each sentence
+conll_ner() { awk -F'\t' '/^#/ { next } NF == 0 { print ""; next }
+	{ w = $2; gsub(/ /, "_", w); l = "O"
+	  if (match($10, /NER=[^|]*/)) l = substr($10, RSTART + 4, RLENGTH - 4)
+	  print w "\t" l }' "$1"; }
+for w in 0 30; do
+	"$CHU" ner --window $w $N "$tmp/asean.txt" >"$tmp/ner$w" && ok || bad "ner --window $w on the ASEAN article"
+	"$CHU" annotate --window $w --format=conllu $N "$tmp/asean.txt" >"$tmp/ann$w.conllu" && ok || bad "annotate --window $w"
+	conll_ner "$tmp/ann$w.conllu" >"$tmp/ann$w"
+	cmp -s "$tmp/ner$w" "$tmp/ann$w" && ok ||
+		bad "annotate --window $w labels differ from chu ner's: $(diff "$tmp/ner$w" "$tmp/ann$w" | head -5)"
+done
+"$CHU" annotate --format=conllu $N "$tmp/asean.txt" >"$tmp/anndef.conllu"
+cmp -s "$tmp/ann30.conllu" "$tmp/anndef.conllu" && ok || bad "annotate: the default window is not 30"
+[ "$(grep -c 'ASEAN.*NER=B-ORG' "$tmp/ann0.conllu")" -eq 3 ] && ok ||
+	bad "annotate --window 0: ASEAN not ORG 3 times: $(grep 'ASEAN' "$tmp/ann0.conllu")"
+[ "$(grep -c 'ASEAN.*NER=B-ORG' "$tmp/anndef.conllu")" -eq 6 ] && ok ||
+	bad "annotate's window did not find ASEAN 6 times: $(grep 'ASEAN' "$tmp/anndef.conllu")"
+# jsonl: the same entities as CoNLL-U; --window 0 keeps each sentence's own
+for w in 0 30; do
+	"$CHU" annotate --window $w --format=jsonl $N "$tmp/asean.txt" >"$tmp/ann$w.jsonl"
+	# each sentence's entity types, sentences separated by '|'
+	awk '{ n = split($0, a, "\"type\":\"")
+		for (i = 2; i <= n; i++) { split(a[i], b, "\""); printf "%s%s", (i > 2 ? " " : ""), b[1] }
+		printf "|" }' "$tmp/ann$w.jsonl" >"$tmp/types$w"
+done
+[ "$(cat "$tmp/types0")" = "ORG|ORG LOC|DATE|ORG||" ] && ok || bad "annotate --window 0 jsonl entities: $(cat "$tmp/types0")"
+[ "$(cat "$tmp/types30")" = "ORG ORG|ORG LOC|ORG DATE|ORG|ORG|" ] && ok || bad "annotate jsonl entities with the window: $(cat "$tmp/types30")"
+# each file is a document: a window never reaches into the next file
+printf 'ASEAN đã thành lập năm 1967.\n' >"$tmp/asean2.txt"
+for f in conllu jsonl; do # (CoNLL-U's sent_id counts the sentences of the run)
+	"$CHU" annotate --format=$f $N "$tmp/asean.txt" "$tmp/asean2.txt" >"$tmp/both" && ok || bad "annotate two files"
+	{ "$CHU" annotate --format=$f $N "$tmp/asean.txt"; "$CHU" annotate --format=$f $N "$tmp/asean2.txt"; } >"$tmp/each"
+	grep -v '^# sent_id = ' "$tmp/both" >"$tmp/b"
+	grep -v '^# sent_id = ' "$tmp/each" >"$tmp/e"
+	cmp -s "$tmp/b" "$tmp/e" && ok || bad "annotate --format=$f: two files together differ from each alone"
+done
+# (and that is seen: the second file's sentence is ORG when it follows the article in one file)
+cat "$tmp/asean.txt" "$tmp/asean2.txt" >"$tmp/asean12.txt"
+"$CHU" annotate --format=jsonl $N "$tmp/asean12.txt" | tail -n 1 | grep -q '"type":"ORG"' && ok ||
+	bad "annotate: ASEAN after the article in one file is not ORG"
+tail -n 1 "$tmp/e" | grep -q '"type":"ORG"' && bad "annotate: ASEAN alone in the second file is ORG" || ok
+
 # seed articles: dates, money, titled names, organizations, countries
 S=${CHU_DATA:-../shared/data}/seeds
 if [ -d "$S" ]; then
