@@ -376,16 +376,10 @@ int cli_annotate(int argc, char **argv)
 		case 'm':
 			model_path = optarg;
 			break;
-		case 'w': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 0 || v > 1000) {
-				cli_error(NULL, 0, "--window needs a number of sentences from 0 to 1000, not \"%s\"", optarg);
+		case 'w':
+			if (!cli_parse_window(optarg, &an.window))
 				return CLI_USAGE;
-			}
-			an.window = (size_t)v;
 			break;
-		}
 		case 'h':
 			fputs("usage: chu annotate [--format=text|conllu|jsonl] [--model SEG] [--pos-model POS] [--ner-model NER]\n"
 			      "                    [--window N] [FILE…]\n"

@@ -7,6 +7,7 @@
 
 #include "chu.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Exit codes of the command. */
@@ -44,6 +45,10 @@ int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const
  * Returns CLI_OK or CLI_BAD_INPUT, stopping at the first failure. */
 int cli_whole_files(int nfiles, char **files, int (*fn)(void *ud, const char *name, const char *text, size_t len),
                     void *ud);
+
+/* Reads --window's value (sentences either side, 0..1000) into *window; false after printing a
+ * usage error. */
+bool cli_parse_window(const char *arg, size_t *window);
 
 /* Writes s[0..n) as a JSON string on stdout. */
 void cli_json_str(const char *s, size_t n);

@@ -72,6 +72,18 @@ char *cli_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+bool cli_parse_window(const char *arg, size_t *window)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (end == arg || *end || v < 0 || v > 1000) {
+		cli_error(NULL, 0, "--window needs a number of sentences from 0 to 1000, not \"%s\"", arg);
+		return false;
+	}
+	*window = (size_t)v;
+	return true;
+}
+
 static bool readable(const char *path) { return access(path, R_OK) == 0; }
 
 char *cli_find_model(const char *name)

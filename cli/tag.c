@@ -278,13 +278,8 @@ int cli_tag(int argc, char **argv)
 		case 'r': job.rules = 1; break;
 		case 'R': job.rules = 0; break;
 		case 'w':
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			job.window = (size_t)v;
-			if (end == optarg || *end || v < 0 || v > 1000) {
-				cli_error(NULL, 0, "--window needs a number of sentences from 0 to 1000, not \"%s\"", optarg);
+			if (!cli_parse_window(optarg, &job.window))
 				return CLI_USAGE;
-			}
 			break;
 		case 'h':
 			printf("usage: chu %s [--pretokenized [--segmented]] [--model SEG] [--pos-model POS]%s [FILE…]\n",
