@@ -549,6 +549,13 @@ static size_t scan_punct(const unsigned char *s, size_t n, size_t i, int32_t cp,
 
 static bool is_opener(int32_t cp) { return cp == '(' || cp == '[' || cp == 0x201C || cp == 0xAB || cp == 0x2018 || cp == '"' || cp == '\'';}
 
+/* Bytes after a run of letters that may make it something other than a plain syllable or
+ * acronym (0 for the others): what scan_word joins (. - digits) and what may start a URL or an
+ * e-mail address (@ : / _). */
+static const uint8_t plain_follow[256] = {['.'] = 1, ['-'] = 1, ['@'] = 1, [':'] = 1, ['/'] = 1, ['_'] = 1,
+                                          ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+                                          ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1};
+
 static inline void push(int *rc, chu__buf *out, size_t a, size_t b, int kind)
 {
 	if (out->len + sizeof(chu_token) >= out->cap) {
@@ -613,6 +620,31 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_n
 			i++;
 			chunk_start = true;
 			continue;
+		}
+		if (s[i] < 0x80 ? ascii_letter[s[i]] != 0 : s[i] >= 0xC2 && cls_at(s, n, i) == CHU__C_LETTER) {
+			/* the common token: letters, then anything that neither joins them into a longer
+			 * atom (. - digits: scan_word) nor starts a URL or e-mail (@ : / _) — a syllable or
+			 * an acronym, which is never a sentence's final mark nor an opener */
+			letters L = scan_letters(s, n, i);
+			size_t e = L.end;
+			if (e == n || !plain_follow[s[e]]) {
+				push(&rc, out, i, e,
+				     L.upper >= 2 && (L.upper == L.n || (L.last_s && L.upper == L.n - 1)) ? CHU_TOKEN_ACRONYM
+				                                                                        : CHU_TOKEN_SYLLABLE);
+				if (rc < 0)
+					break;
+				if (pend != SIZE_MAX) {
+					chu_token *tt = (chu_token *)(void *)out->data;
+					if (!(tt[pend].flags & CHU_TOKEN_SENTENCE_END) &&
+					    starts_sentence(s, &tt[out->len / sizeof(chu_token) - 1]))
+						tt[pend].flags |= CHU_TOKEN_SENTENCE_END;
+					pend = SIZE_MAX;
+				}
+				continue_marking = false;
+				chunk_start = false;
+				i = e;
+				continue;
+			}
 		}
 		int k;
 		int32_t cp = cp_at(s, n, i, &k);
