@@ -743,7 +743,10 @@ static bool spaces_only(const unsigned char *s, size_t a, size_t b)
 static bool word_is(const unsigned char *s, const chu_token *t, const char *const *list)
 {
 	size_t len = t->end - t->start;
+	unsigned char c0 = s[t->start];
 	for (const char *const *w = list; *w; w++) {
+		if (c0 != (unsigned char)(*w)[0] && !(c0 < 0x80 && (c0 | 0x20) == (unsigned char)(*w)[0]))
+			continue; /* the first byte differs: no need for the length */
 		size_t k = strlen(*w);
 		if (k != len)
 			continue;
