@@ -313,7 +313,7 @@ typedef struct chu_ner_sentence {
  *    the type it has most often in s (ties keep the tagger's);
  *  - an occurrence of a sequence labelled at least twice in s, with the same words (bytes), left
  *    outside any entity in s[target] and starting with a capital letter, is labelled with it.
- * out may be s[target].tags. On VLSP 2016 dev this adds about 0.8 F1 (README). */
+ * out may be s[target].tags. On VLSP 2016 dev this adds about 0.9 F1 (README). */
 CHU_API int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sentence *s, size_t n, size_t target,
                                uint8_t *out);
 

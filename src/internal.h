@@ -464,7 +464,7 @@ CHU_HIDDEN uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, 
 /* Fills W's form, first, last, shape and nsyl for n words (byte ranges of text whose syllables
  * are separated by spaces or '_'). */
 CHU_HIDDEN int chu__tag_prepare(const char *text, const chu_span *words, size_t n, chu__tag_words *W, chu__buf *scratch);
-/* Writes the feature hashes of word i into f (at most CHU__TAG_MAX_FEATURES); returns how many. */
+/* Writes the feature hashes of word i into f (chu__tag_n_features(task) of them); returns how many. */
 CHU_HIDDEN int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uint64_t *f);
 CHU_HIDDEN int chu__tag_n_features(int task);
 CHU_HIDDEN uint64_t chu__tag_name_hash(const char *name);
