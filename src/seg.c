@@ -831,6 +831,10 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 			rc = segment_units(ctx, sm, text, (const chu_span *)(void *)st->units.data, nu, join);
 		const chu_span *u = (const chu_span *)(void *)st->units.data;
 		const uint32_t *own = (const uint32_t *)(void *)owner_buf.data;
+		/* at most a word a unit: room for them all, then plain stores */
+		chu__buf_reserve(&rc, &st->words, nu * sizeof(chu_word));
+		chu_word *wd = rc >= 0 ? (chu_word *)(void *)(st->words.data + st->words.len) : NULL;
+		size_t nw = 0;
 		for (size_t a = 0; a < nu && rc >= 0;) {
 			size_t b = a;
 			/* a word never splits a token: units of one token stay together */
@@ -841,8 +845,12 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 				w.flags = CHU_TOKEN_SENTENCE_END;
 			if (own[b] != own[a] || (t[own[a]].flags & CHU_TOKEN_HAS_SPACE))
 				w.flags |= CHU_TOKEN_HAS_SPACE;
-			chu__buf_put(&rc, &st->words, &w, sizeof w);
+			wd[nw++] = w;
 			a = b + 1;
+		}
+		if (rc >= 0) {
+			st->words.len += nw * sizeof(chu_word);
+			st->words.data[st->words.len] = '\0'; /* as chu__buf_put leaves it */
 		}
 		s0 = i + 1;
 	}
