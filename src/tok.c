@@ -417,6 +417,14 @@ static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
 /* The most pieces of a dotted acronym (PGS.TS.BS has 3) or parts of a hyphenated name. */
 #define MAX_PIECES 8
 
+/* A run of letters on its own: an acronym when two or more are capitals and all are, but for a
+ * final lowercase 's' ("NGOs"); else a syllable. */
+static int letters_kind(const letters *L)
+{
+	return L->upper >= 2 && (L->upper == L->n || (L->last_s && L->upper == L->n - 1)) ? CHU_TOKEN_ACRONYM
+	                                                                                 : CHU_TOKEN_SYLLABLE;
+}
+
 /* Scans letters starting at i and everything that joins them into one atom. */
 static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
 {
@@ -495,10 +503,7 @@ static size_t scan_word(const unsigned char *s, size_t n, size_t i, int *kind)
 			return j;
 		}
 	}
-	if (L.upper >= 2 && (L.upper == L.n || (L.last_s && L.upper == L.n - 1)))
-		*kind = CHU_TOKEN_ACRONYM;
-	else
-		*kind = CHU_TOKEN_SYLLABLE;
+	*kind = letters_kind(&L);
 	return i;
 }
 
@@ -628,9 +633,7 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_n
 			letters L = scan_letters(s, n, i);
 			size_t e = L.end;
 			if (e == n || !plain_follow[s[e]]) {
-				push(&rc, out, i, e,
-				     L.upper >= 2 && (L.upper == L.n || (L.last_s && L.upper == L.n - 1)) ? CHU_TOKEN_ACRONYM
-				                                                                        : CHU_TOKEN_SYLLABLE);
+				push(&rc, out, i, e, letters_kind(&L));
 				if (rc < 0)
 					break;
 				if (pend != SIZE_MAX) {
