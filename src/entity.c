@@ -4,6 +4,8 @@
  */
 #include "internal.h"
 
+#include <stdlib.h>
+
 static const char *const units[] = {
     "km", "m", "cm", "mm", "kg", "g", "mg", "tấn", "tạ", "yến", "ha", "lít", "ml", "mét", "cây số", "dặm",
     "km2", "m2", "m3", "kw", "mw", "gw", "kwh", "mwh", "gb", "mb", "tb", "độ", "°c", "hécta", "héc-ta",
@@ -211,13 +213,58 @@ static size_t next_span(const label_map *L, const uint8_t *tags, size_t n, size_
 	return i;
 }
 
-/* How often the window's entities have the sequence key of nw words as type ty. */
-static size_t count_of(const doc_ent *E, size_t ne, uint64_t key, size_t nw, unsigned ty)
+/* The window's entities sorted by sequence (key, words) and then by place, so that each
+ * sequence's entities are a run in window order; end is set on a run's first entry. */
+typedef struct sorted_ent {
+	uint64_t key;
+	uint32_t n, type, pos, end;
+} sorted_ent;
+
+static int cmp_sorted(const void *a, const void *b)
 {
-	size_t c = 0;
-	for (size_t q = 0; q < ne; q++)
-		c += E[q].key == key && E[q].n == nw && E[q].type == ty;
-	return c;
+	const sorted_ent *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The first entry of the run of sequence (key, nw) in S[0, ne), or ne. */
+static size_t run_of(const sorted_ent *S, size_t ne, uint64_t key, uint32_t nw)
+{
+	size_t lo = 0, hi = ne;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (S[mid].key < key || (S[mid].key == key && S[mid].n < nw))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ne && S[lo].key == key && S[lo].n == nw ? lo : ne;
+}
+
+/* The type a run of entities has most often: counts per type, then the first in window order
+ * (starting from type cur with count bc, if any) that has more. */
+static int run_best(const sorted_ent *S, size_t a, size_t b, int cur, size_t *bc)
+{
+	size_t count[CHU__TAG_MAX_LABELS] = {0};
+	for (size_t m = a; m < b; m++)
+		count[S[m].type]++;
+	int best = cur;
+	*bc = cur >= 0 ? count[cur] : 0;
+	for (size_t m = a; m < b; m++)
+		if ((int)S[m].type != best && count[S[m].type] > *bc) {
+			*bc = count[S[m].type];
+			best = (int)S[m].type;
+		}
+	return best;
 }
 
 static bool starts_upper(const char *text, const chu_span *w)
@@ -252,8 +299,27 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 	}
 	if (rc < 0)
 		return rc;
+	size_t ne = ctx->doc_ents.len / sizeof(doc_ent);
+	/* the entities sorted by sequence, and each sequence's first place (pos << 32 | run) */
+	chu__buf_reserve(&rc, &ctx->doc_ents, ne * (sizeof(sorted_ent) + sizeof(uint64_t)));
+	if (rc < 0)
+		return rc;
 	const doc_ent *E = (const doc_ent *)(void *)ctx->doc_ents.data;
-	size_t ne = ctx->doc_ents.len / sizeof *E;
+	sorted_ent *S = (sorted_ent *)(void *)(ctx->doc_ents.data + ne * sizeof(doc_ent));
+	uint64_t *heads = (uint64_t *)(void *)(S + ne);
+	for (size_t q = 0; q < ne; q++)
+		S[q] = (sorted_ent){E[q].key, E[q].n, E[q].type, (uint32_t)q, 0};
+	if (ne > 1)
+		qsort(S, ne, sizeof *S, cmp_sorted);
+	size_t nh = 0;
+	for (size_t q = 0, r; q < ne; q = r) {
+		for (r = q + 1; r < ne && S[r].key == S[q].key && S[r].n == S[q].n; r++)
+			;
+		S[q].end = (uint32_t)r;
+		heads[nh++] = (uint64_t)S[q].pos << 32 | q;
+	}
+	if (nh > 1)
+		qsort(heads, nh, sizeof *heads, cmp_u64);
 	const chu_ner_sentence *t = &s[target];
 	if (out != t->tags)
 		memcpy(out, t->tags, t->n);
@@ -261,50 +327,32 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 	size_t len = 0;
 	for (size_t i = next_span(&L, t->tags, t->n, 0, &len); i < t->n; i = next_span(&L, t->tags, t->n, i + len, &len)) {
 		uint64_t h = span_key(t->text, t->words, i, len);
-		int cur = L.type[t->tags[i]], best = cur;
-		size_t bc = count_of(E, ne, h, len, (unsigned)cur);
-		for (size_t q = 0; q < ne; q++) {
-			if (E[q].key != h || E[q].n != len || (int)E[q].type == best)
-				continue;
-			size_t c = count_of(E, ne, h, len, E[q].type);
-			if (c > bc) {
-				bc = c;
-				best = (int)E[q].type;
-			}
-		}
+		int cur = L.type[t->tags[i]];
+		size_t g = run_of(S, ne, h, (uint32_t)len), bc;
+		int best = g < ne ? run_best(S, g, S[g].end, cur, &bc) : cur;
 		if (best != cur)
 			label_span(&L, out, i, len, best);
 	}
-	/* 2. occurrences left outside any entity take the type of a sequence labelled twice */
-	for (size_t q = 0; q < ne; q++) {
-		bool seen = false;
-		for (size_t r = 0; r < q && !seen; r++)
-			seen = E[r].key == E[q].key && E[r].n == E[q].n;
-		if (seen || E[q].n > t->n)
-			continue; /* each sequence once, at its first entity */
-		int best = -1;
-		size_t bc = 0;
-		for (size_t r = q; r < ne; r++) {
-			if (E[r].key != E[q].key || E[r].n != E[q].n)
-				continue;
-			size_t c = count_of(E, ne, E[q].key, E[q].n, E[r].type);
-			if (c > bc) {
-				bc = c;
-				best = (int)E[r].type;
-			}
-		}
+	/* 2. occurrences left outside any entity take the type of a sequence labelled twice, each
+	 * sequence in the order of its first entity in the window */
+	for (size_t k = 0; k < nh; k++) {
+		const sorted_ent *q = &S[(uint32_t)heads[k]];
+		if (q->n > t->n)
+			continue;
+		size_t bc;
+		int best = run_best(S, (uint32_t)heads[k], q->end, -1, &bc);
 		if (bc < 2)
 			continue;
-		for (size_t i = 0; i + E[q].n <= t->n; i++) {
+		for (size_t i = 0; i + q->n <= t->n; i++) {
 			bool free = starts_upper(t->text, &t->words[i]);
-			for (size_t j = i; j < i + E[q].n && free; j++)
+			for (size_t j = i; j < i + q->n && free; j++)
 				free = out[j] < L.K && L.bio[out[j]] == 'O';
 			if (!free)
 				continue;
-			if (span_key(t->text, t->words, i, E[q].n) != E[q].key)
+			if (span_key(t->text, t->words, i, q->n) != q->key)
 				continue;
-			label_span(&L, out, i, E[q].n, best);
-			i += E[q].n - 1;
+			label_span(&L, out, i, q->n, best);
+			i += q->n - 1;
 		}
 	}
 	return CHU_OK;
