@@ -308,7 +308,7 @@ typedef struct chu_ner_sentence {
 
 /* Makes one sentence's entity labels agree with the rest of its document. s[0, n) are the
  * sentences around s[target] (chu's commands pass 30 either side; pass a window, not a whole
- * book: the cost grows with n squared); out gets s[target].n labels:
+ * book: each call reads every entity of s and sorts them); out gets s[target].n labels:
  *  - a word sequence the tagger labelled as entities of different types takes, in s[target],
  *    the type it has most often in s (ties keep the tagger's);
  *  - an occurrence of a sequence labelled at least twice in s, with the same words (bytes), left
