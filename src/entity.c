@@ -133,12 +133,6 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 
 /* ---- document-level consistency ---- */
 
-typedef struct doc_ent {
-	uint64_t key;   /* hash of the words' bytes */
-	uint32_t n;     /* words */
-	uint32_t type;  /* index into the model's types */
-} doc_ent;
-
 /* The model's labels read as B/I/O and a type: bio[k] 'B', 'I' or 'O'; type[k] the index of the
  * first label with the same type; b_of[t] and i_of[t] the labels B-t and I-t of type t. */
 typedef struct label_map {
@@ -213,8 +207,10 @@ static size_t next_span(const label_map *L, const uint8_t *tags, size_t n, size_
 	return i;
 }
 
-/* The window's entities sorted by sequence (key, words) and then by place, so that each
- * sequence's entities are a run in window order; end is set on a run's first entry. */
+/* One entity of the window: its sequence (the hash of its words' bytes, and how many words), its
+ * type (an index into the model's types) and its place in the window. Sorted by sequence and
+ * then by place, each sequence's entities are a run in window order; end is set on a run's first
+ * entry. */
 typedef struct sorted_ent {
 	uint64_t key;
 	uint32_t n, type, pos, end;
@@ -293,22 +289,20 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 		size_t len = 0;
 		for (size_t i = next_span(&L, s[k].tags, s[k].n, 0, &len); i < s[k].n;
 		     i = next_span(&L, s[k].tags, s[k].n, i + len, &len)) {
-			doc_ent e = {span_key(s[k].text, s[k].words, i, len), (uint32_t)len, L.type[s[k].tags[i]]};
+			sorted_ent e = {span_key(s[k].text, s[k].words, i, len), (uint32_t)len, L.type[s[k].tags[i]],
+			                (uint32_t)(ctx->doc_ents.len / sizeof e), 0};
 			chu__buf_put(&rc, &ctx->doc_ents, &e, sizeof e);
 		}
 	}
 	if (rc < 0)
 		return rc;
-	size_t ne = ctx->doc_ents.len / sizeof(doc_ent);
-	/* the entities sorted by sequence, and each sequence's first place (pos << 32 | run) */
-	chu__buf_reserve(&rc, &ctx->doc_ents, ne * (sizeof(sorted_ent) + sizeof(uint64_t)));
+	size_t ne = ctx->doc_ents.len / sizeof(sorted_ent);
+	/* after the entities, each sequence's first place (pos << 32 | run) */
+	chu__buf_reserve(&rc, &ctx->doc_ents, ne * sizeof(uint64_t));
 	if (rc < 0)
 		return rc;
-	const doc_ent *E = (const doc_ent *)(void *)ctx->doc_ents.data;
-	sorted_ent *S = (sorted_ent *)(void *)(ctx->doc_ents.data + ne * sizeof(doc_ent));
+	sorted_ent *S = (sorted_ent *)(void *)ctx->doc_ents.data;
 	uint64_t *heads = (uint64_t *)(void *)(S + ne);
-	for (size_t q = 0; q < ne; q++)
-		S[q] = (sorted_ent){E[q].key, E[q].n, E[q].type, (uint32_t)q, 0};
 	if (ne > 1)
 		qsort(S, ne, sizeof *S, cmp_sorted);
 	size_t nh = 0;

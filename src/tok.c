@@ -610,6 +610,16 @@ static bool starts_sentence(const unsigned char *s, const chu_token *u)
 	return false;
 }
 
+/* A candidate sentence end tt[pend] followed by token tt[last], which does not close its
+ * sentence: the sentence ends there when tt[last] starts a new one. Returns the new candidate
+ * (none). */
+static size_t decide_pending(const unsigned char *s, chu_token *tt, size_t pend, size_t last)
+{
+	if (!(tt[pend].flags & CHU_TOKEN_SENTENCE_END) && starts_sentence(s, &tt[last]))
+		tt[pend].flags |= CHU_TOKEN_SENTENCE_END;
+	return SIZE_MAX;
+}
+
 /* Pass 1. Atoms of text[0..n) appended to out; a token followed by a line break (or the end)
  * gets CHU_TOKEN_SENTENCE_END already, since a line always ends a sentence. */
 static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_number)
@@ -636,13 +646,8 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_n
 				push(&rc, out, i, e, letters_kind(&L));
 				if (rc < 0)
 					break;
-				if (pend != SIZE_MAX) {
-					chu_token *tt = (chu_token *)(void *)out->data;
-					if (!(tt[pend].flags & CHU_TOKEN_SENTENCE_END) &&
-					    starts_sentence(s, &tt[out->len / sizeof(chu_token) - 1]))
-						tt[pend].flags |= CHU_TOKEN_SENTENCE_END;
-					pend = SIZE_MAX;
-				}
+				if (pend != SIZE_MAX)
+					pend = decide_pending(s, (chu_token *)(void *)out->data, pend, out->len / sizeof(chu_token) - 1);
 				continue_marking = false;
 				chunk_start = false;
 				i = e;
@@ -703,15 +708,12 @@ static int scan(const unsigned char *s, size_t n, chu__buf *out, size_t *first_n
 		size_t last = out->len / sizeof(chu_token) - 1;
 		if (pend != SIZE_MAX) {
 			int32_t c0 = kind == CHU_TOKEN_PUNCT ? cp : 0;
-			if (tt[pend].flags & CHU_TOKEN_SENTENCE_END) {
-				pend = SIZE_MAX;
-			} else if (kind == CHU_TOKEN_PUNCT && (is_closer(c0) || (c0 == '"' && tt[last].start == tt[pend].end))) {
+			if (!(tt[pend].flags & CHU_TOKEN_SENTENCE_END) && kind == CHU_TOKEN_PUNCT &&
+			    (is_closer(c0) || (c0 == '"' && tt[last].start == tt[pend].end))) {
 				pend = last; /* closing quotes and brackets stay with the sentence they close */
 				continue_marking = true;
 			} else {
-				if (starts_sentence(s, &tt[last]))
-					tt[pend].flags |= CHU_TOKEN_SENTENCE_END;
-				pend = SIZE_MAX;
+				pend = decide_pending(s, tt, pend, last);
 			}
 		}
 		if (pend == SIZE_MAX && !continue_marking &&
