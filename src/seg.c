@@ -640,9 +640,16 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	if (rc < 0)
 		return rc;
 	const int16_t **U = (const int16_t **)(void *)st->feats.data, **B = U + n + 4, **T = B + n + 4;
+	/* the units' byte hashes first, with their memo slots prefetched (syl holds them until the
+	 * forms replace them): the memo's cache misses overlap */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t raw = bytes_hash((const unsigned char *)text + u[i].start, u[i].end - u[i].start) | 1;
+		syl[i] = raw;
+		__builtin_prefetch(&st->memo[(raw ^ (raw >> 29)) & (MEMO_SLOTS - 1)]);
+	}
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		size_t len = u[i].end - u[i].start;
-		uint64_t raw = bytes_hash((const unsigned char *)text + u[i].start, len) | 1;
+		uint64_t raw = syl[i];
 		unit_memo *m = &st->memo[(raw ^ (raw >> 29)) & (MEMO_SLOTS - 1)];
 		if (m->raw == raw && m->len == len) {
 			syl[i] = m->hash;
