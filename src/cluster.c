@@ -76,6 +76,90 @@ static int cmp_u64_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
+/* Groups m items (classes) whose bigram counts are N (m × m, row: the left item) into G groups
+ * by the same exchange algorithm, exactly (an item beside itself included): grp[i] gets item i's
+ * group. Returns the passes taken, or CHU_ENOMEM. */
+static int group_items(const int64_t *N, int m, int G, uint16_t *grp)
+{
+	int64_t *M = calloc((size_t)G * (size_t)G, sizeof *M), *NL = calloc((size_t)G, sizeof *NL),
+	        *NR = calloc((size_t)G, sizeof *NR), *R = calloc((size_t)G, sizeof *R), *L = calloc((size_t)G, sizeof *L);
+	int rc = M && NL && NR && R && L ? 0 : CHU_ENOMEM;
+	for (int i = 0; i < m; i++)
+		grp[i] = (uint16_t)(i % G);
+	for (int a = 0; rc >= 0 && a < m; a++)
+		for (int b = 0; b < m; b++) {
+			int64_t x = N[(size_t)a * (size_t)m + (size_t)b];
+			M[(size_t)grp[a] * (size_t)G + grp[b]] += x;
+			NL[grp[a]] += x;
+			NR[grp[b]] += x;
+		}
+	for (int pass = 1; rc >= 0 && pass <= 50; pass++) {
+		int moved = 0;
+		for (int w = 0; w < m; w++) {
+			int c0 = grp[w];
+			int64_t self = N[(size_t)w * (size_t)m + (size_t)w], rs = 0, cs = 0;
+			memset(R, 0, (size_t)G * sizeof *R);
+			memset(L, 0, (size_t)G * sizeof *L);
+			for (int b = 0; b < m; b++) {
+				int64_t r = N[(size_t)w * (size_t)m + (size_t)b], l = N[(size_t)b * (size_t)m + (size_t)w];
+				rs += r;
+				cs += l;
+				if (b != w) {
+					R[grp[b]] += r;
+					L[grp[b]] += l;
+				}
+			}
+			/* take w out of its group */
+			for (int h = 0; h < G; h++) {
+				M[(size_t)c0 * (size_t)G + (size_t)h] -= R[h];
+				M[(size_t)h * (size_t)G + (size_t)c0] -= L[h];
+			}
+			M[(size_t)c0 * (size_t)G + (size_t)c0] -= self;
+			NL[c0] -= rs;
+			NR[c0] -= cs;
+			/* the group that gains most */
+			int best = c0;
+			double best_gain = -1e300;
+			for (int k = 0; k < G; k++) {
+				double g = 0;
+				for (int h = 0; h < G; h++) {
+					if (h == k)
+						continue;
+					int64_t x = M[(size_t)k * (size_t)G + (size_t)h], y = M[(size_t)h * (size_t)G + (size_t)k];
+					g += xlogx(x + R[h]) - xlogx(x) + xlogx(y + L[h]) - xlogx(y);
+				}
+				int64_t kk = M[(size_t)k * (size_t)G + (size_t)k];
+				g += xlogx(kk + R[k] + L[k] + self) - xlogx(kk);
+				g -= xlogx(NL[k] + rs) - xlogx(NL[k]) + xlogx(NR[k] + cs) - xlogx(NR[k]);
+				if (g > best_gain + 1e-9) {
+					best_gain = g;
+					best = k;
+				}
+			}
+			for (int h = 0; h < G; h++) {
+				M[(size_t)best * (size_t)G + (size_t)h] += R[h];
+				M[(size_t)h * (size_t)G + (size_t)best] += L[h];
+			}
+			M[(size_t)best * (size_t)G + (size_t)best] += self;
+			NL[best] += rs;
+			NR[best] += cs;
+			moved += best != c0;
+			grp[w] = (uint16_t)best;
+		}
+		if (!moved) {
+			rc = pass;
+			break;
+		}
+		rc = pass;
+	}
+	free(M);
+	free(NL);
+	free(NR);
+	free(R);
+	free(L);
+	return rc;
+}
+
 int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int K, int passes)
 {
 	if (!o->corpus || !o->out || !seg || K < 2 || K > 65535)
@@ -116,7 +200,7 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 				if (w[b++].flags & CHU_TOKEN_SENTENCE_END)
 					break;
 			}
-			chu__tag_words W = {fh, fst, lst, shp, nsy, NULL, NULL, NULL, NULL, NULL};
+			chu__tag_words W = {fh, fst, lst, shp, nsy, NULL, NULL, NULL, NULL, NULL, NULL};
 			if (rc >= 0)
 				rc = chu__tag_prepare(buf, (const chu_span *)(void *)spans.data, m, &W, &scratch);
 			spans.len = 0;
@@ -290,7 +374,24 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 		if (o->progress)
 			o->progress(o->ud, msg);
 	}
-	/* 5. the table */
+	/* 5. the classes' coarser groups: the classes grouped into G1, those groups into G2 */
+	int G1 = K / 4 < CHU__CLUSTER_G1 ? (K / 4 > 1 ? K / 4 : 1) : CHU__CLUSTER_G1;
+	int G2 = G1 / 4 < CHU__CLUSTER_G2 ? (G1 / 4 > 1 ? G1 / 4 : 1) : CHU__CLUSTER_G2;
+	uint16_t *g1 = rc >= 0 ? malloc((size_t)K * sizeof *g1) : NULL, *g2 = rc >= 0 ? malloc((size_t)G1 * sizeof *g2) : NULL;
+	int64_t *N1 = rc >= 0 ? calloc((size_t)G1 * (size_t)G1, sizeof *N1) : NULL;
+	if (rc >= 0 && (!g1 || !g2 || !N1))
+		rc = CHU_ENOMEM;
+	int p1 = rc >= 0 ? group_items(N, K, G1, g1) : 0;
+	for (int a = 0; rc >= 0 && p1 >= 0 && a < K; a++)
+		for (int b = 0; b < K; b++)
+			N1[(size_t)g1[a] * (size_t)G1 + g1[b]] += N[(size_t)a * (size_t)K + (size_t)b];
+	int p2 = rc >= 0 && p1 >= 0 ? group_items(N1, G1, G2, g2) : 0;
+	if (rc >= 0 && (p1 < 0 || p2 < 0))
+		rc = CHU_ENOMEM;
+	snprintf(msg, sizeof msg, "clusters: classes grouped into %d (%d passes), those into %d (%d passes)", G1, p1, G2, p2);
+	if (o->progress && rc >= 0)
+		o->progress(o->ud, msg);
+	/* 6. the table */
 	uint32_t n_slots = 1024;
 	while (n_slots < nv * 2 + 16)
 		n_slots *= 2;
@@ -302,7 +403,8 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 		uint32_t key = (uint32_t)(h >> 32) | 1u, m = n_slots - 1, i = (uint32_t)(h >> 1) & m;
 		while ((uint32_t)table[i])
 			i = (i + 1) & m;
-		table[i] = key | (uint64_t)cls[r] << 32;
+		uint64_t grp = (uint64_t)(1 + g1[cls[r]]) | (uint64_t)(1 + g2[g1[cls[r]]]) << 8;
+		table[i] = key | (uint64_t)cls[r] << 32 | grp << 48;
 	}
 	if (rc >= 0) {
 		const char *names[] = {"clusters"};
@@ -311,6 +413,9 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 		rc = chu__model_write(o->out, names, data, sizes, 1);
 	}
 	free(table);
+	free(g1);
+	free(g2);
+	free(N1);
 	free(cls);
 	free(N);
 	free(NL);
@@ -336,8 +441,10 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 	return rc;
 }
 
-int chu__cluster_of(const uint64_t *table, uint32_t n_slots, uint64_t form)
+int chu__cluster_of(const uint64_t *table, uint32_t n_slots, uint64_t form, uint16_t *group)
 {
+	if (group)
+		*group = 0;
 	if (!table)
 		return -1;
 	uint32_t key = (uint32_t)(form >> 32) | 1u, m = n_slots - 1;
@@ -345,7 +452,10 @@ int chu__cluster_of(const uint64_t *table, uint32_t n_slots, uint64_t form)
 		uint64_t e = table[i];
 		if ((uint32_t)e == 0)
 			return -1;
-		if ((uint32_t)e == key)
+		if ((uint32_t)e == key) {
+			if (group)
+				*group = (uint16_t)(e >> 48);
 			return (int)(uint16_t)(e >> 32);
+		}
 	}
 }

@@ -457,6 +457,7 @@ typedef struct chu__tag_words {
 	uint8_t *foreign;      /* 1 when a syllable cannot be Vietnamese ("Whitehurst"), or NULL */
 	const int16_t *cluster; /* the word's class from unlabeled text (-1 none), or NULL */
 	const uint64_t *amb;   /* parts of speech: the tags the word had in training (a bit each), or NULL */
+	const uint16_t *group; /* its class's coarser groups (chu__cluster_of), or NULL */
 } chu__tag_words;
 /* The tag set of a word form hash in an ambiguity table (pairs of u64: key | 1, mask), or 0. */
 CHU_HIDDEN uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t form);
@@ -533,7 +534,11 @@ CHU_HIDDEN int chu__train_accent(const chu__train_tag_opts *o);
 /* Word classes from o->corpus segmented with seg: K classes, passes of the exchange algorithm;
  * writes a model file with one section, "clusters" (src/cluster.c). */
 CHU_HIDDEN int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int K, int passes);
-/* The class of a word form hash in a "clusters" table of n_slots, or -1. */
-CHU_HIDDEN int chu__cluster_of(const uint64_t *table, uint32_t n_slots, uint64_t form);
+/* The class of a word form hash in a "clusters" table of n_slots, or -1. *group (when not NULL)
+ * gets the class's coarser groups: 1 + its group of CHU__CLUSTER_G1 in the low byte, 1 + that
+ * group's of CHU__CLUSTER_G2 in the high byte (0: none, or a table made before groups). */
+CHU_HIDDEN int chu__cluster_of(const uint64_t *table, uint32_t n_slots, uint64_t form, uint16_t *group);
+#define CHU__CLUSTER_G1 64
+#define CHU__CLUSTER_G2 16
 
 #endif /* CHU_INTERNAL_H */

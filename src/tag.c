@@ -230,6 +230,19 @@ int chu__tag_features(int task, const chu__tag_words *W, size_t n, size_t i, uin
 		T(83, chu__combine(w[0], sh[2]));
 		T(84, chu__combine(w[4], sh[2]));
 		T(85, chu__combine(wp3, sh[2]));
+		/* the classes' coarser groups (64 and 16 of them), of the word and its neighbours */
+		uint16_t gr[3];
+		for (int d = -1; d <= 1; d++) {
+			long j = (long)i + d;
+			gr[d + 1] = j >= 0 && j < (long)n && W->group ? W->group[j] : (uint16_t)(j < 0 ? 0xFFFE : 0xFFFF);
+		}
+		T(86, gr[1] & 0xFF);
+		T(87, gr[1] >> 8);
+		T(88, gr[0] & 0xFF);
+		T(89, gr[2] & 0xFF);
+		T(90, (uint64_t)(gr[0] & 0xFF) << 16 | (gr[1] & 0xFF));
+		T(91, (uint64_t)(gr[1] & 0xFF) << 16 | (gr[2] & 0xFF));
+		T(92, (uint64_t)(gr[0] >> 8) << 16 | (uint64_t)(gr[1] >> 8) << 8 | (gr[2] >> 8));
 	}
 #undef T
 	return k;
@@ -254,7 +267,7 @@ uint64_t chu__tag_edge_key(uint64_t f, int prev) { return chu__combine(f, (uint6
 
 int chu__tag_n_features(int task)
 {
-	return task == CHU_TAGGER_NER ? 65 : task == CHU_TAGGER_POS ? 41 : CHU__ACC_FEATURES;
+	return task == CHU_TAGGER_NER ? 72 : task == CHU_TAGGER_POS ? 41 : CHU__ACC_FEATURES;
 }
 
 /* ---- decoding ---- */
@@ -481,12 +494,12 @@ uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t fo
 /* ---- per-thread state ---- */
 
 struct chu__tag_state {
-	chu__buf form, first, last, shape, nsyl, foreign, cluster, amb, pos, cue, feats, score, edge, d, back, label, spans,
-	    scratch;
+	chu__buf form, first, last, shape, nsyl, foreign, cluster, group, amb, pos, cue, feats, score, edge, d, back, label,
+	    spans, scratch;
 };
-#define TAG_BUFS 18
+#define TAG_BUFS 19
 #define TAG_BUF_LIST(st)                                                                           \
-	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->amb, &(st)->pos, &(st)->cue, \
+	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->group, &(st)->amb, &(st)->pos, &(st)->cue, \
 	 &(st)->feats, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
 
 static struct chu__tag_state *tag_state(chu_ctx *ctx)
@@ -529,6 +542,7 @@ static int prepare_words(struct chu__tag_state *st, const struct chu__tag_model 
 	CHU__RESERVE(&rc, st->nsyl, n, uint8_t);
 	CHU__RESERVE(&rc, st->foreign, n, uint8_t);
 	CHU__RESERVE(&rc, st->cluster, n, int16_t);
+	CHU__RESERVE(&rc, st->group, n, uint16_t);
 	CHU__RESERVE(&rc, st->amb, n, uint64_t);
 	if (rc < 0)
 		return rc;
@@ -536,13 +550,15 @@ static int prepare_words(struct chu__tag_state *st, const struct chu__tag_model 
 	                      (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
 	                      (uint8_t *)st->nsyl.data,          NULL,
 	                      NULL,                              (uint8_t *)st->foreign.data,
-	                      NULL,                              NULL};
+	                      NULL,                              NULL, NULL};
 	if ((rc = chu__tag_prepare(text, words, n, W, &st->scratch)) < 0)
 		return rc;
 	int16_t *cl = (int16_t *)(void *)st->cluster.data;
+	uint16_t *gr = (uint16_t *)(void *)st->group.data;
 	for (size_t i = 0; i < n; i++)
-		cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W->form[i]);
+		cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W->form[i], &gr[i]);
 	W->cluster = cl;
+	W->group = gr;
 	if (tm->ambig) {
 		uint64_t *am = (uint64_t *)(void *)st->amb.data;
 		for (size_t i = 0; i < n; i++)

@@ -151,6 +151,7 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 	         *cue = malloc(cap * 8);
 	uint8_t *shape = malloc(cap), *nsyl = malloc(cap), *ptags = malloc(cap), *foreign = malloc(cap);
 	int16_t *cl = malloc(cap * sizeof *cl);
+	uint16_t *gr = malloc(cap * sizeof *gr);
 	uint64_t *amb = malloc(cap * sizeof *amb);
 	const void *csec = NULL;
 	uint64_t csize = 0;
@@ -160,16 +161,16 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 	uint32_t ctab_slots = (uint32_t)(csize / 8);
 	chu__buf scratch;
 	chu__buf_init(&scratch, &chu__default_allocator);
-	int rc = c->feats && c->efeats && form && first && last && pos && cue && shape && nsyl && ptags && foreign && cl && amb ? CHU_OK : CHU_ENOMEM;
+	int rc = c->feats && c->efeats && form && first && last && pos && cue && shape && nsyl && ptags && foreign && cl && gr && amb ? CHU_OK : CHU_ENOMEM;
 	const chu_span *words = (const chu_span *)(void *)c->words.data;
 	for (size_t s = 0; s < c->n_sents && rc >= 0; s++) {
 		size_t a = sent_start(c, s), n = sent_start(c, s + 1) - a;
-		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, foreign, cl, NULL};
+		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, foreign, cl, NULL, gr};
 		rc = chu__tag_prepare(c->text.data, words + a, n, &W, &scratch);
 		if (rc < 0)
 			break;
 		for (size_t i = 0; i < n; i++)
-			cl[i] = (int16_t)chu__cluster_of(ctab, ctab_slots, form[i]);
+			cl[i] = (int16_t)chu__cluster_of(ctab, ctab_slots, form[i], &gr[i]);
 		if (ambig) {
 			for (size_t i = 0; i < n; i++)
 				amb[i] = chu__tag_ambiguity(ambig, ambig_slots, form[i]);
@@ -203,6 +204,7 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 	free(ptags);
 	free(foreign);
 	free(cl);
+	free(gr);
 	free(amb);
 	chu__buf_free(&scratch);
 	return rc;
@@ -606,7 +608,7 @@ static int build_ambiguity(const corpus *c, int K, uint64_t **out, uint32_t *out
 	const uint8_t *gold = (const uint8_t *)c->gold.data;
 	for (size_t s = 0; s < c->n_sents && rc >= 0; s++) {
 		size_t a = sent_start(c, s), n = sent_start(c, s + 1) - a;
-		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, NULL, NULL, NULL};
+		chu__tag_words W = {form, first, last, shape, nsyl, NULL, NULL, NULL, NULL, NULL, NULL};
 		if ((rc = chu__tag_prepare(c->text.data, words + a, n, &W, &scratch)) < 0)
 			break;
 		for (size_t i = 0; i < n; i++) {

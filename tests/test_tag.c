@@ -5,9 +5,12 @@
  */
 #include "chu.h"
 #include "harness.h"
+#include "internal.h" /* the word-class trainer and its table */
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -334,9 +337,106 @@ static void test_consistency(void)
 	chu_ctx_free(ctx);
 }
 
+/* ---- word classes: a tiny corpus written for this test ---- */
+
+/* The class and groups of one word ("Cần_Thơ") in a clusters table. */
+static int class_of(const uint64_t *table, uint32_t slots, const char *word, uint16_t *group)
+{
+	uint64_t form, first, last;
+	uint8_t shape, nsyl;
+	chu__tag_words W = {&form, &first, &last, &shape, &nsyl, NULL, NULL, NULL, NULL, NULL, NULL};
+	chu_span sp = {0, strlen(word)};
+	chu__buf scratch;
+	chu__buf_init(&scratch, &chu__default_allocator);
+	int rc = chu__tag_prepare(word, &sp, 1, &W, &scratch);
+	chu__buf_free(&scratch);
+	return rc < 0 ? -2 : chu__cluster_of(table, slots, form, group);
+}
+
+static void test_clusters(void)
+{
+	chu_model *seg;
+	if (chu_model_open("models/seg.chm", &seg) < 0) {
+		harness_skip("models/seg.chm is absent: the word-class trainer is not tested");
+		return;
+	}
+	/* towns and dishes, each in the same frames as the others of its kind */
+	static const char *towns[] = {"Huế", "Vinh", "Sa Pa", "Cần Thơ"}, *dishes[] = {"phở", "bún", "cháo", "xôi"};
+	static const char *town_frames[] = {"Năm nay tôi về %s ăn Tết .", "Chị Mai sống ở %s đã lâu ."},
+	                  *dish_frames[] = {"Sáng nào mẹ cũng nấu %s cho cả nhà .", "Quán đầu ngõ bán %s rất ngon ."};
+	char corpus[256], out[256];
+	snprintf(corpus, sizeof corpus, "/tmp/chu-test-clusters-%d.txt", (int)getpid());
+	snprintf(out, sizeof out, "/tmp/chu-test-clusters-%d.chm", (int)getpid());
+	FILE *f = fopen(corpus, "w");
+	for (int r = 0; f && r < 4; r++)
+		for (int i = 0; i < 4; i++)
+			for (int k = 0; k < 2; k++) {
+				fprintf(f, town_frames[k], towns[(i + r) % 4]);
+				fputc(' ', f);
+				fprintf(f, dish_frames[k], dishes[(i + 3 * r) % 4]);
+				fputc('\n', f);
+			}
+	if (f)
+		fclose(f);
+	chu__train_tag_opts o = {0};
+	o.corpus = corpus;
+	o.out = out;
+	int rc = chu__train_clusters(&o, seg, 8, 8);
+	CHECK(rc == CHU_OK, "train clusters: %s", chu_strerror(rc));
+	chu_model *m = NULL;
+	const void *sec = NULL;
+	uint64_t size = 0;
+	if (rc == CHU_OK && chu_model_open(out, &m) == CHU_OK)
+		chu__model_section(m, "clusters", &sec, &size);
+	CHECK(sec && size >= 8, "the clusters file has no clusters section");
+	if (sec) {
+		const uint64_t *t = sec;
+		uint32_t slots = (uint32_t)(size / 8);
+		uint16_t g[4], h[4];
+		int ct[4], cd[4];
+		for (int i = 0; i < 4; i++) {
+			ct[i] = class_of(t, slots, towns[i], &g[i]);
+			cd[i] = class_of(t, slots, dishes[i], &h[i]);
+		}
+		/* words used alike share a class, and a class's words share its groups */
+		for (int i = 0; i < 4; i++) {
+			CHECK(ct[i] >= 0 && ct[i] < 8 && ct[i] == ct[0], "town %s: class %d, %s's is %d", towns[i], ct[i], towns[0], ct[0]);
+			CHECK(cd[i] >= 0 && cd[i] < 8 && cd[i] == cd[0], "dish %s: class %d, %s's is %d", dishes[i], cd[i], dishes[0], cd[0]);
+			CHECK(g[i] == g[0] && h[i] == h[0], "words of one class have different groups");
+		}
+		CHECK(ct[0] != cd[0], "towns and dishes share class %d", ct[0]);
+		/* 8 classes make 2 groups, and those one: each byte is 1 + a group */
+		CHECK((g[0] & 0xFF) >= 1 && (g[0] & 0xFF) <= 2 && (h[0] & 0xFF) >= 1 && (h[0] & 0xFF) <= 2,
+		      "groups %#x and %#x are out of range", g[0], h[0]);
+		CHECK(g[0] >> 8 == 1 && h[0] >> 8 == 1, "second-level groups %#x and %#x are not the single group", g[0], h[0]);
+		uint16_t none;
+		CHECK(class_of(t, slots, "Paris", &none) == -1 && none == 0, "an unseen word has a class");
+		/* deterministic: the same corpus gives the same bytes */
+		char out2[300];
+		snprintf(out2, sizeof out2, "%s.2", out);
+		o.out = out2;
+		chu__train_clusters(&o, seg, 8, 8);
+		FILE *a = fopen(out, "rb"), *b = fopen(out2, "rb");
+		int same = a && b;
+		for (int x = 0, y = 0; same && (x != EOF || y != EOF);)
+			same = (x = fgetc(a)) == (y = fgetc(b));
+		CHECK(same, "two trainings of the same corpus differ");
+		if (a)
+			fclose(a);
+		if (b)
+			fclose(b);
+		remove(out2);
+	}
+	chu_model_close(m);
+	chu_model_close(seg);
+	remove(corpus);
+	remove(out);
+}
+
 int main(void)
 {
 	test_rules();
+	test_clusters();
 	if (chu_model_open("models/pos.chm", &pos_model) < 0 || chu_model_open("models/ner.chm", &ner_model) < 0 ||
 	    chu_model_open("models/accent.chm", &acc_model) < 0) {
 		harness_skip("models/pos.chm, ner.chm or accent.chm is absent or unreadable (make model)");
