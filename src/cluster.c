@@ -76,6 +76,9 @@ static int cmp_u64_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
+/* How many groups m items make: a quarter of them, at least 1 and at most max. */
+static int groups_for(int m, int max) { return m / 4 < 1 ? 1 : m / 4 > max ? max : m / 4; }
+
 /* Groups m items (classes) whose bigram counts are N (m × m, row: the left item) into G groups
  * by the same exchange algorithm, exactly (an item beside itself included): grp[i] gets item i's
  * group. Returns the passes taken, or CHU_ENOMEM. */
@@ -146,11 +149,9 @@ static int group_items(const int64_t *N, int m, int G, uint16_t *grp)
 			moved += best != c0;
 			grp[w] = (uint16_t)best;
 		}
-		if (!moved) {
-			rc = pass;
-			break;
-		}
 		rc = pass;
+		if (!moved)
+			break;
 	}
 	free(M);
 	free(NL);
@@ -375,8 +376,7 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 			o->progress(o->ud, msg);
 	}
 	/* 5. the classes' coarser groups: the classes grouped into G1, those groups into G2 */
-	int G1 = K / 4 < CHU__CLUSTER_G1 ? (K / 4 > 1 ? K / 4 : 1) : CHU__CLUSTER_G1;
-	int G2 = G1 / 4 < CHU__CLUSTER_G2 ? (G1 / 4 > 1 ? G1 / 4 : 1) : CHU__CLUSTER_G2;
+	int G1 = groups_for(K, CHU__CLUSTER_G1), G2 = groups_for(G1, CHU__CLUSTER_G2);
 	uint16_t *g1 = rc >= 0 ? malloc((size_t)K * sizeof *g1) : NULL, *g2 = rc >= 0 ? malloc((size_t)G1 * sizeof *g2) : NULL;
 	int64_t *N1 = rc >= 0 ? calloc((size_t)G1 * (size_t)G1, sizeof *N1) : NULL;
 	if (rc >= 0 && (!g1 || !g2 || !N1))
