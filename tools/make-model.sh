@@ -35,7 +35,7 @@ for line in sys.stdin:
 mv models/pos.chm.tmp models/pos.chm
 # named entities: VLSP 2016 train, scored on dev; the part-of-speech model's tags are features
 "$CHU" train ner --train "$D/ner/vlsp2016-train.tsv" --dev "$D/ner/vlsp2016-dev.tsv" --pos-model models/pos.chm \
-	--clusters "$t/clusters.chm" --epochs 6 --runs 4 --seed 1 --max-features 150000 -o models/ner.chm.tmp
+	--clusters "$t/clusters.chm" --epochs 6 --runs 8 --seed 1 --max-features 150000 -o models/ner.chm.tmp
 mv models/ner.chm.tmp models/ner.chm
 ls -l models/pos.chm models/ner.chm
 # diacritic restoration: the Wikipedia paragraphs, every 50th held out
