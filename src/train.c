@@ -700,7 +700,9 @@ static int ngram_table(const qweights *Q, const ngram_set *S, int n, uint64_t **
 			keys[kept++] = S->key[i];
 	}
 	uint32_t slots = 1024;
-	while (slots < kept * 2 + 16)
+	/* at most a quarter full: most lookups of an unseen n-gram end at their first slot (`chu seg`
+	 * 3% faster than with half-full tables, 7% faster than with 65%) */
+	while (slots < kept * 4 + 16)
 		slots *= 2;
 	uint64_t *t = calloc(slots, 8);
 	if (!t) {
