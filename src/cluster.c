@@ -79,6 +79,21 @@ static int cmp_u64_desc(const void *x, const void *y)
 /* How many groups m items make: a quarter of them, at least 1 and at most max. */
 static int groups_for(int m, int max) { return m / 4 < 1 ? 1 : m / 4 > max ? max : m / 4; }
 
+/* Adds (sign 1) or removes (sign -1) an item's counts to group c of G: R[h] and L[h] its bigrams
+ * with group h's other items on its right and left, self its bigram with itself, rs and cs its
+ * row and column sums. */
+static void shift_item(int64_t *M, int64_t *NL, int64_t *NR, int G, int c, const int64_t *R, const int64_t *L,
+                       int64_t self, int64_t rs, int64_t cs, int sign)
+{
+	for (int h = 0; h < G; h++) {
+		M[(size_t)c * (size_t)G + (size_t)h] += sign * R[h];
+		M[(size_t)h * (size_t)G + (size_t)c] += sign * L[h];
+	}
+	M[(size_t)c * (size_t)G + (size_t)c] += sign * self;
+	NL[c] += sign * rs;
+	NR[c] += sign * cs;
+}
+
 /* Groups m items (classes) whose bigram counts are N (m × m, row: the left item) into G groups
  * by the same exchange algorithm, exactly (an item beside itself included): grp[i] gets item i's
  * group. Returns the passes taken, or CHU_ENOMEM. */
@@ -112,14 +127,7 @@ static int group_items(const int64_t *N, int m, int G, uint16_t *grp)
 					L[grp[b]] += l;
 				}
 			}
-			/* take w out of its group */
-			for (int h = 0; h < G; h++) {
-				M[(size_t)c0 * (size_t)G + (size_t)h] -= R[h];
-				M[(size_t)h * (size_t)G + (size_t)c0] -= L[h];
-			}
-			M[(size_t)c0 * (size_t)G + (size_t)c0] -= self;
-			NL[c0] -= rs;
-			NR[c0] -= cs;
+			shift_item(M, NL, NR, G, c0, R, L, self, rs, cs, -1); /* take w out of its group */
 			/* the group that gains most */
 			int best = c0;
 			double best_gain = -1e300;
@@ -139,13 +147,7 @@ static int group_items(const int64_t *N, int m, int G, uint16_t *grp)
 					best = k;
 				}
 			}
-			for (int h = 0; h < G; h++) {
-				M[(size_t)best * (size_t)G + (size_t)h] += R[h];
-				M[(size_t)h * (size_t)G + (size_t)best] += L[h];
-			}
-			M[(size_t)best * (size_t)G + (size_t)best] += self;
-			NL[best] += rs;
-			NR[best] += cs;
+			shift_item(M, NL, NR, G, best, R, L, self, rs, cs, 1);
 			moved += best != c0;
 			grp[w] = (uint16_t)best;
 		}
@@ -381,13 +383,14 @@ int chu__train_clusters(const chu__train_tag_opts *o, const chu_model *seg, int 
 	int64_t *N1 = rc >= 0 ? calloc((size_t)G1 * (size_t)G1, sizeof *N1) : NULL;
 	if (rc >= 0 && (!g1 || !g2 || !N1))
 		rc = CHU_ENOMEM;
-	int p1 = rc >= 0 ? group_items(N, K, G1, g1) : 0;
-	for (int a = 0; rc >= 0 && p1 >= 0 && a < K; a++)
+	int p1 = 0, p2 = 0;
+	if (rc >= 0 && (p1 = group_items(N, K, G1, g1)) < 0)
+		rc = p1;
+	for (int a = 0; rc >= 0 && a < K; a++) /* the groups' bigram counts */
 		for (int b = 0; b < K; b++)
 			N1[(size_t)g1[a] * (size_t)G1 + g1[b]] += N[(size_t)a * (size_t)K + (size_t)b];
-	int p2 = rc >= 0 && p1 >= 0 ? group_items(N1, G1, G2, g2) : 0;
-	if (rc >= 0 && (p1 < 0 || p2 < 0))
-		rc = CHU_ENOMEM;
+	if (rc >= 0 && (p2 = group_items(N1, G1, G2, g2)) < 0)
+		rc = p2;
 	snprintf(msg, sizeof msg, "clusters: classes grouped into %d (%d passes), those into %d (%d passes)", G1, p1, G2, p2);
 	if (o->progress && rc >= 0)
 		o->progress(o->ud, msg);
