@@ -389,10 +389,47 @@ static bool plain_ascii(const char *k, size_t n)
 	return n > 0;
 }
 
-/* A query term's key, then (typed without marks) its other spellings at the same position. */
+/* The other spelling of a syllable whose final "i" or "y" follows a consonant onset: "kĩ" and
+ * "kỹ", "lí" and "lý", "ti" and "ty", "quí" and "quý" are one word written two ways, often in one
+ * archive. Writes it to out (at least 16 bytes) and returns its length, or 0 when key has none. */
+static size_t yi_twin(const char *key, size_t klen, char *out)
+{
+	int32_t cps[4];
+	size_t n = 0;
+	for (size_t i = 0; i < klen;) {
+		int32_t cp;
+		int k = chu__utf8_decode((const unsigned char *)key + i, klen - i, &cp);
+		if (n == 4 || cp < 0)
+			return 0;
+		cps[n++] = cp;
+		i += (size_t)k;
+	}
+	chu__vletter L;
+	if (n < 2 || n > 3 || !chu__vletter_split(cps[n - 1], &L) || (L.base != 'i' && L.base != 'y'))
+		return 0;
+	static const char onsets[] = "b d h k l m n p r s t v x ch kh ph qu th tr ";
+	bool onset = n == 2 && cps[0] == 0x111; /* đ */
+	for (const char *o = onsets; *o && !onset; o = strchr(o, ' ') + 1) {
+		size_t k = (size_t)(strchr(o, ' ') - o);
+		onset = k == n - 1 && cps[0] == o[0] && (k == 1 || cps[1] == o[1]);
+	}
+	if (!onset)
+		return 0;
+	cps[n - 1] = chu__vletter_join(L.base == 'i' ? 'y' : 'i', L.tone, 0);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)chu__utf8_encode(cps[i], out + o);
+	return o;
+}
+
+/* A query term's key and its y/i twin, then (typed without marks) its other spellings and theirs,
+ * all at the same position. */
 static int emit_query(struct key_state *ks, const char *key, size_t klen, size_t a, size_t b)
 {
-	if (ks->fn(ks->ud, key, klen, a, b, 0))
+	bool whole = !(ks->flags & CHU_SEARCH_PREFIX);
+	char twin[16];
+	size_t tl;
+	if (ks->fn(ks->ud, key, klen, a, b, 0) || (whole && (tl = yi_twin(key, klen, twin)) && ks->fn(ks->ud, twin, tl, a, b, 1)))
 		return CHU_ECALLBACK;
 	if (!plain_ascii(key, klen))
 		return CHU_OK;
@@ -410,7 +447,7 @@ static int emit_query(struct key_state *ks, const char *key, size_t klen, size_t
 			o += (size_t)chu__utf8_encode(sp.cp[i][j], out + o);
 		if (o == klen && memcmp(out, key, o) == 0)
 			continue;
-		if (ks->fn(ks->ud, out, o, a, b, 1))
+		if (ks->fn(ks->ud, out, o, a, b, 1) || (whole && (tl = yi_twin(out, o, twin)) && ks->fn(ks->ud, twin, tl, a, b, 1)))
 			return CHU_ECALLBACK;
 	}
 	return CHU_OK;

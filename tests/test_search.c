@@ -81,6 +81,11 @@ static void test_articles(void)
 	CHECK_STR(search("\"Đà Nẵng\""), "phu-nu");
 	const char *r = search("\"da nang\"");
 	CHECK(strstr(r, "phu-nu") && strstr(r, "da-nang-da"), "accent-less finds both spellings: %s", r);
+	/* a final y or i after a consonant onset: either spelling finds the other */
+	insert("ky-su", "Các kỹ sư trẻ của công ti nêu rõ lí do.");
+	CHECK_STR(search("\"kĩ sư\""), "ky-su");
+	CHECK_STR(search("\"lý do\" AND \"công ty\""), "ky-su");
+	CHECK_STR(search("ki su"), "ky-su");
 	CHECK_STR(search("\"62.000 tỷ đồng\""), "kinh-te");
 	CHECK_STR(search("ty dong"), "kinh-te");
 	CHECK_STR(search("\"9/7/2020\""), "phu-nu");
@@ -132,6 +137,20 @@ static void test_keys(void)
 	k.buf[0] = '\0';
 	chu_search_keys(ctx, NULL, "qua covid 2020", 14, CHU_SEARCH_QUERY, collect, &k);
 	CHECK(strstr(k.buf, "+quả@0-3") && !strstr(k.buf, "qư") && strstr(k.buf, " covid@4-9 2020@10-14"), "qua covid: %s", k.buf);
+	k.buf[0] = '\0';
+	chu_search_keys(ctx, NULL, "kĩ Quý đỵ", strlen("kĩ Quý đỵ"), CHU_SEARCH_QUERY, collect, &k);
+	CHECK_STR(k.buf, " kĩ@0-3+kỹ@0-3 quý@4-8+quí@4-8 đỵ@9-14+đị@9-14");
+	k.buf[0] = '\0';
+	chu_search_keys(ctx, NULL, "huy gì tay y", strlen("huy gì tay y"), CHU_SEARCH_QUERY, collect, &k);
+	CHECK(strstr(k.buf, " huy@0-3+") && !strstr(k.buf, "hui") && !strstr(k.buf, "gỳ") && !strstr(k.buf, "tai") &&
+	          !strstr(k.buf, "+i@") && !strstr(k.buf, "+í@"),
+	      "no twin: %s", k.buf);
+	k.buf[0] = '\0';
+	chu_search_keys(ctx, NULL, "ki", 2, CHU_SEARCH_QUERY, collect, &k);
+	CHECK(strstr(k.buf, "+ky@0-2") && strstr(k.buf, "+kỹ@0-2") && strstr(k.buf, "+kĩ@0-2") && strstr(k.buf, "+kỳ@0-2"), "ki: %s", k.buf);
+	k.buf[0] = '\0';
+	chu_search_keys(ctx, NULL, "ki", 2, CHU_SEARCH_QUERY | CHU_SEARCH_PREFIX, collect, &k);
+	CHECK(!strstr(k.buf, "ky") && !strstr(k.buf, "kỹ"), "prefix ki: %s", k.buf);
 	k.buf[0] = '\0';
 	chu_search_keys(ctx, NULL, "nguye", 5, CHU_SEARCH_QUERY | CHU_SEARCH_PREFIX, collect, &k);
 	CHECK(strstr(k.buf, "+nguyễ@0-5") && strstr(k.buf, "+nguyê@0-5") && !strstr(k.buf, "+nguyên@"), "prefix nguye: %s", k.buf);
