@@ -407,12 +407,11 @@ static size_t yi_twin(const char *key, size_t klen, char *out)
 	chu__vletter L;
 	if (n < 2 || n > 3 || !chu__vletter_split(cps[n - 1], &L) || (L.base != 'i' && L.base != 'y'))
 		return 0;
-	static const char onsets[] = "b d h k l m n p r s t v x ch kh ph qu th tr ";
+	static const char *const onsets[] = {"b", "d", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
+	                                     "ch", "kh", "ph", "qu", "th", "tr", NULL};
 	bool onset = n == 2 && cps[0] == 0x111; /* đ */
-	for (const char *o = onsets; *o && !onset; o = strchr(o, ' ') + 1) {
-		size_t k = (size_t)(strchr(o, ' ') - o);
-		onset = k == n - 1 && cps[0] == o[0] && (k == 1 || cps[1] == o[1]);
-	}
+	for (const char *const *o = onsets; *o && !onset; o++)
+		onset = strlen(*o) == n - 1 && cps[0] == (*o)[0] && (n == 2 || cps[1] == (*o)[1]);
 	if (!onset)
 		return 0;
 	cps[n - 1] = chu__vletter_join(L.base == 'i' ? 'y' : 'i', L.tone, 0);
@@ -422,14 +421,21 @@ static size_t yi_twin(const char *key, size_t klen, char *out)
 	return o;
 }
 
+/* Hands a query key to the callback, then (a whole term, not a prefix) its y/i twin colocated.
+ * Returns true when the callback asked to stop. */
+static bool give_query_key(struct key_state *ks, const char *k, size_t n, size_t a, size_t b, int colocated)
+{
+	char twin[16];
+	size_t tl;
+	return ks->fn(ks->ud, k, n, a, b, colocated) ||
+	       (!(ks->flags & CHU_SEARCH_PREFIX) && (tl = yi_twin(k, n, twin)) && ks->fn(ks->ud, twin, tl, a, b, 1));
+}
+
 /* A query term's key and its y/i twin, then (typed without marks) its other spellings and theirs,
  * all at the same position. */
 static int emit_query(struct key_state *ks, const char *key, size_t klen, size_t a, size_t b)
 {
-	bool whole = !(ks->flags & CHU_SEARCH_PREFIX);
-	char twin[16];
-	size_t tl;
-	if (ks->fn(ks->ud, key, klen, a, b, 0) || (whole && (tl = yi_twin(key, klen, twin)) && ks->fn(ks->ud, twin, tl, a, b, 1)))
+	if (give_query_key(ks, key, klen, a, b, 0))
 		return CHU_ECALLBACK;
 	if (!plain_ascii(key, klen))
 		return CHU_OK;
@@ -447,7 +453,7 @@ static int emit_query(struct key_state *ks, const char *key, size_t klen, size_t
 			o += (size_t)chu__utf8_encode(sp.cp[i][j], out + o);
 		if (o == klen && memcmp(out, key, o) == 0)
 			continue;
-		if (ks->fn(ks->ud, out, o, a, b, 1) || (whole && (tl = yi_twin(out, o, twin)) && ks->fn(ks->ud, twin, tl, a, b, 1)))
+		if (give_query_key(ks, out, o, a, b, 1))
 			return CHU_ECALLBACK;
 	}
 	return CHU_OK;
