@@ -296,6 +296,13 @@ CHU_HIDDEN void chu__tag_model_free(struct chu__tag_model *tm);
 /* The feature form of one unit (syllable): its hash and shape (0 lower, 1 Title, 2 UPPER,
  * 3 number, 4 punctuation, 5 other). */
 CHU_HIDDEN int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch);
+/* Feature-form options of a segmentation model (chu__seg_meta.forms). */
+enum {
+	CHU__SEG_FOLD_YI = 1 /* a final "y" after a consonant onset reads as "i": kỹ = kĩ, lý = lí, ty = ti, quý = quí */
+};
+/* chu__seg_unit with the forms options of a model. */
+CHU_HIDDEN int chu__seg_unit_as(const char *text, size_t len, unsigned forms, uint64_t *hash, uint8_t *shape,
+                                chu__buf *scratch);
 CHU_HIDDEN uint64_t chu__seg_word_hash(const uint64_t *syl, size_t n);
 /* bits: an optional filter of the set's hashes (NULL: look every candidate up). */
 /* prefix_len: an optional table of CHU__SEG_PREFIXES 4-bit values, the longest word (in
@@ -367,7 +374,8 @@ static inline void chu__seg_vback(const float d[2], const uint8_t *back, size_t 
 }
 /* Adds the word on one dictionary line (syllables separated by white space or '_') to hashes, and
  * the hash of its first two syllables to prefixes (may be NULL). */
-CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, size_t len, chu__buf *scratch);
+CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, size_t len, unsigned forms,
+                                  chu__buf *scratch);
 
 /* The model's layout: the 24 templates' weights stored as rows of n-grams (src/seg.c), so that a
  * position costs three table lookups (one per n-gram entering the window) instead of 24. */
@@ -407,7 +415,8 @@ typedef struct chu__seg_meta {
 	uint32_t layout;      /* CHU__SEG_LAYOUT */
 	float scale;          /* weight = int16 / scale */
 	float trans[4];       /* transition scores [prev][cur], B = 0, I = 1 */
-	uint32_t reserved[2];
+	uint32_t forms;       /* feature-form options (CHU__SEG_FOLD_YI) */
+	uint32_t reserved;    /* 0 */
 } chu__seg_meta;
 
 /* Table keys of a syllable (its hash is mixed already), a pair and a triple; a triple's key
@@ -434,6 +443,8 @@ typedef struct chu__train_seg_opts {
 	double uppercase;         /* share also trained in capitals */
 	const char *corpus;       /* plain unlabeled text for syllable-pair association, or NULL */
 	size_t max_features;      /* keep at most this many features, the strongest (0: all) */
+	bool no_triples;          /* leave out the syllable-triple templates (a smaller, faster model) */
+	bool fold_yi;             /* read a final y after a consonant onset as i (CHU__SEG_FOLD_YI) */
 	void (*progress)(void *ud, const char *message);
 	void *ud;
 } chu__train_seg_opts;

@@ -67,9 +67,45 @@ static inline uint64_t bytes_hash(const unsigned char *p, size_t len)
 
 /* ---- syllable forms ---- */
 
-/* Reads a unit's text into its feature form: NFC letters with the tone placed in the new style,
- * lowercased, digits read as '0'; returns the hash and the shape. */
+/* The onsets after which a final "y" and "i" are one letter written two ways (the Vietnamese
+ * consonants that begin a syllable like "kỹ", "lý", "ty", "quý"; not "gi", "ng", "ngh", "nh",
+ * whose syllables never end so). */
+static const char *const yi_onsets[] = {"b", "d", "đ", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
+                                        "ch", "kh", "ph", "qu", "th", "tr"};
+
+/* A syllable's lowercased code points: when they are an onset of yi_onsets followed by a lone
+ * "y" (with any tone), that y becomes "i" with the same tone. */
+static void fold_final_y(int32_t *cps, size_t n)
+{
+	chu__vletter L;
+	if (n < 2 || n > 3 || !chu__vletter_split(cps[n - 1], &L) || L.base != 'y')
+		return;
+	for (size_t o = 0; o < sizeof yi_onsets / sizeof *yi_onsets; o++) {
+		const unsigned char *s = (const unsigned char *)yi_onsets[o];
+		size_t k = 0, i = 0;
+		while (s[i] && k < n - 1) {
+			int32_t cp;
+			i += (size_t)chu__utf8_decode(s + i, strlen((const char *)s + i), &cp);
+			if (cp != cps[k])
+				break;
+			k++;
+		}
+		if (!s[i] && k == n - 1) {
+			cps[n - 1] = chu__vletter_join('i', L.tone, 0);
+			return;
+		}
+	}
+}
+
 int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch)
+{
+	return chu__seg_unit_as(text, len, 0, hash, shape, scratch);
+}
+
+/* Reads a unit's text into its feature form: NFC letters with the tone placed in the new style,
+ * lowercased, digits read as '0' (and, with CHU__SEG_FOLD_YI, a final y after a consonant onset
+ * read as i); returns the hash and the shape. */
+int chu__seg_unit_as(const char *text, size_t len, unsigned forms, uint64_t *hash, uint8_t *shape, chu__buf *scratch)
 {
 	int rc = CHU_OK;
 	size_t cap = len + 4;
@@ -132,6 +168,8 @@ int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, 
 				cps[i] = (int32_t)utf8proc_tolower(cps[i]);
 		}
 	}
+	if ((forms & CHU__SEG_FOLD_YI) && letters && !digits && !others)
+		fold_final_y(cps, n);
 	*hash = hash_cps(cps, n);
 	uint8_t sh;
 	if (letters && !digits && !others)
@@ -348,6 +386,7 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 		     table_ok(sec[1 + 2 * g], me->n_slots[g], me->n_rows[g]);
 	for (int i = 0; i < 4 && ok; i++)
 		ok = me->trans[i] > -1e9f && me->trans[i] < 1e9f;
+	ok = ok && (me->forms & ~(uint32_t)CHU__SEG_FOLD_YI) == 0 && me->reserved == 0;
 	const uint64_t *lx = sec[8], *as = sec[9];
 	bool lempty = me->n_lexicon == 0, aempty = me->n_assoc == 0;
 	for (uint32_t i = 0; ok && i < me->n_lexicon && !lempty; i++)
@@ -520,7 +559,11 @@ int chu_dict_load(const char *path, chu_dict **out)
 	for (size_t a = 0; a < len && rc >= 0;) {
 		const char *nl = memchr(text + a, '\n', len - a);
 		size_t b = nl ? (size_t)(nl - text) : len;
-		rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, &scratch);
+		/* each word in both spellings of a final y/i, so that it is found whatever the model's forms
+		 * (a model that folds sees the folded one) */
+		rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, 0, &scratch);
+		if (rc >= 0)
+			rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, CHU__SEG_FOLD_YI, &scratch);
 		a = b + 1;
 	}
 	free(text);
@@ -554,7 +597,8 @@ int chu_dict_load(const char *path, chu_dict **out)
 }
 
 /* Adds the word on one dictionary line (syllables separated by white space or "_") to hashes. */
-int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, size_t len, chu__buf *scratch)
+int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, size_t len, unsigned forms,
+                       chu__buf *scratch)
 {
 	uint64_t syl[LEX_MAX];
 	size_t n = 0;
@@ -569,7 +613,7 @@ int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const char *line, s
 			if (n == LEX_MAX)
 				return CHU_OK; /* too long to be looked up: skip the line */
 			uint8_t sh;
-			rc = chu__seg_unit(line + a, i - a, &syl[n++], &sh, scratch);
+			rc = chu__seg_unit_as(line + a, i - a, forms, &syl[n++], &sh, scratch);
 		}
 	}
 	if (rc >= 0 && n >= 2) {
@@ -657,7 +701,7 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 			U[i + 2] = m->urow;
 			continue;
 		}
-		rc = chu__seg_unit(text + u[i].start, len, &syl[i], &shape[i], &st->scratch);
+		rc = chu__seg_unit_as(text + u[i].start, len, sm->meta.forms, &syl[i], &shape[i], &st->scratch);
 		U[i + 2] = row_of(sm, 0, chu__seg_key1(syl[i]), CHU__SEG_UNI_W);
 		if (len < UINT32_MAX)
 			*m = (unit_memo){raw, syl[i], U[i + 2], (uint32_t)len, shape[i]};
@@ -675,6 +719,9 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 	if (rc < 0)
 		return rc;
 	uint64_t *K = (uint64_t *)(void *)st->keys.data;
+	/* a model trained without the triple templates (--no-triples) has no triple rows: their
+	 * lookups are skipped and every position reads the row of zeros */
+	bool triples = sm->meta.n_rows[2] != 0;
 	uint64_t prev2 = chu__seg_key2(CHU__SEG_BOS, CHU__SEG_BOS); /* the pair before p */
 	for (size_t p = 0; p < n + 4; p++) {
 		uint64_t c = p < 2 ? CHU__SEG_BOS : p >= n + 2 ? CHU__SEG_EOS : syl[p - 2];
@@ -682,16 +729,18 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		uint64_t k2 = chu__seg_key2(b, c);
 		K[3 * p] = chu__seg_key1(c);
 		K[3 * p + 1] = k2;
-		K[3 * p + 2] = chu__seg_key3_from(prev2, c);
+		__builtin_prefetch(&sm->table[1][(uint32_t)(k2 >> 1) & (sm->meta.n_slots[1] - 1)]);
+		if (triples) {
+			K[3 * p + 2] = chu__seg_key3_from(prev2, c);
+			__builtin_prefetch(&sm->table[2][(uint32_t)(K[3 * p + 2] >> 1) & (sm->meta.n_slots[2] - 1)]);
+		}
 		prev2 = k2;
-		for (int g = 1; g < 3; g++)
-			__builtin_prefetch(&sm->table[g][(uint32_t)(K[3 * p + g] >> 1) & (sm->meta.n_slots[g] - 1)]);
 	}
 	for (size_t p = 0; p < n + 4; p++) {
 		if (p < 2 || p >= n + 2) /* the syllables' rows came with their forms */
 			U[p] = row_of(sm, 0, K[3 * p], CHU__SEG_UNI_W);
 		B[p] = row_of(sm, 1, K[3 * p + 1], CHU__SEG_BI_W);
-		T[p] = row_of(sm, 2, K[3 * p + 2], CHU__SEG_TRI_W);
+		T[p] = triples ? row_of(sm, 2, K[3 * p + 2], CHU__SEG_TRI_W) : zero_row;
 		__builtin_prefetch(U[p]);
 		__builtin_prefetch(B[p]);
 		__builtin_prefetch(T[p]);

@@ -86,7 +86,8 @@ static int count_letters(const char *s, size_t n)
 }
 
 /* Reads a .seg file; sentences whose index (counting across calls) satisfies keep() go to c. */
-static int read_seg(const char *path, corpus *train, corpus *held, int holdout, size_t *counter, chu__buf *scratch)
+static int read_seg(const char *path, corpus *train, corpus *held, int holdout, size_t *counter, unsigned forms,
+                    chu__buf *scratch)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -117,7 +118,7 @@ static int read_seg(const char *path, corpus *train, corpus *held, int holdout, 
 				if (q > p) {
 					uint64_t h;
 					uint8_t sh;
-					rc = chu__seg_unit(line + p, (size_t)(q - p), &h, &sh, scratch);
+					rc = chu__seg_unit_as(line + p, (size_t)(q - p), forms, &h, &sh, scratch);
 					int letters = count_letters(line + p, (size_t)(q - p));
 					uint8_t lsh = (sh == 1 || sh == 2) ? 0 : sh;
 					uint8_t ush = (sh == 0 || sh == 1 || sh == 2) ? (letters > 1 ? 2 : 1) : sh;
@@ -195,7 +196,11 @@ typedef struct work {
 	float *score;
 	uint64_t *feats;
 	size_t cap;
+	bool no_triples; /* templates 10-12 (syllable triples) are neither scored nor learned */
 } work;
+
+/* Does template j (0-based) take part? */
+static inline bool template_used(const work *k, int j) { return !(k->no_triples && j >= 9 && j <= 11); }
 
 static int work_reserve(work *k, size_t n)
 {
@@ -261,6 +266,8 @@ static void decode(weights *W, const lexset *lx, const uint64_t *syl, const uint
 		chu__seg_features(&S, i, f);
 		double s = 0;
 		for (int j = 0; j < CHU__SEG_FEATURES; j++) {
+			if (!template_used(k, j))
+				continue;
 			size_t sl = slot(W, f[j], insert);
 			if (sl != SIZE_MAX)
 				s += averaged ? avg(W, sl) : W->w[sl];
@@ -277,6 +284,8 @@ static void update(weights *W, const uint8_t *shape, const uint8_t *gold, size_t
 			float d = gold[i] ? 1.0f : -1.0f;
 			const uint64_t *f = k->feats + i * CHU__SEG_FEATURES;
 			for (int j = 0; j < CHU__SEG_FEATURES; j++) {
+				if (!template_used(k, j))
+					continue;
 				size_t sl = slot(W, f[j], true);
 				if (sl == SIZE_MAX)
 					continue;
@@ -367,7 +376,7 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 		while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
 			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 				len--;
-			rc = chu__dict_add_line(&hashes, &prefixes, line, (size_t)len, scratch);
+			rc = chu__dict_add_line(&hashes, &prefixes, line, (size_t)len, o->fold_yi ? CHU__SEG_FOLD_YI : 0, scratch);
 		}
 		free(line);
 		fclose(f);
@@ -468,7 +477,8 @@ static uint32_t counts_get(const counts *c, uint64_t k)
 
 /* Calls fn for every syllable of a plain-text corpus, with the syllable before it when the two
  * stand next to each other on a line with only spaces between them (else prev = 0). */
-static int walk_syllables(const char *path, chu__buf *scratch, void (*fn)(void *ud, uint64_t prev, uint64_t h), void *ud)
+static int walk_syllables(const char *path, unsigned forms, chu__buf *scratch,
+                          void (*fn)(void *ud, uint64_t prev, uint64_t h), void *ud)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -493,7 +503,7 @@ static int walk_syllables(const char *path, chu__buf *scratch, void (*fn)(void *
 			}
 			uint64_t h;
 			uint8_t sh;
-			rc = chu__seg_unit(line + t[i].start, t[i].end - t[i].start, &h, &sh, scratch);
+			rc = chu__seg_unit_as(line + t[i].start, t[i].end - t[i].start, forms, &h, &sh, scratch);
 			bool adjacent = prev && t[i].start > prev_end;
 			for (size_t p = prev_end; adjacent && p < t[i].start; p++)
 				adjacent = line[p] == ' ';
@@ -555,7 +565,7 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 	if (rc >= 0)
 		rc = counts_init(&a.bi, 24);
 	if (rc >= 0)
-		rc = walk_syllables(o->corpus, scratch, count_pair, &a);
+		rc = walk_syllables(o->corpus, o->fold_yi ? CHU__SEG_FOLD_YI : 0, scratch, count_pair, &a);
 	size_t kept = 0;
 	for (uint64_t i = 0; rc >= 0 && i <= a.bi.mask; i++)
 		kept += a.bi.key[i] && a.bi.n[i] >= 5;
@@ -565,7 +575,7 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 	if (rc >= 0 && !(a.table = calloc(a.slots, 8)))
 		rc = CHU_ENOMEM;
 	if (rc >= 0)
-		rc = walk_syllables(o->corpus, scratch, score_pair, &a);
+		rc = walk_syllables(o->corpus, o->fold_yi ? CHU__SEG_FOLD_YI : 0, scratch, score_pair, &a);
 	counts_free(&a.uni);
 	counts_free(&a.bi);
 	if (rc < 0) {
@@ -820,7 +830,8 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx, cons
 	                      CHU__SEG_LAYOUT,
 	                      Q.scale,
 	                      {0, 0, 0, 0},
-	                      {0, 0}};
+	                      o->fold_yi ? CHU__SEG_FOLD_YI : 0,
+	                      0};
 	for (int t = 0; t < 4; t++)
 		meta.trans[t] = (float)(W->trans[t] - W->trans_u[t] / W->c);
 	const char *names[] = {"seg.meta", "seg.uni",   "seg.unirows", "seg.bi",    "seg.birows",   "seg.tri",
@@ -858,18 +869,20 @@ int chu__train_seg(const chu__train_seg_opts *o)
 	lexset lx = {0};
 	weights W = {0};
 	work k = {0};
+	k.no_triples = o->no_triples;
+	unsigned forms = o->fold_yi ? CHU__SEG_FOLD_YI : 0;
 	chu__buf scratch;
 	chu__buf_init(&scratch, &chu__default_allocator);
 	int rc = CHU_OK;
 	size_t counter = 0;
 	for (size_t i = 0; i < o->n_train && rc >= 0; i++) {
 		/* the held-out slice comes from the first file only (VLSP) */
-		rc = read_seg(o->train[i], &train, i == 0 ? &held : NULL, i == 0 ? o->holdout : 0, &counter, &scratch);
+		rc = read_seg(o->train[i], &train, i == 0 ? &held : NULL, i == 0 ? o->holdout : 0, &counter, forms, &scratch);
 		if (rc < 0)
 			say(o, "cannot read %s", o->train[i]);
 	}
 	if (rc >= 0 && o->dev)
-		rc = read_seg(o->dev, &dev, NULL, 0, &counter, &scratch);
+		rc = read_seg(o->dev, &dev, NULL, 0, &counter, forms, &scratch);
 	if (rc >= 0)
 		rc = load_lexicons(o, &lx, &scratch);
 	if (rc >= 0 && o->corpus) {

@@ -1,8 +1,9 @@
 /*
  * test_seg.c — the segmenter: the trainer learns a tiny corpus written for this test; model files
  * truncated or with a flipped bit give a clean error; --pretokenized keeps every token; many
- * threads share one model; a user dictionary forces its words; the committed model segments
- * known sentences (skipped when models/seg.chm is absent).
+ * threads share one model; a user dictionary forces its words; a model trained without the
+ * triple templates and with the y/i fold learns and reads both spellings alike; the committed
+ * model segments known sentences (skipped when models/seg.chm is absent).
  */
 #include "harness.h"
 #include "internal.h"
@@ -85,19 +86,29 @@ static void seg_line(chu_ctx *ctx, const chu_model *m, const char *line, char *o
 	}
 }
 
-static void test_tiny_training(void)
+/* Writes lines to the file name in the test's directory and returns training options for it
+ * alone (10 epochs, seed 7); *train must outlive the options. */
+static chu__train_seg_opts tiny_opts(const char *name, const char *const *lines, size_t n, const char **train)
 {
-	FILE *f = fopen(path_in_tmp("tiny.seg"), "w");
-	for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++)
-		fprintf(f, "%s\n", tiny[i]);
-	fclose(f);
-	const char *train[] = {path_in_tmp("tiny.seg")};
+	FILE *f = fopen(path_in_tmp(name), "w");
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "%s\n", lines[i]);
+	if (f)
+		fclose(f);
+	*train = path_in_tmp(name);
 	chu__train_seg_opts o = {0};
 	o.train = train;
 	o.n_train = 1;
-	o.out = path_in_tmp("tiny.chm");
 	o.epochs = 10;
 	o.seed = 7;
+	return o;
+}
+
+static void test_tiny_training(void)
+{
+	const char *train;
+	chu__train_seg_opts o = tiny_opts("tiny.seg", tiny, sizeof tiny / sizeof tiny[0], &train);
+	o.out = path_in_tmp("tiny.chm");
 	int rc = chu__train_seg(&o);
 	CHECK(rc == CHU_OK, "training the tiny corpus: %s", chu_strerror(rc));
 	/* deterministic: the same seed gives the same bytes */
@@ -270,6 +281,122 @@ static void test_user_dict(const chu_model *m)
 	CHECK(chu_dict_load(path_in_tmp("missing.txt"), &d) == CHU_EIO, "missing dictionary");
 }
 
+/* Two spellings of one letter: a final "y" after a consonant onset is "i" to a model trained with
+ * fold_yi, and to nothing else. */
+static uint64_t form_of(const char *syl, unsigned forms)
+{
+	uint64_t h = 0;
+	uint8_t sh;
+	chu__buf scratch;
+	chu__buf_init(&scratch, &chu__default_allocator);
+	int rc = chu__seg_unit_as(syl, strlen(syl), forms, &h, &sh, &scratch);
+	chu__buf_free(&scratch);
+	CHECK(rc == CHU_OK, "form of %s", syl);
+	return h;
+}
+
+/* Swaps a final y and i after a consonant onset in every syllable of an ASCII-or-UTF-8 line (the
+ * few spellings the test uses). */
+static void swap_yi(const char *in, char *out, size_t cap)
+{
+	static const char *const pairs[][2] = {{"kỹ", "kĩ"}, {"sỹ", "sĩ"}, {"lý", "lí"}, {"ty", "ti"}, {"quý", "quí"}};
+	size_t o = 0;
+	for (const char *p = in; *p && o + 8 < cap;) {
+		bool done = false;
+		for (size_t k = 0; k < sizeof pairs / sizeof pairs[0] && !done; k++)
+			for (int d = 0; d < 2 && !done; d++) {
+				const char *a = pairs[k][d], *b = pairs[k][1 - d];
+				size_t la = strlen(a);
+				bool start = p == in || p[-1] == ' ' || p[-1] == '_';
+				bool end = p[la] == '\0' || p[la] == ' ' || p[la] == '_';
+				if (start && end && strncmp(p, a, la) == 0) {
+					memcpy(out + o, b, strlen(b));
+					o += strlen(b);
+					p += la;
+					done = true;
+				}
+			}
+		if (!done)
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+}
+
+static const char *const tiny_yi[] = {
+	"Tiến_sỹ Lâm dạy kỹ_thuật ở trường .",
+	"Công_ty của ông Lâm tuyển kỹ_sư .",
+	"Kỹ_sư giỏi đến công_ty sớm .",
+	"Lý_do là công_ty cần kỹ_sư .",
+	"Tiến_sỹ Lâm nói lý_do với kỹ_sư .",
+	"Trường mời tiến_sỹ dạy kỹ_thuật .",
+	"Ông Lâm quý kỹ_sư của công_ty .",
+	"Cây ở trường rất xanh .",
+};
+
+static void test_fold_and_triples(void)
+{
+	/* the rule itself */
+	CHECK(form_of("kỹ", CHU__SEG_FOLD_YI) == form_of("kĩ", CHU__SEG_FOLD_YI), "kỹ and kĩ differ when folded");
+	CHECK(form_of("Mỹ", CHU__SEG_FOLD_YI) == form_of("mĩ", CHU__SEG_FOLD_YI), "Mỹ and mĩ differ when folded");
+	CHECK(form_of("TY", CHU__SEG_FOLD_YI) == form_of("ti", CHU__SEG_FOLD_YI), "TY and ti differ when folded");
+	CHECK(form_of("quý", CHU__SEG_FOLD_YI) == form_of("quí", CHU__SEG_FOLD_YI), "quý and quí differ when folded");
+	CHECK(form_of("đỵ", CHU__SEG_FOLD_YI) == form_of("đị", CHU__SEG_FOLD_YI), "đỵ and đị differ when folded");
+	CHECK(form_of("kỹ", 0) != form_of("kĩ", 0), "kỹ and kĩ are one form without the fold");
+	static const char *const kept[][2] = {{"huy", "hui"}, {"tay", "tai"}, {"gý", "gí"}, {"ý", "í"},
+	                                      {"thủy", "thủi"}, {"kỹs", "kĩs"}, {"ngỹ", "ngĩ"}};
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+		CHECK(form_of(kept[i][0], CHU__SEG_FOLD_YI) != form_of(kept[i][1], CHU__SEG_FOLD_YI), "%s folded into %s",
+		      kept[i][0], kept[i][1]);
+	/* a tiny corpus written with "y" only, trained with the fold and without the triple templates */
+	const char *train;
+	chu__train_seg_opts o = tiny_opts("yi.seg", tiny_yi, sizeof tiny_yi / sizeof tiny_yi[0], &train);
+	o.out = path_in_tmp("yi-tri.chm");
+	CHECK(chu__train_seg(&o) == CHU_OK, "training with triples");
+	o.no_triples = true;
+	o.fold_yi = true;
+	o.out = path_in_tmp("yi-fold.chm");
+	CHECK(chu__train_seg(&o) == CHU_OK, "training with the fold, without triples");
+	size_t n_tri = 0, n_fold = 0;
+	free(read_all(path_in_tmp("yi-tri.chm"), &n_tri));
+	free(read_all(path_in_tmp("yi-fold.chm"), &n_fold));
+	CHECK(n_fold > 0 && n_fold < n_tri, "the model without triples is not smaller (%zu, %zu bytes)", n_fold, n_tri);
+	chu_model *m = NULL;
+	CHECK(chu_model_open(path_in_tmp("yi-fold.chm"), &m) == CHU_OK, "open the folding model");
+	if (!m)
+		return;
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	for (size_t i = 0; i < sizeof tiny_yi / sizeof tiny_yi[0]; i++) {
+		char raw[512], got[512], swapped[512], want[512];
+		snprintf(raw, sizeof raw, "%s", tiny_yi[i]);
+		for (char *p = raw; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		seg_line(ctx, m, raw, got, sizeof got);
+		CHECK_STR(got, tiny_yi[i]); /* learnt without the triples */
+		/* the other spelling, never seen in training, segments alike and is kept as written */
+		swap_yi(raw, swapped, sizeof swapped);
+		swap_yi(tiny_yi[i], want, sizeof want);
+		CHECK(strcmp(swapped, raw) != 0 || i == 7, "the test sentence %zu has nothing to swap", i);
+		seg_line(ctx, m, swapped, got, sizeof got);
+		CHECK_STR(got, want);
+	}
+	/* a user word in one spelling is found in the other */
+	FILE *f = fopen(path_in_tmp("yi-user.txt"), "w");
+	fprintf(f, "trường kỹ thuật\n");
+	fclose(f);
+	chu_dict *d = NULL;
+	CHECK(chu_dict_load(path_in_tmp("yi-user.txt"), &d) == CHU_OK, "load the user dictionary");
+	chu_ctx_set_dict(ctx, d);
+	char got[512];
+	seg_line(ctx, m, "Ông Lâm dạy ở trường kĩ thuật .", got, sizeof got);
+	CHECK_STR(got, "Ông Lâm dạy ở trường_kĩ_thuật .");
+	chu_ctx_set_dict(ctx, NULL);
+	chu_dict_free(d);
+	chu_ctx_free(ctx);
+	chu_model_close(m);
+}
+
 static void test_committed_model(void)
 {
 	chu_model *m = NULL;
@@ -383,6 +510,7 @@ int main(void)
 	}
 	test_tiny_training();
 	test_corrupt_models();
+	test_fold_and_triples();
 	test_committed_model();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
