@@ -308,8 +308,8 @@ static void swap_yi(const char *in, char *out, size_t cap)
 				const char *a = pairs[k][d], *b = pairs[k][1 - d];
 				size_t la = strlen(a);
 				bool start = p == in || p[-1] == ' ' || p[-1] == '_';
-				bool end = p[la] == '\0' || p[la] == ' ' || p[la] == '_';
-				if (start && end && strncmp(p, a, la) == 0) {
+				/* p[la] is read only once the la bytes before it matched (none of them NUL) */
+				if (start && strncmp(p, a, la) == 0 && (p[la] == '\0' || p[la] == ' ' || p[la] == '_')) {
 					memcpy(out + o, b, strlen(b));
 					o += strlen(b);
 					p += la;
