@@ -311,7 +311,7 @@ int cli_train(int argc, char **argv)
 	                                          {"corpus", required_argument, NULL, 'c'},
 	                                          {"max-features", required_argument, NULL, 'M'},
 	                                          {"no-triples", no_argument, NULL, 'T'},
-	                                          {"fold-final-y", no_argument, NULL, 'Y'},
+	                                          {"final-y-as-i", no_argument, NULL, 'Y'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
 	const char *train[16], *lex[16];
@@ -341,18 +341,18 @@ int cli_train(int argc, char **argv)
 		case 'c': o.corpus = optarg; break;
 		case 'M': o.max_features = strtoull(optarg, NULL, 10); break;
 		case 'T': o.no_triples = true; break;
-		case 'Y': o.fold_yi = true; break;
+		case 'Y': o.y_as_i = true; break;
 		case 'h':
 			fputs("usage: chu train seg --train FILE[,FILE…] -o MODEL [--dev FILE] [--lexicon FILE[,FILE…]]\n"
 			      "                     [--corpus TEXT] [--epochs N] [--seed N] [--holdout N] [--lowercase P] [--uppercase P]\n"
-			      "                     [--max-features N] [--no-triples] [--fold-final-y]\n"
+			      "                     [--max-features N] [--no-triples] [--final-y-as-i]\n"
 			      "Trains a segmentation model from .seg files (words separated by spaces, syllables joined\n"
 			      "by '_'). Every Nth sentence of the first training file is held out and scored after each\n"
 			      "epoch (--holdout, default 20; 0 keeps none), as is --dev. --lowercase/--uppercase: the share\n"
 			      "of sentences also trained lowercased/in capitals (case robustness; defaults 0.3 and 0.1).\n"
 			      "--max-features N keeps the N strongest features (a smaller, faster model). --no-triples leaves\n"
 			      "out the three templates over syllable triples (a smaller model that segments faster).\n"
-			      "--fold-final-y: a final y after a consonant onset reads as i (kỹ/kĩ, lý/lí, công ty/ti and\n"
+			      "--final-y-as-i: a final y after a consonant onset reads as i (kỹ/kĩ, lý/lí, công ty/ti and\n"
 			      "quý/quí segment alike); the text is kept as written.\n"
 			      "--corpus: plain unlabeled text; pairs of syllables seen together in it at least 5 times get\n"
 			      "an association (PMI) feature. The same files and seed give the same model, byte for byte.\n",

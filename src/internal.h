@@ -298,7 +298,7 @@ CHU_HIDDEN void chu__tag_model_free(struct chu__tag_model *tm);
 CHU_HIDDEN int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch);
 /* Feature-form options of a segmentation model (chu__seg_meta.forms). */
 enum {
-	CHU__SEG_FOLD_YI = 1 /* a final "y" after a consonant onset reads as "i": kỹ = kĩ, lý = lí, ty = ti, quý = quí */
+	CHU__SEG_Y_AS_I = 1 /* a final "y" after a consonant onset reads as "i": kỹ = kĩ, lý = lí, ty = ti, quý = quí */
 };
 /* chu__seg_unit with the forms options of a model. */
 CHU_HIDDEN int chu__seg_unit_as(const char *text, size_t len, unsigned forms, uint64_t *hash, uint8_t *shape,
@@ -415,7 +415,7 @@ typedef struct chu__seg_meta {
 	uint32_t layout;      /* CHU__SEG_LAYOUT */
 	float scale;          /* weight = int16 / scale */
 	float trans[4];       /* transition scores [prev][cur], B = 0, I = 1 */
-	uint32_t forms;       /* feature-form options (CHU__SEG_FOLD_YI) */
+	uint32_t forms;       /* feature-form options (CHU__SEG_Y_AS_I) */
 	uint32_t reserved;    /* 0 */
 } chu__seg_meta;
 
@@ -444,7 +444,7 @@ typedef struct chu__train_seg_opts {
 	const char *corpus;       /* plain unlabeled text for syllable-pair association, or NULL */
 	size_t max_features;      /* keep at most this many features, the strongest (0: all) */
 	bool no_triples;          /* leave out the syllable-triple templates (a smaller, faster model) */
-	bool fold_yi;             /* read a final y after a consonant onset as i (CHU__SEG_FOLD_YI) */
+	bool y_as_i;             /* read a final y after a consonant onset as i (CHU__SEG_Y_AS_I) */
 	void (*progress)(void *ud, const char *message);
 	void *ud;
 } chu__train_seg_opts;

@@ -75,7 +75,7 @@ static const char *const yi_onsets[] = {"b", "d", "đ", "h", "k", "l", "m", "n",
 
 /* A syllable's lowercased code points: when they are an onset of yi_onsets followed by a lone
  * "y" (with any tone), that y becomes "i" with the same tone. */
-static void fold_final_y(int32_t *cps, size_t n)
+static void final_y_as_i(int32_t *cps, size_t n)
 {
 	chu__vletter L;
 	if (n < 2 || n > 3 || !chu__vletter_split(cps[n - 1], &L) || L.base != 'y')
@@ -103,7 +103,7 @@ int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, 
 }
 
 /* Reads a unit's text into its feature form: NFC letters with the tone placed in the new style,
- * lowercased, digits read as '0' (and, with CHU__SEG_FOLD_YI, a final y after a consonant onset
+ * lowercased, digits read as '0' (and, with CHU__SEG_Y_AS_I, a final y after a consonant onset
  * read as i); returns the hash and the shape. */
 int chu__seg_unit_as(const char *text, size_t len, unsigned forms, uint64_t *hash, uint8_t *shape, chu__buf *scratch)
 {
@@ -168,8 +168,8 @@ int chu__seg_unit_as(const char *text, size_t len, unsigned forms, uint64_t *has
 				cps[i] = (int32_t)utf8proc_tolower(cps[i]);
 		}
 	}
-	if ((forms & CHU__SEG_FOLD_YI) && letters && !digits && !others)
-		fold_final_y(cps, n);
+	if ((forms & CHU__SEG_Y_AS_I) && letters && !digits && !others)
+		final_y_as_i(cps, n);
 	*hash = hash_cps(cps, n);
 	uint8_t sh;
 	if (letters && !digits && !others)
@@ -386,7 +386,7 @@ int chu__seg_model_load(const chu_model *m, struct chu__seg_model **out)
 		     table_ok(sec[1 + 2 * g], me->n_slots[g], me->n_rows[g]);
 	for (int i = 0; i < 4 && ok; i++)
 		ok = me->trans[i] > -1e9f && me->trans[i] < 1e9f;
-	ok = ok && (me->forms & ~(uint32_t)CHU__SEG_FOLD_YI) == 0 && me->reserved == 0;
+	ok = ok && (me->forms & ~(uint32_t)CHU__SEG_Y_AS_I) == 0 && me->reserved == 0;
 	const uint64_t *lx = sec[8], *as = sec[9];
 	bool lempty = me->n_lexicon == 0, aempty = me->n_assoc == 0;
 	for (uint32_t i = 0; ok && i < me->n_lexicon && !lempty; i++)
@@ -560,10 +560,10 @@ int chu_dict_load(const char *path, chu_dict **out)
 		const char *nl = memchr(text + a, '\n', len - a);
 		size_t b = nl ? (size_t)(nl - text) : len;
 		/* each word in both spellings of a final y/i, so that it is found whatever the model's forms
-		 * (a model that folds sees the folded one) */
+		 *(a model that reads y as i finds the i spelling) */
 		rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, 0, &scratch);
 		if (rc >= 0)
-			rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, CHU__SEG_FOLD_YI, &scratch);
+			rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, CHU__SEG_Y_AS_I, &scratch);
 		a = b + 1;
 	}
 	free(text);

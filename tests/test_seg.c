@@ -2,7 +2,7 @@
  * test_seg.c — the segmenter: the trainer learns a tiny corpus written for this test; model files
  * truncated or with a flipped bit give a clean error; --pretokenized keeps every token; many
  * threads share one model; a user dictionary forces its words; a model trained without the
- * triple templates and with the y/i fold learns and reads both spellings alike; the committed
+ * triple templates and reading a final y as i learns and reads both spellings alike; the committed
  * model segments known sentences (skipped when models/seg.chm is absent).
  */
 #include "harness.h"
@@ -282,7 +282,7 @@ static void test_user_dict(const chu_model *m)
 }
 
 /* Two spellings of one letter: a final "y" after a consonant onset is "i" to a model trained with
- * fold_yi, and to nothing else. */
+ * y_as_i, and to nothing else. */
 static uint64_t form_of(const char *syl, unsigned forms)
 {
 	uint64_t h = 0;
@@ -333,35 +333,35 @@ static const char *const tiny_yi[] = {
 	"Cây ở trường rất xanh .",
 };
 
-static void test_fold_and_triples(void)
+static void test_y_as_i_and_triples(void)
 {
 	/* the rule itself */
-	CHECK(form_of("kỹ", CHU__SEG_FOLD_YI) == form_of("kĩ", CHU__SEG_FOLD_YI), "kỹ and kĩ differ when folded");
-	CHECK(form_of("Mỹ", CHU__SEG_FOLD_YI) == form_of("mĩ", CHU__SEG_FOLD_YI), "Mỹ and mĩ differ when folded");
-	CHECK(form_of("TY", CHU__SEG_FOLD_YI) == form_of("ti", CHU__SEG_FOLD_YI), "TY and ti differ when folded");
-	CHECK(form_of("quý", CHU__SEG_FOLD_YI) == form_of("quí", CHU__SEG_FOLD_YI), "quý and quí differ when folded");
-	CHECK(form_of("đỵ", CHU__SEG_FOLD_YI) == form_of("đị", CHU__SEG_FOLD_YI), "đỵ and đị differ when folded");
-	CHECK(form_of("kỹ", 0) != form_of("kĩ", 0), "kỹ and kĩ are one form without the fold");
+	CHECK(form_of("kỹ", CHU__SEG_Y_AS_I) == form_of("kĩ", CHU__SEG_Y_AS_I), "kỹ and kĩ differ with y read as i");
+	CHECK(form_of("Mỹ", CHU__SEG_Y_AS_I) == form_of("mĩ", CHU__SEG_Y_AS_I), "Mỹ and mĩ differ with y read as i");
+	CHECK(form_of("TY", CHU__SEG_Y_AS_I) == form_of("ti", CHU__SEG_Y_AS_I), "TY and ti differ with y read as i");
+	CHECK(form_of("quý", CHU__SEG_Y_AS_I) == form_of("quí", CHU__SEG_Y_AS_I), "quý and quí differ with y read as i");
+	CHECK(form_of("đỵ", CHU__SEG_Y_AS_I) == form_of("đị", CHU__SEG_Y_AS_I), "đỵ and đị differ with y read as i");
+	CHECK(form_of("kỹ", 0) != form_of("kĩ", 0), "kỹ and kĩ are one form without the option");
 	static const char *const kept[][2] = {{"huy", "hui"}, {"tay", "tai"}, {"gý", "gí"}, {"ý", "í"},
 	                                      {"thủy", "thủi"}, {"kỹs", "kĩs"}, {"ngỹ", "ngĩ"}};
 	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
-		CHECK(form_of(kept[i][0], CHU__SEG_FOLD_YI) != form_of(kept[i][1], CHU__SEG_FOLD_YI), "%s folded into %s",
+		CHECK(form_of(kept[i][0], CHU__SEG_Y_AS_I) != form_of(kept[i][1], CHU__SEG_Y_AS_I), "%s read as %s",
 		      kept[i][0], kept[i][1]);
-	/* a tiny corpus written with "y" only, trained with the fold and without the triple templates */
+	/* a tiny corpus written with "y" only, trained with y read as i and without the triple templates */
 	const char *train;
 	chu__train_seg_opts o = tiny_opts("yi.seg", tiny_yi, sizeof tiny_yi / sizeof tiny_yi[0], &train);
 	o.out = path_in_tmp("yi-tri.chm");
 	CHECK(chu__train_seg(&o) == CHU_OK, "training with triples");
 	o.no_triples = true;
-	o.fold_yi = true;
-	o.out = path_in_tmp("yi-fold.chm");
-	CHECK(chu__train_seg(&o) == CHU_OK, "training with the fold, without triples");
-	size_t n_tri = 0, n_fold = 0;
+	o.y_as_i = true;
+	o.out = path_in_tmp("yi-i.chm");
+	CHECK(chu__train_seg(&o) == CHU_OK, "training with y read as i, without triples");
+	size_t n_tri = 0, n_yi = 0;
 	free(read_all(path_in_tmp("yi-tri.chm"), &n_tri));
-	free(read_all(path_in_tmp("yi-fold.chm"), &n_fold));
-	CHECK(n_fold > 0 && n_fold < n_tri, "the model without triples is not smaller (%zu, %zu bytes)", n_fold, n_tri);
+	free(read_all(path_in_tmp("yi-i.chm"), &n_yi));
+	CHECK(n_yi > 0 && n_yi < n_tri, "the model without triples is not smaller (%zu, %zu bytes)", n_yi, n_tri);
 	chu_model *m = NULL;
-	CHECK(chu_model_open(path_in_tmp("yi-fold.chm"), &m) == CHU_OK, "open the folding model");
+	CHECK(chu_model_open(path_in_tmp("yi-i.chm"), &m) == CHU_OK, "open the model that reads y as i");
 	if (!m)
 		return;
 	chu_ctx *ctx;
@@ -510,7 +510,7 @@ int main(void)
 	}
 	test_tiny_training();
 	test_corrupt_models();
-	test_fold_and_triples();
+	test_y_as_i_and_triples();
 	test_committed_model();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);

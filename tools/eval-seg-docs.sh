@@ -21,7 +21,7 @@ awk -v train="$t/train.seg" -v held="$t/held.seg" '
 printf 'documents held out: %s sentences (%s trained on)\n' "$(wc -l <"$t/held.seg")" "$(wc -l <"$t/train.seg")"
 "$CHU" train seg --train "$t/train.seg,$D/ud-vtb/train.seg" --dev "$D/ud-vtb/dev.seg" \
 	--lexicon "$D/lexicon/vnvocab.txt,$D/lexicon/pyvi-words.txt" \
-	--holdout 0 --epochs 5 --seed 1 --lowercase 0.3 --uppercase 0.1 --max-features 120000 --no-triples --fold-final-y \
+	--holdout 0 --epochs 5 --seed 1 --lowercase 0.3 --uppercase 0.1 --max-features 120000 --no-triples --final-y-as-i \
 	-o "$t/docs.chm" 2>"$t/train.log" || { cat "$t/train.log" >&2; exit 1; }
 python3 -c 'import sys; [sys.stdout.write(l.lower()) for l in open(sys.argv[1], encoding="utf-8")]' "$t/held.seg" >"$t/held-lower.seg"
 for set in held held-lower; do

@@ -20,7 +20,7 @@ SEG_OPTS="--holdout 20 --epochs 5 --seed 1 --lowercase 0.3 --uppercase 0.1 --max
 	--train "$D/vlsp2013-ws/train.seg,$D/ud-vtb/train.seg" \
 	--dev "$D/ud-vtb/dev.seg" \
 	--lexicon "$D/lexicon/vnvocab.txt,$D/lexicon/pyvi-words.txt" \
-	$SEG_OPTS --no-triples --fold-final-y -o models/seg.chm.tmp
+	$SEG_OPTS --no-triples --final-y-as-i -o models/seg.chm.tmp
 mv models/seg.chm.tmp models/seg.chm
 ls -l models/seg.chm
 # The word classes are learned from Wikipedia segmented by a pinned segmenter, the one of the
