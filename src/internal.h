@@ -472,6 +472,10 @@ typedef struct chu__tag_words {
 } chu__tag_words;
 /* The tag set of a word form hash in an ambiguity table (pairs of u64: key | 1, mask), or 0. */
 CHU_HIDDEN uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t form);
+/* A word's tag set from its tag counts (count[0..K) and the total count[K]): the tags of at least
+ * 5% of its occurrences, after taking out own[0..K] (its occurrences in one sentence; NULL: none).
+ * 0 when nothing is left. */
+CHU_HIDDEN uint64_t chu__tag_set(const uint32_t *count, const uint32_t *own, int K);
 
 /* Fills W's form, first, last, shape and nsyl for n words (byte ranges of text whose syllables
  * are separated by spaces or '_'). */

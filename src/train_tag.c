@@ -136,9 +136,51 @@ static int read_tsv(const char *path, corpus *a, corpus *b, int every, size_t *c
 
 static size_t sent_start(const corpus *c, size_t s) { return ((const size_t *)(const void *)c->starts.data)[s]; }
 
-/* Computes every word's features once (they do not depend on the weights). */
+/* The tag counts behind the ambiguity table: per word form (key: form hash | 1), K counts and
+ * the total, K + 1 uint32 a slot. */
+typedef struct tag_counts {
+	uint64_t *key;
+	uint32_t *count;
+	uint32_t slots; /* a power of two */
+	int K;
+} tag_counts;
+
+/* The tag set of a training word with its own sentence's occurrences taken out of the counts
+ * (leave one sentence out): a word seen in one sentence only gets none, as an unseen word does
+ * when the tagger runs, so the tagger does not learn to trust tag sets that name the answer. */
+static uint64_t ambiguity_without(const tag_counts *tc, const uint64_t *form, const uint8_t *gold, size_t n, size_t i)
+{
+	uint64_t k = form[i] | 1;
+	uint32_t j = (uint32_t)(k >> 1) & (tc->slots - 1);
+	while (tc->key[j] && tc->key[j] != k)
+		j = (j + 1) & (tc->slots - 1);
+	if (!tc->key[j])
+		return 0;
+	uint32_t own[CHU__TAG_MAX_LABELS + 1] = {0};
+	for (size_t q = 0; q < n; q++)
+		if (form[q] == form[i]) {
+			own[gold[q]]++;
+			own[tc->K]++;
+		}
+	return chu__tag_set(tc->count + (size_t)j * (size_t)(tc->K + 1), own, tc->K);
+}
+
+uint64_t chu__tag_set(const uint32_t *count, const uint32_t *own, int K)
+{
+	double total = (double)(count[K] - (own ? own[K] : 0));
+	uint64_t mask = 0;
+	for (int y = 0; y < K; y++) {
+		uint32_t c = count[y] - (own ? own[y] : 0);
+		if (c && (double)c >= 0.05 * total)
+			mask |= 1ULL << y;
+	}
+	return mask;
+}
+
+/* Computes every word's features once (they do not depend on the weights). With own (the
+ * training corpus), each word's tag set leaves its own sentence out. */
 static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx, const uint64_t *ambig,
-                           uint32_t ambig_slots)
+                           uint32_t ambig_slots, const tag_counts *own)
 {
 	int nf = chu__tag_n_features(o->task);
 	c->feats = malloc((c->n_words + 1) * (size_t)nf * sizeof(uint64_t));
@@ -172,8 +214,9 @@ static int corpus_features(corpus *c, const chu__train_tag_opts *o, chu_ctx *ctx
 		for (size_t i = 0; i < n; i++)
 			cl[i] = (int16_t)chu__cluster_of(ctab, ctab_slots, form[i], &gr[i]);
 		if (ambig) {
+			const uint8_t *gold = (const uint8_t *)c->gold.data + a;
 			for (size_t i = 0; i < n; i++)
-				amb[i] = chu__tag_ambiguity(ambig, ambig_slots, form[i]);
+				amb[i] = own ? ambiguity_without(own, form, gold, n, i) : chu__tag_ambiguity(ambig, ambig_slots, form[i]);
 			W.amb = amb;
 		}
 		if (o->task == CHU_TAGGER_NER) {
@@ -588,7 +631,7 @@ static int cmp_label(const void *a, const void *b) { return strcmp((const char *
 
 /* The tag set of every training word: a table of (form hash | 1, mask of the tags given to at
  * least 5% of its occurrences), for chu__tag_ambiguity. */
-static int build_ambiguity(const corpus *c, int K, uint64_t **out, uint32_t *out_slots)
+static int build_ambiguity(const corpus *c, int K, uint64_t **out, uint32_t *out_slots, tag_counts *counts)
 {
 	uint32_t slots = 1024;
 	while (slots < c->n_words + 16) /* at most half full: distinct words are fewer than words */
@@ -634,16 +677,17 @@ static int build_ambiguity(const corpus *c, int K, uint64_t **out, uint32_t *out
 	for (uint32_t j = 0; rc >= 0 && j < slots; j++) {
 		if (!key[j])
 			continue;
-		const uint32_t *cj = count + (size_t)j * (size_t)(K + 1);
-		uint64_t mask = 0;
-		for (int y = 0; y < K; y++)
-			if (cj[y] && (double)cj[y] >= 0.05 * (double)cj[K])
-				mask |= 1ULL << y;
+		uint64_t mask = chu__tag_set(count + (size_t)j * (size_t)(K + 1), NULL, K);
 		uint32_t t = (uint32_t)(key[j] >> 1) & (tslots - 1);
 		while (table[2 * t])
 			t = (t + 1) & (tslots - 1);
 		table[2 * t] = key[j];
 		table[2 * t + 1] = mask;
+	}
+	if (rc >= 0 && counts) {
+		*counts = (tag_counts){key, count, slots, K}; /* the caller frees them */
+		key = NULL;
+		count = NULL;
 	}
 	slots = tslots;
 	free(key);
@@ -700,10 +744,13 @@ int chu__train_tag(const chu__train_tag_opts *o)
 	/* parts of speech: each training word's tag set (the tags of at least 5% of its occurrences) */
 	uint64_t *ambig = NULL;
 	uint32_t ambig_slots = 0;
+	tag_counts counts = {0};
 	if (rc >= 0 && o->task == CHU_TAGGER_POS)
-		rc = build_ambiguity(&train, L.n, &ambig, &ambig_slots);
+		rc = build_ambiguity(&train, L.n, &ambig, &ambig_slots, &counts);
 	for (corpus *c = &train; rc >= 0 && c; c = c == &train ? &held : c == &held ? &dev : NULL)
-		rc = corpus_features(c, o, ctx, ambig, ambig_slots);
+		rc = corpus_features(c, o, ctx, ambig, ambig_slots, c == &train && counts.key ? &counts : NULL);
+	free(counts.key);
+	free(counts.count);
 	int K = L.n, nf = chu__tag_n_features(o->task);
 	bool spans = o->task == CHU_TAGGER_NER;
 	uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];

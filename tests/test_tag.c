@@ -433,8 +433,27 @@ static void test_clusters(void)
 	remove(out);
 }
 
+/* A word's tag set, and the same with its own sentence's occurrences left out (how the
+ * part-of-speech trainer gives each training word the set it would have had unseen). */
+static void test_tag_sets(void)
+{
+	enum { N, V, A, K };
+	uint32_t count[K + 1] = {30, 1, 0, 31}; /* N 30 times, V once: 1 of 31 is under 5% */
+	CHECK(chu__tag_set(count, NULL, K) == 1u << N, "tag set %llx", (unsigned long long)chu__tag_set(count, NULL, K));
+	uint32_t own_n[K + 1] = {30, 0, 0, 30}; /* every N in the sentence left out: only V remains */
+	CHECK(chu__tag_set(count, own_n, K) == 1u << V, "tag set without N %llx",
+	      (unsigned long long)chu__tag_set(count, own_n, K));
+	uint32_t own_v[K + 1] = {2, 1, 0, 3}; /* 28 N and no V remain */
+	CHECK(chu__tag_set(count, own_v, K) == 1u << N, "tag set without V");
+	uint32_t all[K + 1] = {30, 1, 0, 31}; /* a word seen in one sentence only: nothing is left */
+	CHECK(chu__tag_set(count, all, K) == 0, "a word of one sentence keeps a tag set");
+	uint32_t mixed[K + 1] = {10, 8, 1, 19}; /* A 1 of 19 = 5.3%: kept */
+	CHECK(chu__tag_set(mixed, NULL, K) == (1u << N | 1u << V | 1u << A), "three tags");
+}
+
 int main(void)
 {
+	test_tag_sets();
 	test_rules();
 	test_clusters();
 	if (chu_model_open("models/pos.chm", &pos_model) < 0 || chu_model_open("models/ner.chm", &ner_model) < 0 ||
