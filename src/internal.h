@@ -174,6 +174,10 @@ typedef struct chu__vletter {
 CHU_HIDDEN bool chu__vletter_split(int32_t cp, chu__vletter *out);
 /* Puts a letter back together: base + tone + case -> the NFC code point. */
 CHU_HIDDEN int32_t chu__vletter_join(int32_t base, int tone, int upper);
+/* Is cps[0..n) (lowercase code points) a consonant onset followed by a lone final "i" or "y",
+ * with any tone — a syllable written two ways ("kĩ"/"kỹ", "lí"/"lý", "ti"/"ty", "quí"/"quý")?
+ * Then *last is its final letter taken apart. */
+CHU_HIDDEN bool chu__final_yi(const int32_t *cps, size_t n, chu__vletter *last);
 
 /* Re-places the tone mark of one syllable in place. cps[0..n) are NFC code points of a run of
  * letters. Leaves anything that is not a well-formed Vietnamese syllable unchanged. Returns true
@@ -378,7 +382,8 @@ CHU_HIDDEN int chu__dict_add_line(chu__buf *hashes, chu__buf *prefixes, const ch
                                   chu__buf *scratch);
 
 /* The model's layout: the 24 templates' weights stored as rows of n-grams (src/seg.c), so that a
- * position costs three table lookups (one per n-gram entering the window) instead of 24. */
+ * position costs three table lookups (one per n-gram entering the window) instead of 24; a model
+ * trained without the triple templates has no triple rows, and costs two. */
 #define CHU__SEG_LAYOUT 3
 #define CHU__SEG_BOS 0x1234567890ABCDEFULL /* the syllable before a sentence */
 #define CHU__SEG_EOS 0xFEDCBA0987654321ULL /* the syllable after it */
@@ -444,7 +449,7 @@ typedef struct chu__train_seg_opts {
 	const char *corpus;       /* plain unlabeled text for syllable-pair association, or NULL */
 	size_t max_features;      /* keep at most this many features, the strongest (0: all) */
 	bool no_triples;          /* leave out the syllable-triple templates (a smaller, faster model) */
-	bool y_as_i;             /* read a final y after a consonant onset as i (CHU__SEG_Y_AS_I) */
+	bool y_as_i;              /* read a final y after a consonant onset as i (CHU__SEG_Y_AS_I) */
 	void (*progress)(void *ud, const char *message);
 	void *ud;
 } chu__train_seg_opts;

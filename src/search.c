@@ -405,14 +405,7 @@ static size_t yi_twin(const char *key, size_t klen, char *out)
 		i += (size_t)k;
 	}
 	chu__vletter L;
-	if (n < 2 || n > 3 || !chu__vletter_split(cps[n - 1], &L) || (L.base != 'i' && L.base != 'y'))
-		return 0;
-	static const char *const onsets[] = {"b", "d", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
-	                                     "ch", "kh", "ph", "qu", "th", "tr", NULL};
-	bool onset = n == 2 && cps[0] == 0x111; /* đ */
-	for (const char *const *o = onsets; *o && !onset; o++)
-		onset = strlen(*o) == n - 1 && cps[0] == (*o)[0] && (n == 2 || cps[1] == (*o)[1]);
-	if (!onset)
+	if (!chu__final_yi(cps, n, &L))
 		return 0;
 	cps[n - 1] = chu__vletter_join(L.base == 'i' ? 'y' : 'i', L.tone, 0);
 	size_t o = 0;

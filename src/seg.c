@@ -67,34 +67,13 @@ static inline uint64_t bytes_hash(const unsigned char *p, size_t len)
 
 /* ---- syllable forms ---- */
 
-/* The onsets after which a final "y" and "i" are one letter written two ways (the Vietnamese
- * consonants that begin a syllable like "kỹ", "lý", "ty", "quý"; not "gi", "ng", "ngh", "nh",
- * whose syllables never end so). */
-static const char *const yi_onsets[] = {"b", "d", "đ", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
-                                        "ch", "kh", "ph", "qu", "th", "tr"};
-
-/* A syllable's lowercased code points: when they are an onset of yi_onsets followed by a lone
- * "y" (with any tone), that y becomes "i" with the same tone. */
+/* A syllable's lowercased code points: a final "y" after a consonant onset becomes "i" with the
+ * same tone (chu__final_yi). */
 static void final_y_as_i(int32_t *cps, size_t n)
 {
 	chu__vletter L;
-	if (n < 2 || n > 3 || !chu__vletter_split(cps[n - 1], &L) || L.base != 'y')
-		return;
-	for (size_t o = 0; o < sizeof yi_onsets / sizeof *yi_onsets; o++) {
-		const unsigned char *s = (const unsigned char *)yi_onsets[o];
-		size_t k = 0, i = 0;
-		while (s[i] && k < n - 1) {
-			int32_t cp;
-			i += (size_t)chu__utf8_decode(s + i, strlen((const char *)s + i), &cp);
-			if (cp != cps[k])
-				break;
-			k++;
-		}
-		if (!s[i] && k == n - 1) {
-			cps[n - 1] = chu__vletter_join('i', L.tone, 0);
-			return;
-		}
-	}
+	if (chu__final_yi(cps, n, &L) && L.base == 'y')
+		cps[n - 1] = chu__vletter_join('i', L.tone, 0);
 }
 
 int chu__seg_unit(const char *text, size_t len, uint64_t *hash, uint8_t *shape, chu__buf *scratch)
@@ -560,7 +539,7 @@ int chu_dict_load(const char *path, chu_dict **out)
 		const char *nl = memchr(text + a, '\n', len - a);
 		size_t b = nl ? (size_t)(nl - text) : len;
 		/* each word in both spellings of a final y/i, so that it is found whatever the model's forms
-		 *(a model that reads y as i finds the i spelling) */
+		 * (a model that reads y as i finds the i spelling) */
 		rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, 0, &scratch);
 		if (rc >= 0)
 			rc = chu__dict_add_line(&hashes, NULL, text + a, b - a, CHU__SEG_Y_AS_I, &scratch);

@@ -86,6 +86,9 @@ static int count_letters(const char *s, size_t n)
 }
 
 /* Reads a .seg file; sentences whose index (counting across calls) satisfies keep() go to c. */
+/* The feature-form options a training's settings give its model (chu__seg_meta.forms). */
+static unsigned seg_forms(const chu__train_seg_opts *o) { return o->y_as_i ? CHU__SEG_Y_AS_I : 0; }
+
 static int read_seg(const char *path, corpus *train, corpus *held, int holdout, size_t *counter, unsigned forms,
                     chu__buf *scratch)
 {
@@ -376,7 +379,7 @@ static int load_lexicons(const chu__train_seg_opts *o, lexset *lx, chu__buf *scr
 		while (rc >= 0 && (len = getline(&line, &cap, f)) >= 0) {
 			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 				len--;
-			rc = chu__dict_add_line(&hashes, &prefixes, line, (size_t)len, o->y_as_i ? CHU__SEG_Y_AS_I : 0, scratch);
+			rc = chu__dict_add_line(&hashes, &prefixes, line, (size_t)len, seg_forms(o), scratch);
 		}
 		free(line);
 		fclose(f);
@@ -565,7 +568,7 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 	if (rc >= 0)
 		rc = counts_init(&a.bi, 24);
 	if (rc >= 0)
-		rc = walk_syllables(o->corpus, o->y_as_i ? CHU__SEG_Y_AS_I : 0, scratch, count_pair, &a);
+		rc = walk_syllables(o->corpus, seg_forms(o), scratch, count_pair, &a);
 	size_t kept = 0;
 	for (uint64_t i = 0; rc >= 0 && i <= a.bi.mask; i++)
 		kept += a.bi.key[i] && a.bi.n[i] >= 5;
@@ -575,7 +578,7 @@ static int build_assoc(const chu__train_seg_opts *o, lexset *lx, chu__buf *scrat
 	if (rc >= 0 && !(a.table = calloc(a.slots, 8)))
 		rc = CHU_ENOMEM;
 	if (rc >= 0)
-		rc = walk_syllables(o->corpus, o->y_as_i ? CHU__SEG_Y_AS_I : 0, scratch, score_pair, &a);
+		rc = walk_syllables(o->corpus, seg_forms(o), scratch, score_pair, &a);
 	counts_free(&a.uni);
 	counts_free(&a.bi);
 	if (rc < 0) {
@@ -830,7 +833,7 @@ static int save(const chu__train_seg_opts *o, weights *W, const lexset *lx, cons
 	                      CHU__SEG_LAYOUT,
 	                      Q.scale,
 	                      {0, 0, 0, 0},
-	                      o->y_as_i ? CHU__SEG_Y_AS_I : 0,
+	                      seg_forms(o),
 	                      0};
 	for (int t = 0; t < 4; t++)
 		meta.trans[t] = (float)(W->trans[t] - W->trans_u[t] / W->c);
@@ -870,7 +873,7 @@ int chu__train_seg(const chu__train_seg_opts *o)
 	weights W = {0};
 	work k = {0};
 	k.no_triples = o->no_triples;
-	unsigned forms = o->y_as_i ? CHU__SEG_Y_AS_I : 0;
+	unsigned forms = seg_forms(o);
 	chu__buf scratch;
 	chu__buf_init(&scratch, &chu__default_allocator);
 	int rc = CHU_OK;

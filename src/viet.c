@@ -53,6 +53,22 @@ int32_t chu__vletter_join(int32_t base, int tone, int upper)
 	return upper ? (int32_t)utf8proc_toupper(base) : base;
 }
 
+bool chu__final_yi(const int32_t *cps, size_t n, chu__vletter *last)
+{
+	/* the consonants after which a final y and i are one letter (not "gi", "ng", "ngh", "nh":
+	 * their syllables never end so); đ is checked apart, as the one non-ASCII onset */
+	static const char *const onsets[] = {"b", "d", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
+	                                     "ch", "kh", "ph", "qu", "th", "tr", NULL};
+	if (n < 2 || n > 3 || !chu__vletter_split(cps[n - 1], last) || (last->base != 'i' && last->base != 'y'))
+		return false;
+	if (n == 2 && cps[0] == 0x111)
+		return true;
+	for (const char *const *o = onsets; *o; o++)
+		if (strlen(*o) == n - 1 && cps[0] == (*o)[0] && (n == 2 || cps[1] == (*o)[1]))
+			return true;
+	return false;
+}
+
 /* The initial consonants of Vietnamese, longest first where one is a prefix of another. "gi" and
  * "qu" are handled by the caller (they borrow a vowel letter). */
 static const char *const initials[] = {"ngh", "ng", "gh", "ch", "kh", "nh", "ph", "th", "tr", "b", "c", "d",
