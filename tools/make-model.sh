@@ -42,14 +42,31 @@ for line in sys.stdin:
             sys.stdout.write(p + "\n")' >"$t/wiki.txt"
 # word classes for the taggers: the corpus segmented by the pinned segmenter, 256 classes
 "$CHU" train clusters --corpus "$t/wiki.txt" --model "$t/seg-classes.chm" --classes 256 --passes 8 -o "$t/clusters.chm"
-# parts of speech: VLSP 2013 POS, every 20th sentence held out and scored
+# parts of speech: VLSP 2013 POS, every 20th sentence (sentences 20, 40, ...) held out and scored
 "$CHU" train pos --train "$D/vlsp2013-pos/train.tsv" --clusters "$t/clusters.chm" --holdout 20 --epochs 6 --runs 4 --seed 1 \
 	--max-features 250000 -o models/pos.chm.tmp
 mv models/pos.chm.tmp models/pos.chm
-# named entities: VLSP 2016 train, scored on dev; the part-of-speech model's tags are features
+# the held-out sentences as words alone and as word/TAG lines (chu eval pos's gold)
+awk -v RS= -F '\n' -v gold="$t/pos-held.gold" 'NR % 20 == 0 {
+	for (i = 1; i <= NF; i++) {
+		split($i, f, "\t")
+		printf "%s%s", (i > 1 ? " " : ""), f[1]
+		printf "%s%s/%s", (i > 1 ? " " : ""), f[1], f[2] >gold
+	}
+	print ""
+	print "" >gold
+}' "$D/vlsp2013-pos/train.tsv" >"$t/pos-held.txt"
+"$CHU" pos --pretokenized --segmented --pos-model models/pos.chm <"$t/pos-held.txt" >"$t/pos-held.pred"
+echo "make-model: parts of speech, the held-out slice:"
+"$CHU" eval pos "$t/pos-held.gold" "$t/pos-held.pred"
+# named entities: VLSP 2016 train, scored on dev; the part-of-speech model's tags are features.
 "$CHU" train ner --train "$D/ner/vlsp2016-train.tsv" --dev "$D/ner/vlsp2016-dev.tsv" --pos-model models/pos.chm \
-	--clusters "$t/clusters.chm" --epochs 6 --runs 8 --seed 1 --max-features 150000 -o models/ner.chm.tmp
+	--clusters "$t/clusters.chm" --epochs 6 --runs 8 --seed 1 --max-features 220000 -o models/ner.chm.tmp
 mv models/ner.chm.tmp models/ner.chm
+awk -F '\t' 'NF { printf "%s%s", s, $1; s = " "; next } { print ""; s = "" }' "$D/ner/vlsp2016-dev.tsv" >"$t/ner-dev.txt"
+"$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm <"$t/ner-dev.txt" >"$t/ner-dev.pred"
+echo "make-model: named entities, VLSP 2016 dev:"
+"$CHU" eval ner "$D/ner/vlsp2016-dev.tsv" "$t/ner-dev.pred"
 ls -l models/pos.chm models/ner.chm
 # diacritic restoration: the Wikipedia paragraphs, every 50th held out
 "$CHU" train accent --corpus "$t/wiki.txt" --holdout 50 --epochs 3 --max-features 400000 -o models/accent.chm.tmp
