@@ -268,6 +268,8 @@ CHU_HIDDEN void chu__search_state_free(chu_ctx *ctx);
 
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
 CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);
+/* Is text[0, len) one whole URL or e-mail address, as the tokenizer reads them? */
+CHU_HIDDEN bool chu__link_word(const char *text, size_t len);
 
 /* ---- model files (src/model.c) ---- */
 
@@ -503,6 +505,8 @@ CHU_HIDDEN int chu__tag_n_edges(int task);
 #define CHU__TAG_EDGE_FEATURES 2
 /* Gazetteer and cue-word classes of n words (their form and first-syllable hashes). */
 CHU_HIDDEN void chu__tag_cues(const uint64_t *form, const uint64_t *first, size_t n, uint64_t *cue);
+/* Is a word form (hash) the name of a disease ("COVID-19", "HIV")? The corpus labels them O. */
+CHU_HIDDEN bool chu__tag_disease(uint64_t form);
 
 /* Adds the weights of feature f to score[0..K) (src/tag.c). */
 CHU_HIDDEN void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score);

@@ -494,13 +494,19 @@ uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t fo
 /* ---- per-thread state ---- */
 
 struct chu__tag_state {
-	chu__buf form, first, last, shape, nsyl, foreign, cluster, group, amb, pos, cue, feats, score, edge, d, back, label,
-	    spans, scratch;
+	chu__buf form, first, last, shape, nsyl, foreign, cluster, group, amb, pos, cue, limit, feats, score, edge, d, back,
+	    label, spans, scratch;
+	const uint8_t *limit_of; /* named entities: each word's limit (LIMIT_*), or NULL */
 };
-#define TAG_BUFS 19
+#define TAG_BUFS 20
 #define TAG_BUF_LIST(st)                                                                           \
 	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->group, &(st)->amb, &(st)->pos, &(st)->cue, \
-	 &(st)->feats, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
+	 &(st)->limit, &(st)->feats, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
+
+/* What an entity label may be at a word, whatever the model scores: anything, not the beginning of
+ * an entity (a disease's name), or outside every entity (a URL or an e-mail address: VLSP 2016
+ * labels all 28 of its own O). */
+enum { LIMIT_NONE, LIMIT_NO_BEGIN, LIMIT_OUTSIDE };
 
 static struct chu__tag_state *tag_state(chu_ctx *ctx)
 {
@@ -511,6 +517,7 @@ static struct chu__tag_state *tag_state(chu_ctx *ctx)
 		chu__buf *b[TAG_BUFS] = TAG_BUF_LIST(st);
 		for (size_t i = 0; i < TAG_BUFS; i++)
 			chu__buf_init(b[i], &ctx->alloc);
+		st->limit_of = NULL;
 		ctx->tag = st;
 	}
 	return ctx->tag;
@@ -573,6 +580,17 @@ static int prepare_words(struct chu__tag_state *st, const struct chu__tag_model 
 		uint64_t *cue = (uint64_t *)(void *)st->cue.data;
 		chu__tag_cues(W->form, W->first, n, cue);
 		W->cue = cue;
+		CHU__RESERVE(&rc, st->limit, n, uint8_t);
+		if (rc < 0)
+			return rc;
+		uint8_t *limit = (uint8_t *)st->limit.data;
+		for (size_t i = 0; i < n; i++)
+			limit[i] = chu__link_word(text + words[i].start, words[i].end - words[i].start) ? LIMIT_OUTSIDE
+			           : chu__tag_disease(W->form[i])                                          ? LIMIT_NO_BEGIN
+			                                                                                    : LIMIT_NONE;
+		st->limit_of = limit;
+	} else {
+		st->limit_of = NULL;
 	}
 	return CHU_OK;
 }
@@ -608,20 +626,30 @@ static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *
 			for (int j = 0; j < k; j++)
 				add_feature(tm, chu__tag_edge_key(f[j], a), edge + (i * (size_t)K + (size_t)a) * (size_t)K);
 	}
+	for (size_t i = 0; st->limit_of && i < n; i++) {
+		int lim = st->limit_of[i];
+		for (int y = 0; lim != LIMIT_NONE && y < K; y++) {
+			const char *name = tm->labels[y];
+			bool entity = (name[0] == 'B' || name[0] == 'I') && name[1] == '-';
+			if (entity && (lim == LIMIT_OUTSIDE || name[0] == 'B'))
+				score[i * (size_t)K + (size_t)y] = -1e9f;
+		}
+	}
 	chu__tag_viterbi(score, edge, tm->trans, tm->bio ? tm->allowed : NULL, n, K, (float *)(void *)st->d.data,
 	                 (uint8_t *)st->back.data, tags);
 	return CHU_OK;
 }
 
 /* Does word i (its shape and cues known) look like a person's full name that chu's segmenter made
- * one word ("Tô Anh Dũng": several capitalized syllables separated by spaces, the first a common
- * surname, not a known place)? The entity model learned names syllable by syllable (VLSP 2016
- * writes them so), so such words are tagged split. Words joined with '_' are the caller's own
- * segmentation and are kept whole. */
+ * one word: several capitalized syllables separated by spaces, not a known place, the first a
+ * common surname ("Tô Anh Dũng") or one of them not a Vietnamese syllable ("Caitlin Wiesen", "Sok
+ * Siphana")? The entity model learned names syllable by syllable (VLSP 2016 writes Vietnamese and
+ * foreign names so: "Thomas Good", "New Zealand"), so such words are tagged split. Words joined with
+ * '_' are the caller's own segmentation and are kept whole. */
 static bool split_name(const chu__tag_words *W, const uint64_t *cue, const char *text, const chu_span *w, size_t i)
 {
-	return W->nsyl[i] > 1 && (W->shape[i] & 0x80) && (cue[i] & 16) && !(cue[i] & 8) &&
-	       !memchr(text + w[i].start, '_', w[i].end - w[i].start);
+	return W->nsyl[i] > 1 && (W->shape[i] & 0x80) && ((cue[i] & 16) || (W->foreign && W->foreign[i])) &&
+	       !(cue[i] & 8) && !memchr(text + w[i].start, '_', w[i].end - w[i].start);
 }
 
 /* The model's tagger when tagger is a public one (the accent restorer's is not), or NULL. */

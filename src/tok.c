@@ -272,6 +272,12 @@ static size_t match_url(const unsigned char *s, size_t a, size_t b, int *kind)
 	return 0;
 }
 
+bool chu__link_word(const char *text, size_t len)
+{
+	int kind;
+	return len > 0 && match_url((const unsigned char *)text, 0, len, &kind) == len;
+}
+
 /* ---- numbers ---- */
 
 static size_t scan_digits(const unsigned char *s, size_t n, size_t i, unsigned long *value, int *ndig)

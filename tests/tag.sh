@@ -54,6 +54,39 @@ if [ -r models/seg.chm ]; then
 	[ $? -eq 1 ] && grep -q "no part-of-speech tagger" "$tmp/err" && ok || bad "seg.chm as pos model: $(cat "$tmp/err")"
 fi
 
+# ---- limits on entity labels, whatever a model learned: a corpus that labels a web address and a
+# disease as entities (VLSP 2016 never does) gives a model that would repeat them; the tagger keeps
+# a URL or e-mail address outside every entity and lets no entity begin with a disease's name ----
+cat >"$tmp/lim.tsv" <<'EOF'
+Ông	O
+An	B-PER
+đọc	O
+vnexpress.net	B-ORG
+.	O
+
+Bà	O
+Lan	B-PER
+nói	O
+về	O
+HIV	B-MISC
+.	O
+
+Ông	O
+An	B-PER
+viết	O
+cho	O
+ban@mofa.gov.vn	B-ORG
+.	O
+EOF
+"$CHU" train ner --train "$tmp/lim.tsv" --pos-model "$tmp/tiny.chm" --epochs 10 -o "$tmp/lim.chm" 2>"$tmp/err" && ok ||
+	bad "train ner: $(cat "$tmp/err")"
+printf 'Ông An đọc vnexpress.net .\nBà Lan nói về HIV .\nÔng An viết cho ban@mofa.gov.vn .\n' >"$tmp/lim.txt"
+"$CHU" ner --pretokenized --segmented --window 0 --pos-model "$tmp/tiny.chm" --ner-model "$tmp/lim.chm" "$tmp/lim.txt" \
+	>"$tmp/out" && ok || bad "ner with the tiny model"
+for t in "An	B-PER" "Lan	B-PER" "vnexpress.net	O" "HIV	O" "ban@mofa.gov.vn	O"; do
+	has "$tmp/out" "$t" "entity limits"
+done
+
 # ---- the accent trainer learns a tiny text written for this test ----
 : >"$tmp/acc.txt"
 for i in 1 2 3 4 5 6; do
@@ -114,6 +147,16 @@ for t in "Tô_Anh_Dũng	B-PER" "Nguyễn_Văn_An	B-PER" "Hà_Nội	B-LOC" "Nhậ
 	has "$tmp/ner.txt" "$t" "chu ner"
 done
 [ "$(grep -c '^$' "$tmp/ner.txt")" -eq 3 ] && ok || bad "chu ner: a blank line after each sentence"
+# foreign names the segmenter joined are tagged by their syllables, as VLSP 2016 writes them; a
+# disease is no person, a web address no place
+cat >"$tmp/names.txt" <<'EOF'
+Bà Caitlin Wiesen và Tiến sỹ Sok Siphana đã tới Hà Nội.
+Đại dịch COVID-19 ảnh hưởng tới phụ nữ, theo thông tin đăng tại www.baochinhphu.vn.
+EOF
+"$CHU" ner $M --ner-model models/ner.chm "$tmp/names.txt" >"$tmp/ner2.txt" && ok || bad "chu ner on names"
+for t in "Caitlin_Wiesen	B-PER" "Sok_Siphana	B-PER" "Hà_Nội	B-LOC" "COVID-19	O" "www.baochinhphu.vn	O"; do
+	has "$tmp/ner2.txt" "$t" "chu ner"
+done
 # the evaluation interface prints the VLSP 2016 types only, unless --rules
 printf 'Ngày 16/7 , ông Dũng tới Hà_Nội .\n' >"$tmp/seg.txt"
 "$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm "$tmp/seg.txt" >"$tmp/out"
