@@ -95,5 +95,51 @@ for f in "$s0" "$s2" "$s3"; do
 	[ "$(wc -w <"$tmp/$b.clean")" -ge "$(( $(wc -w <"$f") - 2 ))" ] && ok || bad "$b: clean lost words"
 done
 
+# ---- tagged: the entities chu annotate finds in each seed (TYPE<TAB>text), with the models ----
+if [ -r models/seg.chm ] && [ -r models/pos.chm ] && [ -r models/ner.chm ] && command -v python3 >/dev/null; then
+	for f in "$s0" "$s1" "$s2" "$s3" "$s4"; do
+		b=$(basename "$f" .txt)
+		"$CHU" annotate --format=jsonl "$f" >"$tmp/$b.jsonl" || bad "annotate $b"
+		python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    for e in json.loads(line)["entities"]:
+        print(e["type"] + "\t" + e["text"])' "$tmp/$b.jsonl" | sort -u >"$tmp/$b.ent" || bad "entities of $b"
+		"$CHU" annotate --format=text "$f" >"$tmp/$b.tagged" || bad "annotate --format=text $b"
+	done
+	T=$(printf '\t')
+	# titled names (a Vietnamese one, foreign ones joined by the segmenter), organizations,
+	# countries, dates; the pandemic is no person
+	c=$tmp/000_e14039d0eb851080
+	for e in "PER${T}Tô Anh Dũng" "PER${T}Caitlin Wiesen" "PER${T}Sok Siphana" "ORG${T}Bộ Ngoại giao" "ORG${T}UNDP" \
+		"ORG${T}Chương trình Phát triển Liên hợp quốc" "LOC${T}Campuchia" "LOC${T}Nhật Bản" "LOC${T}Na Uy" \
+		"DATE${T}ngày 9/7/2020"; do
+		has_line "$c.ent" "$e"
+	done
+	lacks "$c.ent" "COVID"
+	has "$c.tagged" "Thứ_trưởng/N Bộ/N Ngoại_giao/N Tô_Anh_Dũng/Np"
+	c=$tmp/001_6c9f21b8d05fd83c
+	for e in "MONEY${T}62.000 tỷ đồng" "DATE${T}ngày 21/8/2020" "ORG${T}Bộ Ngoại giao Việt Nam" "ORG${T}APEC" \
+		"ORG${T}Bộ Lao động – Thương binh và Xã hội" "LOC${T}Chile" "LOC${T}Malaysia"; do
+		has_line "$c.ent" "$e"
+	done
+	c=$tmp/002_a316bfa61b80f24d
+	for e in "PER${T}Sima Bahous" "PER${T}Đỗ Hùng Việt" "ORG${T}UN Women" "LOC${T}Hà Nội"; do
+		has_line "$c.ent" "$e"
+	done
+	c=$tmp/003_0bd1bd262d3dec9e
+	for e in "LOC${T}Tây Ban Nha" "LOC${T}Paris" "LOC${T}Tây Nguyên" "DATE${T}tháng 12/2019"; do
+		has_line "$c.ent" "$e"
+	done
+	c=$tmp/004_d80b52ecf5bdbf23
+	for e in "PER${T}Nguyễn Quốc Dũng" "MONEY${T}100.000 USD" "LOC${T}Thái Lan" "LOC${T}New Zealand" \
+		"ORG${T}Diễn đàn Khu vực ASEAN" "DATE${T}14/7/2020"; do
+		has_line "$c.ent" "$e"
+	done
+	lacks "$c.ent" "Covid"
+else
+	echo "skip: seeds tagged: models/seg.chm, pos.chm, ner.chm or python3 is absent"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
