@@ -42,6 +42,8 @@ for line in sys.stdin:
             sys.stdout.write(p + "\n")' >"$t/wiki.txt"
 # word classes for the taggers: the corpus segmented by the pinned segmenter, 256 classes
 "$CHU" train clusters --corpus "$t/wiki.txt" --model "$t/seg-classes.chm" --classes 256 --passes 8 -o "$t/clusters.chm"
+# a word<TAB>tag file's sentences, a line each, words separated by spaces
+sentences() { awk -F '\t' 'NF { printf "%s%s", s, $1; s = " "; next } { print ""; s = "" }' "$1"; }
 # parts of speech: VLSP 2013 POS, every 20th sentence (sentences 20, 40, ...) held out and scored
 "$CHU" train pos --train "$D/vlsp2013-pos/train.tsv" --clusters "$t/clusters.chm" --holdout 20 --epochs 6 --runs 4 --seed 1 \
 	--max-features 250000 -o models/pos.chm.tmp
@@ -63,7 +65,7 @@ echo "make-model: parts of speech, the held-out slice:"
 "$CHU" train ner --train "$D/ner/vlsp2016-train.tsv" --dev "$D/ner/vlsp2016-dev.tsv" --pos-model models/pos.chm \
 	--clusters "$t/clusters.chm" --epochs 6 --runs 8 --seed 1 --max-features 220000 -o models/ner.chm.tmp
 mv models/ner.chm.tmp models/ner.chm
-awk -F '\t' 'NF { printf "%s%s", s, $1; s = " "; next } { print ""; s = "" }' "$D/ner/vlsp2016-dev.tsv" >"$t/ner-dev.txt"
+sentences "$D/ner/vlsp2016-dev.tsv" >"$t/ner-dev.txt"
 "$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model models/ner.chm <"$t/ner-dev.txt" >"$t/ner-dev.pred"
 echo "make-model: named entities, VLSP 2016 dev:"
 "$CHU" eval ner "$D/ner/vlsp2016-dev.tsv" "$t/ner-dev.pred"
@@ -72,7 +74,7 @@ ls -l models/pos.chm models/ner.chm
 # segmentation and POS) and VLSP 2016 NER train, three times over (news writes "tôi", "mình" and
 # "chị" where Wikipedia does not); every 50th line held out. VLSP 2016 dev is kept out: it is the
 # news-like text the model is scored on.
-news() { awk -F '\t' 'NF { printf "%s%s", s, $1; s = " "; next } { print ""; s = "" }' "$1" | tr _ ' '; }
+news() { sentences "$1" | tr _ ' '; }
 {
 	tr _ ' ' <"$D/vlsp2013-ws/train.seg"
 	news "$D/vlsp2013-pos/train.tsv"
