@@ -131,6 +131,32 @@ static void *seg_run(void *arg)
 	return NULL;
 }
 
+/* Where to cut buf[0, have), a line with no LF that fills the whole buffer: after the last white
+ * space of its last 64 KiB, else at the last character boundary (never inside a UTF-8 sequence,
+ * and not before a combining mark when another boundary is within 32 bytes). The cut line goes on
+ * in the next block, so its words are printed on two lines. */
+static size_t line_cut(const char *buf, size_t have)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	size_t floor = have > ((size_t)1 << 16) ? have - ((size_t)1 << 16) : 1;
+	for (size_t i = have; i > floor; i--)
+		if (b[i - 1] == ' ' || b[i - 1] == '\t')
+			return i;
+	/* a cut at i keeps bytes [0, i): b[i] must begin a character (the byte at have is unread) */
+	size_t first = 0;
+	for (size_t i = have - 1; i > 0 && have - i < 64; i--) {
+		if ((b[i] & 0xC0) == 0x80)
+			continue; /* inside a UTF-8 sequence */
+		if (!first)
+			first = i;
+		/* U+0300..U+036F (CC 80..CD AF) are the combining marks Vietnamese text carries */
+		bool mark = b[i] == 0xCC || (b[i] == 0xCD && i + 1 < have && b[i + 1] <= 0xAF);
+		if (!mark || have - i >= 32)
+			return i;
+	}
+	return first ? first : have; /* 64 continuation bytes in a row: not UTF-8, any cut will do */
+}
+
 static chu_model *open_model(const char *path)
 {
 	chu_model *m = cli_open_model(path, "seg.chm", "--model");
@@ -196,7 +222,13 @@ int cli_seg(int argc, char **argv)
 	char **files = nf ? argv + optind : stdin_only;
 	seg_job *jobs = calloc((size_t)threads, sizeof *jobs);
 	pthread_t *tids = calloc((size_t)threads, sizeof *tids);
-	for (int i = 0; i < (nf ? nf : 1) && status == CLI_OK && jobs && tids; i++) {
+	bool *started = calloc((size_t)threads, sizeof *started);
+	bool warned = false;
+	if (!jobs || !tids || !started) {
+		cli_error(NULL, 0, "out of memory");
+		status = CLI_BAD_INPUT;
+	}
+	for (int i = 0; i < (nf ? nf : 1) && status == CLI_OK; i++) {
 		FILE *f = strcmp(files[i], "-") == 0 ? stdin : fopen(files[i], "rb");
 		if (!f) {
 			cli_error(files[i], 0, "%s", strerror(errno));
@@ -206,19 +238,28 @@ int cli_seg(int argc, char **argv)
 		/* read in blocks of whole lines (1 MiB a thread), segment them in parallel, print in order */
 		size_t block = (size_t)1 << 20, cap = block * (size_t)threads + 1, have = 0;
 		char *buf = malloc(cap + 1 + 16); /* 16 bytes of slack: words are copied 16 bytes at a time */
+		if (!buf) {
+			cli_error(files[i], 0, "out of memory");
+			status = CLI_BAD_INPUT;
+		}
 		bool eof = false;
 		while (buf && status == CLI_OK && (!eof || have)) {
 			if (!eof) {
 				size_t k = fread(buf + have, 1, cap - have, f);
 				have += k;
 				eof = k == 0 || have < cap ? feof(f) || ferror(f) : false;
+				if (ferror(f)) {
+					cli_error(files[i], 0, "%s", strerror(errno));
+					status = CLI_BAD_INPUT;
+					break;
+				}
 			}
 			size_t usable = have;
 			if (!eof) {
 				while (usable > 0 && buf[usable - 1] != '\n')
 					usable--;
 				if (usable == 0)
-					usable = have; /* a line longer than the buffer: cut it */
+					usable = line_cut(buf, have); /* a line longer than the buffer */
 			}
 			/* split [0, usable) into `threads` runs of whole lines */
 			size_t a = 0;
@@ -237,12 +278,23 @@ int cli_seg(int argc, char **argv)
 				nj++;
 				a = b;
 			}
-			for (int t = 1; t < nj; t++)
-				pthread_create(&tids[t], NULL, seg_run, &jobs[t]);
+			/* a thread that cannot start leaves its job to this one: fewer threads, the same output */
+			for (int t = 1; t < nj; t++) {
+				int e = pthread_create(&tids[t], NULL, seg_run, &jobs[t]);
+				started[t] = e == 0;
+				if (e && !warned) {
+					cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
+					warned = true;
+				}
+			}
 			if (nj)
 				seg_run(&jobs[0]);
-			for (int t = 1; t < nj; t++)
-				pthread_join(tids[t], NULL);
+			for (int t = 1; t < nj; t++) {
+				if (started[t])
+					pthread_join(tids[t], NULL);
+				else
+					seg_run(&jobs[t]);
+			}
 			for (int t = 0; t < nj; t++) {
 				if (jobs[t].rc < 0 && status == CLI_OK) {
 					cli_error(files[i], 0, "%s", chu_strerror(jobs[t].rc));
@@ -269,6 +321,7 @@ int cli_seg(int argc, char **argv)
 	}
 	free(jobs);
 	free(tids);
+	free(started);
 	chu_dict_free(dict);
 	chu_model_close(model);
 	if (fflush(stdout) != 0) {

@@ -440,13 +440,18 @@ void chu__seg_viterbi(const float *score, const uint8_t *force, const float tran
 
 /* ---- per-thread state ---- */
 
-/* A remembered unit: most syllables recur, so their feature form is computed once per thread. */
+/* A remembered unit: most syllables recur, so their feature form is computed once per thread.
+ * The memo is exact: a slot holds the unit's bytes and is used only when they are equal, so what
+ * a sentence becomes never depends on what the ctx segmented before. Units longer than
+ * MEMO_UNIT_MAX bytes (rare) are not remembered. */
+#define MEMO_UNIT_MAX 16
 typedef struct unit_memo {
 	uint64_t raw;         /* hash of the unit's bytes (0: empty slot) */
 	uint64_t hash;        /* its feature-form hash */
 	const int16_t *urow;  /* its syllable row in memo_model */
-	uint32_t len;         /* its length in bytes */
+	uint8_t len;          /* its length in bytes, 1..MEMO_UNIT_MAX */
 	uint8_t shape;        /* its shape */
+	unsigned char bytes[MEMO_UNIT_MAX]; /* its bytes, len of them */
 } unit_memo;
 
 #define MEMO_SLOTS 16384
@@ -674,16 +679,19 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		size_t len = u[i].end - u[i].start;
 		uint64_t raw = syl[i];
 		unit_memo *m = &st->memo[(raw ^ (raw >> 29)) & (MEMO_SLOTS - 1)];
-		if (m->raw == raw && m->len == len) {
+		const char *ub = text + u[i].start;
+		if (m->raw == raw && m->len == len && memcmp(m->bytes, ub, len) == 0) {
 			syl[i] = m->hash;
 			shape[i] = m->shape;
 			U[i + 2] = m->urow;
 			continue;
 		}
-		rc = chu__seg_unit_as(text + u[i].start, len, sm->meta.forms, &syl[i], &shape[i], &st->scratch);
+		rc = chu__seg_unit_as(ub, len, sm->meta.forms, &syl[i], &shape[i], &st->scratch);
 		U[i + 2] = row_of(sm, 0, chu__seg_key1(syl[i]), CHU__SEG_UNI_W);
-		if (len < UINT32_MAX)
-			*m = (unit_memo){raw, syl[i], U[i + 2], (uint32_t)len, shape[i]};
+		if (len >= 1 && len <= MEMO_UNIT_MAX) {
+			*m = (unit_memo){raw, syl[i], U[i + 2], (uint8_t)len, shape[i], {0}};
+			memcpy(m->bytes, ub, len);
+		}
 	}
 	if (rc < 0)
 		return rc;

@@ -397,6 +397,123 @@ static void test_y_as_i_and_triples(void)
 	chu_model_close(m);
 }
 
+/* The words of text[0..len) as "a_b c|" ('|' ends a sentence) in *out (grown with realloc), from chu_segment on ctx. */
+static int words_of(chu_ctx *ctx, const chu_model *m, const char *text, size_t len, char **out, size_t *cap)
+{
+	const chu_word *w;
+	size_t n, o = 0;
+	if (chu_segment(ctx, m, text, len, &w, &n) != CHU_OK)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t wl = w[i].end - w[i].start;
+		if (o + wl + 2 >= *cap) {
+			*cap = (o + wl + 2) * 2;
+			*out = realloc(*out, *cap);
+			if (!*out)
+				return -1;
+		}
+		for (size_t k = 0; k < wl; k++) /* a word's inner white space as '_' */
+			(*out)[o++] = text[w[i].start + k] == ' ' ? '_' : text[w[i].start + k];
+		(*out)[o++] = (w[i].flags & CHU_TOKEN_SENTENCE_END) ? '|' : ' ';
+	}
+	if (!*out && !(*out = malloc(*cap = 16)))
+		return -1;
+	(*out)[o] = '\0';
+	return 0;
+}
+
+/* A line's words never depend on what the ctx segmented before (the per-thread memo of unit
+ * forms once matched on hash and length alone: "chươn7" and "chương", 8 bytes each, collided,
+ * and "chương trình" after "chươn7" stayed two words). Lines of news text are segmented in one
+ * ctx in order, in another in reverse order, and every 61st in a fresh ctx: all must agree.
+ * The news lines need ../shared/data (skipped when absent). */
+static void test_memo_exact(const chu_model *m)
+{
+	static const char *const after[][2] = {
+		{"ch\xc6\xb0\xc6\xa1n7", "Nhà trường tổ chức chương trình"},
+		{"colonia,", "colonial"},
+		{"trứng,", "trứng."},
+	};
+	char *want = NULL, *got = NULL;
+	size_t wcap = 0, gcap = 0;
+	for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+		chu_ctx *fresh, *used;
+		chu_ctx_new(NULL, &fresh);
+		chu_ctx_new(NULL, &used);
+		const char *first = after[i][0], *line = after[i][1];
+		words_of(fresh, m, line, strlen(line), &want, &wcap);
+		words_of(used, m, first, strlen(first), &got, &gcap);
+		words_of(used, m, line, strlen(line), &got, &gcap);
+		CHECK(want && got && strcmp(want, got) == 0, "'%s' after '%s': got '%s', alone '%s'", line, first,
+		      got ? got : "", want ? want : "");
+		chu_ctx_free(fresh);
+		chu_ctx_free(used);
+	}
+	const char *cmd = "gzip -dc ../shared/data/news/vietnews.jsonl.gz 2>/dev/null | head -n 1200 | python3 -c "
+	                  "'import sys,json\nfor l in sys.stdin: print(json.loads(l)[\"text\"])'";
+	if (access("../shared/data/news/vietnews.jsonl.gz", R_OK) != 0) {
+		harness_skip("../shared/data/news is absent: the news lines were not segmented alone and in a stream");
+		free(want);
+		free(got);
+		return;
+	}
+	FILE *p = popen(cmd, "r");
+	size_t cap = 1 << 20, len = 0, k;
+	char *text = malloc(cap);
+	while (p && text && (k = fread(text + len, 1, cap - len, p)) > 0)
+		if ((len += k) == cap)
+			text = realloc(text, cap *= 2);
+	if (p)
+		pclose(p);
+	CHECK(text && len > 1000000, "news text for the memo test: %zu bytes", len);
+	size_t nl = 0, *at = NULL;
+	for (size_t i = 0; text && i < len; i++)
+		if (text[i] == '\n')
+			nl++;
+	at = malloc((nl + 2) * sizeof *at);
+	size_t lines = 0;
+	at[lines++] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n')
+			at[lines++] = i + 1;
+	if (at[lines - 1] < len)
+		at[lines++] = len;
+	lines--; /* line j is text[at[j], at[j+1]) */
+	char **forward = calloc(lines, sizeof *forward);
+	chu_ctx *a, *b;
+	chu_ctx_new(NULL, &a);
+	chu_ctx_new(NULL, &b);
+	for (size_t j = 0; j < lines; j++) {
+		words_of(a, m, text + at[j], at[j + 1] - at[j], &got, &gcap);
+		forward[j] = strdup(got ? got : "");
+	}
+	size_t differ = 0, fresh_differ = 0;
+	for (size_t j = lines; j-- > 0;) {
+		words_of(b, m, text + at[j], at[j + 1] - at[j], &got, &gcap);
+		if (strcmp(got, forward[j]) != 0 && differ++ < 3)
+			fprintf(stderr, "line %zu: in order '%.200s', in reverse '%.200s'\n", j, forward[j], got);
+		if (j % 61 == 0) {
+			chu_ctx *f;
+			chu_ctx_new(NULL, &f);
+			words_of(f, m, text + at[j], at[j + 1] - at[j], &want, &wcap);
+			chu_ctx_free(f);
+			if (strcmp(want, forward[j]) != 0 && fresh_differ++ < 3)
+				fprintf(stderr, "line %zu: in order '%.200s', alone '%.200s'\n", j, forward[j], want);
+		}
+	}
+	CHECK(differ == 0, "%zu of %zu news lines segmented differently in reverse order", differ, lines);
+	CHECK(fresh_differ == 0, "%zu news lines segmented differently in a fresh ctx", fresh_differ);
+	for (size_t j = 0; j < lines; j++)
+		free(forward[j]);
+	free(forward);
+	free(at);
+	free(text);
+	free(want);
+	free(got);
+	chu_ctx_free(a);
+	chu_ctx_free(b);
+}
+
 static void test_committed_model(void)
 {
 	chu_model *m = NULL;
@@ -498,6 +615,7 @@ static void test_committed_model(void)
 	CHECK(bad == 0, "%d bad results segmenting random bytes", bad);
 	test_threads(m);
 	test_user_dict(m);
+	test_memo_exact(m);
 	chu_ctx_free(ctx);
 	chu_model_close(m);
 }
