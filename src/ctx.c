@@ -97,9 +97,11 @@ int chu_norm(chu_ctx *ctx, const char *text, size_t len, const char **out, size_
 		text = "";
 	ctx->error_offset = 0;
 	ctx->norm_out.len = 0;
-	chu_encoding enc = ctx->opts.from;
+	int enc = (int)ctx->opts.from;
 	if (enc == CHU_ENC_AUTO)
 		enc = chu__legacy_detect(text, len);
+	const char *source = text;
+	size_t source_len = len;
 	int rc = CHU_OK;
 	if (enc != CHU_ENC_UTF8) {
 		ctx->norm_tmp.len = 0;
@@ -111,6 +113,8 @@ int chu_norm(chu_ctx *ctx, const char *text, size_t len, const char **out, size_
 	}
 	rc = chu__norm_utf8(text, len, ctx->opts.tone, ctx->opts.strict, 0, &ctx->error_offset, &ctx->norm_out,
 	                    &ctx->scratch);
+	if (rc == CHU_EUTF8 && enc != CHU_ENC_UTF8) /* an offset into the caller's bytes */
+		ctx->error_offset = chu__legacy_source_offset(enc, source, source_len, ctx->error_offset, &ctx->scratch);
 	if (rc < 0)
 		return rc;
 	*out = ctx->norm_out.data;

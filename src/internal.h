@@ -199,11 +199,23 @@ CHU_HIDDEN int chu__norm_utf8(const char *text, size_t len, chu_tone_style style
 
 /* ---- legacy encodings (src/legacy.c) ---- */
 
-/* Converts legacy-encoded text to UTF-8, appending to out. enc is TCVN3, VNI or VIQR.
- * The result may still need chu__norm_utf8 (it is composed but tone placement is the source's). */
-CHU_HIDDEN int chu__legacy_to_utf8(chu_encoding enc, const char *text, size_t len, chu__buf *out);
-/* Guesses the encoding of text: CHU_ENC_TCVN3, CHU_ENC_VNI, CHU_ENC_VIQR or CHU_ENC_UTF8. */
-CHU_HIDDEN chu_encoding chu__legacy_detect(const char *text, size_t len);
+/* UTF-16 text that begins with its byte order mark (FF FE, FE FF): what chu__legacy_detect
+ * returns for it, and chu__legacy_to_utf8 converts (the mark dropped, an unpaired surrogate or an
+ * odd last byte as U+FFFD). Not public encodings: chu reads UTF-16 only when it detects it. */
+enum { CHU__ENC_UTF16LE = 16, CHU__ENC_UTF16BE = 17 };
+
+/* Converts legacy-encoded text to UTF-8, appending to out. enc is a chu_encoding other than AUTO,
+ * or CHU__ENC_UTF16LE/BE. The result may still need chu__norm_utf8 (it is composed but tone
+ * placement is the source's). */
+CHU_HIDDEN int chu__legacy_to_utf8(int enc, const char *text, size_t len, chu__buf *out);
+/* The offset in the source text of the character whose conversion from enc wrote byte at of the
+ * result (len when none did): an error found in the converted text is reported at the caller's
+ * byte. scratch is working memory. */
+CHU_HIDDEN size_t chu__legacy_source_offset(int enc, const char *text, size_t len, size_t at, chu__buf *scratch);
+/* Guesses the encoding of a whole document: CHU__ENC_UTF16LE/BE when it begins with a UTF-16 byte
+ * order mark, else CHU_ENC_TCVN3, CHU_ENC_VNI or CHU_ENC_VIQR when the evidence is strong, else
+ * CHU_ENC_UTF8. Valid UTF-8 with Vietnamese letters is never taken for a legacy encoding. */
+CHU_HIDDEN int chu__legacy_detect(const char *text, size_t len);
 
 /* ---- hashing shared by the models (src/seg.c, src/tag.c, src/accent.c) ---- */
 

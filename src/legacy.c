@@ -71,54 +71,52 @@ static int vni_next(const unsigned char *s, size_t n, size_t i, int32_t *c)
 	return 1;
 }
 
-static int vni_convert(const unsigned char *s, size_t n, chu__buf *out)
+/* Converts the VNI character at s[i] (a letter and the mark byte after it, or one byte) and
+ * returns where the next one starts. */
+static size_t vni_step(const unsigned char *s, size_t n, size_t i, chu__buf *out, int *rc)
 {
-	int rc = CHU_OK;
-	for (size_t i = 0; i < n && rc >= 0;) {
-		int32_t c;
-		size_t k = (size_t)vni_next(s, n, i, &c);
-		int32_t base = 0;
-		int tone = 0, upper = 0;
-		int32_t lo = c >= 'A' && c <= 'Z' ? c + 0x20 : c;
-		if (lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y') {
-			base = lo;
-			upper = c != lo;
-		} else {
-			int32_t lc = c >= 0xC0 && c <= 0xDE ? c + 0x20 : c;
-			for (size_t j = 0; j < sizeof vni_letters / sizeof vni_letters[0]; j++)
-				if (vni_letters[j].code == lc) {
-					base = vni_letters[j].base;
-					tone = vni_letters[j].tone;
-					upper = lc != c;
-				}
-		}
-		if (!base) {
-			chu__buf_put_cp(&rc, out, c < 0x80 ? c : (k == 1 ? 0xFFFD : c));
-			i += k;
-			continue;
-		}
-		i += k;
-		/* one mark may follow: a tone, a modifier, or both in one code */
-		if (i < n && base != 0x111 && !tone) {
-			int32_t m;
-			size_t mk = (size_t)vni_next(s, n, i, &m);
-			const vni_mark *vm = vni_mark_of(m);
-			if (vm) {
-				int32_t b2 = base;
-				if (vm->mod == '^')
-					b2 = base == 'a' ? 0xE2 : base == 'e' ? 0xEA : base == 'o' ? 0xF4 : 0;
-				else if (vm->mod == '(')
-					b2 = base == 'a' ? 0x103 : 0;
-				if (b2) {
-					base = b2;
-					tone = vm->tone;
-					i += mk;
-				}
+	int32_t c;
+	size_t k = (size_t)vni_next(s, n, i, &c);
+	int32_t base = 0;
+	int tone = 0, upper = 0;
+	int32_t lo = c >= 'A' && c <= 'Z' ? c + 0x20 : c;
+	if (lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y') {
+		base = lo;
+		upper = c != lo;
+	} else {
+		int32_t lc = c >= 0xC0 && c <= 0xDE ? c + 0x20 : c;
+		for (size_t j = 0; j < sizeof vni_letters / sizeof vni_letters[0]; j++)
+			if (vni_letters[j].code == lc) {
+				base = vni_letters[j].base;
+				tone = vni_letters[j].tone;
+				upper = lc != c;
+			}
+	}
+	if (!base) {
+		chu__buf_put_cp(rc, out, c < 0x80 ? c : (k == 1 ? 0xFFFD : c));
+		return i + k;
+	}
+	i += k;
+	/* one mark may follow: a tone, a modifier, or both in one code */
+	if (i < n && base != 0x111 && !tone) {
+		int32_t m;
+		size_t mk = (size_t)vni_next(s, n, i, &m);
+		const vni_mark *vm = vni_mark_of(m);
+		if (vm) {
+			int32_t b2 = base;
+			if (vm->mod == '^')
+				b2 = base == 'a' ? 0xE2 : base == 'e' ? 0xEA : base == 'o' ? 0xF4 : 0;
+			else if (vm->mod == '(')
+				b2 = base == 'a' ? 0x103 : 0;
+			if (b2) {
+				base = b2;
+				tone = vm->tone;
+				i += mk;
 			}
 		}
-		chu__buf_put_cp(&rc, out, chu__vletter_join(base, tone, upper));
 	}
-	return rc;
+	chu__buf_put_cp(rc, out, chu__vletter_join(base, tone, upper));
+	return i;
 }
 
 /* ---- VIQR ---- */
@@ -141,81 +139,130 @@ static bool ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x2
  * tone (' ` ? ~ .); "dd" is đ. A backslash keeps the next character literal. A '.' or '?' that
  * ends a word (nothing but a non-letter after it) is read as punctuation, not a tone: in running
  * text that is by far the common case, and RFC 1456 leaves the choice to the reader. */
-static int viqr_convert(const unsigned char *s, size_t n, chu__buf *out)
+static size_t viqr_step(const unsigned char *s, size_t n, size_t i, chu__buf *out, int *rc)
 {
-	int rc = CHU_OK;
-	for (size_t i = 0; i < n && rc >= 0;) {
-		unsigned char c = s[i];
-		if (c == '\\' && i + 1 < n && s[i + 1] < 0x80) {
-			chu__buf_putc(&rc, out, (char)s[i + 1]);
-			i += 2;
-			continue;
-		}
-		if ((c == 'd' || c == 'D') && i + 1 < n && (s[i + 1] | 0x20) == 'd' &&
-		    (i == 0 || !ascii_letter(s[i - 1]))) {
-			chu__buf_put_cp(&rc, out, c == 'D' ? 0x110 : 0x111);
-			i += 2;
-			continue;
-		}
-		unsigned char lo = c | 0x20;
-		bool vowel = ascii_letter(c) && (lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y');
-		if (!vowel) {
-			chu__buf_putc(&rc, out, (char)c);
-			i++;
-			continue;
-		}
-		int32_t base = lo;
-		int upper = c != lo, tone = 0;
-		size_t j = i + 1;
-		if (j < n) {
-			unsigned char m = s[j];
-			int32_t b2 = 0;
-			if (m == '^')
-				b2 = lo == 'a' ? 0xE2 : lo == 'e' ? 0xEA : lo == 'o' ? 0xF4 : 0;
-			else if (m == '(')
-				b2 = lo == 'a' ? 0x103 : 0;
-			else if (m == '+' || m == '*')
-				b2 = lo == 'o' ? 0x1A1 : lo == 'u' ? 0x1B0 : 0;
-			if (b2) {
-				base = b2;
-				j++;
-			}
-		}
-		if (j < n && viqr_tone(s[j])) {
-			bool word_end = j + 1 >= n || !ascii_letter(s[j + 1]);
-			if (!((s[j] == '.' || s[j] == '?') && word_end)) {
-				tone = viqr_tone(s[j]);
-				j++;
-			}
-		}
-		chu__buf_put_cp(&rc, out, chu__vletter_join(base, tone, upper));
-		i = j;
+	unsigned char c = s[i];
+	if (c == '\\' && i + 1 < n && s[i + 1] < 0x80) {
+		chu__buf_putc(rc, out, (char)s[i + 1]);
+		return i + 2;
 	}
+	if ((c == 'd' || c == 'D') && i + 1 < n && (s[i + 1] | 0x20) == 'd' && (i == 0 || !ascii_letter(s[i - 1]))) {
+		chu__buf_put_cp(rc, out, c == 'D' ? 0x110 : 0x111);
+		return i + 2;
+	}
+	unsigned char lo = c | 0x20;
+	bool vowel = ascii_letter(c) && (lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y');
+	if (!vowel) {
+		chu__buf_putc(rc, out, (char)c); /* other bytes, UTF-8 ones too, as they are */
+		return i + 1;
+	}
+	int32_t base = lo;
+	int upper = c != lo, tone = 0;
+	size_t j = i + 1;
+	if (j < n) {
+		unsigned char m = s[j];
+		int32_t b2 = 0;
+		if (m == '^')
+			b2 = lo == 'a' ? 0xE2 : lo == 'e' ? 0xEA : lo == 'o' ? 0xF4 : 0;
+		else if (m == '(')
+			b2 = lo == 'a' ? 0x103 : 0;
+		else if (m == '+' || m == '*')
+			b2 = lo == 'o' ? 0x1A1 : lo == 'u' ? 0x1B0 : 0;
+		if (b2) {
+			base = b2;
+			j++;
+		}
+	}
+	if (j < n && viqr_tone(s[j])) {
+		bool word_end = j + 1 >= n || !ascii_letter(s[j + 1]);
+		if (!((s[j] == '.' || s[j] == '?') && word_end)) {
+			tone = viqr_tone(s[j]);
+			j++;
+		}
+	}
+	chu__buf_put_cp(rc, out, chu__vletter_join(base, tone, upper));
+	return j;
+}
+
+/* ---- UTF-16 with a byte order mark ---- */
+
+/* One UTF-16 code unit pair at s[i] (little-endian when le) as UTF-8; an unpaired surrogate or
+ * an odd last byte becomes U+FFFD. */
+static size_t utf16_step(const unsigned char *s, size_t n, size_t i, bool le, chu__buf *out, int *rc)
+{
+	if (i + 1 >= n) {
+		chu__buf_put_cp(rc, out, 0xFFFD);
+		return n;
+	}
+	uint32_t u = le ? (uint32_t)(s[i] | s[i + 1] << 8) : (uint32_t)(s[i] << 8 | s[i + 1]);
+	if (u >= 0xD800 && u <= 0xDBFF && i + 3 < n) {
+		uint32_t v = le ? (uint32_t)(s[i + 2] | s[i + 3] << 8) : (uint32_t)(s[i + 2] << 8 | s[i + 3]);
+		if (v >= 0xDC00 && v <= 0xDFFF) {
+			chu__buf_put_cp(rc, out, (int32_t)(0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00)));
+			return i + 4;
+		}
+	}
+	chu__buf_put_cp(rc, out, u >= 0xD800 && u <= 0xDFFF ? 0xFFFD : (int32_t)u);
+	return i + 2;
+}
+
+/* ---- conversion ---- */
+
+/* Converts text from enc, one character of the source at a time, appending to out. When
+ * stop_at is not SIZE_MAX, stops at the source character whose conversion writes output byte
+ * stop_at (counted from where out began) and stores its source offset in *source_at. */
+static int convert(int enc, const char *text, size_t len, chu__buf *out, size_t stop_at, size_t *source_at)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int rc = CHU_OK;
+	size_t base = out->len, i = 0;
+	if (enc == CHU__ENC_UTF16LE || enc == CHU__ENC_UTF16BE)
+		i = 2; /* the byte order mark */
+	while (i < len && rc >= 0) {
+		size_t before = out->len - base, next;
+		switch (enc) {
+		case CHU_ENC_TCVN3:
+			chu__buf_put_cp(&rc, out, tcvn3_cp(s[i]));
+			next = i + 1;
+			break;
+		case CHU_ENC_VNI: next = vni_step(s, len, i, out, &rc); break;
+		case CHU_ENC_VIQR: next = viqr_step(s, len, i, out, &rc); break;
+		case CHU__ENC_UTF16LE: next = utf16_step(s, len, i, true, out, &rc); break;
+		case CHU__ENC_UTF16BE: next = utf16_step(s, len, i, false, out, &rc); break;
+		default:
+			chu__buf_put(&rc, out, text, len);
+			next = len;
+			break;
+		}
+		if (stop_at != SIZE_MAX && before <= stop_at && out->len - base > stop_at) {
+			*source_at = i;
+			return rc;
+		}
+		i = next;
+	}
+	if (stop_at != SIZE_MAX)
+		*source_at = len;
 	return rc;
 }
 
-int chu__legacy_to_utf8(chu_encoding enc, const char *text, size_t len, chu__buf *out)
+int chu__legacy_to_utf8(int enc, const char *text, size_t len, chu__buf *out)
 {
-	const unsigned char *s = (const unsigned char *)text;
+	if (enc < CHU_ENC_UTF8 || (enc > CHU_ENC_VIQR && enc != CHU__ENC_UTF16LE && enc != CHU__ENC_UTF16BE))
+		return CHU_EINVAL;
 	int rc = CHU_OK;
 	chu__buf_reserve(&rc, out, len + len / 2);
 	if (rc < 0)
 		return rc;
-	switch (enc) {
-	case CHU_ENC_TCVN3:
-		for (size_t i = 0; i < len && rc >= 0; i++)
-			chu__buf_put_cp(&rc, out, tcvn3_cp(s[i]));
-		return rc;
-	case CHU_ENC_VNI:
-		return vni_convert(s, len, out);
-	case CHU_ENC_VIQR:
-		return viqr_convert(s, len, out);
-	case CHU_ENC_UTF8:
-		chu__buf_put(&rc, out, text, len);
-		return rc;
-	default:
-		return CHU_EINVAL;
-	}
+	return convert(enc, text, len, out, SIZE_MAX, NULL);
+}
+
+size_t chu__legacy_source_offset(int enc, const char *text, size_t len, size_t at, chu__buf *scratch)
+{
+	size_t source_at = len;
+	scratch->len = 0;
+	if (convert(enc, text, len, scratch, at, &source_at) < 0)
+		return len; /* out of memory: the end is the best bound left */
+	return source_at;
 }
 
 /* ---- detection ---- */
@@ -238,56 +285,93 @@ static bool valid_utf8(const unsigned char *s, size_t n, size_t *multibyte)
 	return true;
 }
 
-chu_encoding chu__legacy_detect(const char *text, size_t len)
+/* Does VNI mark m (a Latin-1 code) apply to vowel v (a Latin-1 code, any case)? Tones apply to
+ * every vowel, the circumflex marks to a, e and o, the breve marks to a. */
+static bool vni_applies(int32_t v, int32_t m)
+{
+	const vni_mark *vm = vni_mark_of(m);
+	if (!vm)
+		return false;
+	int32_t lo = v >= 'A' && v <= 'Z' ? v + 0x20 : v >= 0xC0 && v <= 0xDE ? v + 0x20 : v;
+	if (vm->mod == '^')
+		return lo == 'a' || lo == 'e' || lo == 'o';
+	if (vm->mod == '(')
+		return lo == 'a';
+	return lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y' || lo == 0xF4 || lo == 0xF6;
+}
+
+/* The encoding of a whole document, from evidence that plain UTF-8 never gives:
+ *  - a UTF-16 byte order mark at the start;
+ *  - in valid UTF-8, VNI only when the text is VNI's bytes read as Latin-1 ("Vieät"): no
+ *    Vietnamese letter above U+00FF at all (Latin-1 has none of ă đ ơ ư ạ ả ấ…, and real
+ *    Vietnamese text is full of them), at least three vowels followed by a mark that applies to
+ *    them, VNI's đ or ư (ñ, ö) somewhere, and marks after anything else rare. "hoàn toàn" alone
+ *    reads both ways and stays as it is;
+ *  - in bytes that are not UTF-8: VNI when vowels are followed by mark bytes, TCVN3 when nine
+ *    in ten high bytes are its letters;
+ *  - in ASCII: VIQR when its marks follow vowels often enough. */
+int chu__legacy_detect(const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
+	if (len >= 2 && s[0] == 0xFF && s[1] == 0xFE)
+		return CHU__ENC_UTF16LE;
+	if (len >= 2 && s[0] == 0xFE && s[1] == 0xFF)
+		return CHU__ENC_UTF16BE;
 	size_t multibyte;
 	bool utf8 = valid_utf8(s, len, &multibyte);
-	/* VNI: a vowel followed by a mark code, as raw bytes or as UTF-8 Latin-1 letters */
-	size_t vni = 0, viet = 0, tcvn = 0, high = 0, viqr = 0, words = 0;
+	size_t vni = 0, stray = 0, vni_letters_seen = 0, viet = 0, tcvn = 0, high = 0, viqr = 0, words = 0;
+	int32_t prev = 0; /* the character before, as vni_next reads it */
 	for (size_t i = 0; i < len;) {
 		int32_t c;
 		size_t k = (size_t)vni_next(s, len, i, &c);
+		if (utf8 && k == 1 && s[i] >= 0x80) {
+			/* a longer UTF-8 sequence: a letter of its own, never a VNI code */
+			int32_t cp;
+			int n = chu__utf8_decode(s + i, len - i, &cp);
+			chu__vletter L;
+			if (cp >= 0x100 && chu__vletter_split(cp, &L))
+				viet++;
+			prev = cp;
+			i += (size_t)n;
+			continue;
+		}
+		if (c >= 0x80 && vni_mark_of(c)) {
+			if (vni_applies(prev, c))
+				vni++;
+			else
+				stray++;
+		}
+		if (c == 0xF1 || c == 0xD1 || c == 0xF6 || c == 0xD6)
+			vni_letters_seen++;
 		unsigned char lo = (unsigned char)(s[i] | 0x20);
 		bool vowel = s[i] < 0x80 && (lo == 'a' || lo == 'e' || lo == 'i' || lo == 'o' || lo == 'u' || lo == 'y');
 		if (vowel && i + 1 < len) {
-			int32_t m;
-			vni_next(s, len, i + 1, &m);
-			if (m >= 0xC0 && vni_mark_of(m))
-				vni++;
 			unsigned char n1 = s[i + 1];
 			bool next_letter = i + 2 < len && ascii_letter(s[i + 2]);
-			if (n1 == '^' || n1 == '(' || n1 == '+' || ((n1 == '\'' || n1 == '`' || n1 == '~') ) ||
+			if (n1 == '^' || n1 == '(' || n1 == '+' || n1 == '\'' || n1 == '`' || n1 == '~' ||
 			    ((n1 == '.' || n1 == '?') && next_letter))
 				viqr++;
 		}
 		if (s[i] == ' ')
 			words++;
+		prev = c;
 		i += k;
 	}
 	if (utf8) {
-		for (size_t i = 0; i < len;) {
-			int32_t cp;
-			int k = chu__utf8_decode(s + i, len - i, &cp);
-			chu__vletter L;
-			if (cp >= 0x100 && chu__vletter_split(cp, &L))
-				viet++;
-			i += (size_t)k;
-		}
-	} else {
-		for (size_t i = 0; i < len; i++)
-			if (s[i] >= 0x80) {
-				high++;
-				tcvn += tcvn3_cp(s[i]) != 0xFFFD;
-			}
+		if (viet == 0 && vni >= 3 && vni_letters_seen && stray * 4 < vni && vni * 20 >= words)
+			return CHU_ENC_VNI;
+		if (multibyte == 0 && viqr >= 2 && viqr * 5 >= words)
+			return CHU_ENC_VIQR;
+		return CHU_ENC_UTF8;
 	}
-	if (viet > vni)
-		return CHU_ENC_UTF8; /* real Vietnamese letters in valid UTF-8 */
+	for (size_t i = 0; i < len; i++)
+		if (s[i] >= 0x80) {
+			high++;
+			tcvn += tcvn3_cp(s[i]) != 0xFFFD;
+		}
 	if (vni >= 2 && vni * 20 >= words)
 		return CHU_ENC_VNI;
-	if (!utf8 && high && tcvn * 10 >= high * 9)
+	if (high && tcvn * 10 >= high * 9)
 		return CHU_ENC_TCVN3;
-	if (multibyte == 0 && viqr >= 2 && viqr * 5 >= words)
-		return CHU_ENC_VIQR;
 	return CHU_ENC_UTF8;
 }

@@ -503,6 +503,35 @@ static void test_strict(void)
 	CHECK(chu_error_offset(NULL) == 0, "chu_error_offset(NULL)");
 	CHECK(chu_norm(strict, "abc\xFF" "def", 7, &out, &n) == CHU_EUTF8, "strict: \"abc\\xFFdef\" is not CHU_EUTF8");
 	CHECK(chu_error_offset(strict) == 3, "strict: error offset %zu, want 3", chu_error_offset(strict));
+	/* after a legacy conversion the offset is still one of the caller's bytes: VIQR "a?a.o" is
+	 * 7 bytes of UTF-8 before the stray 0xE1, which is byte 5 of the input */
+	chu_options vo = o;
+	vo.from = CHU_ENC_VIQR;
+	chu_ctx *viqr;
+	chu_ctx_new(&vo, &viqr);
+	CHECK(chu_norm(viqr, "a?a.o\xE1", 6, &out, &n) == CHU_EUTF8, "strict VIQR with a stray byte");
+	CHECK(chu_error_offset(viqr) == 5, "strict VIQR: error offset %zu, want 5", chu_error_offset(viqr));
+	CHECK(chu_norm(viqr, "Vie^.t \xC3(", 9, &out, &n) == CHU_EUTF8, "strict VIQR, truncated UTF-8");
+	CHECK(chu_error_offset(viqr) == 7, "strict VIQR: error offset %zu, want 7", chu_error_offset(viqr));
+	chu_ctx_free(viqr);
+	/* --from=auto: valid Vietnamese UTF-8 is never converted; UTF-16 with its mark is */
+	vo.from = CHU_ENC_AUTO;
+	vo.strict = 0;
+	chu_ctx *autod;
+	chu_ctx_new(&vo, &autod);
+	static const char *const plain[] = {"Việt Việt", "Thuốc uống", "Hiệu quả của chương trình",
+	                                    "iệ uố oà uề ỉa", "Tiếng Việt có dấu"};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		CHECK(chu_norm(autod, plain[i], strlen(plain[i]), &out, &n) == CHU_OK, "auto");
+		CHECK_STR(out, plain[i]);
+	}
+	static const char le[] = "\xFF\xFEV\0i\0\xC7\x1Et\0 \0N\0a\0m\0\n\0";
+	CHECK(chu_norm(autod, le, sizeof le - 1, &out, &n) == CHU_OK, "UTF-16LE");
+	CHECK_STR(out, "Việt Nam\n");
+	static const char odd[] = "\xFF\xFEV\0\x3D\xD8\x00\xDEx";
+	CHECK(chu_norm(autod, odd, sizeof odd - 1, &out, &n) == CHU_OK, "UTF-16LE with a pair and an odd byte");
+	CHECK_STR(out, "V\xF0\x9F\x98\x80\xEF\xBF\xBD");
+	chu_ctx_free(autod);
 	CHECK(chu_norm(lax, "abc\xFF" "def", 7, &out, &n) == CHU_OK, "lax");
 	CHECK_STR(out, "abc\xEF\xBF\xBD" "def");
 	static const struct {
