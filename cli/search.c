@@ -13,6 +13,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -193,6 +194,56 @@ static bool has_marks(const char *s)
 	return false;
 }
 
+/* Reads a whole number from lo to hi for option name into *v; false after a usage error. */
+static bool parse_count(const char *arg, const char *name, long lo, long hi, long *v)
+{
+	char *end;
+	errno = 0;
+	long x = strtol(arg, &end, 10);
+	if (end == arg || *end || errno || x < lo || x > hi) {
+		cli_error(NULL, 0, "%s takes a whole number from %ld to %ld, not \"%s\"", name, lo, hi, arg);
+		return false;
+	}
+	*v = x;
+	return true;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+	return (x > y) - (x < y);
+}
+
+/* Opens the index read-only with chu's tokenizer; immutable reads the file as it is, without the
+ * locks and -shm file a WAL database needs (for a file, directory or mount this user cannot
+ * write). */
+static int open_index(const char *path, bool immutable, sqlite3 **db)
+{
+	int rc;
+	if (!immutable) {
+		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
+	} else {
+		/* a URI: '%', '?' and '#' in the path are escaped */
+		size_t n = strlen(path);
+		char *uri = malloc(n * 3 + 32), *u = uri;
+		if (!uri)
+			return SQLITE_NOMEM;
+		u += sprintf(u, "file:");
+		for (const char *p = path; *p; p++) {
+			if (*p == '%' || *p == '?' || *p == '#')
+				u += sprintf(u, "%%%02X", (unsigned char)*p);
+			else
+				*u++ = *p;
+		}
+		strcpy(u, "?immutable=1");
+		rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		free(uri);
+	}
+	if (rc == SQLITE_OK)
+		rc = chu_sqlite_register(*db, NULL); /* queries use no word keys */
+	return rc;
+}
+
 int cli_search(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
@@ -213,8 +264,14 @@ int cli_search(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'a': any = true; break;
 		case 'm': accent_path = optarg; break;
-		case 'l': limit = atol(optarg); break;
-		case 'o': offset = atol(optarg); break;
+		case 'l':
+			if (!parse_count(optarg, "--limit", 1, 10000, &limit))
+				return CLI_USAGE;
+			break;
+		case 'o':
+			if (!parse_count(optarg, "--offset", 0, 1000000, &offset))
+				return CLI_USAGE;
+			break;
 		case 'h':
 			fputs("usage: chu search [--json] [--limit N] [--offset N] [--any [--accent-model FILE]] DB QUERY\n"
 			      "Query: words, \"phrases\", -exclusion, OR, prefix*, title:word, org:X, per:\"X Y\", loc:X;\n"
@@ -281,14 +338,13 @@ int cli_search(int argc, char **argv)
 	build_match(ctx, &q, true, folded, sizeof folded);
 	bool fallback = has_marks(qs) && strcmp(match, folded) != 0;
 	sqlite3 *db = NULL;
-	if (access(dbpath, R_OK) != 0 || sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		cli_error(dbpath, 0, "cannot open the index");
+	if (access(dbpath, R_OK) != 0 || open_index(dbpath, false, &db) != SQLITE_OK) {
+		cli_error(dbpath, 0, "cannot open the index: %s", db ? sqlite3_errmsg(db) : strerror(errno));
 		sqlite3_close(db);
 		query_free(&q);
 		chu_ctx_free(ctx);
 		return CLI_BAD_INPUT;
 	}
-	chu_sqlite_register(db, NULL); /* queries use no word keys */
 	/* entity filters */
 	char filt[4096] = "";
 	for (int i = 0; i < q.n; i++) {
@@ -305,31 +361,45 @@ int cli_search(int argc, char **argv)
 	}
 	const char *hl_on = !json && isatty(1) ? "\033[1m" : "[", *hl_off = !json && isatty(1) ? "\033[0m" : "]";
 	char *sql = sqlite3_mprintf(
-		"SELECT d.id, d.key, d.title, d.url, d.date, bm25(docs_fts, 2.0, 1.0), snippet(docs_fts, 1, %Q, %Q, '…', 16)"
+		"SELECT d.id, coalesce(d.name, d.key), d.title, d.url, d.date, bm25(docs_fts, 2.0, 1.0), snippet(docs_fts, 1, %Q, %Q, '…', 16)"
 		" FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid WHERE docs_fts MATCH ?1 %s ORDER BY rank LIMIT ?2",
 		hl_on, hl_off, filt);
 	sqlite3_stmt *st = NULL;
 	int status = CLI_OK;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		cli_error(dbpath, 0, "not a chu index (%s)", sqlite3_errmsg(db));
+	int prc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if ((prc & 0xFF) == SQLITE_READONLY || (prc & 0xFF) == SQLITE_CANTOPEN) {
+		/* an index left in WAL mode (its indexer killed, or still running) that this user may
+		 * not write beside: read the file as it is */
+		sqlite3_close(db);
+		db = NULL;
+		if (open_index(dbpath, true, &db) == SQLITE_OK)
+			prc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	}
+	if (prc != SQLITE_OK) {
+		cli_error(dbpath, 0, "not a chu index (%s)", db ? sqlite3_errmsg(db) : "cannot open");
 		status = CLI_BAD_INPUT;
 	}
 	/* exact matches first; then, for a query typed with marks, its look-alikes from the folded
 	 * query ("đá nặng" after "Đà Nẵng") */
-	sqlite3_int64 *seen = calloc((size_t)(offset + limit), sizeof *seen);
-	long nseen = 0, rank = 0;
+	sqlite3_int64 *seen = status == CLI_OK ? calloc((size_t)(offset + limit), sizeof *seen) : NULL;
+	if (status == CLI_OK && !seen) {
+		cli_error(NULL, 0, "out of memory");
+		status = CLI_BAD_INPUT;
+	}
+	long nseen = 0, rank = 0, first_pass = 0;
 	for (int pass = 0; pass < (fallback ? 2 : 1) && status == CLI_OK && nseen < offset + limit; pass++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, pass ? folded : match, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, offset + limit + nseen);
-		int rc;
+		if (pass == 1) { /* the first pass's hits, sorted, to leave out of the second */
+			first_pass = nseen;
+			qsort(seen, (size_t)nseen, sizeof *seen, id_cmp);
+		}
+		int rc = SQLITE_DONE;
 		while (nseen < offset + limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			sqlite3_int64 id = sqlite3_column_int64(st, 0);
-			bool dup = false;
-			for (long k = 0; k < nseen && !dup; k++)
-				dup = seen[k] == id;
-			if (dup)
-				continue;
+			if (pass == 1 && bsearch(&id, seen, (size_t)first_pass, sizeof *seen, id_cmp))
+				continue; /* a pass's own hits are distinct rows */
 			seen[nseen++] = id;
 			if (nseen <= offset)
 				continue;

@@ -22,7 +22,9 @@ Xây kè chắn sóng
 Người dân chở những hòn đá nặng ra bờ biển để xây kè chắn sóng trước mùa bão.
 T
 printf '{"id":"x1","title":"Hợp tác ASEM","text":"Các thành viên ASEM thảo luận về kinh tế xanh.","url":"https://a.example.vn/x1","date":"2020-07-16","lang":"vi"}\n{"id":"x2","title":"Hòa Bình mùa lúa","text":"Nông dân tỉnh Hòa Bình thu hoạch lúa sớm."}\nnot json\n' >"$tmp/docs/c.jsonl"
-"$CHU" index "$tmp/db" "$tmp/docs" 2>"$tmp/err" && ok || bad "index: $(cat "$tmp/err")"
+"$CHU" index "$tmp/db" "$tmp/docs" 2>"$tmp/err"
+[ $? -eq 1 ] && ok || bad "index with a bad JSON line must exit 1: $(cat "$tmp/err")"
+grep -q "1 records or files rejected" "$tmp/err" && ok || bad "the summary counts the bad line: $(cat "$tmp/err")"
 grep -q "c.jsonl:3: not a JSON object" "$tmp/err" && ok || bad "bad JSON line not reported: $(cat "$tmp/err")"
 [ "$(first "$tmp/db" "phụ nữ")" = "$tmp/docs/a.txt" ] && ok || bad "phụ nữ"
 [ "$(first "$tmp/db" "phu nu")" = "$tmp/docs/a.txt" ] && ok || bad "phu nu"
@@ -92,6 +94,67 @@ n=$(sqlite3 "$tmp/kdb" "SELECT count(*), count(DISTINCT key) FROM docs;" 2>/dev/
 [ "$n" = "20040|20040" ] && ok || bad "after kill -9 and re-run: $n"
 m=$(sqlite3 "$tmp/kdb" "SELECT count(*) FROM docs_fts_docsize;" 2>/dev/null)
 [ "$m" = "20040" ] && ok || bad "fts rows after kill: $m"
+
+# hardening: nothing a record holds is lost, one bad record does not stop the run
+mkdir -p "$tmp/h"
+printf '{"id":"a","title":"Bí mật","text":"phần đầu\\u0000phần sau bí mật"}\n' >"$tmp/h/nul.jsonl"
+"$CHU" index "$tmp/hdb" "$tmp/h/nul.jsonl" 2>"$tmp/err" && ok || bad "index a record with \\u0000: $(cat "$tmp/err")"
+[ "$(count "$tmp/hdb" "mật")" = 1 ] && ok || bad "the text after \\u0000 was not indexed"
+"$CHU" search --json "$tmp/hdb" "sau" | grep -q 'phần đầu�phần' && ok || bad "NUL not stored as U+FFFD: $("$CHU" search --json "$tmp/hdb" sau)"
+# a repeated id: reported with both lines, the later record kept, the rest of the run goes on
+long=$(awk 'BEGIN { for (i = 0; i < 1100; i++) printf "x" }')
+{
+	printf '{"id":"d1","title":"Một","text":"bản đầu tiên"}\n'
+	printf '{"id":"d2","title":"Hai","text":"văn bản thứ hai"}\n'
+	printf '{"id":"d1","title":"Một lại","text":"bản thay thế"}\n'
+	printf '{"id":"%sA","title":"Dài A","text":"khóa dài thứ nhất"}\n' "$long"
+	printf '{"id":"%sB","title":"Dài B","text":"khóa dài thứ hai"}\n' "$long"
+} >"$tmp/h/dup.jsonl"
+printf 'Sau cùng\nTệp văn bản được đọc sau tệp lỗi.\n' >"$tmp/h/zz.txt"
+"$CHU" index "$tmp/ddb" "$tmp/h/dup.jsonl" "$tmp/h/zz.txt" 2>"$tmp/err"
+[ $? -eq 1 ] && ok || bad "a repeated id must exit 1"
+grep -q "dup.jsonl:3: warning: id .*d1 again (first at line 1)" "$tmp/err" && ok || bad "repeated id not reported with both lines: $(cat "$tmp/err")"
+[ "$(count "$tmp/ddb" "thay thế")" = 1 ] && [ "$(count "$tmp/ddb" "đầu tiên")" = 0 ] && ok || bad "the later record does not replace the earlier"
+[ "$(count "$tmp/ddb" "khóa dài")" = 2 ] && ok || bad "two ids sharing their first 1,024 bytes are not two documents"
+[ "$(count "$tmp/ddb" "tệp lỗi")" = 1 ] && ok || bad "the file after the bad one was not indexed"
+"$CHU" index "$tmp/ddb" "$tmp/h/dup.jsonl" 2>/dev/null
+[ "$(sqlite3 "$tmp/ddb" 'SELECT count(*) FROM docs')" = 5 ] && ok || bad "a re-run changed the document count"
+# one file reached by three paths is one source; an edit keeping size and mtime is seen
+mkdir -p "$tmp/p/d"
+printf 'Bài một\nNội dung ban đầu của bài.\n' >"$tmp/p/d/a.txt"
+chu_abs=$(command -v "$CHU" 2>/dev/null || echo "$CHU"); case "$chu_abs" in /*) ;; *) chu_abs="$PWD/$chu_abs" ;; esac
+(cd "$tmp/p" && "$chu_abs" index db d 2>/dev/null && "$chu_abs" index db ./d 2>/dev/null && "$chu_abs" index db "$tmp/p/d" 2>/dev/null)
+[ "$(sqlite3 "$tmp/p/db" 'SELECT count(*) FROM docs')" = 1 ] && ok || bad "d, ./d and \$PWD/d stored $(sqlite3 "$tmp/p/db" 'SELECT count(*) FROM docs') copies"
+touch -r "$tmp/p/d/a.txt" "$tmp/ref"
+printf 'Bài một\nNội dung mới thay của bài.\n' >"$tmp/p/d/a.txt" # same size
+touch -r "$tmp/ref" "$tmp/p/d/a.txt"
+"$CHU" index "$tmp/p/db" "$tmp/p/d" 2>/dev/null
+[ "$(count "$tmp/p/db" "mới thay")" = 1 ] && [ "$(count "$tmp/p/db" "ban đầu")" = 0 ] && ok || bad "an edit keeping size and mtime was taken as unchanged"
+# numeric options: a usage error, never a crash
+for o in "--limit 1000000000000" "--limit 0" "--limit 10001" "--offset 9223372036854775807" "--offset -1" "--limit x"; do
+	"$CHU" search $o "$tmp/p/db" "bài" >/dev/null 2>"$tmp/err"
+	st=$?
+	[ $st -eq 2 ] && grep -q "takes a whole number" "$tmp/err" && ok || bad "search $o: exit $st, $(cat "$tmp/err")"
+done
+"$CHU" search --limit 10000 --offset 1000000 "$tmp/p/db" "bài" >/dev/null && ok || bad "the largest --limit and --offset"
+# an index that this user may read but not write (as nobody when run as root)
+cp "$tmp/p/db" "$tmp/ro.db"
+as_reader() { "$@"; }
+if [ "$(id -u)" -eq 0 ]; then
+	if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+		as_reader() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	else
+		as_reader() { skip=$((skip + 1)); echo "skip: no setpriv to search as another user"; return 0; }
+	fi
+fi
+mkdir -p "$tmp/rodir" && cp "$tmp/p/db" "$tmp/rodir/db" && chmod 444 "$tmp/rodir/db" && chmod 555 "$tmp/rodir"
+chmod 755 "$tmp" "$tmp/p"
+as_reader "$CHU" search "$tmp/rodir/db" "bài" >"$tmp/out" 2>"$tmp/err" && grep -q "Bài một" "$tmp/out" && ok ||
+	bad "search of a read-only index: $(cat "$tmp/err")"
+chmod 755 "$tmp/rodir" && sqlite3 "$tmp/rodir/db" "PRAGMA journal_mode=WAL" >/dev/null 2>&1; chmod 555 "$tmp/rodir"
+as_reader "$CHU" search "$tmp/rodir/db" "bài" >"$tmp/out" 2>"$tmp/err" && grep -q "Bài một" "$tmp/out" && ok ||
+	bad "search of a read-only index left in WAL mode: $(cat "$tmp/err")"
+chmod 755 "$tmp/rodir"
 
 # the seed articles
 S="$CHU_DATA/seeds"
