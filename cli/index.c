@@ -6,8 +6,8 @@
  * Schema (created when missing; columns added to an older index):
  *   sources(path PRIMARY KEY, size, mtime, hash, seen, ctime, ino, dev)  one row per ingested file
  *   docs(id INTEGER PRIMARY KEY, source, key UNIQUE, title, url, date, extra, line, name)
- *     key: the identity (canonical path, "#id" for a JSONL record); name: what search shows (the
- *     path as it was found, "#id" for a record)
+ *     key: the identity (canonical path, "#id:ID" or "#line:N" for a JSONL record); name: what
+ *     search shows (the path as it was found, "#ID" or "#N" for a record)
  *   docs_fts(title, body) — FTS5, tokenize='chu', rowid = docs.id
  *   entities(doc, kind, text, folded)                  acronyms, names, dates, money for filters
  * A file is known by its canonical path (realpath), so "d", "./d" and "$PWD/d" are one source. It
@@ -450,7 +450,8 @@ static int ingest_jsonl(indexer *ix, const char *source, const char *where, FILE
 				size_t il, tl, bl, ul, dl, el;
 				char *id = json_field(s, 1, &il), *title = json_field(s, 2, &tl), *body = json_field(s, 3, &bl);
 				char *url = json_field(s, 4, &ul), *date = json_field(s, 5, &dl), *extra = json_field(s, 6, &el);
-				char *key = id ? sqlite3_mprintf("%s#%s", source, id) : sqlite3_mprintf("%s#%lu", source, line);
+				/* ids and line numbers apart: {"id":7} and a record without id on line 7 are two */
+				char *key = id ? sqlite3_mprintf("%s#id:%s", source, id) : sqlite3_mprintf("%s#line:%lu", source, line);
 				char *name = id ? sqlite3_mprintf("%s#%s", where, id) : sqlite3_mprintf("%s#%lu", where, line);
 				int r = key && name ? add_doc(ix, source, where, line, key, name, title ? title : "", tl, body ? body : "",
 				                              bl, url, date, extra)

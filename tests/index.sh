@@ -117,6 +117,9 @@ grep -q "dup.jsonl:3: warning: id .*d1 again (first at line 1)" "$tmp/err" && ok
 [ "$(count "$tmp/ddb" "thay thế")" = 1 ] && [ "$(count "$tmp/ddb" "đầu tiên")" = 0 ] && ok || bad "the later record does not replace the earlier"
 [ "$(count "$tmp/ddb" "khóa dài")" = 2 ] && ok || bad "two ids sharing their first 1,024 bytes are not two documents"
 [ "$(count "$tmp/ddb" "tệp lỗi")" = 1 ] && ok || bad "the file after the bad one was not indexed"
+printf '{"id":7,"text":"bản ghi có id bảy"}\n\n\n\n\n\n{"text":"bản ghi dòng bảy"}\n' >"$tmp/h/seven.jsonl"
+"$CHU" index "$tmp/sdb7" "$tmp/h/seven.jsonl" 2>/dev/null
+[ "$(count "$tmp/sdb7" "bản ghi")" = 2 ] && ok || bad "id 7 and the record without id on line 7 are one document (found by tests/fuzz/fuzz_jsonl)"
 "$CHU" index "$tmp/ddb" "$tmp/h/dup.jsonl" 2>/dev/null
 [ "$(sqlite3 "$tmp/ddb" 'SELECT count(*) FROM docs')" = 5 ] && ok || bad "a re-run changed the document count"
 # one file reached by three paths is one source; an edit keeping size and mtime is seen
