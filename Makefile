@@ -17,13 +17,16 @@ PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/ext/sqlite/chu_fts5.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test asan bench bench-search model install uninstall clean format help generated check-generated
+.PHONY: all test test-long asan bench bench-search model install uninstall clean format help generated check-generated
 all: $(BUILD)/libchu.a $(BUILD)/libchu.so $(BUILD)/chu $(BUILD)/chu.pc $(BUILD)/chu_sqlite.so
 
 help:
 	@echo "make            build build/libchu.a, build/libchu.so, build/chu"
 	@echo "make test       run the whole test suite (ends with 'N passed, N failed')"
 	@echo "make asan       the suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make tsan       the threaded tests under ThreadSanitizer"
+	@echo "make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)"
+	@echo "make test-long  the crash-safety test with many kill -9 runs"
 	@echo "make bench      throughput of norm/sent/tok/seg beside wc -w on the same bytes"
 	@echo "make bench-search  retrieval quality and indexing speed beside SQLite's unicode61"
 	@echo "make model      retrain models/ from ../shared/data"
@@ -64,6 +67,12 @@ test: all $(TESTS)
 asan:
 	CHU_ASAN=1 $(MAKE) --no-print-directory BUILD=build-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+# The kill -9 crash-safety test with many runs (make test runs a few).
+test-long: all
+	@CHU=$(BUILD)/chu CHU_KILL_RUNS=$${CHU_KILL_RUNS:-24} sh tests/crash.sh
+
+include tests/fuzz/fuzz.mk tests/fault/fault.mk
 
 bench: all
 	sh bench/bench.sh

@@ -2,8 +2,13 @@
 # `make bench`: MB/s of chu's stages on one core, on the article text of the Wikipedia corpus,
 # beside `wc -w` on the same bytes in the same run (machines are shared and noisy: read the
 # ratios). Library stages are timed in-process by bench/bench_tok.c (best of 3); the `chu` command
-# end to end, output to /dev/null (best of 3 wall-clock runs).
-# Environment: CHU_DATA (default ../shared/data), BUILD (default build).
+# end to end, output to /dev/null (best of 3 wall-clock runs). Then each command's peak resident
+# memory (VmHWM, by /usr/bin/time) and MB/s on text piped into it, built by repeating the article
+# text to CHU_BENCH_MB megabytes (default 200), beside the 64 MB target of a streaming command;
+# the slowest commands (pos, ner, annotate: about 1 MB/s or less) read CHU_BENCH_SLOW_MB (default
+# 20; set it to 200 for the full check, about half an hour).
+# Environment: CHU_DATA (default ../shared/data), BUILD (default build), CHU_BENCH_MB,
+# CHU_BENCH_SLOW_MB.
 set -eu
 cd "$(dirname "$0")/.."
 B=${BUILD:-build}
@@ -67,11 +72,54 @@ echo "bench: the chu command"
 cli_norm=$(mbs "$(best "$B/chu" norm "$t/text.txt")")
 cli_sent=$(mbs "$(best "$B/chu" sent "$t/text.txt")")
 cli_tok=$(mbs "$(best "$B/chu" tok "$t/text.txt")")
-cli_seg="" rss=""
+cli_seg=""
 if [ -n "$model" ]; then
 	cli_seg=$(mbs "$(best "$B/chu" seg --model "$model" "$t/text.txt")")
-	if [ -x /usr/bin/time ]; then
-		rss=$( { /usr/bin/time -f %M "$B/chu" seg --model "$model" "$t/text.txt" >/dev/null; } 2>&1 | tail -n 1)
+fi
+
+# ---- peak memory: each command reading a pipe ----
+MEM_MB=${CHU_BENCH_MB:-200}
+SLOW_MB=${CHU_BENCH_SLOW_MB:-20}
+DOC_MB=${CHU_BENCH_DOC_MB:-60} # chu clean reads an article whole: under its --max-doc-size (64 MiB)
+mem_rows=""
+if [ -x /usr/bin/time ]; then
+	big_mb=$MEM_MB
+	[ "$SLOW_MB" -gt "$big_mb" ] && big_mb=$SLOW_MB
+	[ "$DOC_MB" -gt "$big_mb" ] && big_mb=$DOC_MB
+	echo "bench: $big_mb MB of text (the article text repeated) for the memory runs"
+	: >"$t/big.txt"
+	while [ "$(wc -c <"$t/big.txt")" -lt $((big_mb * 1000000)) ]; do cat "$t/text.txt" >>"$t/big.txt"; done
+	# mem NAME MB ARGS…: one run of chu ARGS reading MB megabytes from a pipe: "NAME MB MB/s KB status"
+	mem() {
+		name=$1 mb=$2
+		shift 2
+		echo "bench: chu $* on $mb MB through a pipe" >&2
+		st=0
+		head -c $((mb * 1000000)) "$t/big.txt" | $PIN /usr/bin/time -f '%M %e' -o "$t/time" "$B/chu" "$@" >/dev/null \
+			2>"$t/mem.err" || st=$?
+		last=$(tail -n 1 "$t/time") # after "Command exited with non-zero status N" when it failed
+		kb=${last% *} sec=${last#* }
+		echo "$name $mb $(echo "$mb $sec" | awk '{printf "%.1f", ($2 > 0 ? $1 / $2 : 0)}') $kb $st"
+	}
+	{
+		mem norm "$MEM_MB" norm
+		mem sent "$MEM_MB" sent
+		mem tok "$MEM_MB" tok
+		if [ -n "$model" ]; then
+			mem seg "$MEM_MB" seg --model "$model"
+			[ -r models/pos.chm ] && mem pos "$SLOW_MB" pos
+			[ -r models/pos.chm ] && [ -r models/ner.chm ] && mem ner "$SLOW_MB" ner
+			mem annotate "$SLOW_MB" annotate --format=jsonl
+		fi
+		[ -r models/accent.chm ] && mem accent "$MEM_MB" accent
+		mem clean "$DOC_MB" clean
+	} >"$t/mem.txt"
+	# past --max-doc-size, chu clean refuses the article with an error, never cutting it
+	clean_limit=""
+	if [ "$big_mb" -gt 68 ]; then
+		st=0
+		head -c 70000000 "$t/big.txt" | "$B/chu" clean >/dev/null 2>"$t/limit.err" || st=$?
+		clean_limit="exit $st: $(head -n 1 "$t/limit.err")"
 	fi
 fi
 
@@ -107,12 +155,26 @@ row "chu sent (command, end to end)" "$cli_sent"
 row "chu tok (command, end to end)" "$cli_tok"
 if [ -n "$cli_seg" ]; then
 	row "chu seg (command, end to end)" "$cli_seg" 50 "≥ 50 MB/s"
-	printf '\nmodel load: %s ms (target ≤ 20 ms); chu seg peak resident memory: %s KB (target ≤ 64 MB)\n' \
-		"${load:-?}" "${rss:-?}"
+	printf '\nmodel load: %s ms (target ≤ 20 ms)\n' "${load:-?}"
 elif [ -r models/seg.chm ]; then
 	printf '\nchu seg: models/seg.chm does not load or %s/chu seg fails; not measured\n' "$B"
 else
 	printf '\nchu seg: no models/seg.chm; not measured\n'
+fi
+if [ -s "$t/mem.txt" ]; then
+	printf '\npeak resident memory (VmHWM, models included), one run each reading a pipe%s:\n\n' "${PIN:+ ($PIN)}"
+	printf '%-10s %8s %8s %10s   %s\n' command "input MB" MB/s "peak MiB" target
+	while read -r name mb rate kb st; do
+		peak=$(echo "$kb" | awk '{printf "%.1f", $1 / 1024}')
+		if [ "$name" = clean ]; then
+			target="an article read whole: ≤ --max-doc-size (64 MiB) of input"
+		else
+			target=$(echo "$kb" | awk '{print ($1 <= 64 * 1024) ? "≤ 64 MiB (met)" : "≤ 64 MiB (over)"}')
+		fi
+		[ "$st" = 0 ] || target="$target; exit status $st"
+		printf '%-10s %8s %8s %10s   %s\n' "$name" "$mb" "$rate" "$peak" "$target"
+	done <"$t/mem.txt"
+	[ -n "$clean_limit" ] && printf '\nchu clean on 70 MB: %s\n' "$clean_limit"
 fi
 printf '\nin-process counts:\n'
 sed 's/^/  /' "$t/lib.err"

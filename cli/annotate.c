@@ -1,11 +1,13 @@
 /*
- * annotate.c — `chu annotate`: whole articles through clean → sentences → tokens → words.
+ * annotate.c — `chu annotate`: articles through clean → sentences → tokens → words → tags, read
+ * as a stream (see "the stream" below).
  *
  * Offsets are into the original file: chu_clean decides which lines and spans are boilerplate,
  * and the tokens of those are left out; the text itself is tokenized as it was (the tokenizer
  * already splits glued sentences, so clean's inserted spaces are not needed here).
  */
 #include "cli.h"
+#include "internal.h" /* chu__buf */
 
 #include <getopt.h>
 #include <utf8proc.h>
@@ -21,6 +23,7 @@ typedef struct annot {
 	size_t window;    /* sentences either side an entity label is made consistent with
 	                   * (chu_ner_consistent), within the article; 0: each sentence alone */
 	unsigned long sent_id; /* conllu: sentences so far */
+	struct stream *st;     /* the article being read */
 } annot;
 
 /* Writes s[0..n) (valid UTF-8) lowercased. */
@@ -57,134 +60,73 @@ static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
 	return CHU_OK;
 }
 
-/* An article's sentences, all tagged before any is printed: a sentence's entity labels are made
- * consistent with the sentences either side of it, and the article is the document. The arrays
- * over words hold every word of the article, sentence after sentence (at most one a token). */
-typedef struct tagged {
-	size_t n, nw;           /* sentences and words tagged so far */
-	chu_ner_sentence *sent; /* sentence k: its words and the tagger's entity labels (into words, nt) */
-	size_t *tok;            /* sentence k: kept tokens [tok[k], tok[k + 1]) */
-	chu_span *words;        /* each word: a byte range of the text */
-	const char **pn;        /* each word's part-of-speech name, NULL without a model */
-	uint8_t *pt, *nt;       /* each word's part-of-speech label, entity label (with the models) */
-	uint8_t *final;         /* each word's entity label made consistent with its window */
-	chu_span *spans;        /* scratch for segmenting one sentence: its tokens */
-	unsigned char *join;    /* and whether each joins the next */
-} tagged;
+/* ---- the stream ----
+ *
+ * An article is read a piece (a line, or 64 KiB of a longer one) at a time, and each piece goes
+ * through what chu_clean decides for its lines, the tokenizer, the segmenter and the taggers as in
+ * the whole file: chu_clean judges a line by itself and by whether text came before it in the
+ * article (a leading URL line is metadata), the tokenizer ends a sentence at every line break,
+ * and a tagged sentence waits only for the --window sentences after it. A continued piece's text
+ * after its last certain sentence end is read again with the next piece (as chu tok does). */
 
-static void tagged_free(tagged *d)
-{
-	free(d->sent);
-	free(d->tok);
-	free(d->words);
-	free(d->pn);
-	free(d->pt);
-	free(d->nt);
-	free(d->final);
-	free(d->spans);
-	free(d->join);
-}
+/* One tagged sentence waiting for its window: one malloc'd block holding the arrays and bytes. */
+typedef struct sentence {
+	uint64_t offset;   /* where text[0] is in the file */
+	size_t index;      /* its number in the article, from 0 */
+	const char *text;  /* its bytes, from its first token's start to its last token's end */
+	chu_token *tok;    /* its kept tokens, offsets into text */
+	size_t n;
+	chu_span *words;   /* its words, offsets into text */
+	size_t nw;
+	const char **pn;   /* each word's part-of-speech name, NULL without a model */
+	uint8_t *nt;       /* each word's entity label from the tagger (with the models) */
+} sentence;
 
-/* Sentences: runs of kept tokens, each up to one that ends a sentence (or the last). */
-static size_t sentence_end(const chu_token *keep, size_t nk, size_t i)
-{
-	while (i + 1 < nk && !(keep[i].flags & CHU_TOKEN_SENTENCE_END))
-		i++;
-	return i + 1;
-}
+typedef struct stream {
+	const char *file;       /* the input being read */
+	bool seen_text;         /* a line with text has been read in this article */
+	char *url;              /* the article's source URL line (chu_clean's metadata), or NULL */
+	size_t sentences;       /* sentences of the article so far */
+	chu__buf carry;         /* the text after the last certain sentence end of a continued piece */
+	uint64_t carry_offset;  /* where it is in the file */
+	chu__buf joined;        /* carry + piece */
+	chu__buf cleaned;       /* what chu_clean reads: a line of text first when text came before */
+	chu__buf toks;          /* the piece's tokens (chu_token), a copy of chu_tokenize's */
+	chu__buf drop, keep;    /* the piece's dropped spans (chu_span), its kept tokens (chu_token) */
+	chu__buf spans, join;   /* one sentence's tokens as spans, and whether each joins the next */
+	chu__buf words, pn, pt, nt, final, etype, ebio; /* one sentence's words and their labels */
+	/* the sentences tagged but not printed (qdone onwards) and the window before them */
+	sentence *q;
+	chu_ner_sentence *qs;   /* the same sentences as chu_ner_consistent reads them */
+	size_t qn, qdone, qcap;
+} stream;
 
-/* Room for the article of kept tokens keep[0, nk); CHU_ENOMEM with nothing held. */
-static int tagged_init(tagged *d, const chu_token *keep, size_t nk)
-{
-	size_t ns = 0, longest = 0;
-	for (size_t i = 0, j; i < nk; i = j, ns++) {
-		j = sentence_end(keep, nk, i);
-		longest = j - i > longest ? j - i : longest;
-	}
-	*d = (tagged){0};
-	d->sent = malloc((ns + 1) * sizeof *d->sent);
-	d->tok = malloc((ns + 1) * sizeof *d->tok);
-	d->words = malloc((nk + 1) * sizeof *d->words);
-	d->pn = malloc((nk + 1) * sizeof *d->pn);
-	d->pt = malloc(nk + 1);
-	d->nt = malloc(nk + 1);
-	d->final = malloc(nk + 1);
-	d->spans = malloc((longest + 1) * sizeof *d->spans);
-	d->join = malloc(longest + 1);
-	if (!d->sent || !d->tok || !d->words || !d->pn || !d->pt || !d->nt || !d->final || !d->spans || !d->join) {
-		tagged_free(d);
-		*d = (tagged){0};
-		return CHU_ENOMEM;
-	}
-	d->tok[0] = 0;
-	return CHU_OK;
-}
+/* The most text carried into the next piece; past it a sentence at a cut is cut. */
+#define MAX_CARRY (1u << 20)
 
-/* Segments and tags the next sentence of d: kept tokens keep[a, b), a where the sentence before
- * ended. Its words, their part-of-speech names and labels and the tagger's entity labels are
- * appended to d's. */
-static int tag_sentence(annot *an, const char *text, const chu_token *keep, size_t a, size_t b, tagged *d)
+/* Sentence s with entity labels nt (NULL without an entity model) in the selected format. */
+static int print_sentence(annot *an, stream *st, const sentence *s, const uint8_t *nt)
 {
-	const chu_token *tok = keep + a;
-	size_t n = b - a;
+	const char *name = st->file, *url = st->url, *text = s->text;
+	const chu_token *tok = s->tok;
+	size_t n = s->n;
+	const chu_span *words = s->words;
+	size_t nw = s->nw;
+	const char **pn = s->pn;
+	unsigned long long base = s->offset;
 	int rc = CHU_OK;
-	for (size_t i = 0; i < n; i++) {
-		d->spans[i].start = tok[i].start;
-		d->spans[i].end = tok[i].end;
-		d->join[i] = 0;
-	}
-	if (an->model) {
-		rc = chu_segment_tokens(an->ctx, an->model, text, d->spans, n, d->join);
-		if (rc < 0)
-			return rc;
-	}
-	/* words: runs of joined tokens */
-	chu_span *words = d->words + d->nw;
-	const char **pn = d->pn + d->nw;
-	uint8_t *pt = d->pt + d->nw, *nt = d->nt + d->nw;
-	size_t nw = 0;
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j + 1 < n && d->join[j])
-			j++;
-		words[nw++] = (chu_span){tok[i].start, tok[j].end};
-		i = j + 1;
-	}
-	for (size_t w = 0; w < nw; w++)
-		pn[w] = NULL;
-	if (an->pos && (rc = chu_tag(an->ctx, an->pos, CHU_TAGGER_POS, text, words, nw, NULL, pt)) < 0)
-		return rc;
-	for (size_t w = 0; an->pos && w < nw; w++)
-		pn[w] = chu_tag_name(an->pos, CHU_TAGGER_POS, pt[w]);
-	if (an->ner && (rc = chu_tag(an->ctx, an->ner, CHU_TAGGER_NER, text, words, nw, pn, nt)) < 0)
-		return rc;
-	d->sent[d->n] = (chu_ner_sentence){text, words, nw, nt};
-	d->tok[++d->n] = b;
-	d->nw += nw;
-	return CHU_OK;
-}
-
-/* Sentence k of d with entity labels nt (NULL without an entity model) in the selected format. */
-static int print_sentence(annot *an, const char *name, const char *url, const char *text, const chu_token *keep,
-                          const tagged *d, size_t k, const uint8_t *nt)
-{
-	const chu_token *tok = keep + d->tok[k];
-	size_t n = d->tok[k + 1] - d->tok[k];
-	const chu_span *words = d->sent[k].words;
-	size_t nw = d->sent[k].n;
-	const char **pn = d->pn + (words - d->words);
-	int rc;
 	const chu_entity *ent;
 	size_t ne;
 	if ((rc = chu_entities(an->ctx, text, words, nw, an->ner, nt, &ent, &ne)) < 0)
 		return rc;
 	/* each word's entity label (BIO), from the spans */
-	const char **etype = malloc((nw + 1) * sizeof *etype);
-	char *ebio = malloc(nw + 1);
-	if (!etype || !ebio) {
-		rc = CHU_ENOMEM;
-		goto out;
-	}
+	st->etype.len = st->ebio.len = 0;
+	chu__buf_reserve(&rc, &st->etype, (nw + 1) * sizeof(char *));
+	chu__buf_reserve(&rc, &st->ebio, nw + 1);
+	if (rc < 0)
+		return rc;
+	const char **etype = (const char **)(void *)st->etype.data;
+	char *ebio = st->ebio.data;
 	for (size_t w = 0; w < nw; w++) {
 		etype[w] = NULL;
 		ebio[w] = 'O';
@@ -208,7 +150,7 @@ static int print_sentence(annot *an, const char *name, const char *url, const ch
 		const char *out;
 		size_t m;
 		if ((rc = chu_norm_span(an->ctx, text, tok[0].start, tok[n - 1].end, &out, &m)) < 0)
-			goto out;
+			return rc;
 		printf("# text = %.*s\n", (int)m, out);
 		for (size_t w = 0; w < nw && rc >= 0; w++) {
 			/* FORM with spaces between syllables, as UD Vietnamese writes words */
@@ -222,7 +164,7 @@ static int print_sentence(annot *an, const char *name, const char *url, const ch
 			bool space_after = w + 1 == nw || words[w + 1].start > words[w].end;
 			if (etype[w])
 				printf("NER=%c-%s|", ebio[w], etype[w]);
-			printf("Offset=%zu:%zu%s\n", words[w].start, words[w].end, space_after ? "" : "|SpaceAfter=No");
+			printf("Offset=%llu:%llu%s\n", base + words[w].start, base + words[w].end, space_after ? "" : "|SpaceAfter=No");
 		}
 		putchar('\n');
 	} else {
@@ -232,19 +174,20 @@ static int print_sentence(annot *an, const char *name, const char *url, const ch
 			printf(",\"url\":");
 			cli_json_str(url, strlen(url));
 		}
-		printf(",\"sentence\":%zu,\"start\":%zu,\"end\":%zu,\"text\":", k, tok[0].start, tok[n - 1].end);
+		printf(",\"sentence\":%zu,\"start\":%llu,\"end\":%llu,\"text\":", s->index, base + tok[0].start,
+		       base + tok[n - 1].end);
 		if ((rc = put_norm(an, text, tok[0].start, tok[n - 1].end, true)) < 0)
-			goto out;
+			return rc;
 		printf(",\"tokens\":[");
 		for (size_t i = 0; i < n && rc >= 0; i++) {
-			printf("%s{\"start\":%zu,\"end\":%zu,\"kind\":\"%s\",\"text\":", i ? "," : "", tok[i].start, tok[i].end,
-			       chu_token_kind_name(tok[i].kind));
+			printf("%s{\"start\":%llu,\"end\":%llu,\"kind\":\"%s\",\"text\":", i ? "," : "", base + tok[i].start,
+			       base + tok[i].end, chu_token_kind_name(tok[i].kind));
 			rc = put_norm(an, text, tok[i].start, tok[i].end, true);
 			putchar('}');
 		}
 		printf("],\"words\":[");
 		for (size_t w = 0; w < nw && rc >= 0; w++) {
-			printf("%s{\"start\":%zu,\"end\":%zu,\"text\":", w ? "," : "", words[w].start, words[w].end);
+			printf("%s{\"start\":%llu,\"end\":%llu,\"text\":", w ? "," : "", base + words[w].start, base + words[w].end);
 			rc = put_norm(an, text, words[w].start, words[w].end, true);
 			if (pn[w])
 				printf(",\"pos\":\"%s\",\"upos\":\"%s\"", pn[w], chu_pos_upos(pn[w]));
@@ -252,54 +195,203 @@ static int print_sentence(annot *an, const char *name, const char *url, const ch
 		}
 		printf("],\"entities\":[");
 		for (size_t e = 0; e < ne && rc >= 0; e++) {
-			printf("%s{\"start\":%zu,\"end\":%zu,\"type\":\"%s\",\"text\":", e ? "," : "", ent[e].start, ent[e].end,
-			       ent[e].type);
+			printf("%s{\"start\":%llu,\"end\":%llu,\"type\":\"%s\",\"text\":", e ? "," : "", base + ent[e].start,
+			       base + ent[e].end, ent[e].type);
 			rc = put_norm(an, text, ent[e].start, ent[e].end, true);
 			putchar('}');
 		}
 		printf("]}\n");
 	}
-out:
-	free(etype);
-	free(ebio);
 	return rc;
 }
 
-static int article(annot *an, const char *name, const char *text, size_t len)
+/* Prints queued sentence k, its entity labels made consistent with the window around it. */
+static int finish_queued(annot *an, stream *st, size_t k)
 {
+	const sentence *s = &st->q[k];
+	const uint8_t *nt = an->ner ? s->nt : NULL;
+	int rc = CHU_OK;
+	if (an->ner && an->window) {
+		/* the window as chu ner's: window sentences either side, within the article */
+		size_t lo = k > an->window ? k - an->window : 0;
+		size_t hi = k + an->window + 1 < st->qn ? k + an->window + 1 : st->qn;
+		st->final.len = 0;
+		chu__buf_reserve(&rc, &st->final, s->nw);
+		if (rc < 0)
+			return rc;
+		uint8_t *out = (uint8_t *)st->final.data;
+		if ((rc = chu_ner_consistent(an->ctx, an->ner, st->qs + lo, hi - lo, k - lo, out)) < 0)
+			return rc;
+		nt = out;
+	}
+	return print_sentence(an, st, s, nt);
+}
+
+/* Prints the queued sentences that have their window (all of them at the end of an article) and
+ * forgets those no window needs. */
+static int flush_queue(annot *an, stream *st, bool all)
+{
+	size_t window = an->ner ? an->window : 0;
+	int rc = CHU_OK;
+	while (rc >= 0 && st->qdone < st->qn && (all || st->qn - st->qdone > window))
+		rc = finish_queued(an, st, st->qdone++);
+	size_t drop = all ? st->qn : st->qdone > window ? st->qdone - window : 0;
+	for (size_t i = 0; i < drop; i++)
+		free(st->q[i].tok); /* the sentence's block */
+	if (drop) {
+		memmove(st->q, st->q + drop, (st->qn - drop) * sizeof *st->q);
+		memmove(st->qs, st->qs + drop, (st->qn - drop) * sizeof *st->qs);
+	}
+	st->qn -= drop;
+	st->qdone -= drop;
+	return rc;
+}
+
+/* Keeps a tagged sentence (kept tokens tok[0, n), words w[0, nw) with their labels, spans of
+ * text, which is at offset in the file) until its window is read: everything is copied into one
+ * block, offsets made relative to the sentence's first byte. */
+static int queue_sentence(annot *an, stream *st, const char *text, uint64_t offset, const chu_token *tok, size_t n,
+                          const chu_span *w, const char **pn, const uint8_t *nt, size_t nw)
+{
+	if (st->qn == st->qcap) {
+		size_t cap = st->qcap ? st->qcap * 2 : 64;
+		sentence *q = realloc(st->q, cap * sizeof *q);
+		if (q)
+			st->q = q;
+		chu_ner_sentence *qs = q ? realloc(st->qs, cap * sizeof *qs) : NULL;
+		if (!q || !qs)
+			return CHU_ENOMEM;
+		st->qs = qs;
+		st->qcap = cap;
+	}
+	size_t from = tok[0].start, bytes = tok[n - 1].end - from;
+	char *block = malloc(n * sizeof *tok + nw * (sizeof *w + sizeof *pn + 1) + bytes);
+	if (!block)
+		return CHU_ENOMEM;
+	sentence s = {offset + from, st->sentences++, NULL, (chu_token *)(void *)block, n, NULL, nw, NULL, NULL};
+	s.words = (chu_span *)(void *)(s.tok + n);
+	s.pn = (const char **)(void *)(s.words + nw);
+	s.nt = (uint8_t *)(void *)(s.pn + nw);
+	char *copy = (char *)s.nt + nw;
+	for (size_t i = 0; i < n; i++) {
+		s.tok[i] = tok[i];
+		s.tok[i].start -= from;
+		s.tok[i].end -= from;
+	}
+	for (size_t i = 0; i < nw; i++) {
+		s.words[i] = (chu_span){w[i].start - from, w[i].end - from};
+		s.pn[i] = pn[i];
+		s.nt[i] = an->ner ? nt[i] : 0;
+	}
+	memcpy(copy, text + from, bytes);
+	s.text = copy;
+	st->q[st->qn] = s;
+	st->qs[st->qn++] = (chu_ner_sentence){s.text, s.words, nw, s.nt};
+	return flush_queue(an, st, false);
+}
+
+/* Segments and tags one sentence, kept tokens tok[0, n) of text (at offset in the file), and
+ * queues it. */
+static int tag_sentence(annot *an, stream *st, const char *text, uint64_t offset, const chu_token *tok, size_t n)
+{
+	int rc = CHU_OK;
+	st->spans.len = st->join.len = st->words.len = st->pn.len = st->pt.len = st->nt.len = 0;
+	chu__buf_reserve(&rc, &st->spans, n * sizeof(chu_span));
+	chu__buf_reserve(&rc, &st->join, n);
+	chu__buf_reserve(&rc, &st->words, n * sizeof(chu_span));
+	chu__buf_reserve(&rc, &st->pn, n * sizeof(char *));
+	chu__buf_reserve(&rc, &st->pt, n);
+	chu__buf_reserve(&rc, &st->nt, n);
+	if (rc < 0)
+		return rc;
+	chu_span *spans = (chu_span *)(void *)st->spans.data;
+	unsigned char *join = (unsigned char *)st->join.data;
+	for (size_t i = 0; i < n; i++) {
+		spans[i].start = tok[i].start;
+		spans[i].end = tok[i].end;
+		join[i] = 0;
+	}
+	if (an->model && (rc = chu_segment_tokens(an->ctx, an->model, text, spans, n, join)) < 0)
+		return rc;
+	/* words: runs of joined tokens */
+	chu_span *words = (chu_span *)(void *)st->words.data;
+	const char **pn = (const char **)(void *)st->pn.data;
+	uint8_t *pt = (uint8_t *)st->pt.data, *nt = (uint8_t *)st->nt.data;
+	size_t nw = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && join[j])
+			j++;
+		words[nw++] = (chu_span){tok[i].start, tok[j].end};
+		i = j + 1;
+	}
+	for (size_t w = 0; w < nw; w++)
+		pn[w] = NULL;
+	if (an->pos && (rc = chu_tag(an->ctx, an->pos, CHU_TAGGER_POS, text, words, nw, NULL, pt)) < 0)
+		return rc;
+	for (size_t w = 0; an->pos && w < nw; w++)
+		pn[w] = chu_tag_name(an->pos, CHU_TAGGER_POS, pt[w]);
+	if (an->ner && (rc = chu_tag(an->ctx, an->ner, CHU_TAGGER_NER, text, words, nw, pn, nt)) < 0)
+		return rc;
+	return queue_sentence(an, st, text, offset, tok, n, words, pn, nt, nw);
+}
+
+/* Does text[0, n) hold a line with something other than spaces, tabs and CRs (what chu_clean calls
+ * text)? */
+static bool has_text(const char *text, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+			return true;
+	return false;
+}
+
+/* The text of a piece [0, len) (at offset in the file) that ends at a line end or at a certain
+ * sentence end: cleaned, tokenized, and its sentences tagged and queued. t[0, nt) are its tokens. */
+static int article_text(annot *an, stream *st, const char *text, size_t len, uint64_t offset, const chu_token *t,
+                        size_t nt)
+{
+	/* chu_clean reads the lines as part of an article: after text, a URL line is no metadata, so
+	 * a line of text goes first then (its changes are left out) */
+	static const char lead[] = "x\n";
+	size_t lead_len = st->seen_text ? sizeof lead - 1 : 0;
+	int rc = CHU_OK;
+	st->cleaned.len = 0;
+	chu__buf_put(&rc, &st->cleaned, lead, lead_len);
+	chu__buf_put(&rc, &st->cleaned, text, len);
+	if (rc < 0)
+		return rc;
 	const char *cleaned;
 	size_t clen, nch;
 	const chu_clean_change *ch;
-	int rc = chu_clean(an->ctx, text, len, &cleaned, &clen, &ch, &nch);
-	if (rc < 0)
+	if ((rc = chu_clean(an->ctx, st->cleaned.data, st->cleaned.len, &cleaned, &clen, &ch, &nch)) < 0)
 		return rc;
 	/* copy what we need of the changes: the next chu_* call on ctx may reuse their memory */
-	chu_span *drop = malloc((nch + 1) * sizeof *drop);
-	char *url = NULL;
-	size_t ndrop = 0;
-	if (!drop)
-		return CHU_ENOMEM;
-	for (size_t i = 0; i < nch; i++) {
-		if (ch[i].action == CHU_CLEAN_SPACE)
+	st->drop.len = 0;
+	for (size_t i = 0; i < nch && rc >= 0; i++) {
+		if (ch[i].action == CHU_CLEAN_SPACE || ch[i].start < lead_len)
 			continue;
-		drop[ndrop].start = ch[i].start;
-		drop[ndrop].end = ch[i].end;
-		ndrop++;
-		if (ch[i].action == CHU_CLEAN_METADATA && !url) {
-			size_t a = ch[i].start, b = ch[i].end;
+		chu_span d = {ch[i].start - lead_len, ch[i].end - lead_len};
+		chu__buf_put(&rc, &st->drop, &d, sizeof d);
+		if (ch[i].action == CHU_CLEAN_METADATA && !st->url) {
+			size_t a = d.start, b = d.end;
 			while (b > a && (text[b - 1] == '\n' || text[b - 1] == '\r' || text[b - 1] == ' '))
 				b--;
-			url = strndup(text + a, b - a);
+			if (!(st->url = strndup(text + a, b - a)))
+				rc = CHU_ENOMEM;
 		}
 	}
-	const chu_token *t;
-	size_t n;
-	rc = chu_tokenize(an->ctx, text, len, &t, &n);
-	chu_token *keep = rc < 0 ? NULL : malloc((n + 1) * sizeof *keep);
-	if (rc >= 0 && !keep)
-		rc = CHU_ENOMEM;
+	st->seen_text = st->seen_text || has_text(text, len);
+	/* the kept tokens; a dropped sentence end ends the sentence at the kept token before it */
+	st->keep.len = 0;
+	chu__buf_reserve(&rc, &st->keep, (nt + 1) * sizeof(chu_token));
+	if (rc < 0)
+		return rc;
+	const chu_span *drop = (const chu_span *)(void *)st->drop.data;
+	size_t ndrop = st->drop.len / sizeof(chu_span);
+	chu_token *keep = (chu_token *)(void *)st->keep.data;
 	size_t nk = 0, d = 0;
-	for (size_t i = 0; i < n && rc >= 0; i++) {
+	for (size_t i = 0; i < nt; i++) {
 		while (d < ndrop && drop[d].end <= t[i].start)
 			d++;
 		bool dropped = d < ndrop && drop[d].start <= t[i].start && t[i].end <= drop[d].end;
@@ -310,37 +402,92 @@ static int article(annot *an, const char *name, const char *text, size_t len)
 		}
 		keep[nk++] = t[i];
 	}
-	/* tagged whole first: a sentence's window reaches the sentences after it */
-	tagged doc = {0};
-	if (rc >= 0)
-		rc = tagged_init(&doc, keep, nk);
+	/* sentences: runs of kept tokens, each up to one that ends a sentence (or the last) */
 	for (size_t i = 0, j; i < nk && rc >= 0; i = j) {
-		j = sentence_end(keep, nk, i);
-		rc = tag_sentence(an, text, keep, i, j, &doc);
+		j = i;
+		while (j + 1 < nk && !(keep[j].flags & CHU_TOKEN_SENTENCE_END))
+			j++;
+		j++;
+		rc = tag_sentence(an, st, text, offset, keep + i, j - i);
 	}
-	for (size_t k = 0; k < doc.n && rc >= 0; k++) {
-		const uint8_t *nt = an->ner ? doc.sent[k].tags : NULL;
-		if (an->ner && an->window) {
-			/* the window as chu ner's: window sentences either side, within the article */
-			size_t lo = k > an->window ? k - an->window : 0;
-			size_t hi = k + an->window + 1 < doc.n ? k + an->window + 1 : doc.n;
-			uint8_t *out = doc.final + (doc.sent[k].words - doc.words);
-			rc = chu_ner_consistent(an->ctx, an->ner, doc.sent + lo, hi - lo, k - lo, out);
-			nt = out;
-		}
-		if (rc >= 0)
-			rc = print_sentence(an, name, url, text, keep, &doc, k, nt);
-	}
-	tagged_free(&doc);
-	if (an->format == 't' && rc >= 0)
-		putchar('\n'); /* a blank line after each article */
-	free(drop);
-	free(url);
-	free(keep);
 	return rc;
 }
 
-static int article_cb(void *ud, const char *name, const char *text, size_t len) { return article(ud, name, text, len); }
+/* A piece of the article (chu_stream). Of a continued piece, the text after its last sentence end
+ * before its last token is carried into the next piece, provided that both sides hold more than
+ * 200 bytes of tokens (chu_clean judges a line of at most 200 bytes as a whole: a part that short
+ * would be judged as a line). */
+static int article_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
+{
+	annot *an = ud;
+	stream *st = an->st;
+	const char *text = piece;
+	int rc = CHU_OK;
+	if (st->carry.len) {
+		st->joined.len = 0;
+		chu__buf_put(&rc, &st->joined, st->carry.data, st->carry.len);
+		chu__buf_put(&rc, &st->joined, piece, len);
+		text = st->joined.data;
+		len = st->joined.len;
+		offset = st->carry_offset;
+	}
+	const chu_token *t = NULL;
+	size_t n = 0;
+	if (rc >= 0)
+		rc = chu_tokenize(an->ctx, text, len, &t, &n);
+	size_t upto = n, keep_from = len;
+	if (rc >= 0 && continued && n) {
+		size_t e = n - 1;
+		while (e > 0 && !((t[e - 1].flags & CHU_TOKEN_SENTENCE_END) && t[e - 1].end - t[0].start > 200 &&
+		                  t[n - 1].end - t[e].start > 200 && text[t[e - 1].end - 1] != '|'))
+			e--;
+		size_t from = e > 0 ? t[e - 1].end : 0;
+		if (len - from <= MAX_CARRY) {
+			upto = e;
+			keep_from = from;
+		} /* else a sentence too long to hold: cut here */
+	}
+	st->toks.len = 0;
+	if (rc >= 0 && upto)
+		chu__buf_put(&rc, &st->toks, t, upto * sizeof *t); /* a copy: the taggers reuse the ctx */
+	if (rc >= 0 && keep_from)
+		rc = article_text(an, st, text, keep_from, offset, (const chu_token *)(void *)st->toks.data, upto);
+	/* keep the rest for the next piece (text may be st->joined, which holds the old carry) */
+	size_t rest = len - keep_from;
+	if (rc >= 0) {
+		chu__buf_reserve(&rc, &st->carry, rest);
+		if (rc >= 0) {
+			memmove(st->carry.data, text + keep_from, rest);
+			st->carry.len = rest;
+			st->carry_offset = offset + keep_from;
+		}
+	}
+	if (rc < 0) {
+		cli_error(st->file, 0, "%s", chu_strerror(rc));
+		return 1;
+	}
+	return ferror(stdout) ? 1 : 0; /* output that fails stops the reading (main() reports it) */
+}
+
+/* The end of a file: the article ends, its last sentences are printed. */
+static int article_end(void *ud)
+{
+	annot *an = ud;
+	stream *st = an->st;
+	int rc = flush_queue(an, st, true);
+	if (an->format == 't' && rc >= 0)
+		putchar('\n'); /* a blank line after each article */
+	free(st->url);
+	st->url = NULL;
+	st->seen_text = false;
+	st->sentences = 0;
+	st->carry.len = 0;
+	if (rc < 0) {
+		cli_error(st->file, 0, "%s", chu_strerror(rc));
+		return 1;
+	}
+	return ferror(stdout) ? 1 : 0;
+}
 
 int cli_annotate(int argc, char **argv)
 {
@@ -391,7 +538,8 @@ int cli_annotate(int argc, char **argv)
 			      "jsonl: one object a sentence with byte offsets into the original file for the sentence,\n"
 			      "its tokens (with kinds), its words (with tags) and its entities. An article is a document,\n"
 			      "as for chu ner: a sentence's entities are made consistent with the --window N sentences\n"
-			      "either side (default 30; 0 tags each sentence alone).\n",
+			      "either side (default 30; 0 tags each sentence alone). Articles are read as a stream, in\n"
+			      "bounded memory whatever their size.\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -431,8 +579,22 @@ int cli_annotate(int argc, char **argv)
 	}
 	int rc = chu_ctx_new(NULL, &an.ctx);
 	int status = rc < 0 ? CLI_BAD_INPUT : CLI_OK;
+	stream st = {0};
+	chu__buf *bufs[] = {&st.carry, &st.joined, &st.cleaned, &st.toks, &st.drop, &st.keep, &st.spans, &st.join, &st.words,
+	                    &st.pn, &st.pt, &st.nt, &st.final, &st.etype, &st.ebio};
+	size_t nbufs = sizeof bufs / sizeof bufs[0];
+	for (size_t i = 0; i < nbufs; i++)
+		chu__buf_init(bufs[i], &chu__default_allocator);
+	an.st = &st;
 	if (status == CLI_OK)
-		status = cli_whole_files(argc - optind, argv + optind, article_cb, &an);
+		status = cli_stream_inputs(argc - optind, argv + optind, article_piece, article_end, &an, &st.file);
+	for (size_t i = 0; i < st.qn; i++)
+		free(st.q[i].tok); /* after an error: what was not printed */
+	free(st.q);
+	free(st.qs);
+	free(st.url);
+	for (size_t i = 0; i < nbufs; i++)
+		chu__buf_free(bufs[i]);
 	chu_ctx_free(an.ctx);
 	chu_model_close(an.model);
 	chu_model_close(an.pos);

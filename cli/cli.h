@@ -23,6 +23,10 @@ void cli_print_prf(const char *what, size_t gold, size_t predicted, size_t corre
 /* Reads a whole file ("-" is stdin) into a malloc'd buffer; NULL and an error message on failure. */
 char *cli_read_file(const char *path, size_t *len);
 
+/* The same, but reading no more than max + 1 bytes: a file longer than max bytes gives NULL with
+ * *too_big set and no message (the caller names the limit). */
+char *cli_read_file_max(const char *path, size_t max, size_t *len, bool *too_big);
+
 /* Finds a model file by name ("seg.chm"): $CHU_MODEL_DIR, then models/ next to the executable
  * and one level up (a build tree), then the installed data directory. Returns a malloc'd path or
  * NULL. */
@@ -36,15 +40,31 @@ chu_model *cli_open_model(const char *path, const char *name, const char *option
 void cli_train_progress(void *ud, const char *message);
 
 /* Feeds each named file (or stdin when there is none, or for "-") through a chu_stream that
- * calls fn for each piece. Returns CLI_OK, or CLI_BAD_INPUT after printing an error. *current
- * names the file being read while fn runs (for messages). */
-int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const char **current);
+ * calls fn for each piece, then end (may be NULL) once the file's last piece is done: a file is
+ * a document. A non-zero return from either stops, the callback having printed the error.
+ * Returns CLI_OK, or CLI_BAD_INPUT after printing an error. *current names the file being read
+ * while fn and end run (for messages). Memory: one 64 KiB read buffer and the stream's piece. */
+int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, int (*end)(void *ud), void *ud, const char **current);
+
+/* The default of --max-doc-size: the most bytes a command that reads a document whole holds. */
+#define CLI_MAX_DOC_SIZE ((size_t)64 << 20)
+
+/* Reads --max-doc-size's value: a number of bytes with an optional K, M or G suffix (KiB, MiB,
+ * GiB), at least 1; false after printing a usage error. */
+bool cli_parse_size(const char *arg, size_t *size);
 
 /* Reads each named file (or stdin when there is none, or for "-") whole and calls fn with its
  * display name and bytes; a negative chu status from fn is reported as "chu: NAME: message".
- * Returns CLI_OK or CLI_BAD_INPUT, stopping at the first failure. */
-int cli_whole_files(int nfiles, char **files, int (*fn)(void *ud, const char *name, const char *text, size_t len),
-                    void *ud);
+ * A file of more than max_len bytes is not read past max_len + 1 bytes: "chu: NAME: more than
+ * N bytes (--max-doc-size)" is printed, nothing of it is given to fn, and the next file is read.
+ * Returns CLI_OK or CLI_BAD_INPUT; an unreadable file or a failure of fn stops at once. */
+int cli_whole_files(int nfiles, char **files, size_t max_len,
+                    int (*fn)(void *ud, const char *name, const char *text, size_t len), void *ud);
+
+/* Is text (its first bytes) UTF-16 with a byte order mark? The commands read UTF-8: such input is
+ * refused with cli_utf16_error() rather than read as garbage (chu norm --from=auto converts it). */
+bool cli_is_utf16(const char *text, size_t len);
+void cli_utf16_error(const char *file);
 
 /* Reads --window's value (sentences either side, 0..1000) into *window; false after printing a
  * usage error. */

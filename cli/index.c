@@ -442,6 +442,10 @@ static int ingest_jsonl(indexer *ix, const char *source, const char *where, FILE
 		if (too_long) {
 			cli_error(where, line, "record longer than --max-doc-size (%zu bytes); record skipped", ix->max_doc);
 			ix->rejected++;
+		} else if (line == 1 && cli_is_utf16(buf, n)) {
+			cli_utf16_error(where);
+			ix->rejected++;
+			break;
 		} else if (n > 0) {
 			nul_escapes(buf, n);
 			sqlite3_stmt *s = ix->json;
@@ -541,11 +545,13 @@ static int ingest_file(indexer *ix, const char *where, const struct stat *st)
 	} else if (known && strcmp(hash, old_hash) == 0) {
 		unchanged = true; /* touched, copied or moved back, but the same bytes */
 	} else {
-		/* replace: whatever this source had, even from a run that was killed half-way */
+		/* replace: whatever this source had, even from a run that was killed half-way; its row goes
+		 * too, so a run killed after this commit re-ingests it (its bytes may equal the old row's
+		 * hash while its documents are gone) */
 		char *sql = sqlite3_mprintf("DELETE FROM docs_fts WHERE rowid IN (SELECT id FROM docs WHERE source = %Q);"
 		                            "DELETE FROM entities WHERE doc IN (SELECT id FROM docs WHERE source = %Q);"
-		                            "DELETE FROM docs WHERE source = %Q;",
-		                            path, path, path);
+		                            "DELETE FROM docs WHERE source = %Q; DELETE FROM sources WHERE path = %Q;",
+		                            path, path, path, path);
 		rc = exec(ix, sql);
 		sqlite3_free(sql);
 		FILE *f = rc == 0 ? fopen(path, "rb") : NULL;
@@ -589,6 +595,9 @@ static int ingest_file(indexer *ix, const char *where, const struct stat *st)
 				ix->rejected++;
 			} else if (ferror(f)) {
 				cli_error(where, 0, "%s", strerror(errno));
+				ix->rejected++;
+			} else if (cli_is_utf16(text, len)) {
+				cli_utf16_error(where);
 				ix->rejected++;
 			} else {
 				rc = ingest_txt(ix, path, where, text, len);

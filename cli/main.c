@@ -34,25 +34,27 @@ void cli_error(const char *file, unsigned long line, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-char *cli_read_file(const char *path, size_t *len)
+char *cli_read_file_max(const char *path, size_t max, size_t *len, bool *too_big)
 {
+	*too_big = false;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f) {
 		cli_error(path, 0, "%s", strerror(errno));
 		return NULL;
 	}
-	size_t cap = 1 << 16, n = 0;
+	size_t cap = max < (1u << 16) ? max + 1 : 1u << 16, n = 0;
 	char *buf = malloc(cap + 1);
-	while (buf) {
+	while (buf && n <= max) {
 		if (n == cap) {
-			char *nb = realloc(buf, cap * 2 + 1);
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2; /* room for max + 1 bytes, no more */
+			char *nb = realloc(buf, ncap + 1);
 			if (!nb) {
 				free(buf);
 				buf = NULL;
 				break;
 			}
 			buf = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 		size_t k = fread(buf + n, 1, cap - n, f);
 		n += k;
@@ -67,9 +69,32 @@ char *cli_read_file(const char *path, size_t *len)
 		free(buf);
 		return NULL;
 	}
+	if (n > max) {
+		*too_big = true;
+		free(buf);
+		return NULL;
+	}
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+char *cli_read_file(const char *path, size_t *len)
+{
+	bool too_big;
+	return cli_read_file_max(path, SIZE_MAX - 1, len, &too_big);
+}
+
+bool cli_is_utf16(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	return len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF));
+}
+
+void cli_utf16_error(const char *file)
+{
+	cli_error(file, 0, "UTF-16 text (it begins with a byte order mark); chu reads UTF-8: convert it with "
+	                   "chu norm --from=auto");
 }
 
 bool cli_parse_window(const char *arg, size_t *window)
@@ -149,7 +174,7 @@ void cli_train_progress(void *ud, const char *message)
 	fprintf(stderr, "chu train: %s\n", message);
 }
 
-int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const char **current)
+int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, int (*end)(void *ud), void *ud, const char **current)
 {
 	static char *const stdin_only[] = {"-"};
 	if (nfiles == 0) {
@@ -189,6 +214,8 @@ int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const
 			cli_error(*current, 0, "%s", chu_strerror(rc));
 			status = CLI_BAD_INPUT;
 		}
+		if (status == CLI_OK && end && end(ud) != 0)
+			status = CLI_BAD_INPUT;
 		chu_stream_free(s);
 		if (!is_stdin)
 			fclose(f);
@@ -197,19 +224,52 @@ int cli_stream_inputs(int nfiles, char **files, chu_piece_fn fn, void *ud, const
 	return status;
 }
 
-int cli_whole_files(int nfiles, char **files, int (*fn)(void *ud, const char *name, const char *text, size_t len), void *ud)
+bool cli_parse_size(const char *arg, size_t *size)
+{
+	char *e;
+	unsigned long long v = strtoull(arg, &e, 10);
+	int shift = 0;
+	if (e != arg && (*e == 'K' || *e == 'k'))
+		shift = 10, e++;
+	else if (e != arg && (*e == 'M' || *e == 'm'))
+		shift = 20, e++;
+	else if (e != arg && (*e == 'G' || *e == 'g'))
+		shift = 30, e++;
+	if (e == arg || *e || *arg == '-' || v == 0 || v > (SIZE_MAX >> 1 >> shift)) {
+		cli_error(NULL, 0, "--max-doc-size needs a number of bytes (a K, M or G suffix for KiB, MiB, GiB), not \"%s\"",
+		          arg);
+		return false;
+	}
+	*size = (size_t)v << shift;
+	return true;
+}
+
+int cli_whole_files(int nfiles, char **files, size_t max_len,
+                    int (*fn)(void *ud, const char *name, const char *text, size_t len), void *ud)
 {
 	static char *const stdin_only[] = {"-"};
 	if (nfiles == 0) {
 		nfiles = 1;
 		files = (char **)stdin_only;
 	}
+	int status = CLI_OK;
 	for (int i = 0; i < nfiles; i++) {
 		size_t len;
-		char *text = cli_read_file(files[i], &len);
+		bool too_big;
+		const char *name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
+		char *text = cli_read_file_max(files[i], max_len, &len, &too_big);
+		if (too_big) {
+			/* a document is never cut: this one is left out, the others are still read */
+			if (max_len % (1u << 20) == 0)
+				cli_error(name, 0, "larger than %zu MiB, the most read whole (raise it with --max-doc-size)",
+				          max_len >> 20);
+			else
+				cli_error(name, 0, "larger than %zu bytes, the most read whole (raise it with --max-doc-size)", max_len);
+			status = CLI_BAD_INPUT;
+			continue;
+		}
 		if (!text)
 			return CLI_BAD_INPUT;
-		const char *name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
 		int rc = fn(ud, name, text, len);
 		free(text);
 		if (rc < 0) {
@@ -217,7 +277,7 @@ int cli_whole_files(int nfiles, char **files, int (*fn)(void *ud, const char *na
 			return CLI_BAD_INPUT;
 		}
 	}
-	return CLI_OK;
+	return status;
 }
 
 void cli_json_str(const char *s, size_t n)
@@ -474,8 +534,9 @@ fail:
 static int text_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
 {
 	text_job *job = ud;
-	return job->mode == 'n' ? norm_piece(job, piece, len, offset, continued)
-	                        : tok_piece(job, piece, len, offset, continued);
+	int r = job->mode == 'n' ? norm_piece(job, piece, len, offset, continued)
+	                         : tok_piece(job, piece, len, offset, continued);
+	return r ? r : ferror(stdout) ? 1 : 0; /* output that fails stops the reading */
 }
 
 static int norm_whole(void *ud, const char *name, const char *text, size_t len)
@@ -486,23 +547,30 @@ static int norm_whole(void *ud, const char *name, const char *text, size_t len)
 	int rc = chu_norm(ud, text, len, &out, &n);
 	if (rc >= 0)
 		fwrite(out, 1, n, stdout);
+	if (rc >= 0 && n && out[n - 1] != '\n')
+		putchar('\n'); /* as the streaming form ends its last line */
 	return rc;
 }
 
 static void usage_text(const char *sub, FILE *f)
 {
 	if (strcmp(sub, "norm") == 0)
-		fputs("usage: chu norm [--tone=new|old] [--from=utf8|tcvn3|vni|viqr|auto] [--strict] [FILE…]\n"
+		fputs("usage: chu norm [--tone=new|old] [--from=utf8|tcvn3|vni|viqr|auto] [--strict] [--max-doc-size N]\n"
+		      "                [FILE…]\n"
 		      "Normalizes Vietnamese text: invalid UTF-8 to U+FFFD (--strict: an error naming the byte\n"
 		      "offset), NFC, zero-width and control characters removed, white space folded, one tone-mark\n"
 		      "placement (default --tone=new: hòa, khỏe, thủy; --tone=old: hoà, khoẻ, thuỷ), legacy\n"
-		      "encodings converted (--from).\n",
+		      "encodings converted (--from). UTF-8 input is read as a stream, in bounded memory; a legacy\n"
+		      "encoding is converted a whole file at a time, and a file of more than --max-doc-size bytes\n"
+		      "(default 64M; K, M, G suffixes) is an error, the other files are still converted.\n",
 		      f);
 	else if (strcmp(sub, "clean") == 0)
-		fputs("usage: chu clean [--explain] [FILE…]\n"
+		fputs("usage: chu clean [--explain] [--max-doc-size N] [FILE…]\n"
 		      "Cleans scraped articles: drops navigation, login, image-name and lone-link lines, takes a\n"
 		      "leading URL line as metadata, removes photo credits and restores the space in glued\n"
-		      "sentences. --explain prints what was changed and why instead of the text.\n",
+		      "sentences. --explain prints what was changed and why instead of the text. Each file is an\n"
+		      "article, read whole: one of more than --max-doc-size bytes (default 64M; K, M, G suffixes)\n"
+		      "is an error and is left out, never cut; the other files are still cleaned.\n",
 		      f);
 	else if (strcmp(sub, "sent") == 0)
 		fputs("usage: chu sent [FILE…]\nPrints one sentence per line.\n", f);
@@ -567,12 +635,14 @@ static int cmd_text(int argc, char **argv, int mode)
 	                                          {"from", required_argument, NULL, 'f'},
 	                                          {"strict", no_argument, NULL, 's'},
 	                                          {"offsets", no_argument, NULL, 'o'},
+	                                          {"max-doc-size", required_argument, NULL, 'M'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
 	chu_options o;
 	chu_options_init(&o);
 	text_job job = {0};
 	job.mode = mode;
+	size_t max_doc = CLI_MAX_DOC_SIZE;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -599,6 +669,14 @@ static int cmd_text(int argc, char **argv, int mode)
 			}
 			job.offsets = true;
 			break;
+		case 'M':
+			if (mode != 'n') {
+				cli_error(NULL, 0, "--max-doc-size is an option of chu norm");
+				return CLI_USAGE;
+			}
+			if (!cli_parse_size(optarg, &max_doc))
+				return CLI_USAGE;
+			break;
 		case 'h':
 			usage_text(argv[0], stdout);
 			return CLI_OK;
@@ -616,9 +694,9 @@ static int cmd_text(int argc, char **argv, int mode)
 	int status;
 	if (o.from != CHU_ENC_UTF8) {
 		/* legacy encodings are converted whole: a line may not be UTF-8 and can't be cut safely */
-		status = cli_whole_files(argc - optind, argv + optind, norm_whole, job.ctx);
+		status = cli_whole_files(argc - optind, argv + optind, max_doc, norm_whole, job.ctx);
 	} else {
-		status = cli_stream_inputs(argc - optind, argv + optind, text_piece, &job, &job.file);
+		status = cli_stream_inputs(argc - optind, argv + optind, text_piece, NULL, &job, &job.file);
 		if (mode == 'n' && job.wrote && job.owed_newlines)
 			putchar('\n');
 	}
@@ -677,15 +755,21 @@ static int clean_one(void *ud, const char *name, const char *text, size_t len)
 
 static int cmd_clean(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"explain", no_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"explain", no_argument, NULL, 'e'},
+	                                          {"max-doc-size", required_argument, NULL, 'M'},
+	                                          {"help", no_argument, NULL, 'h'},
+	                                          {NULL, 0, NULL, 0}};
 	bool explain = false;
+	size_t max_doc = CLI_MAX_DOC_SIZE;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'e')
 			explain = true;
-		else if (c == 'h') {
+		else if (c == 'M') {
+			if (!cli_parse_size(optarg, &max_doc))
+				return CLI_USAGE;
+		} else if (c == 'h') {
 			usage_text("clean", stdout);
 			return CLI_OK;
 		} else {
@@ -700,7 +784,7 @@ static int cmd_clean(int argc, char **argv)
 		return CLI_BAD_INPUT;
 	}
 	clean_job cj = {ctx, explain};
-	int status = cli_whole_files(argc - optind, argv + optind, clean_one, &cj);
+	int status = cli_whole_files(argc - optind, argv + optind, max_doc, clean_one, &cj);
 	chu_ctx_free(ctx);
 	fflush(stdout);
 	return status;
@@ -715,49 +799,65 @@ int main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
-		usage_main(stdout);
-		return CLI_OK;
-	}
-	if (strcmp(sub, "--version") == 0 || strcmp(sub, "-V") == 0) {
-		printf("chu %s\n", chu_version());
-		return CLI_OK;
-	}
 	int sargc = argc - 1;
 	char **sargv = argv + 1;
-	if (strcmp(sub, "norm") == 0)
-		return cmd_text(sargc, sargv, 'n');
-	if (strcmp(sub, "sent") == 0)
-		return cmd_text(sargc, sargv, 's');
-	if (strcmp(sub, "tok") == 0)
-		return cmd_text(sargc, sargv, 't');
-	if (strcmp(sub, "clean") == 0)
-		return cmd_clean(sargc, sargv);
-	if (strcmp(sub, "annotate") == 0)
-		return cli_annotate(sargc, sargv);
-	if (strcmp(sub, "index") == 0)
-		return cli_index(sargc, sargv);
-	if (strcmp(sub, "search") == 0)
-		return cli_search(sargc, sargv);
-	int (*fn)(int, char **) = NULL;
 	bool tagger = sargc >= 2 && (strcmp(sargv[1], "pos") == 0 || strcmp(sargv[1], "ner") == 0 ||
 	                             strcmp(sargv[1], "accent") == 0 || strcmp(sargv[1], "clusters") == 0);
-	if (strcmp(sub, "seg") == 0)
-		fn = cli_seg;
-	else if (strcmp(sub, "pos") == 0 || strcmp(sub, "ner") == 0)
-		fn = cli_tag;
-	else if (strcmp(sub, "accent") == 0)
-		fn = cli_accent;
+	int status;
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+		usage_main(stdout);
+		status = CLI_OK;
+	} else if (strcmp(sub, "--version") == 0 || strcmp(sub, "-V") == 0) {
+		printf("chu %s\n", chu_version());
+		status = CLI_OK;
+	} else if (strcmp(sub, "norm") == 0)
+		status = cmd_text(sargc, sargv, 'n');
+	else if (strcmp(sub, "sent") == 0)
+		status = cmd_text(sargc, sargv, 's');
+	else if (strcmp(sub, "tok") == 0)
+		status = cmd_text(sargc, sargv, 't');
+	else if (strcmp(sub, "clean") == 0)
+		status = cmd_clean(sargc, sargv);
+	else if (strcmp(sub, "annotate") == 0)
+		status = cli_annotate(sargc, sargv);
+	else if (strcmp(sub, "index") == 0)
+		status = cli_index(sargc, sargv);
+	else if (strcmp(sub, "search") == 0)
+		status = cli_search(sargc, sargv);
 	else if (strcmp(sub, "train") == 0 && tagger)
-		return cli_train_tag(sargc - 1, sargv + 1);
-	else if (strcmp(sub, "train") == 0)
-		fn = cli_train;
-	else if (strcmp(sub, "eval") == 0 && tagger && strcmp(sargv[1], "accent") != 0 && strcmp(sargv[1], "clusters") != 0)
-		fn = cli_eval_tag;
-	else if (strcmp(sub, "eval") == 0)
-		fn = cli_eval;
-	if (fn)
-		return fn(sargc, sargv);
-	cli_error(NULL, 0, "unknown command '%s' (see chu --help)", sub);
-	return CLI_USAGE;
+		status = cli_train_tag(sargc - 1, sargv + 1);
+	else {
+		int (*fn)(int, char **) = NULL;
+		if (strcmp(sub, "seg") == 0)
+			fn = cli_seg;
+		else if (strcmp(sub, "pos") == 0 || strcmp(sub, "ner") == 0)
+			fn = cli_tag;
+		else if (strcmp(sub, "accent") == 0)
+			fn = cli_accent;
+		else if (strcmp(sub, "train") == 0)
+			fn = cli_train;
+		else if (strcmp(sub, "eval") == 0 && tagger && strcmp(sargv[1], "accent") != 0 &&
+		         strcmp(sargv[1], "clusters") != 0)
+			fn = cli_eval_tag;
+		else if (strcmp(sub, "eval") == 0)
+			fn = cli_eval;
+		if (!fn) {
+			cli_error(NULL, 0, "unknown command '%s' (see chu --help)", sub);
+			return CLI_USAGE;
+		}
+		status = fn(sargc, sargv);
+	}
+	/* Output that did not reach its destination (a full disk, a pipe whose reader left while
+	 * SIGPIPE is ignored, a closed descriptor) is an error whatever the subcommand returned: the
+	 * exit status is never 0 then. glibc drops the buffer after a failed write, so a later fflush
+	 * succeeds; errno is then the only trace of the cause, named when it is a write's error. */
+	int err = errno;
+	if (fflush(stdout) != 0)
+		err = errno;
+	else if (!ferror(stdout))
+		return status;
+	bool write_errno = err == ENOSPC || err == EPIPE || err == EIO || err == EBADF || err == EFBIG || err == EDQUOT ||
+	                   err == ENXIO || err == EROFS;
+	cli_error(NULL, 0, "write error: %s", write_errno ? strerror(err) : "standard output is incomplete");
+	return status != CLI_OK ? status : CLI_BAD_INPUT;
 }

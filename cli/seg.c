@@ -242,11 +242,17 @@ int cli_seg(int argc, char **argv)
 			cli_error(files[i], 0, "out of memory");
 			status = CLI_BAD_INPUT;
 		}
-		bool eof = false;
+		bool eof = false, first = true;
 		while (buf && status == CLI_OK && (!eof || have)) {
 			if (!eof) {
 				size_t k = fread(buf + have, 1, cap - have, f);
 				have += k;
+				if (first && cli_is_utf16(buf, have)) {
+					cli_utf16_error(files[i]);
+					status = CLI_BAD_INPUT;
+					break;
+				}
+				first = false;
 				eof = k == 0 || have < cap ? feof(f) || ferror(f) : false;
 				if (ferror(f)) {
 					cli_error(files[i], 0, "%s", strerror(errno));
@@ -301,6 +307,10 @@ int cli_seg(int argc, char **argv)
 					status = CLI_BAD_INPUT;
 				}
 				fwrite(jobs[t].out.data, 1, jobs[t].out.len, stdout);
+			}
+			if (ferror(stdout)) { /* stop soon: the rest would be lost too */
+				cli_error(NULL, 0, "write error: %s", strerror(errno));
+				status = CLI_BAD_INPUT;
 			}
 			memmove(buf, buf + usable, have - usable);
 			have -= usable;

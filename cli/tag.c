@@ -19,13 +19,23 @@ typedef struct tag_job {
 	bool upos;          /* pos: print UPOS instead of VLSP tags */
 	int rules;          /* ner: print rule-based DATE, TIME, MONEY, PERCENT, QUANTITY too (-1: default) */
 	size_t window;      /* ner: sentences either side read for consistency (chu_ner_consistent), 0 none */
-	chu__buf words, join, ptags, ntags, pnames;
-	/* ner with a window: sentences tagged but not printed yet, and the window before them (their
-	 * words and tags are the job's copies) */
+	chu__buf words, join, ptags, ntags, pnames, spans;
+	/* ner with a window: sentences tagged but not printed yet, and the window before them (each
+	 * one malloc'd block holding its words, tags and bytes: see queue_sentence) */
 	chu_ner_sentence *q;
 	size_t qn, qdone, qcap;
 	chu__buf final;
+	/* the stream: the input is read a piece (a line, or 64 KiB of a longer one) at a time */
+	const char *file;   /* name of the input being read */
+	chu__buf carry;     /* raw text: the unfinished sentence of a continued piece, read again with
+	                     * the next piece; --pretokenized: the line so far */
+	chu__buf joined;    /* raw text: carry + piece */
 } tag_job;
+
+/* Raw text: the most of a sentence carried into the next piece (a longer one is cut, as chu tok
+ * cuts it). --pretokenized: the longest line (a sentence) read. */
+#define MAX_CARRY (1u << 20)
+#define MAX_LINE (4u << 20)
 
 /* Prints word i of a sentence as the output format wants it: its bytes, spaces written as '_'. */
 static void put_word(const char *text, const chu_span *w)
@@ -87,10 +97,8 @@ static int flush_queue(tag_job *job, bool all)
 	while (rc >= 0 && job->qdone < job->qn && (all || job->qn - job->qdone > job->window))
 		rc = finish_queued(job, job->qdone++);
 	size_t drop = all ? job->qn : job->qdone > job->window ? job->qdone - job->window : 0;
-	for (size_t i = 0; i < drop; i++) {
-		free((void *)job->q[i].words);
-		free((void *)job->q[i].tags);
-	}
+	for (size_t i = 0; i < drop; i++)
+		free((void *)job->q[i].words); /* the sentence's block */
 	if (drop)
 		memmove(job->q, job->q + drop, (job->qn - drop) * sizeof *job->q);
 	job->qn -= drop;
@@ -98,7 +106,9 @@ static int flush_queue(tag_job *job, bool all)
 	return rc;
 }
 
-/* Keeps a tagged sentence until its window is read. */
+/* Keeps a tagged sentence until its window is read: its words, tags and bytes (text is the
+ * caller's piece, gone after it) are copied into one block, the words made offsets into the copy.
+ * The queue holds at most 2 × window + 1 sentences. */
 static int queue_sentence(tag_job *job, const char *text, const chu_span *w, size_t n, const uint8_t *nt)
 {
 	if (job->qn == job->qcap) {
@@ -109,16 +119,17 @@ static int queue_sentence(tag_job *job, const char *text, const chu_span *w, siz
 		job->q = q;
 		job->qcap = cap;
 	}
-	chu_span *words = malloc(n * sizeof *w);
-	uint8_t *tags = malloc(n);
-	if (!words || !tags) {
-		free(words);
-		free(tags);
+	size_t from = w[0].start, bytes = w[n - 1].end - from;
+	chu_span *words = malloc(n * sizeof *w + n + bytes);
+	if (!words)
 		return CHU_ENOMEM;
-	}
-	memcpy(words, w, n * sizeof *w);
+	uint8_t *tags = (uint8_t *)(words + n);
+	char *copy = (char *)tags + n;
+	for (size_t i = 0; i < n; i++)
+		words[i] = (chu_span){w[i].start - from, w[i].end - from};
 	memcpy(tags, nt, n);
-	job->q[job->qn++] = (chu_ner_sentence){text, words, n, tags};
+	memcpy(copy, text + from, bytes);
+	job->q[job->qn++] = (chu_ner_sentence){copy, words, n, tags};
 	return flush_queue(job, false);
 }
 
@@ -200,51 +211,111 @@ static int tag_line(tag_job *job, const char *line, size_t len)
 	return tag_sentence(job, line, w, n);
 }
 
-/* Raw text: segmented with the model, a sentence at a time. */
-static int tag_raw(tag_job *job, const char *text, size_t len)
+/* Raw text: segmented with the model, a sentence at a time. Of a continued piece (a line that
+ * goes on in the next piece), the sentence after its last certain end is not tagged but kept in
+ * job->carry to be read again with the next piece, so a sentence is tagged as in one text. */
+static int tag_raw(tag_job *job, const char *text, size_t len, bool continued)
 {
 	const chu_word *words;
 	size_t nw;
 	int rc = chu_segment(job->ctx, job->seg, text, len, &words, &nw);
 	if (rc < 0)
 		return rc;
-	chu__buf spans;
-	chu__buf_init(&spans, &chu__default_allocator);
-	for (size_t i = 0, s = 0; i < nw && rc >= 0; i++) {
-		if (!(words[i].flags & CHU_TOKEN_SENTENCE_END) && i + 1 < nw)
+	/* the words tagged: up to the last sentence end before the last word of a continued piece */
+	size_t upto = nw, keep_from = len;
+	if (continued && nw) {
+		size_t e = nw - 1;
+		while (e > 0 && !(words[e - 1].flags & CHU_TOKEN_SENTENCE_END))
+			e--;
+		size_t from = e > 0 ? words[e - 1].end : 0;
+		if (len - from <= MAX_CARRY) {
+			upto = e;
+			keep_from = from;
+		} else if (len - words[nw - 1].start <= MAX_CARRY) {
+			upto = nw - 1; /* a sentence too long to hold: cut it, but not its last word */
+			keep_from = words[nw - 1].start;
+		}
+	}
+	chu__buf *spans = &job->spans;
+	for (size_t i = 0, s = 0; i < upto && rc >= 0; i++) {
+		if (!(words[i].flags & CHU_TOKEN_SENTENCE_END) && i + 1 < upto)
 			continue;
-		spans.len = 0;
+		spans->len = 0;
 		for (size_t j = s; j <= i; j++) {
 			chu_span sp = {words[j].start, words[j].end};
-			chu__buf_put(&rc, &spans, &sp, sizeof sp);
+			chu__buf_put(&rc, spans, &sp, sizeof sp);
 		}
 		/* chu_segment's buffers are reused by chu_tag only through other fields: words stay valid */
 		if (rc >= 0)
-			rc = tag_sentence(job, text, (const chu_span *)(void *)spans.data, i + 1 - s);
+			rc = tag_sentence(job, text, (const chu_span *)(void *)spans->data, i + 1 - s);
 		s = i + 1;
 	}
-	chu__buf_free(&spans);
-	return rc;
+	/* keep the rest for the next piece (text may be job->joined, which holds the old carry) */
+	size_t rest = len - keep_from;
+	chu__buf_reserve(&rc, &job->carry, rest);
+	if (rc < 0)
+		return rc;
+	memcpy(job->carry.data, text + keep_from, rest);
+	job->carry.len = rest;
+	return CHU_OK;
 }
 
-static int tag_file(void *ud, const char *name, const char *text, size_t len)
+/* One piece of the input (chu_stream): whole lines are tagged as they come; sentences wait for
+ * their window (chu ner) in the queue. */
+static int tag_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
 {
 	tag_job *job = ud;
-	(void)name;
+	(void)offset;
 	int rc = CHU_OK;
-	if (!job->pretokenized) {
-		rc = tag_raw(job, text, len);
-	} else {
-		for (size_t a = 0; a < len && rc >= 0;) {
-			const char *nl = memchr(text + a, '\n', len - a);
-			size_t e = nl ? (size_t)(nl - text) : len;
-			rc = tag_line(job, text + a, e - a);
-			a = e + 1;
+	if (job->pretokenized) {
+		/* a line is a sentence: held whole (a continued piece waits for the rest of its line) */
+		const char *line = piece;
+		if (continued || job->carry.len) {
+			if (job->carry.len + len > MAX_LINE) {
+				cli_error(job->file, 0, "a line of more than %u MiB: --pretokenized reads a sentence a line",
+				          MAX_LINE >> 20);
+				return 1;
+			}
+			chu__buf_put(&rc, &job->carry, piece, len);
+			if (rc >= 0 && continued)
+				return 0;
+			line = job->carry.data;
+			len = job->carry.len;
 		}
+		if (rc >= 0)
+			rc = tag_line(job, line, len && line[len - 1] == '\n' ? len - 1 : len);
+		job->carry.len = 0;
+	} else {
+		const char *text = piece;
+		if (job->carry.len) {
+			job->joined.len = 0;
+			chu__buf_put(&rc, &job->joined, job->carry.data, job->carry.len);
+			chu__buf_put(&rc, &job->joined, piece, len);
+			text = job->joined.data;
+			len = job->joined.len;
+		}
+		if (rc >= 0)
+			rc = tag_raw(job, text, len, continued);
 	}
-	/* a file is a document: its last sentences are printed before the next file is read */
-	int rc2 = flush_queue(job, true);
-	return rc < 0 ? rc : rc2;
+	if (rc < 0) {
+		cli_error(job->file, 0, "%s", chu_strerror(rc));
+		return 1;
+	}
+	return ferror(stdout) ? 1 : 0; /* output that fails stops the reading (main() reports it) */
+}
+
+/* The end of a file: a file is a document, its last sentences are printed before the next file
+ * is read (what a continued last piece left is none: the stream's last piece is never continued). */
+static int tag_end(void *ud)
+{
+	tag_job *job = ud;
+	job->carry.len = 0;
+	int rc = flush_queue(job, true);
+	if (rc < 0) {
+		cli_error(job->file, 0, "%s", chu_strerror(rc));
+		return 1;
+	}
+	return ferror(stdout) ? 1 : 0;
 }
 
 int cli_tag(int argc, char **argv)
@@ -287,15 +358,17 @@ int cli_tag(int argc, char **argv)
 			fputs(job.task == CHU_TAGGER_POS
 			          ? "Tags parts of speech (the VLSP 2013 tag set; --upos prints Universal Dependencies UPOS).\n"
 			            "Raw text is split into sentences and segmented; --pretokenized reads one sentence a line,\n"
-			            "tokens separated by spaces; --segmented: words are already joined by '_'. Writes one\n"
-			            "sentence a line of word/TAG tokens (the tag follows the last '/').\n"
+			            "tokens separated by spaces (a line of more than 4 MiB is an error); --segmented: words are\n"
+			            "already joined by '_'. Writes one sentence a line of word/TAG tokens (the tag follows the\n"
+			            "last '/'). Input is read as a stream, in bounded memory.\n"
 			          : "Finds named entities: PER, LOC, ORG, MISC (the model, as in VLSP 2016) and DATE, TIME,\n"
 			            "MONEY, PERCENT, QUANTITY (rules; --no-rules leaves them out, and --segmented does unless\n"
 			            "--rules is given). Input as for chu pos. Writes word<TAB>BIO-tag lines, a blank line\n"
 			            "after each sentence. Each file is a document: a sentence's entities are made consistent\n"
 			            "with the --window N sentences either side (default 30; 0 tags each sentence alone):\n"
 			            "a name the model typed differently elsewhere takes its most frequent type, and a name\n"
-			            "it found twice nearby is found where it missed it.\n",
+			            "it found twice nearby is found where it missed it. Input is read as a stream, in bounded\n"
+			            "memory: a sentence waits only for the window after it.\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -322,13 +395,17 @@ int cli_tag(int argc, char **argv)
 	}
 	if (chu_ctx_new(NULL, &job.ctx) < 0)
 		goto out;
-	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames, &job.final};
-	for (int i = 0; i < 6; i++)
+	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames, &job.spans, &job.final, &job.carry,
+	                    &job.joined};
+	size_t nbufs = sizeof bufs / sizeof bufs[0];
+	for (size_t i = 0; i < nbufs; i++)
 		chu__buf_init(bufs[i], &chu__default_allocator);
-	status = cli_whole_files(argc - optind, argv + optind, tag_file, &job);
-	flush_queue(&job, true); /* after an error: nothing more is printed, the queue is freed */
+	status = cli_stream_inputs(argc - optind, argv + optind, tag_piece, tag_end, &job, &job.file);
+	job.window = 0; /* after an error: nothing more is printed, the queue is freed */
+	job.qdone = job.qn;
+	flush_queue(&job, true);
 	free(job.q);
-	for (int i = 0; i < 6; i++)
+	for (size_t i = 0; i < nbufs; i++)
 		chu__buf_free(bufs[i]);
 out:
 	if (fflush(stdout) != 0)
@@ -655,21 +732,184 @@ int cli_eval_tag(int argc, char **argv)
 
 /* ---- chu accent ---- */
 
+/* chu accent reads a stream and restores it a chunk at a time. The restorer reads the two
+ * tokens either side of each syllable, across sentences and lines, so each chunk (the "core", at
+ * least ACCENT_CHUNK bytes of whole pieces) is restored together with pieces before and after it
+ * that hold ACCENT_CONTEXT tokens or more (its context: two, and two more for a token that a cut
+ * inside a line splits), and only the core's part of the output is written: every syllable is
+ * restored as in the whole file. The core's bounds are found in the output by
+ * counting: chu_accent changes only the letters of syllables, so every ASCII byte that is not a
+ * letter or digit is copied, and the output's nth such byte is the input's nth. A core therefore
+ * ends after such a byte (a "safe" end: every piece ending a line, or cut at white space). */
+#define ACCENT_CHUNK ((size_t)256 << 10)
+#define ACCENT_MAX ((size_t)2 << 20) /* pending bytes with no core to cut: restored without context */
+#define ACCENT_UNIT 1024 /* pieces shorter than this are joined into one unit (a cut point) */
+#define ACCENT_CONTEXT 4
+
+typedef struct accent_unit {
+	size_t end;  /* where the piece ends in job->buf */
+	int tokens;  /* its tokens when tokenized alone, at most ACCENT_CONTEXT; -1 until counted */
+} accent_unit;
+
 typedef struct accent_job {
 	chu_ctx *ctx;
 	chu_model *model;
+	const char *file;   /* name of the input being read */
+	chu__buf buf;       /* the pieces not yet written, after the left context */
+	accent_unit *u;     /* the pieces in buf, in order */
+	size_t nu, ucap;
+	size_t left;        /* units [0, left) are the left context, written already */
+	size_t retry_at;    /* pending bytes before a core is looked for again after none was found */
 } accent_job;
 
-static int accent_file(void *ud, const char *name, const char *text, size_t len)
+static bool accent_safe_byte(unsigned char c)
 {
-	(void)name;
-	accent_job *job = ud;
+	return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+}
+
+static size_t unit_start(const accent_job *job, size_t k) { return k ? job->u[k - 1].end : 0; }
+
+/* How many tokens unit k has, up to ACCENT_CONTEXT. */
+static int unit_tokens(accent_job *job, size_t k, int *rc)
+{
+	if (job->u[k].tokens < 0) {
+		const chu_token *t;
+		size_t n = 0, a = unit_start(job, k);
+		*rc = chu_tokenize(job->ctx, job->buf.data + a, job->u[k].end - a, &t, &n);
+		job->u[k].tokens = n > ACCENT_CONTEXT ? ACCENT_CONTEXT : (int)n;
+	}
+	return job->u[k].tokens;
+}
+
+/* Is the boundary after unit k one whose place in the output can be found? */
+static bool unit_safe_end(const accent_job *job, size_t k)
+{
+	size_t e = job->u[k].end;
+	return e > unit_start(job, k) && accent_safe_byte((unsigned char)job->buf.data[e - 1]);
+}
+
+/* Where input position p of buf (after a safe byte; 0 is the start) is in the output out. */
+static size_t output_position(const char *in, size_t p, const char *out, size_t n)
+{
+	if (p == 0)
+		return 0;
+	char c = in[p - 1];
+	size_t k = 0;
+	for (const char *q = in; (q = memchr(q, c, (size_t)(in + p - q))) != NULL; q++)
+		k++;
+	const char *q = out;
+	for (; k > 0 && (q = memchr(q, c, (size_t)(out + n - q))) != NULL; k--)
+		q++;
+	return q ? (size_t)(q - out) : n; /* q is past the kth copy of c */
+}
+
+/* Restores units [0, upto) and writes the part of the output from the end of the left context
+ * to the end of unit core - 1 (or all when core == upto); then keeps the units from keep on. */
+static int accent_run(accent_job *job, size_t core, size_t upto, size_t keep)
+{
+	const char *in = job->buf.data;
+	size_t len = unit_start(job, upto), from = unit_start(job, job->left), to = unit_start(job, core);
 	const char *out;
 	size_t n;
-	int rc = chu_accent(job->ctx, job->model, text, len, &out, &n);
-	if (rc >= 0)
-		fwrite(out, 1, n, stdout);
-	return rc;
+	int rc = chu_accent(job->ctx, job->model, in, len, &out, &n);
+	if (rc < 0)
+		return rc;
+	size_t a = output_position(in, from, out, n);
+	size_t b = core == upto ? n : output_position(in, to, out, n);
+	fwrite(out + a, 1, b - a, stdout);
+	/* forget what no later core needs */
+	size_t drop = unit_start(job, keep);
+	memmove(job->buf.data, job->buf.data + drop, job->buf.len - drop);
+	job->buf.len -= drop;
+	for (size_t k = keep; k < job->nu; k++) {
+		job->u[k - keep] = job->u[k];
+		job->u[k - keep].end -= drop;
+	}
+	job->nu -= keep;
+	job->left = core - keep;
+	job->retry_at = 0;
+	return CHU_OK;
+}
+
+/* Restores and writes a core if enough is pending: the units after the left context but the last
+ * ones, those holding ACCENT_CONTEXT tokens (the right context), up to a safe end. */
+static int accent_step(accent_job *job, bool all)
+{
+	int rc = CHU_OK;
+	if (all)
+		return job->nu ? accent_run(job, job->nu, job->nu, job->nu) : CHU_OK;
+	size_t pending = job->buf.len - unit_start(job, job->left);
+	if (pending < ACCENT_CHUNK || pending < job->retry_at)
+		return CHU_OK;
+	/* the right context: units from the end back until they hold enough tokens */
+	size_t c = job->nu;
+	int seen = 0;
+	while (c > job->left && seen < ACCENT_CONTEXT && rc >= 0)
+		seen += unit_tokens(job, --c, &rc);
+	while (c > job->left && !unit_safe_end(job, c - 1))
+		c--;
+	if (rc < 0)
+		return rc;
+	if (seen < ACCENT_CONTEXT || c == job->left) {
+		if (pending < ACCENT_MAX) {
+			job->retry_at = pending + ACCENT_CHUNK / 4; /* wait for more */
+			return CHU_OK;
+		}
+		/* nothing to cut by for 2 MiB (no tokens, or no white space): restored as it stands */
+		return accent_run(job, job->nu, job->nu, job->nu);
+	}
+	/* the next left context: the core's last units holding enough tokens */
+	size_t keep = c;
+	seen = 0;
+	while (keep > 0 && seen < ACCENT_CONTEXT && rc >= 0)
+		seen += unit_tokens(job, --keep, &rc);
+	if (rc < 0)
+		return rc;
+	return accent_run(job, c, job->nu, keep);
+}
+
+static int accent_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
+{
+	accent_job *job = ud;
+	(void)offset, (void)continued;
+	int rc = CHU_OK;
+	if (job->nu == job->ucap) {
+		size_t cap = job->ucap ? job->ucap * 2 : 256;
+		accent_unit *u = realloc(job->u, cap * sizeof *u);
+		if (!u)
+			rc = CHU_ENOMEM;
+		else {
+			job->u = u;
+			job->ucap = cap;
+		}
+	}
+	chu__buf_put(&rc, &job->buf, piece, len);
+	if (rc >= 0) {
+		/* a short piece joins the short unit before it (not one of the left context's) */
+		if (job->nu > job->left && job->u[job->nu - 1].end - unit_start(job, job->nu - 1) < ACCENT_UNIT)
+			job->u[job->nu - 1] = (accent_unit){job->buf.len, -1};
+		else
+			job->u[job->nu++] = (accent_unit){job->buf.len, -1};
+		rc = accent_step(job, false);
+	}
+	if (rc < 0) {
+		cli_error(job->file, 0, "%s", chu_strerror(rc));
+		return 1;
+	}
+	return ferror(stdout) ? 1 : 0; /* output that fails stops the reading (main() reports it) */
+}
+
+/* The end of a file: its context ends there (each file is restored as a whole). */
+static int accent_end(void *ud)
+{
+	accent_job *job = ud;
+	int rc = accent_step(job, true);
+	job->nu = job->left = job->buf.len = job->retry_at = 0;
+	if (rc < 0) {
+		cli_error(job->file, 0, "%s", chu_strerror(rc));
+		return 1;
+	}
+	return ferror(stdout) ? 1 : 0;
 }
 
 int cli_accent(int argc, char **argv)
@@ -700,7 +940,8 @@ int cli_accent(int argc, char **argv)
 			fputs("usage: chu accent [--model FILE] [--tone=new|old] [FILE…]\n"
 			      "Restores the marks of Vietnamese typed without them: \"Thu truong Bo Ngoai giao\" becomes\n"
 			      "\"Thứ trưởng Bộ Ngoại giao\". Only the letters of syllables written without any mark change\n"
-			      "(each keeps its case); everything else is copied byte for byte. The model is accent.chm.\n",
+			      "(each keeps its case); everything else is copied byte for byte. The model is accent.chm.\n"
+			      "Input is read as a stream, in bounded memory, a chunk at a time with the words either side.\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -713,8 +954,12 @@ int cli_accent(int argc, char **argv)
 	int status = CLI_BAD_INPUT;
 	if (!chu__model_accent(job.model))
 		cli_error(NULL, 0, "the model given has no accent restorer");
-	else if (chu_ctx_new(&opts, &job.ctx) >= 0)
-		status = cli_whole_files(argc - optind, argv + optind, accent_file, &job);
+	else if (chu_ctx_new(&opts, &job.ctx) >= 0) {
+		chu__buf_init(&job.buf, &chu__default_allocator);
+		status = cli_stream_inputs(argc - optind, argv + optind, accent_piece, accent_end, &job, &job.file);
+		chu__buf_free(&job.buf);
+		free(job.u);
+	}
 	if (fflush(stdout) != 0)
 		status = CLI_BAD_INPUT;
 	chu_ctx_free(job.ctx);

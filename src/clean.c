@@ -151,15 +151,14 @@ static bool tok_char(const char *text, const chu_token *t, char c)
 /* Cleans one kept line [a, b) (without its line break) into st->out. */
 static void clean_line(int *rc, struct chu__clean_state *st, const char *text, size_t a, size_t b)
 {
-	/* a caption's trailing " |" */
-	size_t e = b;
+	/* a caption's trailing " |": cut here, its change listed last to keep the changes in input order */
+	size_t e = b, line_end = b;
 	while (e > a && (text[e - 1] == ' ' || text[e - 1] == '\t'))
 		e--;
 	if (e > a + 1 && text[e - 1] == '|' && (text[e - 2] == ' ' || text[e - 2] == '.')) {
 		size_t cut = e - 1;
 		while (cut > a && text[cut - 1] == ' ')
 			cut--;
-		add_change(rc, st, cut, b, CHU_CLEAN_DROP_SPAN, "caption separator");
 		b = cut;
 	}
 	st->tokens.len = 0;
@@ -221,6 +220,8 @@ static void clean_line(int *rc, struct chu__clean_state *st, const char *text, s
 		}
 	}
 	chu__buf_put(rc, &st->out, line + copied, (b - a) - copied);
+	if (b < line_end)
+		add_change(rc, st, b, line_end, CHU_CLEAN_DROP_SPAN, "caption separator");
 }
 
 int chu_clean(chu_ctx *ctx, const char *text, size_t len, const char **out, size_t *out_len,

@@ -113,13 +113,21 @@ int chu_model_open(const char *path, chu_model **out)
 	if (!path || !out)
 		return CHU_EINVAL;
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; it is refused below.
+	 * The flag changes nothing for a regular file, which is all that is mapped. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return CHU_EIO;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
 		close(fd);
-		return st.st_mode && !S_ISREG(st.st_mode) ? CHU_EFORMAT : CHU_EIO;
+		errno = e;
+		return CHU_EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return CHU_EFORMAT;
 	}
 	size_t size = (size_t)st.st_size;
 	if (size < HEADER_SIZE) {

@@ -63,6 +63,16 @@ if [ -w /dev/full ]; then
 	[ $st -eq 1 ] && grep -q "^chu: writing output" "$tmp/err" && ok || bad "write error status $st: $(cat "$tmp/err")"
 fi
 
+# a document read whole (clean, norm --from) larger than --max-doc-size is an error naming the file
+# and the limit, never cut; the other files are still read, and the exit status is 1
+head -c 3000 /dev/zero | tr '\0' 'a' >"$tmp/big.txt"
+expect_status 1 "$CHU" clean --max-doc-size 2K "$tmp/big.txt" "$tmp/a.txt"; expect_out "Hoà bình"
+expect_err "^chu: $tmp/big.txt: larger than 2048 bytes, the most read whole \(raise it with --max-doc-size\)$"
+expect_status 0 "$CHU" clean --max-doc-size 3000 "$tmp/big.txt"
+expect_status 1 "$CHU" norm --from=viqr --max-doc-size 1K "$tmp/big.txt"; expect_out ""; expect_err "larger than 1024 bytes"
+expect_status 2 "$CHU" clean --max-doc-size 12X "$tmp/a.txt"; expect_err "^chu: --max-doc-size needs a number of bytes"
+expect_status 2 "$CHU" tok --max-doc-size 1M "$tmp/a.txt"
+
 # segmentation: a missing or corrupt model is a clean error; eval scores and checks its input
 expect_status 1 "$CHU" seg --model "$tmp/none.chm" "$tmp/a.txt"; expect_err "^chu: $tmp/none.chm: No such file"
 printf 'CHUMODEL not really a model' >"$tmp/bad.chm"

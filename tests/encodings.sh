@@ -64,6 +64,13 @@ for bo in le be; do
 	"$CHU" norm --from=auto "$tmp/$bo" >"$tmp/out" && cmp -s "$tmp/out" "$tmp/want" && ok ||
 		bad "UTF-16 $bo: got '$(head -c 100 "$tmp/out")'"
 done
+# commands that read UTF-8 refuse UTF-16 with a clear message instead of reading it as garbage
+for cmd in "seg" "index $tmp/u16.db"; do
+	cp "$tmp/le" "$tmp/u16.txt"
+	"$CHU" $cmd "$tmp/u16.txt" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ $st -eq 1 ] && grep -q "UTF-16 text" "$tmp/err" && ok || bad "chu $cmd on UTF-16: exit $st, $(head -c 200 "$tmp/err")"
+done
 printf 'Vie\344t Nam ho\362a bi\370nh, ca\371c n\370\364\371c ASEAN\n' >"$tmp/vni"
 "$CHU" norm --from=auto "$tmp/vni" >"$tmp/out"
 grep -q "Việt Nam" "$tmp/out" && ok || bad "VNI not detected: $(cat "$tmp/out")"

@@ -349,6 +349,61 @@ cat "$tmp/asean.txt" "$tmp/asean2.txt" >"$tmp/asean12.txt"
 	bad "annotate: ASEAN after the article in one file is not ORG"
 tail -n 1 "$tmp/e" | grep -q '"type":"ORG"' && bad "annotate: ASEAN alone in the second file is ORG" || ok
 
+# ---- streaming: the tagging commands read a piece at a time, and what they print does not depend
+# on where the pieces are cut: a pipe gives what the file gives, and moving every cut point (blank
+# lines or spaces before the text, which hold no token) changes nothing. The text: the seed
+# articles, and each of them as one line too (over 64 KiB: a line cut into pieces) ----
+S=${CHU_DATA:-../shared/data}/seeds
+if [ -d "$S" ] && command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp" "$S"/0*.txt <<'EOF'
+import sys, unicodedata
+tmp, seeds = sys.argv[1], sys.argv[2:]
+text = ''.join(open(f, encoding='utf-8').read() for f in seeds)
+one_line = ' '.join(l for l in text.split('\n') if l.strip())
+doc = text + (one_line + '\n') * 4 + text.rstrip('\n') + '\n' # (awk ends the last line)
+def fold(s):
+    s = s.replace('đ', 'd').replace('Đ', 'D')
+    return unicodedata.normalize('NFC', ''.join(c for c in unicodedata.normalize('NFD', s) if not unicodedata.combining(c)))
+open(tmp + '/stream.txt', 'w', encoding='utf-8').write(doc)
+open(tmp + '/stream-folded.txt', 'w', encoding='utf-8').write(fold(doc * 10)) # 1 MB: chu accent's chunks
+EOF
+	# shifted FILE K: K blank lines, then FILE with K spaces before each line longer than 64 KiB
+	shifted() { awk -v k="$2" 'BEGIN { s = sprintf("%*s", k, ""); for (i = 0; i < k; i++) print "" }
+		{ print (length($0) > 65536 ? s : "") $0 }' "$1"; }
+	for cmd in "pos $M" "ner $N" "ner $N --window 2" "annotate --format=text $N" "accent --model models/accent.chm"; do
+		case $cmd in accent*) [ -r models/accent.chm ] || continue; in=$tmp/stream-folded.txt ;; *) in=$tmp/stream.txt ;; esac
+		"$CHU" $cmd "$in" >"$tmp/s.file" 2>"$tmp/err" && ok || bad "chu $cmd on the stream text: $(head -c 300 "$tmp/err")"
+		"$CHU" $cmd <"$in" >"$tmp/s.pipe" 2>/dev/null
+		cmp -s "$tmp/s.file" "$tmp/s.pipe" && ok || bad "chu $cmd: a pipe gives other output than the file"
+		for k in 1 4099; do
+			shifted "$in" $k | "$CHU" $cmd >"$tmp/s.shift" 2>/dev/null
+			case $cmd in # the blank lines come out as blank lines (accent) or as nothing
+			accent*) tail -n +$((k + 1)) "$tmp/s.shift" | sed 's/^ *//' >"$tmp/s.cmp"; sed 's/^ *//' "$tmp/s.file" >"$tmp/s.want" ;;
+			*) cp "$tmp/s.shift" "$tmp/s.cmp"; cp "$tmp/s.file" "$tmp/s.want" ;;
+			esac
+			cmp -s "$tmp/s.want" "$tmp/s.cmp" && ok ||
+				bad "chu $cmd: the cut points moved by $k bytes change the output: $(diff "$tmp/s.want" "$tmp/s.cmp" | head -4)"
+		done
+	done
+	# annotate's offsets stay offsets into the file, across cut pieces; sentences are numbered on
+	"$CHU" annotate --format=jsonl $N "$tmp/stream.txt" >"$tmp/s.jsonl"
+	python3 - "$tmp/stream.txt" "$tmp/s.jsonl" <<'EOF' && ok || bad "annotate jsonl offsets on the stream text"
+import json, sys, unicodedata
+src = open(sys.argv[1], 'rb').read()
+n = 0
+for l in open(sys.argv[2], encoding='utf-8'):
+    r = json.loads(l)
+    assert r['sentence'] == n, (r['sentence'], n)
+    n += 1
+    for t in r['tokens']: # the text is normalized: the same letters, the tone mark maybe elsewhere
+        bare = lambda x: ''.join(c for c in unicodedata.normalize('NFD', x) if not unicodedata.combining(c)).split()
+        assert bare(src[t['start']:t['end']].decode()) == bare(t['text']), t
+assert n > 300, n
+EOF
+else
+	echo "skip: $S or python3 is absent (the streaming checks)"; skip=$((skip + 1))
+fi
+
 # seed articles: dates, money, titled names, organizations, countries
 S=${CHU_DATA:-../shared/data}/seeds
 if [ -d "$S" ]; then

@@ -7,16 +7,29 @@
  * rules, and the `chu` command reading a file and reading a pipe written in small pieces (the same
  * output, and the same text and sentences as the library makes of the whole input).
  *
+ * Out of memory, every call that reads a model (chu_segment with and without a user dictionary,
+ * chu_segment_tokens, chu_tag for parts of speech and entities, chu_entities, chu_ner_consistent,
+ * chu_accent, chu_search_keys with word keys and query prefixes, chu_search_query with the accent
+ * model) and chu_norm's legacy encodings and strict mode and chu_clean without a change list, on a
+ * ctx whose allocator refuses its Nth call (or every call from the Nth on) for every N (test_api.c
+ * does the same for the calls without a model and for streams): CHU_ENOMEM or the right result,
+ * no leak, and the right result again on the same ctx once memory is back. Outside
+ * AddressSanitizer the C library's malloc is replaced too, to fail at every allocation
+ * chu_model_open and chu_dict_load (which take no allocator), the first call of the entity tagger
+ * (which builds a process-wide table) and an SQLite FTS5 index with the chu tokenizer.
+ *
  * Nothing may crash, every result keeps the documented invariants, work stays linear, memory stays
  * bounded. Under AddressSanitizer (CHU_ASAN set) the big cases are smaller.
  */
 #include "bytes.h"
 #include "harness.h"
 #include "chu.h"
+#include "internal.h" /* the entity tagger's table, read after a failed first build */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/wait.h>
@@ -856,6 +869,786 @@ static void test_big_line(void)
 	chu_ctx_free(b.ctx);
 }
 
+/* ---- allocation failures in every call that reads a model, and in the system's malloc ---- */
+
+/* Prints a failure as EXPECT does (the first 8 of each place) without counting it: each loop
+ * below sums its failures into one CHECK. */
+#define NOTE_FAILURE(...)                                                                          \
+	do {                                                                                           \
+		static int note_printed;                                                                   \
+		if (note_printed++ < 8) {                                                                  \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
+			fprintf(stderr, __VA_ARGS__);                                                          \
+			fputc('\n', stderr);                                                                   \
+		}                                                                                          \
+	} while (0)
+
+/* A caller's allocator that refuses its Nth call (0-based), or every call from the Nth on, and
+ * counts the blocks it has handed out and not yet got back. */
+typedef struct failing {
+	long calls, fail_at, refused, live;
+	bool rest;
+} failing;
+
+static bool failing_refuses(failing *f)
+{
+	long k = f->calls++;
+	if (f->fail_at >= 0 && (k == f->fail_at || (f->rest && k > f->fail_at))) {
+		f->refused++;
+		return true;
+	}
+	return false;
+}
+static void *failing_malloc(void *ud, size_t n)
+{
+	failing *f = ud;
+	if (failing_refuses(f))
+		return NULL;
+	void *p = malloc(n);
+	f->live += p != NULL;
+	return p;
+}
+static void *failing_realloc(void *ud, void *p, size_t n)
+{
+	failing *f = ud;
+	if (failing_refuses(f))
+		return NULL;
+	void *q = realloc(p, n);
+	f->live += p == NULL && q != NULL;
+	return q;
+}
+static void failing_free(void *ud, void *p)
+{
+	failing *f = ud;
+	f->live -= p != NULL;
+	free(p);
+}
+
+static chu_model *seg_model, *pos_model, *ner_model, *acc_model;
+static chu_dict *user_dict;
+
+/* The texts of the model calls: a short article, its sentences as words (split on spaces, '_'
+ * inside a word), the same typed without marks, and legacy encodings for chu_norm. */
+static const char *const fa_article =
+	"Thứ trưởng Bộ Ngoại giao Tô Anh Dũng đã tiếp Đại sứ Nhật Bản tại Hà Nội sáng 16/7/2021. Ông nói 62.000 tỷ "
+	"đồng đã được giải ngân, tăng 4,5% so với năm 2020.\nHội nghị ASEM lần thứ 13 diễn ra tại Campuchia lúc 14:30; "
+	"xem https://mofa.gov.vn/asem hoặc ban@mofa.gov.vn. Bệnh nhân COVID-19 đã khỏi.\n";
+static const char *const fa_sentences[3] = {
+	"Thứ_trưởng Bộ Ngoại_giao Tô Anh Dũng đã tiếp Đại_sứ Nhật_Bản tại Hà_Nội sáng 16/7/2021 .",
+	"Ông Tô Anh Dũng nói 62.000_tỷ_đồng đã được giải_ngân , tăng 4,5% so với năm 2020 .",
+	"Hội_nghị ASEM lần thứ 13 diễn ra tại Campuchia lúc 14:30 ; Tô Anh Dũng và Nhật_Bản chạy 120 km .",
+};
+static const char *const fa_plain = "Thu truong Bo Ngoai giao Viet Nam da tiep Dai su Nhat Ban tai Ha Noi, phu nu duoc "
+                                    "bau vao quoc hoi bao nhieu lan?";
+static const char *const fa_viqr = "Vie^.t Nam la` mo^.t quo^'c gia o+? \xC4\x90o^ng Nam A'. Ho`a bi`nh!";
+static const char *const fa_vni = "Vie\xE4\xF5t Nam la\xF8 mo\xE4\xF5t quo\xE1\xE4" "c gia";
+static const char *const fa_tcvn3 = "Vi\xd6t Nam l\xb5 m\xe9t qu\xe8\x63 gia \xae\xa8ng Nam \xb8.";
+static const char *const fa_bad = "Hoà bình \xFF khỏe thủy";
+
+typedef struct fa_words {
+	chu_span w[64];
+	size_t n;
+	const char *pos[64]; /* the words' part-of-speech names, from pos.chm */
+	uint8_t ner[64];     /* their entity labels, from ner.chm */
+} fa_words;
+static fa_words fa_s[3];
+static chu_span fa_tokens[128];
+static size_t fa_n_tokens;
+
+enum {
+	FA_SEG, FA_SEG_DICT, FA_SEG_TOKENS, FA_POS, FA_NER, FA_NER_NO_POS, FA_ENTITIES, FA_RULES, FA_CONSISTENT,
+	FA_ACCENT, FA_WORD_KEYS, FA_PREFIX_KEYS, FA_QUERY_ACCENT, FA_QUERY, FA_NORM_VIQR, FA_NORM_VNI, FA_NORM_AUTO,
+	FA_NORM_OLD_STRICT, FA_CLEAN_NO_CHANGES, N_FA
+};
+static const char *const fa_names[N_FA] = {
+	"chu_segment", "chu_segment with a user dictionary", "chu_segment_tokens", "chu_tag (POS)", "chu_tag (NER)",
+	"chu_tag (NER without POS)", "chu_entities", "chu_entities (rules only)", "chu_ner_consistent", "chu_accent",
+	"chu_search_keys (word keys)", "chu_search_keys (query prefix)", "chu_search_query (accent model)",
+	"chu_search_query (no model)", "chu_norm --from=viqr", "chu_norm --from=vni", "chu_norm --from=auto (TCVN3)",
+	"chu_norm (old tones, strict)", "chu_clean (no change list)"};
+
+/* The options of the ctx each call runs on. */
+static void fa_options(int op, chu_options *o)
+{
+	chu_options_init(o);
+	if (op == FA_NORM_VIQR)
+		o->from = CHU_ENC_VIQR;
+	else if (op == FA_NORM_VNI)
+		o->from = CHU_ENC_VNI;
+	else if (op == FA_NORM_AUTO)
+		o->from = CHU_ENC_AUTO;
+	else if (op == FA_NORM_OLD_STRICT) {
+		o->tone = CHU_TONE_OLD;
+		o->strict = 1;
+	}
+}
+
+static int fa_key(void *ud, const char *key, size_t len, size_t start, size_t end, int colocated)
+{
+	size_t head[3] = {start, end, (size_t)colocated};
+	bput(ud, head, sizeof head);
+	bput(ud, key, len);
+	return 0;
+}
+
+static void fa_put_entities(bytes *res, const chu_entity *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bput(res, &e[i].start, sizeof e[i].start);
+		bput(res, &e[i].end, sizeof e[i].end);
+		bput(res, &e[i].first, sizeof e[i].first);
+		bputs(res, e[i].type);
+	}
+}
+
+/* Runs one call on ctx; its result as bytes in res. */
+static int fa_run(chu_ctx *ctx, int op, bytes *res)
+{
+	res->n = 0;
+	const char *out = NULL;
+	size_t n = 0;
+	int rc = CHU_EINVAL;
+	const fa_words *s = &fa_s[0];
+	uint8_t tags[128];
+	const chu_entity *e;
+	switch (op) {
+	case FA_SEG:
+	case FA_SEG_DICT: {
+		const chu_word *w;
+		if (op == FA_SEG_DICT)
+			chu_ctx_set_dict(ctx, user_dict);
+		rc = chu_segment(ctx, seg_model, fa_article, strlen(fa_article), &w, &n);
+		chu_ctx_set_dict(ctx, NULL);
+		out = (const char *)w;
+		n *= sizeof *w;
+		break;
+	}
+	case FA_SEG_TOKENS:
+		rc = chu_segment_tokens(ctx, seg_model, fa_article, fa_tokens, fa_n_tokens, tags);
+		out = (const char *)tags;
+		n = fa_n_tokens;
+		break;
+	case FA_POS:
+	case FA_NER:
+	case FA_NER_NO_POS:
+		rc = chu_tag(ctx, op == FA_POS ? pos_model : ner_model, op == FA_POS ? CHU_TAGGER_POS : CHU_TAGGER_NER,
+		             fa_sentences[0], s->w, s->n, op == FA_NER ? s->pos : NULL, tags);
+		out = (const char *)tags;
+		n = s->n;
+		break;
+	case FA_ENTITIES:
+	case FA_RULES:
+		for (int k = 0; k < 3 && (k == 0 || rc == CHU_OK); k++) {
+			rc = chu_entities(ctx, fa_sentences[k], fa_s[k].w, fa_s[k].n, op == FA_ENTITIES ? ner_model : NULL,
+			                  op == FA_ENTITIES ? fa_s[k].ner : NULL, &e, &n);
+			if (rc == CHU_OK)
+				fa_put_entities(res, e, n);
+		}
+		return rc;
+	case FA_CONSISTENT: {
+		chu_ner_sentence ns[3];
+		for (int k = 0; k < 3; k++)
+			ns[k] = (chu_ner_sentence){fa_sentences[k], fa_s[k].w, fa_s[k].n, fa_s[k].ner};
+		for (size_t k = 0; k < 3 && (k == 0 || rc == CHU_OK); k++) {
+			rc = chu_ner_consistent(ctx, ner_model, ns, 3, k, tags);
+			if (rc == CHU_OK)
+				bput(res, tags, fa_s[k].n);
+		}
+		return rc;
+	}
+	case FA_ACCENT:
+		rc = chu_accent(ctx, acc_model, fa_plain, strlen(fa_plain), &out, &n);
+		break;
+	case FA_WORD_KEYS:
+		return chu_search_keys(ctx, seg_model, fa_article, strlen(fa_article), 0, fa_key, res);
+	case FA_PREFIX_KEYS:
+		return chu_search_keys(ctx, seg_model, "nguye phu* hoa binh", 19, CHU_SEARCH_QUERY | CHU_SEARCH_PREFIX, fa_key,
+		                       res);
+	case FA_QUERY:
+	case FA_QUERY_ACCENT:
+		rc = chu_search_query(ctx, op == FA_QUERY ? NULL : acc_model, fa_plain, strlen(fa_plain), &out, &n);
+		break;
+	case FA_NORM_VIQR:
+	case FA_NORM_VNI:
+	case FA_NORM_AUTO:
+	case FA_NORM_OLD_STRICT: {
+		const char *t = op == FA_NORM_VIQR ? fa_viqr : op == FA_NORM_VNI ? fa_vni : op == FA_NORM_AUTO ? fa_tcvn3 : fa_bad;
+		rc = chu_norm(ctx, t, strlen(t), &out, &n);
+		break;
+	}
+	case FA_CLEAN_NO_CHANGES:
+		rc = chu_clean(ctx, fa_article, strlen(fa_article), &out, &n, NULL, NULL);
+		break;
+	}
+	if (rc == CHU_OK && n)
+		bput(res, out, n);
+	return rc;
+}
+
+/* Splits a sentence written with spaces between words into spans. */
+static size_t split_words(const char *s, chu_span *w, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; s[i] && n < cap;) {
+		while (s[i] == ' ')
+			i++;
+		size_t a = i;
+		while (s[i] && s[i] != ' ')
+			i++;
+		if (i > a)
+			w[n++] = (chu_span){a, i};
+	}
+	return n;
+}
+
+/* Words, tokens and parts of speech of the texts (ner false), or their entity labels (ner true),
+ * made with a plain ctx. The entity labels come after the system malloc tests: the first call of
+ * the entity tagger is one of them. */
+static bool fa_prepare(bool ner)
+{
+	chu_ctx *ctx;
+	if (chu_ctx_new(NULL, &ctx) != CHU_OK)
+		return false;
+	bool ok = true;
+	for (int k = 0; k < 3; k++) {
+		fa_words *s = &fa_s[k];
+		if (ner) {
+			ok = ok && chu_tag(ctx, ner_model, CHU_TAGGER_NER, fa_sentences[k], s->w, s->n, s->pos, s->ner) == CHU_OK;
+			continue;
+		}
+		s->n = split_words(fa_sentences[k], s->w, 64);
+		uint8_t pos[64];
+		ok = ok && chu_tag(ctx, pos_model, CHU_TAGGER_POS, fa_sentences[k], s->w, s->n, NULL, pos) == CHU_OK;
+		for (size_t i = 0; ok && i < s->n; i++)
+			s->pos[i] = chu_tag_name(pos_model, CHU_TAGGER_POS, pos[i]);
+	}
+	const chu_token *t;
+	size_t nt = 0;
+	if (!ner) {
+		ok = ok && chu_tokenize(ctx, fa_article, strlen(fa_article), &t, &nt) == CHU_OK;
+		fa_n_tokens = nt < 128 ? nt : 128;
+		for (size_t i = 0; i < fa_n_tokens; i++)
+			fa_tokens[i] = (chu_span){t[i].start, t[i].end};
+	}
+	chu_ctx_free(ctx);
+	return ok;
+}
+
+/* Refuses allocation N of a ctx's allocator for N = 0, 1, 2… until a run needs no refusal (and,
+ * second pass, every allocation from the Nth on) while the ctx makes every call that reads a
+ * model, and the legacy encodings and strict mode of chu_norm. A call whose allocation was refused
+ * returns CHU_ENOMEM, or succeeds with the right result (memory it can do without); it leaks
+ * nothing; once memory is back, the same call on the same ctx gives the right result. */
+static bool same_bytes(const bytes *a, const bytes *b) { return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0); }
+
+static void test_failing_allocator_models(void)
+{
+	bytes ref[N_FA], res = {0};
+	int ref_rc[N_FA];
+	memset(ref, 0, sizeof ref);
+	for (int op = 0; op < N_FA; op++) {
+		chu_options o;
+		fa_options(op, &o);
+		chu_ctx *ctx;
+		chu_ctx_new(&o, &ctx);
+		ref_rc[op] = fa_run(ctx, op, &ref[op]);
+		chu_ctx_free(ctx);
+		bool want_error = op == FA_NORM_OLD_STRICT;
+		CHECK(want_error ? ref_rc[op] == CHU_EUTF8 : ref_rc[op] == CHU_OK && ref[op].n > 0,
+		      "%s with plenty of memory: %d, %zu bytes", fa_names[op], ref_rc[op], ref[op].n);
+	}
+	for (int rest = 0; rest < 2; rest++) {
+		long wrong = 0, leaks = 0, bad_results = 0, not_recovered = 0, enomem = 0, runs = 0;
+		for (int op = 0; op < N_FA; op++) {
+			chu_options o;
+			fa_options(op, &o);
+			long k;
+			for (k = 0; k < 100000; k++, runs++) {
+				failing f = {0, k, 0, 0, rest != 0};
+				chu_allocator a = {failing_malloc, failing_realloc, failing_free, &f};
+				o.allocator = &a;
+				chu_ctx *ctx = NULL;
+				int rc = chu_ctx_new(&o, &ctx);
+				if (rc != CHU_OK) {
+					if (rc != CHU_ENOMEM || ctx != NULL)
+						wrong++;
+					enomem++;
+					continue;
+				}
+				/* twice: the second call finds the ctx's buffers grown and may allocate less */
+				for (int twice = 0; twice < 2; twice++) {
+					long before = f.refused;
+					rc = fa_run(ctx, op, &res);
+					bool same = rc == ref_rc[op] && same_bytes(&res, &ref[op]);
+					if (f.refused == before) {
+						if (!same) {
+							bad_results++;
+							NOTE_FAILURE("%s, allocation %ld refused earlier: %d without a refusal, %s result", fa_names[op],
+							       k, rc, same ? "the right" : "another");
+						}
+						continue;
+					}
+					enomem += rc == CHU_ENOMEM;
+					if (rc != CHU_ENOMEM && !same) {
+						wrong++;
+						NOTE_FAILURE("%s, refusing allocation %ld%s: %d (%s), not CHU_ENOMEM or the right result",
+						       fa_names[op], k, rest ? " and on" : "", rc, chu_strerror(rc));
+					}
+					f.fail_at = -1; /* memory is back: the ctx must work again */
+					rc = fa_run(ctx, op, &res);
+					if (rc != ref_rc[op] || !same_bytes(&res, &ref[op])) {
+						not_recovered++;
+						NOTE_FAILURE("%s after refusing allocation %ld: %d, %s result", fa_names[op], k, rc,
+						       rc == ref_rc[op] ? "another" : "no");
+					}
+				}
+				chu_ctx_free(ctx);
+				if (f.live != 0) {
+					leaks++;
+					NOTE_FAILURE("%s, refusing allocation %ld%s: %ld blocks leaked", fa_names[op], k, rest ? " and on" : "",
+					       f.live);
+				}
+				if (f.refused == 0)
+					break;
+			}
+			CHECK(k < 100000, "%s: more than 100,000 allocations", fa_names[op]);
+		}
+		CHECK(wrong == 0, "%ld runs ended in another status than CHU_ENOMEM (or a wrong result)", wrong);
+		CHECK(leaks == 0, "%ld runs leaked", leaks);
+		CHECK(bad_results == 0, "%ld calls gave wrong results with no refusal", bad_results);
+		CHECK(not_recovered == 0, "%ld runs left the ctx unusable after CHU_ENOMEM", not_recovered);
+		CHECK(enomem >= N_FA, "only %ld CHU_ENOMEM over %d calls", enomem, N_FA);
+		printf("model calls: refusing a ctx's allocation %s in turn: %ld runs, CHU_ENOMEM %ld times\n",
+		       rest ? "N and on" : "N", runs, enomem);
+	}
+	for (int op = 0; op < N_FA; op++)
+		bfree(&ref[op]);
+	bfree(&res);
+}
+
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+/* The functions that take no allocator (chu_model_open, chu_dict_load) and the library's own
+ * lazily built tables use the C library's malloc. To fail those, this program replaces malloc,
+ * calloc, realloc and free with versions that pass through to glibc's and, while armed, refuse the
+ * Nth call and remember the blocks handed out (to tell a leak). AddressSanitizer has its own
+ * malloc, so under it this part is skipped. */
+#define SYSTEM_FAULTS 1
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void __libc_free(void *p);
+
+enum { SYS_TRACKED = 4096 };
+static struct {
+	bool armed;
+	long calls, fail_at, refused;
+	bool rest;
+	void *live[SYS_TRACKED]; /* blocks handed out while armed and not freed */
+	size_t n_live;
+	bool overflow; /* more blocks than live[] holds: leaks are not told */
+} sysm;
+
+static void sys_arm(long fail_at, bool rest)
+{
+	sysm.calls = sysm.refused = 0;
+	sysm.fail_at = fail_at;
+	sysm.rest = rest;
+	sysm.n_live = 0;
+	sysm.overflow = false;
+	sysm.armed = true;
+}
+static void sys_disarm(void) { sysm.armed = false; }
+
+static bool sys_refuses(void)
+{
+	if (!sysm.armed)
+		return false;
+	long k = sysm.calls++;
+	if (sysm.fail_at >= 0 && (k == sysm.fail_at || (sysm.rest && k > sysm.fail_at))) {
+		sysm.refused++;
+		errno = ENOMEM;
+		return true;
+	}
+	return false;
+}
+static void sys_track(void *p)
+{
+	if (!sysm.armed || !p)
+		return;
+	if (sysm.n_live < SYS_TRACKED)
+		sysm.live[sysm.n_live++] = p;
+	else
+		sysm.overflow = true;
+}
+static void sys_untrack(void *p)
+{
+	for (size_t i = sysm.n_live; p && i-- > 0;)
+		if (sysm.live[i] == p) {
+			sysm.live[i] = sysm.live[--sysm.n_live];
+			return;
+		}
+}
+
+void *malloc(size_t n)
+{
+	if (sys_refuses())
+		return NULL;
+	void *p = __libc_malloc(n);
+	sys_track(p);
+	return p;
+}
+void *calloc(size_t n, size_t size)
+{
+	if (sys_refuses())
+		return NULL;
+	void *p = __libc_calloc(n, size);
+	sys_track(p);
+	return p;
+}
+void *realloc(void *p, size_t n)
+{
+	if (sys_refuses())
+		return NULL;
+	void *q = __libc_realloc(p, n);
+	if (q || n == 0)
+		sys_untrack(p);
+	sys_track(q);
+	return q;
+}
+void free(void *p)
+{
+	sys_untrack(p);
+	__libc_free(p);
+}
+
+/* Refuses the system's allocation N (and, second pass, N and on) inside open(path) for every N:
+ * the status is CHU_ENOMEM (or CHU_EIO with errno ENOMEM, when the C library's own call failed)
+ * with *out NULL, or CHU_OK; nothing is left allocated once the handle is closed. */
+static void fail_system(const char *what, int (*open_fn)(const char *path, void **out), void (*close_fn)(void *),
+                        const char *path)
+{
+	void *h = NULL;
+	if (open_fn(path, &h) != CHU_OK) { /* once unarmed: the C library's one-time allocations */
+		CHECK(0, "%s %s", what, path);
+		return;
+	}
+	close_fn(h);
+	for (int rest = 0; rest < 2; rest++) {
+		long k, wrong = 0, leaks = 0, enomem = 0;
+		for (k = 0; k < 100000; k++) {
+			h = (void *)&k;
+			sys_arm(k, rest != 0);
+			int rc = open_fn(path, &h);
+			int e = errno;
+			long refused = sysm.refused;
+			sys_disarm();
+			if (rc == CHU_OK)
+				close_fn(h);
+			if (refused) {
+				/* success is fine too: the C library does without some memory (stdio reads a file
+				 * unbuffered when it can't have a buffer) */
+				bool ok = rc == CHU_OK || ((rc == CHU_ENOMEM || (rc == CHU_EIO && e == ENOMEM)) && h == NULL);
+				enomem += rc != CHU_OK && ok;
+				if (!ok) {
+					wrong++;
+					NOTE_FAILURE("%s %s, refusing malloc %ld%s: %d (%s)%s", what, path, k, rest ? " and on" : "", rc,
+					       chu_strerror(rc), h ? ", *out not NULL" : "");
+				}
+			} else if (rc != CHU_OK) {
+				wrong++;
+				NOTE_FAILURE("%s %s: %d without a refusal", what, path, rc);
+			}
+			if (sysm.n_live && !sysm.overflow) {
+				leaks++;
+				NOTE_FAILURE("%s %s, refusing malloc %ld%s: %zu blocks leaked", what, path, k, rest ? " and on" : "",
+				       sysm.n_live);
+			}
+			if (!refused)
+				break;
+		}
+		CHECK(wrong == 0 && leaks == 0 && k < 100000, "%s %s: %ld wrong statuses, %ld leaks in %ld runs", what, path,
+		      wrong, leaks, k + 1);
+		printf("%s %s: refusing malloc %s in turn gave CHU_ENOMEM %ld times in %ld runs\n", what, path,
+		       rest ? "N and on" : "N", enomem, k + 1);
+	}
+}
+
+static int open_model(const char *path, void **out) { return chu_model_open(path, (chu_model **)out); }
+static void close_model(void *m) { chu_model_close(m); }
+static int load_dict(const char *path, void **out) { return chu_dict_load(path, (chu_dict **)out); }
+static void free_dict(void *d) { chu_dict_free(d); }
+
+/* The entity tagger's table of titles, places and diseases is built by the first call that needs
+ * it, with the system's malloc. Refusing an allocation of that first call must give CHU_ENOMEM or
+ * the right labels, and, memory back, later calls must give the labels of a process that never
+ * ran short: a table built short once would stay short for the life of the process. Each N runs
+ * in a child process of its own, since the table is built once per process. The child sends
+ * through a pipe: the refusals, the first call's status and labels (sentence 1, which starts with
+ * the title "Ông"), then the labels of the three sentences tagged again and the table's classes of
+ * a few of its words read through the library's internal lookup (a word missing from the table
+ * may leave these sentences' labels as they were, and change another's). */
+static const char *const gz_words[] = {"ông", "bà", "anh", "chị", "cô", "bộ", "hội", "sở", "ban", "viện", "hiv",
+                                       "covid-19", "sars", "huế", "vinh"};
+enum { GZ_WORDS = sizeof gz_words / sizeof gz_words[0], GZ_LABELS = 4 * 64 + GZ_WORDS * 8 };
+
+static void gazetteer_child(long k, int fd)
+{
+	chu_ctx *ctx = NULL;
+	uint8_t labels[GZ_LABELS];
+	memset(labels, 0, sizeof labels);
+	long refused = -1;
+	int rc = chu_ctx_new(NULL, &ctx);
+	if (rc == CHU_OK) {
+		sys_arm(k, false);
+		rc = chu_tag(ctx, ner_model, CHU_TAGGER_NER, fa_sentences[1], fa_s[1].w, fa_s[1].n, fa_s[1].pos, labels);
+		refused = sysm.refused;
+		sys_disarm();
+		for (int s = 0; s < 3; s++)
+			if (chu_tag(ctx, ner_model, CHU_TAGGER_NER, fa_sentences[s], fa_s[s].w, fa_s[s].n, fa_s[s].pos,
+			            labels + 64 * (s + 1)) != CHU_OK)
+				memset(labels + 64 * (s + 1), 0xEE, 64);
+		chu__buf scratch;
+		chu__buf_init(&scratch, &chu__default_allocator);
+		for (size_t i = 0; i < GZ_WORDS; i++) {
+			uint64_t form = 0, cue = 0xEEEE;
+			uint8_t shape;
+			if (chu__seg_unit(gz_words[i], strlen(gz_words[i]), &form, &shape, &scratch) == CHU_OK)
+				chu__tag_cues(&form, &form, 1, &cue);
+			memcpy(labels + 4 * 64 + 8 * i, &cue, 8);
+		}
+		chu__buf_free(&scratch);
+	}
+	chu_ctx_free(ctx);
+	ssize_t w = write(fd, &refused, sizeof refused);
+	w += write(fd, &rc, sizeof rc);
+	w += write(fd, labels, sizeof labels);
+	_exit(w == (ssize_t)(sizeof refused + sizeof rc + sizeof labels) ? 0 : 1);
+}
+
+static bool gazetteer_run(long k, long *refused, int *rc, uint8_t *labels)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return false;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		close(fds[0]);
+		gazetteer_child(k, fds[1]);
+	}
+	close(fds[1]);
+	char buf[sizeof(long) + sizeof(int) + GZ_LABELS];
+	size_t got = 0;
+	ssize_t r;
+	while (got < sizeof buf && ((r = read(fds[0], buf + got, sizeof buf - got)) > 0 || (r < 0 && errno == EINTR)))
+		got += r > 0 ? (size_t)r : 0;
+	close(fds[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (got != sizeof buf)
+		return false;
+	memcpy(refused, buf, sizeof *refused);
+	memcpy(rc, buf + sizeof(long), sizeof *rc);
+	memcpy(labels, buf + sizeof(long) + sizeof(int), GZ_LABELS);
+	return true;
+}
+
+static void test_gazetteer_first_use(void)
+{
+	long refused;
+	int rc;
+	uint8_t want[GZ_LABELS], got[GZ_LABELS];
+	if (!gazetteer_run(-1, &refused, &rc, want) || rc != CHU_OK) {
+		CHECK(0, "the entity tagger in a child process: %d", rc);
+		return;
+	}
+	long k, wrong = 0, damaged = 0;
+	for (k = 0; k < 10000; k++) {
+		if (!gazetteer_run(k, &refused, &rc, got)) {
+			CHECK(0, "child %ld died", k);
+			return;
+		}
+		if (!refused)
+			break;
+		if (!(rc == CHU_ENOMEM || (rc == CHU_OK && memcmp(got, want, fa_s[1].n) == 0))) {
+			wrong++;
+			NOTE_FAILURE("the entity tagger's first call, refusing malloc %ld: %d (%s)%s", k, rc, chu_strerror(rc),
+			       rc == CHU_OK ? " with other labels" : "");
+		}
+		if (memcmp(got + 64, want + 64, sizeof got - 64) != 0) {
+			damaged++;
+			NOTE_FAILURE("the entity tagger after refusing malloc %ld in its first call: other labels or table entries "
+			          "for the rest of the process (its table of titles, places and diseases was built short)", k);
+		}
+	}
+	CHECK(wrong == 0 && damaged == 0 && k < 10000, "the entity tagger's first use: %ld wrong statuses, %ld damaged "
+	      "processes in %ld runs", wrong, damaged, k + 1);
+	printf("entity tagger, first use: refusing malloc N in turn, %ld runs\n", k + 1);
+}
+
+/* The FTS5 tokenizer (ext/sqlite/chu_fts5.c) inside SQLite when malloc fails, in the manner of
+ * SQLite's own fts5fault tests: an in-memory index with the "chu" tokenizer is created, filled and
+ * queried with the Nth allocation of the process refused, for every N; and the tokenizer is
+ * registered with a default model (its path is copied) the same way. Each run must stop with
+ * SQLITE_NOMEM (or succeed with the right hits), and leave nothing allocated once the database is
+ * closed. (A tokenizer opening seg.chm costs 6 ms: the index itself is made without a model.) */
+int chu_sqlite_register(sqlite3 *db, const char *model_path);
+
+static const char *const fts_docs[] = {
+	"Phụ nữ Đà Nẵng bàn về bình đẳng giới và hoà bình.",
+	"Người dân chở đá nặng ra bờ biển; Bộ Ngoại giao tiếp Đại sứ Nhật Bản.",
+};
+static const char *const fts_queries[] = {"phu nu", "\"Đà Nẵng\""};
+
+/* Registers the tokenizer (with model as its default model), and unless only_register creates,
+ * fills and queries the index; the hits (rowids, each query's ended by -1) go to hits. Returns SQLITE_OK or the
+ * first other status, and in *step which step gave it. */
+static int fts_run(const char *model, bool only_register, bytes *hits, const char **step)
+{
+	hits->n = 0;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	*step = "sqlite3_open";
+	int rc = sqlite3_open(":memory:", &db);
+	if (rc == SQLITE_OK) {
+		*step = "chu_sqlite_register";
+		rc = chu_sqlite_register(db, model);
+	}
+	if (rc == SQLITE_OK && !only_register) {
+		*step = "CREATE VIRTUAL TABLE";
+		rc = sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'chu')", NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK && !only_register) {
+		*step = "INSERT";
+		rc = sqlite3_prepare_v2(db, "INSERT INTO t(body) VALUES (?1)", -1, &st, NULL);
+		for (size_t i = 0; rc == SQLITE_OK && i < sizeof fts_docs / sizeof fts_docs[0]; i++) {
+			sqlite3_bind_text(st, 1, fts_docs[i], -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			rc = rc == SQLITE_DONE ? sqlite3_reset(st) : sqlite3_reset(st) != SQLITE_OK ? sqlite3_errcode(db) : rc;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (rc == SQLITE_OK) {
+			*step = "SELECT … MATCH";
+			rc = sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t MATCH ?1 ORDER BY rank", -1, &st, NULL);
+		}
+		for (size_t q = 0; rc == SQLITE_OK && q < sizeof fts_queries / sizeof fts_queries[0]; q++) {
+			sqlite3_bind_text(st, 1, fts_queries[q], -1, SQLITE_STATIC);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				int64_t id = sqlite3_column_int64(st, 0);
+				bput(hits, &id, sizeof id);
+			}
+			int64_t end = -1;
+			bput(hits, &end, sizeof end);
+			rc = rc == SQLITE_DONE ? sqlite3_reset(st) : sqlite3_reset(st) != SQLITE_OK ? sqlite3_errcode(db) : rc;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
+static void fail_fts5(const char *model, bool only_register)
+{
+	const char *what = only_register ? "registering the FTS5 tokenizer with a default model" : "an FTS5 index";
+	bytes want = {0}, got = {0};
+	const char *step;
+	int rc = fts_run(model, only_register, &want, &step); /* unarmed: SQLite's one-time set-up, and the hits */
+	CHECK(rc == SQLITE_OK && (only_register || want.n > sizeof fts_queries / sizeof fts_queries[0] * sizeof(int64_t)),
+	      "%s: %s gave %d, %zu bytes of hits", what, step, rc, want.n);
+	if (rc != SQLITE_OK)
+		return;
+	bput(&got, want.p, want.n); /* room for the hits: got must not grow while armed (it would count as a leak) */
+	for (int rest = 0; rest < 2; rest++) {
+		long k, wrong = 0, leaks = 0, nomem = 0;
+		for (k = 0; k < 100000; k++) {
+			sys_arm(k, rest != 0);
+			rc = fts_run(model, only_register, &got, &step);
+			long refused = sysm.refused;
+			sys_disarm();
+			bool ok = rc == SQLITE_OK ? same_bytes(&got, &want) : refused && rc == SQLITE_NOMEM;
+			nomem += rc == SQLITE_NOMEM;
+			if (!ok) {
+				wrong++;
+				NOTE_FAILURE("%s, refusing malloc %ld%s: %s gave %d (%s)%s", what, k, rest ? " and on" : "", step, rc,
+				       sqlite3_errstr(rc), rc == SQLITE_OK ? " with other hits" : "");
+			}
+			if (sysm.n_live && !sysm.overflow) {
+				leaks++;
+				NOTE_FAILURE("%s, refusing malloc %ld%s (%s): %zu blocks leaked", what, k, rest ? " and on" : "", step,
+				       sysm.n_live);
+			}
+			if (!refused)
+				break;
+		}
+		CHECK(wrong == 0 && leaks == 0 && k < 100000, "%s: %ld wrong statuses, %ld leaks in %ld runs", what, wrong, leaks,
+		      k + 1);
+		printf("%s: refusing malloc %s in turn gave SQLITE_NOMEM %ld times in %ld runs\n", what, rest ? "N and on" : "N",
+		       nomem, k + 1);
+	}
+	bfree(&want);
+	bfree(&got);
+}
+
+static void test_failing_system_malloc(void)
+{
+	const char *models[] = {"models/seg.chm", "models/pos.chm", "models/ner.chm", "models/accent.chm"};
+	for (size_t i = 0; i < 4; i++)
+		fail_system("chu_model_open", open_model, close_model, models[i]);
+	char path[] = "/tmp/chu-robust-dict-XXXXXX";
+	int fd = mkstemp(path);
+	const char *dict_words = "bình đẳng giới\nhội nghị cấp cao\nTô Anh Dũng\nĐà Nẵng\n";
+	bool written = fd >= 0 && write(fd, dict_words, strlen(dict_words)) == (ssize_t)strlen(dict_words);
+	if (fd >= 0)
+		close(fd);
+	CHECK(written, "writing %s", path);
+	if (written)
+		fail_system("chu_dict_load", load_dict, free_dict, path);
+	unlink(path);
+	test_gazetteer_first_use();
+	fail_fts5(NULL, false);
+	fail_fts5("models/seg.chm", true);
+}
+#endif
+
+/* Opens the committed models and runs the failing allocator and, outside AddressSanitizer, the
+ * failing system malloc over the calls that use them. */
+static void test_model_faults(void)
+{
+	if (chu_model_open("models/seg.chm", &seg_model) < 0 || chu_model_open("models/pos.chm", &pos_model) < 0 ||
+	    chu_model_open("models/ner.chm", &ner_model) < 0 || chu_model_open("models/accent.chm", &acc_model) < 0) {
+		harness_skip("models/*.chm absent or unreadable: the model calls are not run out of memory");
+		goto out;
+	}
+	char path[] = "/tmp/chu-robust-dict-XXXXXX";
+	int fd = mkstemp(path);
+	const char *dict_words = "Tô Anh Dũng\nbình đẳng giới\nngoại giao\n";
+	bool ok = fd >= 0 && write(fd, dict_words, strlen(dict_words)) == (ssize_t)strlen(dict_words);
+	if (fd >= 0)
+		close(fd);
+	ok = ok && chu_dict_load(path, &user_dict) == CHU_OK;
+	unlink(path);
+	CHECK(ok, "a user dictionary");
+	CHECK(fa_prepare(false), "tagging the sentences of the allocation tests");
+#ifdef SYSTEM_FAULTS
+	test_failing_system_malloc(); /* first: the entity tagger's table must not be built yet */
+#else
+	harness_skip("under AddressSanitizer: chu_model_open, chu_dict_load, the entity tagger's first use and the FTS5 "
+	             "tokenizer are not run with malloc failing");
+#endif
+	CHECK(fa_prepare(true), "the entity labels of the sentences of the allocation tests");
+	test_failing_allocator_models();
+out:
+	chu_dict_free(user_dict);
+	chu_model_close(seg_model);
+	chu_model_close(pos_model);
+	chu_model_close(ner_model);
+	chu_model_close(acc_model);
+}
+
 /* ---- the command: a file and a pipe written in small pieces give the same output ---- */
 
 static int write_file(const char *path, const bytes *b)
@@ -1059,6 +1852,8 @@ int main(void)
 		return harness_done();
 	}
 	double t0 = now();
+	test_model_faults();
+	double tm = now();
 	test_bytes(&c);
 	double tb = now();
 	test_random_vietnamese(&c);
@@ -1075,8 +1870,8 @@ int main(void)
 	double t3 = now();
 	test_cli();
 	double t4 = now();
-	printf("times: bytes %.1f s, random text and marks %.1f s, linearity %.1f s, streams %.1f s, big line %.1f s, "
-	       "command %.1f s\n",
-	       tb - t0, tv - tb, t1 - tv, t2 - t1, t3 - t2, t4 - t3);
+	printf("times: model calls out of memory %.1f s, bytes %.1f s, random text and marks %.1f s, linearity %.1f s, "
+	       "streams %.1f s, big line %.1f s, command %.1f s\n",
+	       tm - t0, tb - tm, tv - tb, t1 - tv, t2 - t1, t3 - t2, t4 - t3);
 	return harness_done();
 }

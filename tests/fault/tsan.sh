@@ -1,0 +1,82 @@
+#!/bin/sh
+# The threaded paths of chu under ThreadSanitizer (`make tsan` builds build-tsan/ with
+# -fsanitize=thread and runs this): `chu seg --threads 2, 4 and 7` on a few MB of text must write
+# byte for byte what one thread writes; tests/fault/tsan_models.c has threads share the four
+# committed models and search one index that `chu index` built here from small generated
+# documents. Any ThreadSanitizer report fails the run: TSan halts the process on the first one
+# with exit status 66 and writes it to a log, which is printed and counted.
+# Environment: CHU (default build-tsan/chu), BUILD (default build-tsan).
+# Prints "N passed, N failed, N skipped" at the end.
+: "${BUILD:=build-tsan}"
+: "${CHU:=$BUILD/chu}"
+pass=0 fail=0 skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL tsan.sh: $*"; }
+finish() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit; }
+
+TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$tmp/report${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
+export TSAN_OPTIONS
+# reports RUN — prints and counts the reports TSan wrote since the last call, naming RUN
+reports() {
+	found=0
+	for r in "$tmp"/report.*; do
+		[ -f "$r" ] || continue
+		found=1
+		head -n 40 "$r"
+		rm -f "$r"
+	done
+	[ $found -eq 0 ] && ok || bad "ThreadSanitizer reported on $1 (above)"
+}
+
+if [ ! -x "$CHU" ] || [ ! -x "$BUILD/tests/tsan_models" ]; then
+	echo "skip: $CHU or $BUILD/tests/tsan_models is not built (make tsan)"
+	skip=1
+	finish
+fi
+. "$(dirname "$0")/text.sh"
+
+# ---- chu seg --threads: the same output as one thread ----
+if [ -r models/seg.chm ]; then
+	gen 3000000 "$tmp/in.txt"
+	"$CHU" seg "$tmp/in.txt" >"$tmp/one" 2>"$tmp/err" && ok || bad "chu seg (one thread): $(head -c 300 "$tmp/err")"
+	reports "chu seg"
+	for n in 2 4 7; do
+		"$CHU" seg --threads $n "$tmp/in.txt" >"$tmp/out" 2>"$tmp/err"
+		st=$?
+		[ $st -eq 0 ] && cmp -s "$tmp/out" "$tmp/one" && ok ||
+			bad "chu seg --threads $n: exit $st, $(cmp "$tmp/out" "$tmp/one" 2>&1 | head -n 1) $(head -c 300 "$tmp/err")"
+		reports "chu seg --threads $n"
+	done
+else
+	echo "skip: models/seg.chm is absent: chu seg --threads is not run"
+	skip=$((skip + 1))
+fi
+
+# ---- threads sharing the models, threads searching one index ----
+mkdir -p "$tmp/docs"
+i=0
+for lines in 3 5 8 13 21 34; do
+	gen $((lines * 160)) "$tmp/docs/doc$i.txt"
+	i=$((i + 1))
+done
+printf 'Hoà bình\nNông dân tỉnh Hòa Bình thu hoạch lúa sớm.\n' >"$tmp/docs/lua.txt"
+"$CHU" index "$tmp/db" "$tmp/docs" >/dev/null 2>"$tmp/err" && ok || bad "chu index: $(head -c 300 "$tmp/err")"
+reports "chu index"
+"$BUILD/tests/tsan_models" "$tmp/db" >"$tmp/log" 2>&1
+st=$?
+grep -E '^(FAIL|skip)' "$tmp/log"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/log" | tail -n 1)
+if [ -z "$line" ]; then
+	bad "tsan_models: no result line (exit status $st)"
+	head -n 20 "$tmp/log"
+else
+	pass=$((pass + $(echo "$line" | sed 's/^\([0-9]*\) passed.*/\1/')))
+	fail=$((fail + $(echo "$line" | sed 's/.* \([0-9]*\) failed.*/\1/')))
+	skip=$((skip + $(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')))
+	[ $st -eq 0 ] || [ $st -eq 1 ] || bad "tsan_models exited $st"
+fi
+reports "tsan_models"
+
+finish
