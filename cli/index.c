@@ -165,7 +165,8 @@ static int add_entities(indexer *ix, sqlite3_int64 doc, const char *text, size_t
 	chu_token *copy = malloc((n + 1) * sizeof *copy);
 	if (!copy)
 		return -1;
-	memcpy(copy, t, n * sizeof *copy);
+	if (n)
+		memcpy(copy, t, n * sizeof *copy);
 	for (size_t i = 0; i < n; i++) {
 		const char *kind = NULL;
 		size_t a = copy[i].start, b = copy[i].end, j = i;

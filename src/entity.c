@@ -31,7 +31,8 @@ static bool word_in(const char *text, size_t a, size_t b, const char *const *lis
 }
 
 /* The kind of a word when it is one token (of a kind rules look at), else 0. */
-static int word_kind(chu_ctx *ctx, const char *text, const chu_span *w)
+/* The token kind of a word that is one token (0 otherwise); a failed allocation sets *rc. */
+static int word_kind(int *rc, chu_ctx *ctx, const char *text, const chu_span *w)
 {
 	/* a segmented word joins its syllables with '_': read them as spaces ("62.000_tỷ_đồng") */
 	char buf[64];
@@ -43,8 +44,11 @@ static int word_kind(chu_ctx *ctx, const char *text, const chu_span *w)
 		p = buf;
 	}
 	ctx->ent_tokens.len = 0;
-	if (chu__tokenize(p, n, &ctx->ent_tokens) < 0)
+	int r = chu__tokenize(p, n, &ctx->ent_tokens);
+	if (r < 0) {
+		*rc = r;
 		return 0;
+	}
 	size_t nt = ctx->ent_tokens.len / sizeof(chu_token);
 	if (nt != 1)
 		return 0;
@@ -88,10 +92,10 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 			i = e;
 			continue;
 		}
-		int kind = word_kind(ctx, text, &words[i]);
+		int kind = word_kind(&rc, ctx, text, &words[i]);
 		bool free_next = i + 1 < n && (!ner_tags || ner_tags[i + 1] >= K ||
 		                               chu_tag_name(model, CHU_TAGGER_NER, ner_tags[i + 1])[0] == 'O');
-		int next = free_next ? word_kind(ctx, text, &words[i + 1]) : 0;
+		int next = free_next ? word_kind(&rc, ctx, text, &words[i + 1]) : 0;
 		if (kind == CHU_TOKEN_DATE) {
 			push(&rc, ctx, words, i, i, "DATE");
 		} else if (kind == CHU_TOKEN_TIME) {

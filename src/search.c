@@ -464,8 +464,9 @@ static int emit_words(struct key_state *ks, const chu_model *model, const char *
 	if (rc < 0)
 		return rc;
 	unsigned char *join = (unsigned char *)join_buf->data;
-	if (chu_segment_tokens(ctx, model, text, u, nu, join) < 0)
-		memset(join, 0, nu);
+	rc = chu_segment_tokens(ctx, model, text, u, nu, join);
+	if (rc < 0)
+		return rc; /* out of memory: never keys silently without their words */
 	chu__buf word;
 	chu__buf_init(&word, &ctx->alloc);
 	for (size_t a = 0; a < nu && rc >= 0; a++) {
@@ -653,7 +654,10 @@ int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *text, siz
 	if (rc >= 0 && !marked && n && model && chu__model_accent(model)) {
 		const char *r;
 		size_t rl;
-		if (chu_accent(ctx, model, text, len, &r, &rl) == CHU_OK) {
+		int arc = chu_accent(ctx, model, text, len, &r, &rl);
+		if (arc == CHU_ENOMEM)
+			rc = arc; /* out of memory: not a query silently without its likely spellings */
+		if (arc == CHU_OK) {
 			chu__buf_put(&rc, &restored, r, rl);
 			size_t m = 0;
 			pos = 0;

@@ -688,7 +688,7 @@ static int segment_units(chu_ctx *ctx, const struct chu__seg_model *sm, const ch
 		}
 		rc = chu__seg_unit_as(ub, len, sm->meta.forms, &syl[i], &shape[i], &st->scratch);
 		U[i + 2] = row_of(sm, 0, chu__seg_key1(syl[i]), CHU__SEG_UNI_W);
-		if (len >= 1 && len <= MEMO_UNIT_MAX) {
+		if (rc >= 0 && len >= 1 && len <= MEMO_UNIT_MAX) { /* never what a failed call left */
 			*m = (unit_memo){raw, syl[i], U[i + 2], (uint8_t)len, shape[i], {0}};
 			memcpy(m->bytes, ub, len);
 		}
