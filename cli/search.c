@@ -127,17 +127,22 @@ static bool parse(const char *s, query *q)
 static bool is_entity(const term *t) { return t->field[0] && strcmp(t->field, "title") != 0; }
 
 /* Appends FTS5 syntax for one term; with fold, the text typed without marks. */
-static void put_term(chu_ctx *ctx, char *out, size_t cap, const term *t, bool fold)
+/* Set by build_match when the expression did not fit its buffer (the query is then refused, never
+ * cut: a cut term would leave "title : " or a dangling OR behind). */
+static bool match_too_long;
+
+/* Appends term t; false (out unchanged) when it does not fit. */
+static bool put_term(chu_ctx *ctx, char *out, size_t cap, const term *t, bool fold)
 {
 	size_t o = strlen(out);
-	if (strcmp(t->field, "title") == 0)
-		o += (size_t)snprintf(out + o, cap - o, "title : ");
 	const char *text = t->text;
 	size_t len = strlen(text);
 	if (fold)
 		chu_fold(ctx, t->text, strlen(t->text), &text, &len);
-	if (o + 2 * len + 8 >= cap)
-		return;
+	if (o + 2 * len + 8 + 8 >= cap)
+		return false;
+	if (strcmp(t->field, "title") == 0)
+		o += (size_t)snprintf(out + o, cap - o, "title : ");
 	out[o++] = '"';
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '"')
@@ -148,36 +153,45 @@ static void put_term(chu_ctx *ctx, char *out, size_t cap, const term *t, bool fo
 	if (t->prefix)
 		out[o++] = '*';
 	out[o] = '\0';
+	return true;
 }
 
 /* The MATCH expression of the positive and negative terms, or false when there is none to find. */
 static bool build_match(chu_ctx *ctx, const query *q, bool fold, char *out, size_t cap)
 {
 	out[0] = '\0';
-	bool any = false;
-	for (int i = 0; i < q->n; i++) {
+	match_too_long = false;
+	bool any = false, fits = true;
+	for (int i = 0; i < q->n && fits; i++) {
 		const term *t = &q->t[i];
 		if (t->neg)
 			continue; /* an entity filter also looks for its text: per:"Tô Anh Dũng" */
 		if (any)
 			strncat(out, i > 0 && q->t[i - 1].or_next ? " OR " : " AND ", cap - strlen(out) - 1);
-		put_term(ctx, out, cap, t, fold);
+		fits = put_term(ctx, out, cap, t, fold);
 		any = true;
 	}
 	if (!any)
 		return false;
-	if (strstr(out, " OR ")) {
+	if (fits && strstr(out, " OR ") && strlen(out) + 3 > cap)
+		fits = false;
+	if (fits && strstr(out, " OR ")) {
 		/* FTS5 binds AND tighter than OR: group the whole positive part explicitly */
 		char tmp[8192];
 		snprintf(tmp, sizeof tmp, "(%s)", out);
 		snprintf(out, cap, "%s", tmp);
 	}
-	for (int i = 0; i < q->n; i++) {
+	for (int i = 0; i < q->n && fits; i++) {
 		const term *t = &q->t[i];
 		if (!t->neg || is_entity(t))
 			continue;
 		strncat(out, " NOT ", cap - strlen(out) - 1);
-		put_term(ctx, out, cap, t, false);
+		fits = put_term(ctx, out, cap, t, false);
+	}
+	if (!fits) {
+		match_too_long = true;
+		out[0] = '\0';
+		return false;
 	}
 	return true;
 }
@@ -330,7 +344,7 @@ int cli_search(int argc, char **argv)
 	chu_ctx_new(NULL, &ctx);
 	char match[8192], folded[8192];
 	if (!build_match(ctx, &q, false, match, sizeof match)) {
-		cli_error(NULL, 0, "bad query: it has nothing to look for (only exclusions or filters)");
+		cli_error(NULL, 0, match_too_long ? "bad query: too long" : "bad query: it has nothing to look for (only exclusions or filters)");
 		query_free(&q);
 		chu_ctx_free(ctx);
 		return CLI_USAGE;

@@ -145,10 +145,44 @@ static void add_list(const char *const *list, uint8_t cls, chu__buf *scratch)
 	}
 }
 
+/* The table is built once per process: its scratch memory comes from a fixed arena, never from
+ * malloc, so a failed allocation cannot leave it short for the rest of the process. Each block
+ * is a size header then its bytes; the arena is far larger than the longest entry needs. */
+static struct {
+	_Alignas(16) unsigned char mem[1 << 15];
+	size_t used;
+} arena;
+
+static void *arena_malloc(void *ud, size_t n)
+{
+	(void)ud;
+	size_t need = (n + 16 + 15) & ~(size_t)15;
+	if (need > sizeof arena.mem - arena.used)
+		return NULL;
+	unsigned char *p = arena.mem + arena.used;
+	memcpy(p, &n, sizeof n);
+	arena.used += need;
+	return p + 16;
+}
+
+static void *arena_realloc(void *ud, void *old, size_t n)
+{
+	void *p = arena_malloc(ud, n);
+	if (p && old) {
+		size_t was;
+		memcpy(&was, (unsigned char *)old - 16, sizeof was);
+		memcpy(p, old, was < n ? was : n);
+	}
+	return p;
+}
+
+static void arena_free(void *ud, void *p) { (void)ud, (void)p; }
+
 static void build_cues(void)
 {
+	static const chu_allocator fixed = {arena_malloc, arena_realloc, arena_free, NULL};
 	chu__buf scratch;
-	chu__buf_init(&scratch, &chu__default_allocator);
+	chu__buf_init(&scratch, &fixed);
 	add_list(person_titles, CUE_PERSON_TITLE, &scratch);
 	add_list(org_heads, CUE_ORG_HEAD, &scratch);
 	add_list(place_words, CUE_PLACE_WORD, &scratch);

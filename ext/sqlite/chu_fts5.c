@@ -29,6 +29,7 @@ typedef struct chu_tokenizer {
 typedef struct emit_ctx {
 	void *fts_ctx;
 	int (*xToken)(void *, int, const char *, int, int, int);
+	int rc; /* what xToken last returned */
 } emit_ctx;
 
 static void tok_delete(Fts5Tokenizer *p)
@@ -74,14 +75,15 @@ static int tok_create(void *ud, const char **argv, int argc, Fts5Tokenizer **out
 static int emit_key(void *ud, const char *key, size_t len, size_t start, size_t end, int colocated)
 {
 	emit_ctx *e = ud;
-	return e->xToken(e->fts_ctx, colocated ? FTS5_TOKEN_COLOCATED : 0, key, (int)len, (int)start, (int)end);
+	e->rc = e->xToken(e->fts_ctx, colocated ? FTS5_TOKEN_COLOCATED : 0, key, (int)len, (int)start, (int)end);
+	return e->rc;
 }
 
 static int tok_tokenize(Fts5Tokenizer *p, void *fts_ctx, int flags, const char *text, int len,
                         int (*xToken)(void *, int, const char *, int, int, int))
 {
 	chu_tokenizer *t = (chu_tokenizer *)p;
-	emit_ctx e = {fts_ctx, xToken};
+	emit_ctx e = {fts_ctx, xToken, SQLITE_OK};
 	int cflags = (flags & FTS5_TOKENIZE_QUERY) ? CHU_SEARCH_QUERY : 0;
 	if ((flags & FTS5_TOKENIZE_QUERY) && (flags & FTS5_TOKENIZE_PREFIX))
 		cflags |= CHU_SEARCH_PREFIX;
@@ -89,31 +91,39 @@ static int tok_tokenize(Fts5Tokenizer *p, void *fts_ctx, int flags, const char *
 	if (rc == CHU_OK)
 		return SQLITE_OK;
 	if (rc == CHU_ECALLBACK)
-		return SQLITE_ERROR; /* FTS5 asked to stop: its own code was returned through xToken */
+		return e.rc; /* FTS5 stopped the walk: its own code (SQLITE_NOMEM, …) is the answer */
 	return rc == CHU_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
 }
 
-static fts5_api *fts5_of(sqlite3 *db)
+/* db's FTS5 API, or NULL with *rc the reason (SQLITE_NOMEM when memory ran out). */
+static fts5_api *fts5_of(sqlite3 *db, int *rc)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+	*rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
+	if (*rc == SQLITE_OK) {
 		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
 		sqlite3_step(st);
+		*rc = sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
+	if (!api && *rc == SQLITE_OK)
+		*rc = SQLITE_ERROR;
 	return api;
 }
 
 /* Registers the tokenizer "chu" on db; model_path (copied, may be NULL) is the default model. */
 int chu_sqlite_register(sqlite3 *db, const char *model_path)
 {
-	fts5_api *api = fts5_of(db);
+	int rc;
+	fts5_api *api = fts5_of(db, &rc);
 	if (!api)
-		return SQLITE_ERROR;
+		return (rc & 0xFF) == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
 	char *copy = model_path ? sqlite3_mprintf("%s", model_path) : NULL;
 	fts5_tokenizer tk = {tok_create, tok_delete, tok_tokenize};
-	return api->xCreateTokenizer(api, "chu", copy, &tk, copy ? sqlite3_free : NULL);
+	rc = api->xCreateTokenizer(api, "chu", copy, &tk, copy ? sqlite3_free : NULL);
+	if (rc != SQLITE_OK)
+		sqlite3_free(copy); /* FTS5 keeps (and later frees) the copy only when it registered it */
+	return rc;
 }
 
 #ifdef CHU_SQLITE_EXTENSION
