@@ -546,32 +546,14 @@ int cli_annotate(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	char *found = model_path ? NULL : cli_find_model("seg.chm");
-	const char *mp = model_path ? model_path : found;
-	if (mp) {
-		int rc = chu_model_open(mp, &an.model);
-		if (rc < 0) {
-			cli_error(mp, 0, "%s", chu_strerror(rc));
-			free(found);
-			return CLI_BAD_INPUT;
-		}
-	}
-	free(found);
+	if (!cli_open_model_if_any(model_path, "seg.chm", "--model", CHU_MODEL_SEG, &an.model))
+		return CLI_BAD_INPUT;
 	/* the taggers: the named file, else the installed or neighbouring one, else none */
-	const char *tp[2] = {pos_path, ner_path}, *tn[2] = {"pos.chm", "ner.chm"};
-	chu_model **tm[2] = {&an.pos, &an.ner};
-	for (int k = 0; k < 2 && an.model; k++) {
-		char *f = tp[k] ? NULL : cli_find_model(tn[k]);
-		const char *p = tp[k] ? tp[k] : f;
-		int r = p ? chu_model_open(p, tm[k]) : CHU_OK;
-		if (r < 0) {
-			cli_error(p, 0, "%s", chu_strerror(r));
-			free(f);
-			chu_model_close(an.model);
-			chu_model_close(an.pos);
-			return CLI_BAD_INPUT;
-		}
-		free(f);
+	if (an.model && (!cli_open_model_if_any(pos_path, "pos.chm", "--pos-model", CHU_MODEL_POS, &an.pos) ||
+	                 !cli_open_model_if_any(ner_path, "ner.chm", "--ner-model", CHU_MODEL_NER, &an.ner))) {
+		chu_model_close(an.model);
+		chu_model_close(an.pos);
+		return CLI_BAD_INPUT;
 	}
 	if (an.ner && !an.pos) {
 		chu_model_close(an.ner); /* the entity model reads the parts of speech */

@@ -32,9 +32,15 @@ char *cli_read_file_max(const char *path, size_t max, size_t *len, bool *too_big
  * NULL. */
 char *cli_find_model(const char *name);
 
-/* Opens the model at path, or the one cli_find_model(name) finds when path is NULL; NULL after
- * printing an error (naming option, the flag that gives a model, when none is found). */
-chu_model *cli_open_model(const char *path, const char *name, const char *option);
+/* Opens the model at path, or the one cli_find_model(name) finds when path is NULL, and checks
+ * that it holds part (a CHU_MODEL_* bit): NULL after printing an error that names the file and
+ * what is wrong ("not a word segmentation model: it holds a part-of-speech tagger"), or, when
+ * none is found, option, the flag that gives a model. */
+chu_model *cli_open_model(const char *path, const char *name, const char *option, unsigned part);
+
+/* The same for a model a command can do without: with path NULL and none found, *out is NULL
+ * and the result true. false after printing an error. */
+bool cli_open_model_if_any(const char *path, const char *name, const char *option, unsigned part, chu_model **out);
 
 /* The trainers' progress callback: "chu train: message" on stderr. */
 void cli_train_progress(void *ud, const char *message);
@@ -72,6 +78,16 @@ bool cli_parse_window(const char *arg, size_t *window);
 
 /* Writes s[0..n) as a JSON string on stdout. */
 void cli_json_str(const char *s, size_t n);
+
+/* The index's own checks (cli/index.c). cli_index_sum() is the checksum chu index stores with
+ * each document (docs.sum) over its title and body as indexed, and search checks each hit's text
+ * against it (an index whose PRAGMA user_version is CLI_INDEX_SUMS or more has one for every
+ * document). cli_index_cut_short() is true, after printing "chu: PATH: …", when the file is
+ * shorter than the page count its SQLite header gives: a copy or download cut short, which
+ * SQLite would read as zero-filled pages. */
+#define CLI_INDEX_SUMS 1
+long long cli_index_sum(const char *title, size_t tl, const char *body, size_t bl);
+bool cli_index_cut_short(const char *path);
 
 /* Subcommands implemented outside main.c; each receives argv starting at the subcommand name. */
 int cli_seg(int argc, char **argv);   /* chu seg */

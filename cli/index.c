@@ -5,9 +5,12 @@
  *
  * Schema (created when missing; columns added to an older index):
  *   sources(path PRIMARY KEY, size, mtime, hash, seen, ctime, ino, dev)  one row per ingested file
- *   docs(id INTEGER PRIMARY KEY, source, key UNIQUE, title, url, date, extra, line, name)
+ *   docs(id INTEGER PRIMARY KEY, source, key UNIQUE, title, url, date, extra, line, name, sum)
  *     key: the identity (canonical path, "#id:ID" or "#line:N" for a JSONL record); name: what
- *     search shows (the path as it was found, "#ID" or "#N" for a record)
+ *     search shows (the path as it was found, "#ID" or "#N" for a record); sum: cli_index_sum()
+ *     of the title and body as indexed, which search checks each hit against (PRAGMA
+ *     user_version is CLI_INDEX_SUMS once every document has one: an older index gets them
+ *     the next time chu index opens it)
  *   docs_fts(title, body) — FTS5, tokenize='chu', rowid = docs.id
  *   entities(doc, kind, text, folded)                  acronyms, names, dates, money for filters
  * A file is known by its canonical path (realpath), so "d", "./d" and "$PWD/d" are one source. It
@@ -42,15 +45,63 @@ static const char *schema =
 	"CREATE TABLE IF NOT EXISTS sources(path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, hash TEXT, seen INTEGER,"
 	" ctime INTEGER, ino INTEGER, dev INTEGER);"
 	"CREATE TABLE IF NOT EXISTS docs(id INTEGER PRIMARY KEY, source TEXT, key TEXT UNIQUE, title TEXT, url TEXT,"
-	" date TEXT, extra TEXT, line INTEGER, name TEXT);"
+	" date TEXT, extra TEXT, line INTEGER, name TEXT, sum INTEGER);"
 	"CREATE INDEX IF NOT EXISTS docs_source ON docs(source);"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, body, tokenize = 'chu');"
 	"CREATE TABLE IF NOT EXISTS entities(doc INTEGER, kind TEXT, text TEXT, folded TEXT);"
 	"CREATE INDEX IF NOT EXISTS entities_kind ON entities(kind, folded);"
 	"CREATE INDEX IF NOT EXISTS entities_doc ON entities(doc);";
 
+long long cli_index_sum(const char *title, size_t tl, const char *body, size_t bl)
+{
+	uint64_t h = chu__checksum(title ? title : "", title ? tl : 0);
+	h = (h * 0x100000001B3ULL) ^ chu__checksum(body ? body : "", body ? bl : 0) ^ (uint64_t)tl;
+	return (long long)h;
+}
+
+static unsigned be(const unsigned char *p, int n)
+{
+	unsigned v = 0;
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+bool cli_index_cut_short(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false; /* the caller's open reports it */
+	unsigned char h[100];
+	struct stat sb;
+	bool got = fread(h, 1, sizeof h, f) == sizeof h && fstat(fileno(f), &sb) == 0;
+	fclose(f);
+	if (!got || memcmp(h, "SQLite format 3", 16) != 0)
+		return false; /* SQLite says what it is not */
+	/* the header's page count is valid when the change counter (offset 24) equals the
+	 * version-valid-for number (offset 92) */
+	unsigned psize = be(h + 16, 2) == 1 ? 65536 : be(h + 16, 2), pages = be(h + 28, 4);
+	if (psize < 512 || be(h + 24, 4) != be(h + 92, 4) || pages == 0)
+		return false;
+	long long want = (long long)pages * psize;
+	if ((long long)sb.st_size >= want && sb.st_size % psize == 0)
+		return false;
+	cli_error(path, 0, "the index is damaged: %lld bytes, where its header counts %u pages of %u bytes (%lld); "
+	          "build it again with chu index", (long long)sb.st_size, pages, psize, want);
+	return true;
+}
+
+static void sum_fn(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	const char *t = (const char *)sqlite3_value_text(v[0]), *b = (const char *)sqlite3_value_text(v[1]);
+	sqlite3_result_int64(c, cli_index_sum(t, (size_t)sqlite3_value_bytes(v[0]), b, (size_t)sqlite3_value_bytes(v[1])));
+}
+
 static int open_db(const char *path, sqlite3 **db, bool create)
 {
+	if (cli_index_cut_short(path))
+		return CLI_BAD_INPUT;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
 		cli_error(path, 0, "%s", *db ? sqlite3_errmsg(*db) : "cannot open");
@@ -70,7 +121,7 @@ static int open_db(const char *path, sqlite3 **db, bool create)
 	/* columns an index made by an older chu lacks */
 	static const char *const added[][3] = {
 		{"sources", "ctime", "INTEGER"}, {"sources", "ino", "INTEGER"}, {"sources", "dev", "INTEGER"},
-		{"docs", "line", "INTEGER"}, {"docs", "name", "TEXT"}};
+		{"docs", "line", "INTEGER"}, {"docs", "name", "TEXT"}, {"docs", "sum", "INTEGER"}};
 	for (size_t i = 0; rc == SQLITE_OK && create && i < sizeof added / sizeof added[0]; i++) {
 		char *q = sqlite3_mprintf("SELECT 1 FROM pragma_table_info(%Q) WHERE name = %Q", added[i][0], added[i][1]);
 		sqlite3_stmt *st = NULL;
@@ -83,6 +134,20 @@ static int open_db(const char *path, sqlite3 **db, bool create)
 			rc = sqlite3_exec(*db, q, NULL, NULL, &err);
 			sqlite3_free(q);
 		}
+	}
+	/* an index made before documents had checksums gets them from the text it holds */
+	sqlite3_stmt *uv = NULL;
+	bool sums = false;
+	if (rc == SQLITE_OK && create && (rc = sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &uv, NULL)) == SQLITE_OK)
+		sums = sqlite3_step(uv) == SQLITE_ROW && sqlite3_column_int(uv, 0) >= CLI_INDEX_SUMS;
+	sqlite3_finalize(uv);
+	if (rc == SQLITE_OK && create && !sums)
+		rc = sqlite3_create_function(*db, "chu_index_sum", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sum_fn, NULL, NULL);
+	if (rc == SQLITE_OK && create && !sums) {
+		char *q = sqlite3_mprintf("UPDATE docs SET sum = (SELECT chu_index_sum(c0, c1) FROM docs_fts_content c"
+		                          " WHERE c.id = docs.id) WHERE sum IS NULL; PRAGMA user_version = %d;", CLI_INDEX_SUMS);
+		rc = q ? sqlite3_exec(*db, q, NULL, NULL, &err) : SQLITE_NOMEM;
+		sqlite3_free(q);
 	}
 	if (rc != SQLITE_OK) {
 		cli_error(path, 0, "%s", err ? err : sqlite3_errmsg(*db));
@@ -266,6 +331,7 @@ static int add_doc(indexer *ix, const char *source, const char *where, unsigned 
 	sqlite3_bind_text(s, 6, extra, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)line);
 	sqlite3_bind_text(s, 8, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 9, cli_index_sum(title, tl, body, bl));
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_int64 id = sqlite3_last_insert_rowid(ix->db);
@@ -757,7 +823,7 @@ int cli_index(int argc, char **argv)
 	for (int i = optind + 1; ix.progress && i < argc; i++)
 		ix.total += total_bytes(argv[i], 0);
 	const char *sql[] = {
-		"INSERT INTO docs(source, key, title, url, date, extra, line, name) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"INSERT INTO docs(source, key, title, url, date, extra, line, name, sum) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 		"INSERT INTO docs_fts(rowid, title, body) VALUES(?1, ?2, ?3)",
 		"INSERT INTO entities(doc, kind, text, folded) VALUES(?1, ?2, ?3, ?4)",
 		"SELECT 1 WHERE ?1 IS NOT NULL",

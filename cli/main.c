@@ -141,22 +141,62 @@ char *cli_find_model(const char *name)
 	return NULL;
 }
 
-chu_model *cli_open_model(const char *path, const char *name, const char *option)
+/* "a part-of-speech tagger and an entity tagger": what parts holds, for messages */
+static const char *part_names(unsigned parts, char *buf, size_t size)
+{
+	static const char *const names[] = {"a word segmenter", "a part-of-speech tagger", "an entity tagger",
+	                                    "a diacritics restorer"};
+	size_t n = 0, k = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 4; i++)
+		k += (parts >> i) & 1;
+	for (unsigned i = 0; i < 4; i++) {
+		if (!((parts >> i) & 1))
+			continue;
+		n++;
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", n == 1 ? "" : n == k ? " and " : ", ", names[i]);
+	}
+	return k ? buf : "nothing chu uses";
+}
+
+bool cli_open_model_if_any(const char *path, const char *name, const char *option, unsigned part, chu_model **out)
 {
 	char *found = path ? NULL : cli_find_model(name);
 	const char *p = path ? path : found;
-	chu_model *m = NULL;
-	if (!p) {
-		cli_error(NULL, 0, "no %s found (looked in $CHU_MODEL_DIR, models/ next to chu and the installed data directory); "
-		          "give one with %s FILE", name, option);
-	} else {
-		int rc = chu_model_open(p, &m);
+	*out = NULL;
+	bool ok = true;
+	if (p) {
+		int rc = chu_model_open(p, out);
+		unsigned has = rc < 0 ? 0 : chu_model_parts(*out);
 		if (rc < 0) {
 			cli_error(p, 0, "%s", rc == CHU_EIO ? strerror(errno) : chu_strerror(rc));
-			m = NULL;
+			ok = false;
+		} else if (part && !(has & part)) {
+			static const char *const kinds[] = {"a word segmentation", "a part-of-speech", "an entity", "a diacritics"};
+			int i = 0;
+			while (i < 3 && !((part >> i) & 1))
+				i++;
+			char what[160];
+			cli_error(p, 0, "not %s model: it holds %s (%s takes one, like %s)", kinds[i], part_names(has, what, sizeof what),
+			          option, name);
+			chu_model_close(*out);
+			ok = false;
 		}
+		if (!ok)
+			*out = NULL;
 	}
 	free(found);
+	return ok;
+}
+
+chu_model *cli_open_model(const char *path, const char *name, const char *option, unsigned part)
+{
+	chu_model *m = NULL;
+	if (!cli_open_model_if_any(path, name, option, part, &m))
+		return NULL;
+	if (!m)
+		cli_error(NULL, 0, "no %s found (looked in $CHU_MODEL_DIR, models/ next to chu and the installed data directory); "
+		          "give one with %s FILE", name, option);
 	return m;
 }
 

@@ -309,11 +309,7 @@ int cli_search(int argc, char **argv)
 	if (any) {
 		/* the natural query becomes one OR expression, quoted for the query language below */
 		chu_model *acc = NULL;
-		char *found = accent_path ? NULL : cli_find_model("accent.chm");
-		if (accent_path || found)
-			acc = cli_open_model(accent_path ? accent_path : found, "accent.chm", "--accent-model");
-		free(found);
-		if (accent_path && !acc)
+		if (!cli_open_model_if_any(accent_path, "accent.chm", "--accent-model", CHU_MODEL_ACCENT, &acc))
 			return CLI_BAD_INPUT;
 		chu_ctx *qctx;
 		const char *m = NULL;
@@ -352,6 +348,11 @@ int cli_search(int argc, char **argv)
 	build_match(ctx, &q, true, folded, sizeof folded);
 	bool fallback = has_marks(qs) && strcmp(match, folded) != 0;
 	sqlite3 *db = NULL;
+	if (cli_index_cut_short(dbpath)) {
+		query_free(&q);
+		chu_ctx_free(ctx);
+		return CLI_BAD_INPUT;
+	}
 	if (access(dbpath, R_OK) != 0 || open_index(dbpath, false, &db) != SQLITE_OK) {
 		cli_error(dbpath, 0, "cannot open the index: %s", db ? sqlite3_errmsg(db) : strerror(errno));
 		sqlite3_close(db);
@@ -368,15 +369,16 @@ int cli_search(int argc, char **argv)
 		size_t fl;
 		chu_fold(ctx, q.t[i].text, strlen(q.t[i].text), &f, &fl);
 		const char *kind = strcmp(q.t[i].field, "org") == 0 ? "org" : "name";
-		char *clause = sqlite3_mprintf(" AND %s EXISTS (SELECT 1 FROM entities e WHERE e.doc = d.id AND e.kind = %Q AND e.folded = %Q)",
+		char *clause = sqlite3_mprintf(" AND %s EXISTS (SELECT 1 FROM entities e WHERE e.doc = docs_fts.rowid AND e.kind = %Q AND e.folded = %Q)",
 		                               q.t[i].neg ? "NOT" : "", kind, f);
 		strncat(filt, clause, sizeof filt - strlen(filt) - 1);
 		sqlite3_free(clause);
 	}
 	const char *hl_on = !json && isatty(1) ? "\033[1m" : "[", *hl_off = !json && isatty(1) ? "\033[0m" : "]";
 	char *sql = sqlite3_mprintf(
-		"SELECT d.id, coalesce(d.name, d.key), d.title, d.url, d.date, bm25(docs_fts, 2.0, 1.0), snippet(docs_fts, 1, %Q, %Q, '…', 16)"
-		" FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid WHERE docs_fts MATCH ?1 %s ORDER BY rank LIMIT ?2",
+		"SELECT docs_fts.rowid, coalesce(d.name, d.key), d.title, d.url, d.date, bm25(docs_fts, 2.0, 1.0),"
+		" snippet(docs_fts, 1, %Q, %Q, '…', 16), d.id, d.sum, docs_fts.title, docs_fts.body"
+		" FROM docs_fts LEFT JOIN docs d ON d.id = docs_fts.rowid WHERE docs_fts MATCH ?1 %s ORDER BY rank LIMIT ?2",
 		hl_on, hl_off, filt);
 	sqlite3_stmt *st = NULL;
 	int status = CLI_OK;
@@ -393,6 +395,12 @@ int cli_search(int argc, char **argv)
 		cli_error(dbpath, 0, "not a chu index (%s)", db ? sqlite3_errmsg(db) : "cannot open");
 		status = CLI_BAD_INPUT;
 	}
+	/* every document of the index has a checksum of its text (chu index) */
+	bool sums = false;
+	sqlite3_stmt *uv = NULL;
+	if (status == CLI_OK && sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &uv, NULL) == SQLITE_OK)
+		sums = sqlite3_step(uv) == SQLITE_ROW && sqlite3_column_int(uv, 0) >= CLI_INDEX_SUMS;
+	sqlite3_finalize(uv);
 	/* exact matches first; then, for a query typed with marks, its look-alikes from the folded
 	 * query ("đá nặng" after "Đà Nẵng") */
 	sqlite3_int64 *seen = status == CLI_OK ? calloc((size_t)(offset + limit), sizeof *seen) : NULL;
@@ -414,6 +422,23 @@ int cli_search(int argc, char **argv)
 			sqlite3_int64 id = sqlite3_column_int64(st, 0);
 			if (pass == 1 && bsearch(&id, seen, (size_t)first_pass, sizeof *seen, id_cmp))
 				continue; /* a pass's own hits are distinct rows */
+			/* a hit whose row is missing or whose text is not what was indexed: SQLite read a
+			 * damaged page as if it were whole */
+			const char *damage = NULL;
+			if (sqlite3_column_type(st, 7) == SQLITE_NULL)
+				damage = "is in the full-text table but not in docs";
+			else if (sums && (sqlite3_column_type(st, 8) != SQLITE_INTEGER ||
+			                  sqlite3_column_int64(st, 8) !=
+			                      cli_index_sum((const char *)sqlite3_column_text(st, 9), (size_t)sqlite3_column_bytes(st, 9),
+			                                    (const char *)sqlite3_column_text(st, 10), (size_t)sqlite3_column_bytes(st, 10))))
+				damage = "has a text that does not match its checksum";
+			if (damage) {
+				cli_error(dbpath, 0, "the index is damaged: document %lld %s; build it again with chu index", (long long)id,
+				          damage);
+				status = CLI_BAD_INPUT;
+				rc = SQLITE_DONE;
+				break;
+			}
 			seen[nseen++] = id;
 			if (nseen <= offset)
 				continue;
@@ -440,7 +465,7 @@ int cli_search(int argc, char **argv)
 				printf("%ld. %s  (%s, %.4f)\n   %s\n", ++rank + offset, title ? title : "", key, score, snip ? snip : "");
 			}
 		}
-		if (nseen < offset + limit && rc != SQLITE_DONE) {
+		if (status == CLI_OK && nseen < offset + limit && rc != SQLITE_DONE) {
 			cli_error(dbpath, 0, "search failed: %s", sqlite3_errmsg(db));
 			status = CLI_BAD_INPUT;
 		}

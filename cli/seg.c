@@ -159,7 +159,7 @@ static size_t line_cut(const char *buf, size_t have)
 
 static chu_model *open_model(const char *path)
 {
-	chu_model *m = cli_open_model(path, "seg.chm", "--model");
+	chu_model *m = cli_open_model(path, "seg.chm", "--model", CHU_MODEL_SEG);
 	if (m && !chu__model_seg(m)) {
 		cli_error(path ? path : "seg.chm", 0, "not a segmentation model");
 		chu_model_close(m);

@@ -382,17 +382,12 @@ int cli_tag(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	int status = CLI_BAD_INPUT;
-	if (!job.segmented && !(job.seg = cli_open_model(seg_path, "seg.chm", "--model")))
+	if (!job.segmented && !(job.seg = cli_open_model(seg_path, "seg.chm", "--model", CHU_MODEL_SEG)))
 		goto out;
-	if (!(job.pos = cli_open_model(pos_path, "pos.chm", "--pos-model")))
+	if (!(job.pos = cli_open_model(pos_path, "pos.chm", "--pos-model", CHU_MODEL_POS)))
 		goto out;
-	if (job.task == CHU_TAGGER_NER && !(job.ner = cli_open_model(ner_path, "ner.chm", "--ner-model")))
+	if (job.task == CHU_TAGGER_NER && !(job.ner = cli_open_model(ner_path, "ner.chm", "--ner-model", CHU_MODEL_NER)))
 		goto out;
-	if (!chu_tag_count(job.pos, CHU_TAGGER_POS) ||
-	    (job.task == CHU_TAGGER_NER && !chu_tag_count(job.ner, CHU_TAGGER_NER))) {
-		cli_error(NULL, 0, "the model given has no %s tagger", job.task == CHU_TAGGER_NER ? "entity" : "part-of-speech");
-		goto out;
-	}
 	if (chu_ctx_new(NULL, &job.ctx) < 0)
 		goto out;
 	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames, &job.spans, &job.final, &job.carry,
@@ -510,7 +505,7 @@ int cli_train_tag(int argc, char **argv)
 			cli_error(NULL, 0, "chu train clusters needs --corpus TEXT and -o FILE (and 2 ≤ --classes ≤ 65535)");
 			return CLI_USAGE;
 		}
-		chu_model *seg = cli_open_model(seg_path, "seg.chm", "--model");
+		chu_model *seg = cli_open_model(seg_path, "seg.chm", "--model", CHU_MODEL_SEG);
 		if (!seg)
 			return CLI_BAD_INPUT;
 		int rc = chu__train_clusters(&o, seg, classes, passes);
@@ -550,7 +545,7 @@ int cli_train_tag(int argc, char **argv)
 		o.clusters = cm;
 	}
 	if (o.task == CHU_TAGGER_NER) {
-		if (!(pm = cli_open_model(pos_path, "pos.chm", "--pos-model"))) {
+		if (!(pm = cli_open_model(pos_path, "pos.chm", "--pos-model", CHU_MODEL_POS))) {
 			chu_model_close(cm);
 			return CLI_BAD_INPUT;
 		}
@@ -949,12 +944,10 @@ int cli_accent(int argc, char **argv)
 		}
 	}
 	accent_job job = {0};
-	if (!(job.model = cli_open_model(path, "accent.chm", "--model")))
+	if (!(job.model = cli_open_model(path, "accent.chm", "--model", CHU_MODEL_ACCENT)))
 		return CLI_BAD_INPUT;
 	int status = CLI_BAD_INPUT;
-	if (!chu__model_accent(job.model))
-		cli_error(NULL, 0, "the model given has no accent restorer");
-	else if (chu_ctx_new(&opts, &job.ctx) >= 0) {
+	if (chu_ctx_new(&opts, &job.ctx) >= 0) {
 		chu__buf_init(&job.buf, &chu__default_allocator);
 		status = cli_stream_inputs(argc - optind, argv + optind, accent_piece, accent_end, &job, &job.file);
 		chu__buf_free(&job.buf);

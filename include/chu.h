@@ -233,6 +233,17 @@ typedef struct chu_model chu_model;
 CHU_API int chu_model_open(const char *path, chu_model **out);
 CHU_API void chu_model_close(chu_model *model);
 
+/* What an open model holds, as a mask of CHU_MODEL_* bits: a caller given a file checks it is
+ * the kind it needs (a segmenter for chu_segment, a tagger for chu_tag, …) and can say which kind
+ * it is instead. 0 for NULL. */
+enum {
+	CHU_MODEL_SEG = 1,    /* word segmentation (chu_segment) */
+	CHU_MODEL_POS = 2,    /* a part-of-speech tagger (chu_tag, CHU_TAGGER_POS) */
+	CHU_MODEL_NER = 4,    /* an entity tagger (chu_tag, CHU_TAGGER_NER) */
+	CHU_MODEL_ACCENT = 8  /* a diacritics restorer (chu_accent) */
+};
+CHU_API unsigned chu_model_parts(const chu_model *model);
+
 /* A user dictionary: one word a line, syllables separated by spaces ("bình đẳng giới"). Its words
  * are forced when segmenting with a ctx that has it set. Read-only once loaded; shareable. */
 typedef struct chu_dict chu_dict;

@@ -185,6 +185,14 @@ const struct chu__tag_model *chu__model_tagger(const chu_model *m, int tagger)
 
 const struct chu__acc_model *chu__model_accent(const chu_model *m) { return m ? m->acc : NULL; }
 
+unsigned chu_model_parts(const chu_model *m)
+{
+	if (!m)
+		return 0;
+	return (m->seg ? CHU_MODEL_SEG : 0u) | (m->tag[CHU_TAGGER_POS] ? CHU_MODEL_POS : 0u) |
+	       (m->tag[CHU_TAGGER_NER] ? CHU_MODEL_NER : 0u) | (m->acc && m->tag[CHU__TAGGER_ACCENT] ? CHU_MODEL_ACCENT : 0u);
+}
+
 int chu__model_write(const char *path, const char *const *names, const void *const *data, const uint64_t *sizes, size_t n)
 {
 	if (n == 0 || n > MAX_SECTIONS)

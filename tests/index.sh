@@ -159,6 +159,40 @@ as_reader "$CHU" search "$tmp/rodir/db" "bài" >"$tmp/out" 2>"$tmp/err" && grep 
 	bad "search of a read-only index left in WAL mode: $(cat "$tmp/err")"
 chmod 755 "$tmp/rodir"
 
+# checksums: every document's text is checked against the sum chu index stored with it, so a
+# damaged page that SQLite reads as whole is an error, not a wrong hit; an index made before the
+# sums gets them the next time chu index opens it
+if command -v sqlite3 >/dev/null; then
+	mkdir -p "$tmp/sumdocs"
+	printf 'Xây kè chắn sóng\nNgười dân chở những hòn đá nặng ra bờ biển để xây kè.\n' >"$tmp/sumdocs/b.txt"
+	printf 'Mùa lúa\nNông dân tỉnh Hòa Bình thu hoạch lúa sớm.\n' >"$tmp/sumdocs/c.txt"
+	"$CHU" index "$tmp/sumref.db" "$tmp/sumdocs" 2>/dev/null
+	cp "$tmp/sumref.db" "$tmp/sum.db"
+	[ "$(sqlite3 "$tmp/sum.db" 'PRAGMA user_version; SELECT count(*) FROM docs WHERE sum IS NULL')" = "1
+0" ] && ok || bad "a new index has a checksum for every document"
+	sqlite3 "$tmp/sum.db" "UPDATE docs_fts_content SET c1 = 'Người dân chở những hòn đá nhẹ' WHERE id = (SELECT id FROM docs WHERE key LIKE '%/b.txt')"
+	"$CHU" search "$tmp/sum.db" "kè" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 1 ] && grep -q "^chu: $tmp/sum.db: the index is damaged: document [0-9]* has a text that does not match its checksum" "$tmp/err" &&
+		ok || bad "a changed text is found out: $(cat "$tmp/err")"
+	cp "$tmp/sumref.db" "$tmp/sum.db"
+	sqlite3 "$tmp/sum.db" "DELETE FROM docs WHERE key LIKE '%/b.txt'"
+	"$CHU" search "$tmp/sum.db" "kè" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 1 ] && grep -q "document [0-9]* is in the full-text table but not in docs" "$tmp/err" && ok ||
+		bad "a hit without its row is found out: $(cat "$tmp/out" "$tmp/err")"
+	cp "$tmp/sumref.db" "$tmp/sum.db"
+	sqlite3 "$tmp/sum.db" "UPDATE docs SET sum = NULL; PRAGMA user_version = 0"
+	[ "$(count "$tmp/sum.db" 'kè OR lúa')" = 2 ] && ok || bad "an index without checksums is searched"
+	"$CHU" index "$tmp/sum.db" "$tmp/sumdocs/c.txt" 2>/dev/null
+	[ "$(sqlite3 "$tmp/sum.db" 'PRAGMA user_version; SELECT count(*) FROM docs WHERE sum IS NULL')" = "1
+0" ] && [ "$(count "$tmp/sum.db" 'kè OR lúa')" = 2 ] && ok || bad "an older index gets its checksums"
+	head -c $(($(wc -c <"$tmp/sumref.db") - 1)) "$tmp/sumref.db" >"$tmp/sum.db"
+	"$CHU" search "$tmp/sum.db" "kè" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 1 ] && grep -q "^chu: $tmp/sum.db: the index is damaged: .* bytes, where its header counts" "$tmp/err" && ok ||
+		bad "an index cut short: $(cat "$tmp/err")"
+else
+	echo "skip: no sqlite3 shell"; skip=$((skip + 1))
+fi
+
 # the seed articles
 S="$CHU_DATA/seeds"
 if [ -d "$S" ]; then

@@ -32,6 +32,20 @@ static size_t words_of(const char *s, chu_span *w, size_t cap)
 	return n;
 }
 
+/* Each committed model holds its one part, and says so (the command names a wrong file's kind
+ * from this). */
+static void test_parts(void)
+{
+	chu_model *seg = NULL;
+	CHECK(chu_model_parts(NULL) == 0, "NULL holds nothing");
+	CHECK(chu_model_parts(pos_model) == CHU_MODEL_POS, "pos.chm: %#x", chu_model_parts(pos_model));
+	CHECK(chu_model_parts(ner_model) == CHU_MODEL_NER, "ner.chm: %#x", chu_model_parts(ner_model));
+	CHECK(chu_model_parts(acc_model) == CHU_MODEL_ACCENT, "accent.chm: %#x", chu_model_parts(acc_model));
+	if (chu_model_open("models/seg.chm", &seg) == CHU_OK)
+		CHECK(chu_model_parts(seg) == CHU_MODEL_SEG, "seg.chm: %#x", chu_model_parts(seg));
+	chu_model_close(seg);
+}
+
 static void test_arguments(void)
 {
 	chu_ctx *ctx;
@@ -461,6 +475,7 @@ int main(void)
 		harness_skip("models/pos.chm, ner.chm or accent.chm is absent or unreadable (make model)");
 		return harness_done();
 	}
+	test_parts();
 	test_arguments();
 	test_threads();
 	test_consistency();
