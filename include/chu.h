@@ -44,7 +44,8 @@ enum chu_status {
 	CHU_EFORMAT = -5,  /* a model file is corrupt, truncated or not a chu model */
 	CHU_EVERSION = -6, /* a model file of another format version */
 	CHU_ESTATE = -7,   /* a call out of order (e.g. feeding a finished stream) */
-	CHU_ECALLBACK = -8 /* a caller's callback returned non-zero; the work stopped */
+	CHU_ECALLBACK = -8, /* a caller's callback returned non-zero; the work stopped */
+	CHU_ESYNTAX = -9    /* a search query that does not parse (chu_query_compile) */
 };
 
 /* A static English message for a status code; never NULL. */
@@ -370,7 +371,9 @@ typedef int (*chu_search_fn)(void *ud, const char *key, size_t key_len, size_t s
  * key, so it matches that spelling in either tone style ("hòa" finds "hoà") and not look-alikes
  * ("Đà Nẵng" does not find "đá nặng"). With CHU_SEARCH_PREFIX too, the spellings are those of a
  * prefix (any modifier, a tone on any one vowel; at most 96). Terms of more than seven letters and
- * words that cannot be one syllable ("covid") have no other spelling.
+ * words that cannot be one syllable ("covid") have no other spelling. A unit right after '='
+ * ("=nam") is taken as written: its key only, even without marks (chu_query_compile writes every
+ * word of a query typed with marks so).
  * Returns CHU_ECALLBACK when fn stopped the walk. */
 CHU_API int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags,
                             chu_search_fn fn, void *ud);
@@ -382,10 +385,58 @@ CHU_API int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *te
  * "không"/"chưa") are left out unless nothing else is left. When the query has no marks at all and
  * model (may be NULL) has an accent restorer (models/accent.chm), each unit's restored spelling is
  * added beside it ("phu" OR "phụ"): every spelling still matches, the likely one counts twice.
+ * When the query has a mark, every key is written "=key": the query is taken as written.
  * *out is borrowed (valid until the next call on ctx); an empty string when the query has no
  * units. */
 CHU_API int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out,
                              size_t *out_len);
+
+/* ---- 8. the query language ----------------------------------------------------------------- */
+
+/* A query as people type it into a search box, compiled into FTS5 MATCH expressions for a table
+ * whose tokenizer is chu's (ext/sqlite: tokenize = 'chu'). The language:
+ *   words           ranked: the words as a phrase first, then near each other (within 10 words),
+ *                   then all of them anywhere, then (unless CHU_QUERY_ALL) documents with most of
+ *                   them, as for chu_search_query (question words left out): a question needs no
+ *                   flag
+ *   "a phrase"      the words in this order, side by side
+ *   a OR b, a AND b, NOT a, -a, -"a phrase"   operators as FTS5 writes them (capitals); a query
+ *                   with OR or AND is taken exactly as written (no looser tiers)
+ *   prefix*         words that begin so
+ *   title:x         x in the title (x a word or a "phrase")
+ *   per:x org:x loc:x   entity filters, returned in chu_query.filters for the caller's index
+ *   =x              x as written, even without marks ("=nam" is not "năm")
+ * Marks: when any word of the query carries a Vietnamese mark (a tone, ă â đ ê ô ơ ư), every word
+ * is taken as written ("Quảng Nam": "nam" is not "năm"), and one more tier after the exact ones
+ * finds look-alikes (the query folded: "đá nặng" for "Đà Nẵng"), with exact 0. A query without any
+ * mark matches every spelling of its words. model (may be NULL) with a diacritics restorer adds
+ * the likely spellings of an unmarked question's words to its loosest tier. */
+enum chu_query_flags {
+	CHU_QUERY_ALL = 1u << 0 /* strict: only documents with every word (no "most of the words" tier) */
+};
+typedef struct chu_query_tier {
+	const char *match; /* an FTS5 MATCH expression */
+	const char *name;  /* "phrase", "near", "all", "look-alike" or "most" */
+	int exact;         /* 1: its hits match the query's spelling; 0: look-alikes */
+} chu_query_tier;
+typedef struct chu_query_filter {
+	const char *field; /* "per", "org" or "loc" */
+	const char *text;  /* the entity as typed */
+	int neg;           /* -per:x: documents without it */
+} chu_query_filter;
+typedef struct chu_query {
+	const chu_query_tier *tiers;     /* best first: run each, leave out hits an earlier tier gave */
+	size_t n_tiers;
+	const chu_query_filter *filters; /* every hit must pass all of them */
+	size_t n_filters;
+	const char *error;               /* with CHU_ESYNTAX: what is wrong, for the user */
+} chu_query;
+
+/* Compiles text into *out (borrowed: valid until the next call on ctx). CHU_ESYNTAX, with
+ * out->error set, for a query that does not parse (an unbalanced quote, an unknown field:, OR
+ * without a term on a side, nothing to look for). */
+CHU_API int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags,
+                              chu_query *out);
 
 /* ---- memory -------------------------------------------------------------------------------- */
 

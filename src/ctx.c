@@ -18,6 +18,7 @@ const char *chu_strerror(int status)
 	case CHU_EVERSION: return "chu model file of an unsupported format version";
 	case CHU_ESTATE: return "call out of order";
 	case CHU_ECALLBACK: return "stopped by a callback";
+	case CHU_ESYNTAX: return "a search query that does not parse";
 	default: return "unknown error";
 	}
 }
@@ -66,10 +67,11 @@ void chu_ctx_free(chu_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	chu__clean_state_free(ctx);
-	chu__seg_state_free(ctx);
-	chu__tag_state_free(ctx);
-	chu__search_state_free(ctx);
+	/* each stage frees the state it made on first use */
+	static void (*const stage_free[])(chu_ctx *) = {chu__clean_state_free, chu__seg_state_free, chu__tag_state_free,
+	                                                chu__search_state_free, chu__query_state_free};
+	for (size_t i = 0; i < sizeof stage_free / sizeof stage_free[0]; i++)
+		stage_free[i](ctx);
 	chu__buf *bufs[] = {&ctx->norm_out, &ctx->norm_tmp, &ctx->scratch, &ctx->span_out,
 	                    &ctx->fold_out, &ctx->tokens,   &ctx->sentences, &ctx->sent_tokens,
 	                    &ctx->entities, &ctx->ent_tokens, &ctx->doc_ents, &ctx->query_out};

@@ -269,6 +269,7 @@ struct chu_ctx {
 	chu__buf doc_ents;              /* chu_ner_consistent: the entities of a window of sentences */
 	struct chu__key_memo *keys;     /* search-key forms of recent syllables, made on first use (src/search.c) */
 	chu__buf query_out;             /* chu_search_query result */
+	struct chu__query_state *query; /* chu_query_compile's buffers, made on first use (src/query.c) */
 	const chu_dict *dict;           /* borrowed user dictionary or NULL */
 };
 
@@ -277,6 +278,13 @@ CHU_HIDDEN void chu__clean_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__seg_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__tag_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__search_state_free(chu_ctx *ctx);
+CHU_HIDDEN void chu__query_state_free(chu_ctx *ctx);
+
+/* For the query language (src/query.c), from src/search.c: does a unit of text carry a letter
+ * outside ASCII (a mark)? And text copied to out with '=' before each unit that lacks one, so that
+ * the tokenizer takes every unit as written. */
+CHU_HIDDEN bool chu__query_marked(const char *text, size_t len);
+CHU_HIDDEN void chu__query_as_written(int *rc, chu__buf *out, const char *text, size_t len);
 
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
 CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);

@@ -424,13 +424,13 @@ static bool give_query_key(struct key_state *ks, const char *k, size_t n, size_t
 	       (!(ks->flags & CHU_SEARCH_PREFIX) && (tl = yi_twin(k, n, twin)) && ks->fn(ks->ud, twin, tl, a, b, 1));
 }
 
-/* A query term's key and its y/i twin, then (typed without marks) its other spellings and theirs,
- * all at the same position. */
-static int emit_query(struct key_state *ks, const char *key, size_t klen, size_t a, size_t b)
+/* A query term's key and its y/i twin, then (typed without marks, and not marked as written with
+ * '=' before it) its other spellings and theirs, all at the same position. */
+static int emit_query(struct key_state *ks, const char *key, size_t klen, size_t a, size_t b, bool as_written)
 {
 	if (give_query_key(ks, key, klen, a, b, 0))
 		return CHU_ECALLBACK;
-	if (!plain_ascii(key, klen))
+	if (as_written || !plain_ascii(key, klen))
 		return CHU_OK;
 	if (klen > 7)
 		return CHU_OK;
@@ -525,7 +525,7 @@ int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size
 			size_t kl;
 			rc = unit_key(ctx, text, a, b, raw, &ks.key, &k, &kl);
 			if (rc >= 0 && kl)
-				rc = emit_query(&ks, k, kl, a, b);
+				rc = emit_query(&ks, k, kl, a, b, a > 0 && text[a - 1] == '=');
 		}
 	} else if (!model || !chu__model_seg(model)) {
 		while (next_unit(text, len, &pos, &a, &b, &raw)) {
@@ -710,6 +710,8 @@ int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *text, siz
 		if (o->len)
 			chu__buf_put(&rc, o, " OR ", 4);
 		chu__buf_putc(&rc, o, '"');
+		if (marked)
+			chu__buf_putc(&rc, o, '='); /* typed with marks: every unit as written ("nam" not "năm") */
 		chu__buf_put(&rc, o, keys.data + u[i].key, u[i].klen);
 		chu__buf_putc(&rc, o, '"');
 		if (u[i].rklen) {
@@ -728,4 +730,31 @@ int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *text, siz
 	if (out_len)
 		*out_len = o->len;
 	return CHU_OK;
+}
+
+/* ---- what the query language needs ---- */
+
+bool chu__query_marked(const char *text, size_t len)
+{
+	size_t pos = 0, a, b;
+	uint64_t raw;
+	while (next_unit(text, len, &pos, &a, &b, &raw))
+		for (size_t i = a; i < b; i++)
+			if ((unsigned char)text[i] >= 0x80)
+				return true;
+	return false;
+}
+
+void chu__query_as_written(int *rc, chu__buf *out, const char *text, size_t len)
+{
+	size_t pos = 0, a, b, done = 0;
+	uint64_t raw;
+	while (next_unit(text, len, &pos, &a, &b, &raw)) {
+		chu__buf_put(rc, out, text + done, a - done);
+		if (a == 0 || text[a - 1] != '=')
+			chu__buf_putc(rc, out, '=');
+		chu__buf_put(rc, out, text + a, b - a);
+		done = b;
+	}
+	chu__buf_put(rc, out, text + done, len - done);
 }

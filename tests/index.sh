@@ -40,8 +40,9 @@ r=$("$CHU" search --json "$tmp/db" '"Đà Nẵng"' | sed -n 's/^{"id":"\([^"]*\)
 [ "$(count "$tmp/db" 'phụ -"đà nẵng"')" = 0 ] && ok || bad "exclusion"
 [ "$(count "$tmp/db" 'title:kè')" = 1 ] && ok || bad "title:"
 [ "$(count "$tmp/db" 'thu hoa*')" = 1 ] && ok || bad "prefix"
-# --any: a question as people type it; plain AND would find nothing for it
-[ "$(count "$tmp/db" 'ai đã chở đá nặng ra bờ biển vậy')" = 0 ] && ok || bad "AND of a question"
+# a question as people type it: --all (every word) finds nothing, the default and --any find it
+[ "$(count --all "$tmp/db" 'ai đã chở đá nặng ra bờ biển vậy')" = 0 ] && ok || bad "--all of a question"
+[ "$(first "$tmp/db" 'ai đã chở đá nặng ra bờ biển vậy')" = "$tmp/docs/b.txt" ] && ok || bad "a question, no flag"
 [ "$(first --any "$tmp/db" 'ai đã chở đá nặng ra bờ biển vậy')" = "$tmp/docs/b.txt" ] && ok || bad "--any question"
 [ "$(first --any "$tmp/db" 'nong dan tinh nao thu hoach lua som')" = "$tmp/docs/c.jsonl#x2" ] && ok || bad "--any without marks"
 "$CHU" search --any "$tmp/db" '?? !!' >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] && grep -q "no words" "$tmp/err" && ok || bad "--any with no words"
@@ -49,7 +50,7 @@ r=$("$CHU" search --json "$tmp/db" '"Đà Nẵng"' | sed -n 's/^{"id":"\([^"]*\)
 "$CHU" search --json "$tmp/db" "ASEM" | grep -q '"url":"https://a.example.vn/x1","date":"2020-07-16"' && ok || bad "json url/date"
 "$CHU" search --json "$tmp/db" "\"phu nu\"" | grep -q '"snippet":"[^"]*\[phụ nữ\]' && ok || bad "snippet highlight"
 for bq in '"open' 'OR' 'a OR' '-' '-x' 'OR b'; do
-	"$CHU" search "$tmp/db" "$bq" >/dev/null 2>"$tmp/err"; st=$?
+	"$CHU" search -- "$tmp/db" "$bq" >/dev/null 2>"$tmp/err"; st=$?
 	[ $st -eq 2 ] && grep -q "^chu: bad query" "$tmp/err" && ! grep -qi "sql\|fts5" "$tmp/err" && ok || bad "malformed '$bq': $st $(cat "$tmp/err")"
 done
 "$CHU" search "$tmp/nonexistent.db" "x" 2>/dev/null; [ $? -eq 1 ] && ok || bad "missing index"

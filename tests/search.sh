@@ -28,6 +28,13 @@ q() {
 [ "$(q "SELECT count(*) FROM t WHERE t MATCH 'da*';")" = "2" ] && ok || bad "accent-less prefix da*"
 [ "$(q "SELECT title FROM t WHERE t MATCH 'nặ*';")" = "b" ] && ok || bad "marked prefix nặ*"
 [ "$(q "SELECT title FROM t WHERE t MATCH 'NEAR(dai bieu, 1)';")" = "a" ] && ok || bad "NEAR with accent-less terms"
+# chu_match(): the query language in SQL; a marked query as written ("nang" is not "nặng")
+[ "$(q "SELECT title FROM t WHERE t MATCH chu_match('đá nang');")" = "" ] && ok || bad "chu_match as written"
+[ "$(q "SELECT title FROM t WHERE t MATCH chu_match('đá nặng');")" = "b" ] && ok || bad "chu_match"
+[ "$(q "SELECT title FROM t WHERE t MATCH chu_match('Đà Nẵng', 3) ORDER BY title;")" = "a
+b" ] && ok || bad "chu_match tier 3 (look-alikes)"
+[ "$(q "SELECT chu_match('Đà Nẵng', 9) IS NULL;")" = "1" ] && ok || bad "chu_match past the last tier"
+q "SELECT chu_match('vd:x');" | grep -q "chu_match: bad query: unknown field vd:" && ok || bad "chu_match error: $(q "SELECT chu_match('vd:x');")"
 [ "$(q "SELECT title FROM t WHERE t MATCH '\"cho da\"';")" = "b" ] && ok || bad "accent-less phrase"
 q "CREATE VIRTUAL TABLE u USING fts5(x, tokenize = 'chu nonsense');" | grep -q "error" && ok || bad "bad tokenizer argument accepted"
 echo "$pass passed, $fail failed"

@@ -219,10 +219,11 @@ static void test_null_arguments(void)
 
 /* ---- the operations the allocator tests run, each with its result as bytes ---- */
 
-enum { OP_NORM, OP_TOK, OP_SENT, OP_FOLD, OP_SPAN, OP_CLEAN, OP_KEYS, OP_QKEYS, OP_QUERY, N_OPS };
+enum { OP_NORM, OP_TOK, OP_SENT, OP_FOLD, OP_SPAN, OP_CLEAN, OP_KEYS, OP_QKEYS, OP_QUERY, OP_COMPILE, N_OPS };
 static const char *const op_names[N_OPS] = {"chu_norm",        "chu_tokenize",    "chu_sentences",
                                             "chu_fold",        "chu_norm_span",   "chu_clean",
-                                            "chu_search_keys", "chu_search_keys (query)", "chu_search_query"};
+                                            "chu_search_keys", "chu_search_keys (query)", "chu_search_query",
+                                            "chu_query_compile"};
 
 /* A search key as bytes: its positions, then the key. */
 static int key_bytes(void *ud, const char *key, size_t len, size_t start, size_t end, int colocated)
@@ -278,6 +279,17 @@ static int run_op(chu_ctx *ctx, int op, const char *text, size_t len, bytes *res
 	case OP_QUERY:
 		rc = chu_search_query(ctx, NULL, text, len, &out, &n);
 		break;
+	case OP_COMPILE: {
+		chu_query q;
+		rc = chu_query_compile(ctx, NULL, text, len, 0, &q);
+		for (size_t i = 0; rc == CHU_OK && i < q.n_tiers; i++)
+			bput(res, q.tiers[i].match, strlen(q.tiers[i].match) + 1);
+		for (size_t i = 0; rc == CHU_OK && i < q.n_filters; i++)
+			bput(res, q.filters[i].text, strlen(q.filters[i].text) + 1);
+		if (rc == CHU_ESYNTAX)
+			rc = CHU_OK; /* a text that is no query: the same answer with or without memory */
+		break;
+	}
 	}
 	if (rc == CHU_OK && n)
 		bput(res, out, n);

@@ -958,14 +958,14 @@ static size_t fa_n_tokens;
 enum {
 	FA_SEG, FA_SEG_DICT, FA_SEG_TOKENS, FA_POS, FA_NER, FA_NER_NO_POS, FA_ENTITIES, FA_RULES, FA_CONSISTENT,
 	FA_ACCENT, FA_WORD_KEYS, FA_PREFIX_KEYS, FA_QUERY_ACCENT, FA_QUERY, FA_NORM_VIQR, FA_NORM_VNI, FA_NORM_AUTO,
-	FA_NORM_OLD_STRICT, FA_CLEAN_NO_CHANGES, N_FA
+	FA_NORM_OLD_STRICT, FA_CLEAN_NO_CHANGES, FA_COMPILE_ACCENT, N_FA
 };
 static const char *const fa_names[N_FA] = {
 	"chu_segment", "chu_segment with a user dictionary", "chu_segment_tokens", "chu_tag (POS)", "chu_tag (NER)",
 	"chu_tag (NER without POS)", "chu_entities", "chu_entities (rules only)", "chu_ner_consistent", "chu_accent",
 	"chu_search_keys (word keys)", "chu_search_keys (query prefix)", "chu_search_query (accent model)",
 	"chu_search_query (no model)", "chu_norm --from=viqr", "chu_norm --from=vni", "chu_norm --from=auto (TCVN3)",
-	"chu_norm (old tones, strict)", "chu_clean (no change list)"};
+	"chu_norm (old tones, strict)", "chu_clean (no change list)", "chu_query_compile (accent model)"};
 
 /* The options of the ctx each call runs on. */
 static void fa_options(int op, chu_options *o)
@@ -1064,6 +1064,15 @@ static int fa_run(chu_ctx *ctx, int op, bytes *res)
 	case FA_PREFIX_KEYS:
 		return chu_search_keys(ctx, seg_model, "nguye phu* hoa binh", 19, CHU_SEARCH_QUERY | CHU_SEARCH_PREFIX, fa_key,
 		                       res);
+	case FA_COMPILE_ACCENT: {
+		chu_query q;
+		char qs[512];
+		snprintf(qs, sizeof qs, "%s title:hoa -\"binh\"", fa_plain);
+		rc = chu_query_compile(ctx, acc_model, qs, strlen(qs), 0, &q);
+		for (size_t i = 0; rc == CHU_OK && i < q.n_tiers; i++)
+			bput(res, q.tiers[i].match, strlen(q.tiers[i].match) + 1);
+		return rc;
+	}
 	case FA_QUERY:
 	case FA_QUERY_ACCENT:
 		rc = chu_search_query(ctx, op == FA_QUERY ? NULL : acc_model, fa_plain, strlen(fa_plain), &out, &n);

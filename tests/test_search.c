@@ -178,24 +178,24 @@ static void test_query(void)
 		CHECK(chu_search_query(ctx, model, text, strlen(text), &o, &n) == CHU_OK && n == strlen(o), "query %s", text); \
 		CHECK_STR(o, want);                                                                                            \
 	} while (0)
-	Q(NULL, "Phụ nữ được bầu bao nhiêu lần?", "\"phụ\" OR \"nữ\" OR \"được\" OR \"bầu\" OR \"lần\"");
-	Q(NULL, "Hội nghị tổ chức ở đâu", "\"hội\" OR \"nghị\" OR \"tổ\" OR \"chức\"");
-	Q(NULL, "Hà Nội có đẹp không?", "\"hà\" OR \"nội\" OR \"có\" OR \"đẹp\"");         /* a final yes-or-no */
-	Q(NULL, "hàng không Việt Nam", "\"hàng\" OR \"không\" OR \"việt\" OR \"nam\""); /* not final: a word */
-	Q(NULL, "Ai Cập ở đâu?", "\"ai\" OR \"cập\"");
-	Q(NULL, "Ai là người đầu tiên?", "\"là\" OR \"người\" OR \"đầu\" OR \"tiên\"");
-	Q(NULL, "bao nhiêu?", "\"bao\" OR \"nhiêu\""); /* nothing else: kept */
+	Q(NULL, "Phụ nữ được bầu bao nhiêu lần?", "\"=phụ\" OR \"=nữ\" OR \"=được\" OR \"=bầu\" OR \"=lần\"");
+	Q(NULL, "Hội nghị tổ chức ở đâu", "\"=hội\" OR \"=nghị\" OR \"=tổ\" OR \"=chức\"");
+	Q(NULL, "Hà Nội có đẹp không?", "\"=hà\" OR \"=nội\" OR \"=có\" OR \"=đẹp\"");         /* a final yes-or-no */
+	Q(NULL, "hàng không Việt Nam", "\"=hàng\" OR \"=không\" OR \"=việt\" OR \"=nam\""); /* not final: a word */
+	Q(NULL, "Ai Cập ở đâu?", "\"=ai\" OR \"=cập\"");
+	Q(NULL, "Ai là người đầu tiên?", "\"=là\" OR \"=người\" OR \"=đầu\" OR \"=tiên\"");
+	Q(NULL, "bao nhiêu?", "\"=bao\" OR \"=nhiêu\""); /* nothing else: kept */
 	Q(NULL, "tai sao hoa binh", "\"hoa\" OR \"binh\"");     /* unmarked, two syllables: still a question word */
 	Q(NULL, "o dau", "\"o\" OR \"dau\"");                   /* unmarked, one syllable: could be a word */
 	Q(NULL, "?! ...", "");
-	Q(NULL, "Hòa \"x\" 62.000", "\"hoà\" OR \"x\" OR \"62\" OR \"000\""); /* quotes never pass */
+	Q(NULL, "Hòa \"x\" 62.000", "\"=hoà\" OR \"=x\" OR \"=62\" OR \"=000\""); /* quotes never pass */
 	CHECK(chu_search_query(NULL, NULL, "a", 1, &o, NULL) == CHU_EINVAL, "query: NULL ctx");
 	CHECK(chu_search_query(ctx, NULL, "a", 1, NULL, NULL) == CHU_EINVAL, "query: NULL out");
 	chu_model *acc = NULL;
 	if (chu_model_open("models/accent.chm", &acc) == CHU_OK) {
 		/* no marks at all: the restored spellings beside the words; restored question words out */
 		Q(acc, "phu nu o dau", "\"phu\" OR \"phụ\" OR \"nu\" OR \"nữ\"");
-		Q(acc, "Phụ nu", "\"phụ\" OR \"nu\""); /* one mark: the query is taken as typed */
+		Q(acc, "Phụ nu", "\"=phụ\" OR \"=nu\""); /* one mark: the query is taken as typed */
 		chu_model_close(acc);
 	} else {
 		harness_skip("models/accent.chm is absent: restored queries not checked");
@@ -244,6 +244,88 @@ static void test_seeds(void)
 	CHECK(starts_with(search("\"16/7\" ASEAN"), "004"), "date: %s", search("\"16/7\" ASEAN"));
 }
 
+/* The tiers of a query, "name: match" one a line, then the filters. */
+static const char *tiers_of(chu_ctx *ctx, const chu_model *model, const char *text, int flags)
+{
+	static char buf[4096];
+	chu_query q;
+	int rc = chu_query_compile(ctx, model, text, strlen(text), flags, &q);
+	if (rc == CHU_ESYNTAX) {
+		snprintf(buf, sizeof buf, "error: %s", q.error);
+		return buf;
+	}
+	if (rc != CHU_OK)
+		return chu_strerror(rc);
+	buf[0] = '\0';
+	for (size_t i = 0; i < q.n_tiers; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s: %s\n", q.tiers[i].exact ? "" : "~", q.tiers[i].name,
+		         q.tiers[i].match);
+	for (size_t i = 0; i < q.n_filters; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s=%s\n", q.filters[i].neg ? "-" : "", q.filters[i].field,
+		         q.filters[i].text);
+	return buf;
+}
+
+/* The query language: tiers, marks, operators, errors (chu_query_compile). */
+static void test_compile(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+#define T(text, flags, want) CHECK_STR(tiers_of(ctx, NULL, text, flags), want)
+	/* a marked query: every word as written ("nam" is not "năm"), then its look-alikes */
+	T("Quảng Nam", 0,
+	  "phrase: \"=Quảng =Nam\"\nnear: NEAR(\"=Quảng\" \"=Nam\", 10)\nall: \"=Quảng\" AND \"=Nam\"\n"
+	  "~look-alike: \"quang\" AND \"nam\"\nmost: (\"=quảng\" OR \"=nam\")\n");
+	/* without marks: every spelling, no look-alike tier */
+	T("phu nu", 0,
+	  "phrase: \"phu nu\"\nnear: NEAR(\"phu\" \"nu\", 10)\nall: \"phu\" AND \"nu\"\nmost: (\"phu\" OR \"nu\")\n");
+	T("phu nu", CHU_QUERY_ALL, "phrase: \"phu nu\"\nnear: NEAR(\"phu\" \"nu\", 10)\nall: \"phu\" AND \"nu\"\n");
+	T("hoa", 0, "all: \"hoa\"\n");
+	T("=nam", 0, "all: \"=nam\"\n");
+	/* operators: as written, no looser tiers */
+	T("kè OR lúa", 0, "all: (\"=kè\" OR \"=lúa\")\n~look-alike: (\"ke\" OR \"lua\")\n");
+	T("ke AND lua", 0, "all: \"ke\" AND \"lua\"\n");
+	T("ke NOT lua", 0, "all: \"ke\" NOT \"lua\"\n");
+	T("ke -\"lua moi\" title:x", 0, "all: \"ke\" AND title : \"x\" NOT \"lua moi\"\n");
+	T("nguye* van", 0,
+	  "all: \"nguye\"* AND \"van\"\n");
+	/* plain words rank as a phrase; other terms stay required in every tier */
+	T("lua som title:mua", 0,
+	  "phrase: \"lua som\" AND title : \"mua\"\nnear: NEAR(\"lua\" \"som\", 10) AND title : \"mua\"\n"
+	  "all: \"lua\" AND \"som\" AND title : \"mua\"\nmost: (\"lua\" OR \"som\") AND title : \"mua\"\n");
+	/* entity filters: their text is looked for too */
+	T("org:ASEM -per:\"Lê Văn\"", 0, "all: \"ASEM\"\norg=ASEM\n-per=Lê Văn\n");
+	/* what does not parse */
+	T("vd:abc", 0, "error: unknown field vd: (the fields are title:, per:, org: and loc:)");
+	T("https://x.vn/a", 0, "all: \"https://x.vn/a\"\n");
+	T("10:30", 0, "all: \"10:30\"\n");
+	T("\"open", 0, "error: unbalanced quote");
+	T("a OR", 0, "error: OR needs a term on each side");
+	T("AND b", 0, "error: AND needs a term on each side");
+	T("a NOT", 0, "error: NOT needs a term after it");
+	T("-a", 0, "error: it has nothing to look for (only exclusions or filters)");
+	T("", 0, "error: it has nothing to look for (only exclusions or filters)");
+	T("a \"b\"\"c\"", 0, "all: \"a\" AND \"b\" AND \"c\"\n");
+	chu_query q;
+	CHECK(chu_query_compile(NULL, NULL, "a", 1, 0, &q) == CHU_EINVAL, "compile: NULL ctx");
+	CHECK(chu_query_compile(ctx, NULL, "a", 1, 0, NULL) == CHU_EINVAL, "compile: NULL out");
+	/* every tier runs in FTS5 on the table of the tests */
+	const char *qs[] = {"Quảng Nam", "phu nu", "kè OR lúa", "ke -\"lua moi\" title:x", "org:ASEM -per:\"Lê Văn\""};
+	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		CHECK(chu_query_compile(ctx, NULL, qs[i], strlen(qs[i]), 0, &q) == CHU_OK, "compile %s", qs[i]);
+		for (size_t t = 0; t < q.n_tiers; t++) {
+			sqlite3_stmt *st = NULL;
+			int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE t MATCH ?1", -1, &st, NULL);
+			sqlite3_bind_text(st, 1, q.tiers[t].match, -1, SQLITE_STATIC);
+			rc = rc == SQLITE_OK ? sqlite3_step(st) : rc;
+			CHECK(rc == SQLITE_ROW, "FTS5 runs %s: %s", q.tiers[t].match, sqlite3_errmsg(db));
+			sqlite3_finalize(st);
+		}
+	}
+#undef T
+	chu_ctx_free(ctx);
+}
+
 int main(void)
 {
 	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK, "open");
@@ -252,6 +334,7 @@ int main(void)
 	test_articles();
 	test_keys();
 	test_query();
+	test_compile();
 	test_seeds();
 	sqlite3_close(db);
 	return harness_done();

@@ -111,7 +111,52 @@ static fts5_api *fts5_of(sqlite3 *db, int *rc)
 	return api;
 }
 
-/* Registers the tokenizer "chu" on db; model_path (copied, may be NULL) is the default model. */
+/* chu_match(QUERY) and chu_match(QUERY, N): the MATCH expression of chu's query language
+ * (chu_query_compile) for QUERY — its "all" tier (every word; a marked query as written), or
+ * its Nth tier counting from 0 (phrase, near, all, look-alike, most: those that apply), NULL
+ * past the last. An error for a query that does not parse, with the reason. */
+static void match_fn(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	chu_ctx *ctx = sqlite3_user_data(c);
+	const char *text = (const char *)sqlite3_value_text(v[0]);
+	if (!text) {
+		sqlite3_result_null(c);
+		return;
+	}
+	chu_query q;
+	int rc = chu_query_compile(ctx, NULL, text, (size_t)sqlite3_value_bytes(v[0]), 0, &q);
+	if (rc == CHU_ESYNTAX) {
+		char *msg = sqlite3_mprintf("chu_match: bad query: %s", q.error);
+		sqlite3_result_error(c, msg ? msg : "chu_match: bad query", -1);
+		sqlite3_free(msg);
+		return;
+	}
+	if (rc < 0) {
+		if (rc == CHU_ENOMEM)
+			sqlite3_result_error_nomem(c);
+		else
+			sqlite3_result_error(c, chu_strerror(rc), -1);
+		return;
+	}
+	size_t pick = q.n_tiers;
+	if (argc == 2) {
+		sqlite3_int64 n = sqlite3_value_int64(v[1]);
+		pick = n >= 0 && (sqlite3_uint64)n < q.n_tiers ? (size_t)n : q.n_tiers;
+	} else {
+		for (size_t i = 0; i < q.n_tiers && pick == q.n_tiers; i++)
+			if (strcmp(q.tiers[i].name, "all") == 0)
+				pick = i;
+	}
+	if (pick == q.n_tiers)
+		sqlite3_result_null(c);
+	else
+		sqlite3_result_text(c, q.tiers[pick].match, -1, SQLITE_TRANSIENT);
+}
+
+static void ctx_destroy(void *p) { chu_ctx_free(p); }
+
+/* Registers the tokenizer "chu" on db; model_path (copied, may be NULL) is the default model.
+ * Also the SQL function chu_match() (above). */
 int chu_sqlite_register(sqlite3 *db, const char *model_path)
 {
 	int rc;
@@ -121,8 +166,22 @@ int chu_sqlite_register(sqlite3 *db, const char *model_path)
 	char *copy = model_path ? sqlite3_mprintf("%s", model_path) : NULL;
 	fts5_tokenizer tk = {tok_create, tok_delete, tok_tokenize};
 	rc = api->xCreateTokenizer(api, "chu", copy, &tk, copy ? sqlite3_free : NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
 		sqlite3_free(copy); /* FTS5 keeps (and later frees) the copy only when it registered it */
+		return rc;
+	}
+	chu_ctx *qctx = NULL;
+	if (chu_ctx_new(NULL, &qctx) != CHU_OK)
+		return SQLITE_NOMEM;
+	for (int nargs = 1; nargs <= 2 && rc == SQLITE_OK; nargs++) {
+		/* the ctx is freed with the last of the two functions: the 2-argument one owns it */
+		rc = sqlite3_create_function_v2(db, "chu_match", nargs, SQLITE_UTF8 | SQLITE_DETERMINISTIC, qctx, match_fn, NULL,
+		                                NULL, nargs == 2 ? ctx_destroy : NULL);
+		if (rc != SQLITE_OK && nargs == 1)
+			chu_ctx_free(qctx); /* neither function holds it */
+		if (rc != SQLITE_OK && nargs == 2) /* SQLite freed the ctx: the other may not keep it */
+			sqlite3_create_function(db, "chu_match", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	}
 	return rc;
 }
 

@@ -9,32 +9,18 @@
  *    punctuation other than '_' (one key per unit, lowercase); their bytes lie inside the text,
  *    start ≤ end; keys come in order of start; a colocated key has a key before it, at its start;
  *  - chu_search_query: well-formed UTF-8, and a MATCH expression FTS5 accepts;
- *  - the `chu search` query parser (parse and build_match, static in cli/search.c, which this
- *    file compiles in whole; cli_search itself is not run): a query it accepts gives, folded or
- *    not, a MATCH expression that FTS5 accepts on the table `chu index` makes, with the chu
- *    tokenizer (ext/sqlite/chu_fts5.c) reading the query.
+ *  - the query language (chu_query_compile, with and without CHU_QUERY_ALL): a query it accepts
+ *    gives tiers whose MATCH expressions FTS5 accepts on the table `chu index` makes, with the
+ *    chu tokenizer (ext/sqlite/chu_fts5.c) reading the query; a query it refuses is
+ *    CHU_ESYNTAX with a message.
  */
 #include "fuzz.h"
 
-/* cli/search.c whole, for its static parse() and build_match(); the helpers it calls from
- * cli/main.c are stubs below (only cli_search, never run here, calls them). */
-#include "../../cli/search.c"
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
 
-void cli_error(const char *file, unsigned long line, const char *fmt, ...)
-{
-	(void)file, (void)line, (void)fmt;
-}
-char *cli_find_model(const char *name)
-{
-	(void)name;
-	return NULL;
-}
-chu_model *cli_open_model(const char *path, const char *name, const char *option)
-{
-	(void)path, (void)name, (void)option;
-	return NULL;
-}
-void cli_json_str(const char *s, size_t n) { (void)s, (void)n; }
+int chu_sqlite_register(sqlite3 *db, const char *model_path);
 
 static chu_model *seg, *accent;
 static chu_ctx *ctxs[2];
@@ -129,23 +115,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_match(q, "chu_search_query");
 	}
 
-	/* the query language of chu search, on the text up to its first NUL (as argv gives it) */
-	char *qs = malloc(len + 1);
-	if (!qs)
-		abort();
-	memcpy(qs, text, len);
-	qs[len] = '\0';
-	query pq;
-	if (parse(qs, &pq)) {
-		static char match[8192], folded[8192];
-		if (build_match(ctx, &pq, false, match, sizeof match)) {
-			check_match(match, "chu search");
-			build_match(ctx, &pq, true, folded, sizeof folded);
-			check_match(folded, "chu search (folded)");
+	/* the query language, on the text up to its first NUL (as argv gives it) */
+	size_t ql = strnlen(text, len);
+	chu_query cq;
+	rc = chu_query_compile(ctx, (mode & 8) ? accent : NULL, text, ql, (mode & 64) ? CHU_QUERY_ALL : 0, &cq);
+	FUZZ_CHECK(rc == CHU_OK || rc == CHU_ENOMEM || (rc == CHU_ESYNTAX && cq.error && *cq.error), "chu_query_compile: %s",
+	           chu_strerror(rc));
+	if (rc == CHU_OK) {
+		FUZZ_CHECK(cq.n_tiers >= 1 && cq.n_tiers <= 6, "chu_query_compile: %zu tiers", cq.n_tiers);
+		for (size_t i = 0; i < cq.n_tiers; i++) {
+			FUZZ_CHECK(fuzz_utf8_valid(cq.tiers[i].match, strlen(cq.tiers[i].match)), "tier %zu: not UTF-8", i);
+			check_match(cq.tiers[i].match, cq.tiers[i].name);
 		}
+		for (size_t i = 0; i < cq.n_filters; i++)
+			FUZZ_CHECK(cq.filters[i].text && cq.filters[i].field, "filter %zu", i);
 	}
-	query_free(&pq);
-	free(qs);
 
 	if (mode & 32) {
 		sqlite3_reset(delete_st);

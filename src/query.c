@@ -1,0 +1,409 @@
+/*
+ * query.c — the query language of chu search (chu.h §8): a query as people type it, parsed and
+ * compiled into FTS5 MATCH expressions for chu's tokenizer, one for each tier of a ranked list.
+ *
+ * Why tiers: bm25 ranks a document by how often and how rare its words are, not by whether they
+ * stand together, so "Quảng Nam" alone ranks an article with "quảng cáo" and "nam" scattered as
+ * high as one about the province. Each tier is a stricter reading run first — the words as a
+ * phrase, then near each other, then all of them, then the look-alikes of a marked query, then
+ * most of them — each ranked by bm25, the caller leaving out what an earlier tier gave.
+ *
+ * Every term is quoted in the expressions, so user input never reaches FTS5's syntax raw; a
+ * unit preceded by '=' inside the quotes is taken as written by the tokenizer (src/search.c).
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { F_NONE, F_TITLE, F_PER, F_ORG, F_LOC };
+static const char *const field_names[] = {"", "title", "per", "org", "loc"};
+
+typedef struct qterm {
+	size_t a, b;  /* the word or phrase in the query text, without quotes or operators */
+	bool phrase;  /* was quoted */
+	bool neg;     /* -term, NOT term */
+	bool prefix;  /* term* */
+	bool or_next; /* OR binds this term to the next */
+	int field;    /* F_* */
+} qterm;
+
+struct chu__query_state {
+	chu__buf terms;   /* qterm[] */
+	chu__buf text;    /* the tiers' expressions and the filters' texts, NUL-terminated */
+	chu__buf offs;    /* size_t[]: where each of them starts in text */
+	chu__buf piece;   /* one term being written */
+	chu__buf filters; /* chu_query_filter[] */
+	chu__buf src;     /* the query, invalid bytes as U+FFFD and NUL as a space */
+	bool has_and;     /* the query has an AND */
+	char error[96];   /* a message made for this query */
+	chu_query_tier tiers[6];
+};
+
+void chu__query_state_free(chu_ctx *ctx)
+{
+	struct chu__query_state *st = ctx->query;
+	if (!st)
+		return;
+	chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src};
+	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+		chu__buf_free(bufs[i]);
+	chu__free(&ctx->alloc, st);
+	ctx->query = NULL;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* A bare word equal to op ("OR", "AND", "NOT") at s[i]? */
+static bool is_op(const char *s, size_t i, size_t n, const char *op)
+{
+	size_t k = strlen(op);
+	return i + k <= n && strncmp(s + i, op, k) == 0 && (i + k == n || is_space(s[i + k]));
+}
+
+/* Parses s[0, n) into st->terms; NULL, or what is wrong. */
+static const char *parse(struct chu__query_state *st, const char *s, size_t n, int *rc)
+{
+	size_t i = 0;
+	bool pending_or = false, pending_and = false, neg_next = false;
+	st->terms.len = 0;
+	st->has_and = false;
+	while (i < n) {
+		while (i < n && is_space(s[i]))
+			i++;
+		if (i >= n)
+			break;
+		qterm t = {0};
+		if (is_op(s, i, n, "OR")) {
+			size_t nt = st->terms.len / sizeof t;
+			if (nt == 0 || pending_or || pending_and || neg_next)
+				return "OR needs a term on each side";
+			((qterm *)(void *)st->terms.data)[nt - 1].or_next = true;
+			pending_or = true;
+			i += 2;
+			continue;
+		}
+		if (is_op(s, i, n, "AND")) {
+			if (st->terms.len == 0 || pending_or || pending_and || neg_next)
+				return "AND needs a term on each side";
+			st->has_and = true;
+			pending_and = true;
+			i += 3;
+			continue;
+		}
+		if (is_op(s, i, n, "NOT")) {
+			if (neg_next)
+				return "NOT twice";
+			neg_next = true;
+			i += 3;
+			continue;
+		}
+		t.neg = neg_next;
+		neg_next = false;
+		if (s[i] == '-') {
+			t.neg = true;
+			i++;
+		}
+		/* field: letters, a colon and more (not "10:30", not "https://") */
+		size_t k = i;
+		while (k < n && is_alpha(s[k]))
+			k++;
+		if (k > i && k + 1 < n && s[k] == ':' && !is_space(s[k + 1]) && s[k + 1] != '/') {
+			for (int f = F_TITLE; f <= F_LOC; f++)
+				if (strlen(field_names[f]) == k - i && strncmp(s + i, field_names[f], k - i) == 0)
+					t.field = f;
+			if (!t.field) {
+				snprintf(st->error, sizeof st->error, "unknown field %.*s: (the fields are title:, per:, org: and loc:)",
+				         (int)(k - i > 24 ? 24 : k - i), s + i);
+				return st->error;
+			}
+			i = k + 1;
+		}
+		if (i < n && s[i] == '"') {
+			t.a = ++i;
+			while (i < n && s[i] != '"')
+				i++;
+			if (i >= n)
+				return "unbalanced quote";
+			t.b = i++;
+			t.phrase = true;
+		} else {
+			t.a = i;
+			while (i < n && !is_space(s[i]) && s[i] != '"')
+				i++;
+			t.b = i;
+			if (t.b > t.a && s[t.b - 1] == '*' && !t.field) {
+				t.prefix = true;
+				t.b--;
+			}
+		}
+		if (t.b == t.a)
+			return t.neg ? "a lone '-' or NOT" : "an empty term";
+		if (pending_or && (t.neg || t.field > F_TITLE))
+			return "OR joins words, phrases and title: terms";
+		pending_or = pending_and = false;
+		chu__buf_put(rc, &st->terms, &t, sizeof t);
+		if ((st->terms.len / sizeof t) > 64)
+			return "too many terms (at most 64)";
+	}
+	if (pending_or)
+		return "OR needs a term on each side";
+	if (pending_and)
+		return "AND needs a term on each side";
+	if (neg_next)
+		return "NOT needs a term after it";
+	return NULL;
+}
+
+enum mode { AS_TYPED, AS_WRITTEN, FOLDED };
+
+/* Appends the bare text of term t read in mode m (no quotes). */
+static int put_text(chu_ctx *ctx, chu__buf *out, const char *s, const qterm *t, enum mode m, int *rc)
+{
+	if (m == AS_WRITTEN) {
+		chu__query_as_written(rc, out, s + t->a, t->b - t->a);
+	} else if (m == FOLDED) {
+		const char *f;
+		size_t fl;
+		int r = chu_fold(ctx, s + t->a, t->b - t->a, &f, &fl);
+		if (r < 0)
+			return *rc = r;
+		for (size_t i = 0; i < fl; i++)
+			if (f[i] != '=') /* a look-alike is any spelling */
+				chu__buf_putc(rc, out, f[i]);
+	} else {
+		chu__buf_put(rc, out, s + t->a, t->b - t->a);
+	}
+	return *rc;
+}
+
+/* Appends piece quoted for FTS5 ('"' doubled). */
+static void put_quoted(int *rc, chu__buf *out, const chu__buf *piece)
+{
+	chu__buf_putc(rc, out, '"');
+	for (size_t i = 0; i < piece->len; i++) {
+		if (piece->data[i] == '"')
+			chu__buf_putc(rc, out, '"');
+		chu__buf_putc(rc, out, piece->data[i]);
+	}
+	chu__buf_putc(rc, out, '"');
+}
+
+/* Appends term t: title : "text"* */
+static void put_term(chu_ctx *ctx, struct chu__query_state *st, const char *s, const qterm *t, enum mode m, int *rc)
+{
+	st->piece.len = 0;
+	if (put_text(ctx, &st->piece, s, t, m, rc) < 0)
+		return;
+	if (t->field == F_TITLE)
+		chu__buf_put(rc, &st->text, "title : ", 8);
+	put_quoted(rc, &st->text, &st->piece);
+	if (t->prefix)
+		chu__buf_putc(rc, &st->text, '*');
+}
+
+static void put_str(int *rc, chu__buf *b, const char *z) { chu__buf_put(rc, b, z, strlen(z)); }
+
+/* Is term t a plain word (the tiers' phrase, near and most readings are made of these)? */
+static bool plain_word(const qterm *t) { return !t->neg && !t->field && !t->phrase && !t->prefix; }
+/* A term the documents must hold: an entity filter also looks for its text (per:"Tô Anh Dũng") */
+static bool positive(const qterm *t) { return !t->neg; }
+
+/* Appends " AND " and each positive term that is not a plain word (what a tier made of the plain
+ * words still requires), then " NOT " and each exclusion. */
+static void put_rest(chu_ctx *ctx, struct chu__query_state *st, const char *s, const qterm *q, size_t nq, enum mode m,
+                     bool others, int *rc)
+{
+	for (size_t i = 0; others && i < nq; i++)
+		if (positive(&q[i]) && !plain_word(&q[i])) {
+			put_str(rc, &st->text, " AND ");
+			put_term(ctx, st, s, &q[i], m, rc);
+		}
+	for (size_t i = 0; i < nq; i++)
+		if (q[i].neg && q[i].field <= F_TITLE) {
+			put_str(rc, &st->text, " NOT ");
+			put_term(ctx, st, s, &q[i], m == FOLDED ? AS_WRITTEN : m, rc);
+		}
+}
+
+/* The positive terms with their AND and OR, grouped when there is an OR (FTS5 binds AND tighter). */
+static void put_base(chu_ctx *ctx, struct chu__query_state *st, const char *s, const qterm *q, size_t nq, enum mode m,
+                     bool has_or, int *rc)
+{
+	bool any = false;
+	if (has_or)
+		chu__buf_putc(rc, &st->text, '(');
+	for (size_t i = 0; i < nq; i++) {
+		if (!positive(&q[i]))
+			continue;
+		if (any)
+			put_str(rc, &st->text, i > 0 && q[i - 1].or_next ? " OR " : " AND ");
+		put_term(ctx, st, s, &q[i], m, rc);
+		any = true;
+	}
+	if (has_or)
+		chu__buf_putc(rc, &st->text, ')');
+}
+
+/* Starts a tier's expression in st->text; end_string() closes it. */
+static void begin_string(struct chu__query_state *st, int *rc)
+{
+	size_t at = st->text.len;
+	chu__buf_put(rc, &st->offs, &at, sizeof at);
+}
+static void end_string(struct chu__query_state *st, int *rc) { chu__buf_putc(rc, &st->text, '\0'); }
+
+int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags, chu_query *out)
+{
+	if (!ctx || (!text && len) || !out)
+		return CHU_EINVAL;
+	if (!text)
+		text = "";
+	memset(out, 0, sizeof *out);
+	if (!ctx->query) {
+		struct chu__query_state *st = chu__malloc(&ctx->alloc, sizeof *st);
+		if (!st)
+			return CHU_ENOMEM;
+		memset(st, 0, sizeof *st);
+		chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src};
+		for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+			chu__buf_init(bufs[i], &ctx->alloc);
+		ctx->query = st;
+	}
+	struct chu__query_state *st = ctx->query;
+	st->text.len = st->offs.len = st->filters.len = st->src.len = 0;
+	int rc = CHU_OK;
+	/* the expressions are well-formed UTF-8 C strings whatever the bytes typed */
+	for (size_t i = 0; i < len;) {
+		int32_t cp;
+		int k = chu__utf8_decode((const unsigned char *)text + i, len - i, &cp);
+		if (cp < 0)
+			chu__buf_put(&rc, &st->src, "\xEF\xBF\xBD", 3);
+		else if (cp == 0)
+			chu__buf_putc(&rc, &st->src, ' ');
+		else
+			chu__buf_put(&rc, &st->src, text + i, (size_t)k);
+		i += (size_t)k;
+	}
+	chu__buf_reserve(&rc, &st->src, 1);
+	if (rc < 0)
+		return rc;
+	text = st->src.data;
+	len = st->src.len;
+	const char *err = parse(st, text, len, &rc);
+	if (rc < 0)
+		return rc;
+	if (err) {
+		out->error = err;
+		return CHU_ESYNTAX;
+	}
+	const qterm *q = (const qterm *)(void *)st->terms.data;
+	size_t nq = st->terms.len / sizeof *q, nplain = 0, npos = 0;
+	bool has_or = false, has_and = st->has_and;
+	for (size_t i = 0; i < nq; i++) {
+		nplain += plain_word(&q[i]);
+		npos += positive(&q[i]);
+		has_or = has_or || q[i].or_next;
+	}
+	if (!npos) {
+		out->error = "it has nothing to look for (only exclusions or filters)";
+		return CHU_ESYNTAX;
+	}
+	/* marks anywhere: every term as written */
+	bool marked = false;
+	for (size_t i = 0; i < nq && !marked; i++)
+		marked = q[i].field <= F_TITLE && chu__query_marked(text + q[i].a, q[i].b - q[i].a);
+	enum mode m = marked ? AS_WRITTEN : AS_TYPED;
+	bool loose = !has_or && !has_and && nplain >= 2;
+	const char *names[6];
+	int exact[6];
+	size_t nt = 0;
+	if (loose) {
+		/* the plain words as one phrase, then near each other */
+		begin_string(st, &rc);
+		st->piece.len = 0;
+		for (size_t i = 0, k = 0; i < nq; i++)
+			if (plain_word(&q[i])) {
+				if (k++)
+					chu__buf_putc(&rc, &st->piece, ' ');
+				put_text(ctx, &st->piece, text, &q[i], m, &rc);
+			}
+		put_quoted(&rc, &st->text, &st->piece);
+		put_rest(ctx, st, text, q, nq, m, true, &rc);
+		end_string(st, &rc);
+		names[nt] = "phrase", exact[nt++] = 1;
+		begin_string(st, &rc);
+		put_str(&rc, &st->text, "NEAR(");
+		for (size_t i = 0, k = 0; i < nq; i++)
+			if (plain_word(&q[i])) {
+				if (k++)
+					chu__buf_putc(&rc, &st->text, ' ');
+				put_term(ctx, st, text, &q[i], m, &rc);
+			}
+		put_str(&rc, &st->text, ", 10)");
+		put_rest(ctx, st, text, q, nq, m, true, &rc);
+		end_string(st, &rc);
+		names[nt] = "near", exact[nt++] = 1;
+	}
+	begin_string(st, &rc);
+	put_base(ctx, st, text, q, nq, m, has_or, &rc);
+	put_rest(ctx, st, text, q, nq, m, false, &rc);
+	end_string(st, &rc);
+	names[nt] = "all", exact[nt++] = 1;
+	if (marked) {
+		begin_string(st, &rc);
+		put_base(ctx, st, text, q, nq, FOLDED, has_or, &rc);
+		put_rest(ctx, st, text, q, nq, FOLDED, false, &rc);
+		end_string(st, &rc);
+		names[nt] = "look-alike", exact[nt++] = 0;
+	}
+	if (loose && !(flags & CHU_QUERY_ALL) && rc >= 0) {
+		/* most of the words: the plain words as a natural query (question words left out) */
+		st->piece.len = 0;
+		for (size_t i = 0, k = 0; i < nq; i++)
+			if (plain_word(&q[i])) {
+				if (k++)
+					chu__buf_putc(&rc, &st->piece, ' ');
+				put_text(ctx, &st->piece, text, &q[i], m, &rc);
+			}
+		const char *nat;
+		size_t natl = 0;
+		int r = rc < 0 ? rc : chu_search_query(ctx, model, st->piece.data, st->piece.len, &nat, &natl);
+		if (r < 0)
+			rc = r;
+		if (rc >= 0 && natl) {
+			begin_string(st, &rc);
+			chu__buf_putc(&rc, &st->text, '(');
+			chu__buf_put(&rc, &st->text, nat, natl);
+			chu__buf_putc(&rc, &st->text, ')');
+			put_rest(ctx, st, text, q, nq, m, true, &rc);
+			end_string(st, &rc);
+			names[nt] = "most", exact[nt++] = 1;
+		}
+	}
+	/* the entity filters' texts */
+	size_t nf = 0;
+	for (size_t i = 0; i < nq; i++)
+		if (q[i].field > F_TITLE) {
+			begin_string(st, &rc);
+			chu__buf_put(&rc, &st->text, text + q[i].a, q[i].b - q[i].a);
+			end_string(st, &rc);
+			chu_query_filter f = {field_names[q[i].field], NULL, q[i].neg};
+			chu__buf_put(&rc, &st->filters, &f, sizeof f);
+			nf++;
+		}
+	if (rc < 0)
+		return rc;
+	const size_t *off = (const size_t *)(void *)st->offs.data;
+	for (size_t i = 0; i < nt; i++)
+		st->tiers[i] = (chu_query_tier){st->text.data + off[i], names[i], exact[i]};
+	chu_query_filter *f = (chu_query_filter *)(void *)st->filters.data;
+	for (size_t i = 0; i < nf; i++)
+		f[i].text = st->text.data + off[nt + i];
+	out->tiers = st->tiers;
+	out->n_tiers = nt;
+	out->filters = nf ? f : NULL;
+	out->n_filters = nf;
+	return CHU_OK;
+}
