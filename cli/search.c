@@ -159,19 +159,78 @@ static void print_hit(sqlite3_stmt *st, bool json, long rank, const chu_query_ti
 	printf("}\n");
 }
 
-static const char *usage = "usage: chu search [--json] [--all | --any] [--limit N] [--offset N] [--accent-model FILE] DB QUERY…";
+/* How many of the best hits --facets counts entities in. */
+#define FACET_HITS 1000
+
+/* Prints the most frequent entities of each kind among the hits ids[0, n) (at most 10 a kind),
+ * as one JSON line or a few lines of text. false after an error message. */
+static bool print_facets(sqlite3 *db, const char *dbpath, const sqlite3_int64 *ids, long n, bool json)
+{
+	sqlite3_stmt *ins = NULL, *sel = NULL;
+	bool ok = sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS facet_hits(id INTEGER PRIMARY KEY)", NULL, NULL, NULL) ==
+	              SQLITE_OK &&
+	          sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO facet_hits VALUES(?1)", -1, &ins, NULL) == SQLITE_OK &&
+	          sqlite3_prepare_v2(db,
+	                             "SELECT kind, text, n FROM (SELECT kind, min(text) AS text, count(DISTINCT doc) AS n,"
+	                             " row_number() OVER (PARTITION BY kind ORDER BY count(DISTINCT doc) DESC, min(text)) AS r"
+	                             " FROM entities WHERE doc IN (SELECT id FROM temp.facet_hits) GROUP BY kind, folded)"
+	                             " WHERE r <= 10 ORDER BY kind, n DESC, text",
+	                             -1, &sel, NULL) == SQLITE_OK;
+	for (long i = 0; ok && i < n; i++) {
+		sqlite3_bind_int64(ins, 1, ids[i]);
+		ok = sqlite3_step(ins) == SQLITE_DONE;
+		sqlite3_reset(ins);
+	}
+	char kind[16] = "";
+	int rc = SQLITE_DONE;
+	if (ok && json)
+		printf("{\"facets\":{");
+	else if (ok)
+		printf("\nentities in the first %ld hits:", n);
+	while (ok && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(sel, 0), *text = (const char *)sqlite3_column_text(sel, 1);
+		long count = (long)sqlite3_column_int64(sel, 2);
+		bool first = strcmp(kind, k ? k : "") != 0;
+		if (json) {
+			if (first)
+				printf("%s\"%s\":[", kind[0] ? "]," : "", k ? k : "");
+			printf("%s{\"text\":", first ? "" : ",");
+			jstr(text);
+			printf(",\"count\":%ld}", count);
+		} else {
+			printf(first ? "\n  %s: " : ", ", k ? k : "");
+			printf("%s (%ld)", text ? text : "", count);
+		}
+		if (first)
+			snprintf(kind, sizeof kind, "%s", k ? k : "");
+	}
+	if (ok && json)
+		printf("%s},\"hits\":%ld}\n", kind[0] ? "]" : "", n);
+	else if (ok)
+		printf("\n");
+	ok = ok && rc == SQLITE_DONE;
+	if (!ok)
+		cli_error(dbpath, 0, "facets: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(ins);
+	sqlite3_finalize(sel);
+	return ok;
+}
+
+static const char *usage =
+	"usage: chu search [--json] [--all | --any] [--facets] [--limit N] [--offset N] [--accent-model FILE] DB QUERY…";
 
 int cli_search(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
 	                                          {"any", no_argument, NULL, 'a'},
 	                                          {"all", no_argument, NULL, 'A'},
+	                                          {"facets", no_argument, NULL, 'f'},
 	                                          {"accent-model", required_argument, NULL, 'm'},
 	                                          {"limit", required_argument, NULL, 'l'},
 	                                          {"offset", required_argument, NULL, 'o'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
-	bool json = false, any = false, all = false;
+	bool json = false, any = false, all = false, facets = false;
 	const char *accent_path = NULL;
 	long limit = 10, offset = 0;
 	int c;
@@ -181,6 +240,7 @@ int cli_search(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'a': any = true; break;
 		case 'A': all = true; break;
+		case 'f': facets = true; break;
 		case 'm': accent_path = optarg; break;
 		case 'l':
 			if (!parse_count(optarg, "--limit", 1, 10000, &limit))
@@ -204,8 +264,10 @@ int cli_search(int argc, char **argv)
 			      "matches every spelling. --any: QUERY is taken as loose words (any of them, question words\n"
 			      "left out). Words typed without marks also look for their likely spellings, restored with\n"
 			      "accent.chm where chu finds models, or --accent-model FILE. --json prints one object per hit:\n"
-			      "id, source, title, score, exact, match (the tier), snippet, url, date. Options may come\n"
-			      "anywhere; -- ends them (chu search -- db -word).\n",
+			      "id, source, title, score, exact, match (the tier), snippet, url, date. --facets: then the\n"
+			      "most frequent entities of each kind in the first 1000 hits (with --json, one last object\n"
+			      "{\"facets\":{KIND:[{\"text\",\"count\"}…]},\"hits\":N}). Options may come anywhere; -- ends\n"
+			      "them (chu search -- db -word).\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -302,21 +364,24 @@ int cli_search(int argc, char **argv)
 		sums = sqlite3_step(uv) == SQLITE_ROW && sqlite3_column_int(uv, 0) >= CLI_INDEX_SUMS;
 	sqlite3_finalize(uv);
 	/* tier after tier, each ranked by bm25, leaving out the hits of the tiers before */
-	seen = calloc((size_t)(offset + limit), sizeof *seen);
+	long want = offset + limit; /* hits to gather: those printed, or more for --facets */
+	if (facets && want < FACET_HITS)
+		want = FACET_HITS;
+	seen = calloc((size_t)want, sizeof *seen);
 	if (!seen) {
 		cli_error(NULL, 0, "out of memory");
 		goto out;
 	}
 	status = CLI_OK;
 	long nseen = 0;
-	for (size_t t = 0; t < q.n_tiers && status == CLI_OK && nseen < offset + limit; t++) {
+	for (size_t t = 0; t < q.n_tiers && status == CLI_OK && nseen < want; t++) {
 		long before = nseen;
 		qsort(seen, (size_t)nseen, sizeof *seen, id_cmp);
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, q.tiers[t].match, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, offset + limit + nseen);
+		sqlite3_bind_int64(st, 2, want + nseen);
 		int src = SQLITE_DONE;
-		while (nseen < offset + limit && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		while (nseen < want && (src = sqlite3_step(st)) == SQLITE_ROW) {
 			sqlite3_int64 id = sqlite3_column_int64(st, 0);
 			if (bsearch(&id, seen, (size_t)before, sizeof *seen, id_cmp))
 				continue; /* a tier's own hits are distinct rows */
@@ -328,14 +393,16 @@ int cli_search(int argc, char **argv)
 				break;
 			}
 			seen[nseen++] = id;
-			if (nseen > offset)
+			if (nseen > offset && nseen <= offset + limit)
 				print_hit(st, json, nseen, &q.tiers[t]);
 		}
-		if (status == CLI_OK && nseen < offset + limit && src != SQLITE_DONE) {
+		if (status == CLI_OK && nseen < want && src != SQLITE_DONE) {
 			cli_error(dbpath, 0, "search failed: %s", sqlite3_errmsg(db));
 			status = CLI_BAD_INPUT;
 		}
 	}
+	if (status == CLI_OK && facets && !print_facets(db, dbpath, seen, nseen, json))
+		status = CLI_BAD_INPUT;
 	if (status == CLI_OK && nseen <= offset && isatty(1) && !json)
 		fprintf(stderr, "chu: no hits%s\n",
 		        offset ? " past --offset" : "; a query without marks matches every spelling, and fewer words find more");

@@ -61,5 +61,9 @@ r=$("$CHU" search --json -- "$db" 'hành' '-tinh' 2>&1 | sed -n "$name"); [ "$r"
 	bad "-- before a query with an exclusion: $r"
 "$CHU" search "$db" hành -tinh >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "-tinh without -- is an unknown option"
 "$CHU" search --all --any "$db" x >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "--all with --any"
+# --facets: the entities of the hits, counted per kind, after them
+r=$("$CHU" search --json --facets "$db" 'hành' | tail -n 1)
+[ "$r" = '{"facets":{"name":[{"text":"Trái Đất","count":1}]},"hits":2}' ] && ok || bad "--facets --json: $r"
+"$CHU" search --facets --limit 1 "$db" 'hành' | grep -q '^  name: Trái Đất (1)$' && ok || bad "--facets in text"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
