@@ -7,6 +7,7 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 DEFS     := -D_GNU_SOURCE -Iinclude -Isrc
 DEPLIBS  := -lutf8proc -lsqlite3 -lpthread -lm
+CLILIBS  := -lz
 VERSION  := $(shell sed -n 's/^#define CHU_VERSION_STRING "\(.*\)"/\1/p' include/chu.h)
 
 LIB_SRC  := $(sort $(wildcard src/*.c))
@@ -28,7 +29,7 @@ help:
 	@echo "make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)"
 	@echo "make test-long  the crash-safety test with many kill -9 runs"
 	@echo "make bench      throughput of norm/sent/tok/seg beside wc -w on the same bytes"
-	@echo "make bench-search  retrieval quality and indexing speed beside SQLite's unicode61"
+	@echo "make bench-search  retrieval quality, indexing speed, query latency beside SQLite's unicode61"
 	@echo "make model      retrain models/ from ../shared/data"
 	@echo "make install PREFIX=/usr/local"
 
@@ -47,7 +48,7 @@ $(BUILD)/libchu.so: $(PIC_OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libchu.so.0 -o $@ $^ $(DEPLIBS)
 
 $(BUILD)/chu: $(CLI_OBJ) $(BUILD)/libchu.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libchu.a $(DEPLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libchu.a $(DEPLIBS) $(CLILIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/harness.h tests/bytes.h $(BUILD)/libchu.a $(BUILD)/ext/sqlite/chu_fts5.o
 	@mkdir -p $(dir $@)
@@ -77,8 +78,10 @@ include tests/fuzz/fuzz.mk tests/fault/fault.mk
 bench: all
 	sh bench/bench.sh
 
+# retrieval quality and indexing speed (XQuAD-vi, Wikipedia), then query latency (VietNews)
 bench-search: all
-	sh bench/bench_search.sh
+	BUILD=$(BUILD) sh bench/bench_search.sh
+	BUILD=$(BUILD) sh bench/bench_latency.sh
 
 model: all
 	sh tools/make-model.sh

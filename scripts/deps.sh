@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages chu builds and tests with; does nothing when they are present.
 set -eu
-# clang-14 and libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes (make fuzz, make tsan).
-pkgs="gcc make pkg-config libutf8proc-dev libsqlite3-dev sqlite3 python3 gzip time man-db clang-14 libclang-rt-14-dev"
+# clang-14 and libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes (make fuzz, make tsan);
+# zlib1g-dev: chu index reads .gz files.
+pkgs="gcc make pkg-config libutf8proc-dev libsqlite3-dev zlib1g-dev sqlite3 python3 gzip time man-db clang-14 libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

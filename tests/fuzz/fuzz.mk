@@ -35,8 +35,9 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 # The query parser of `chu search` lives in cli/search.c; its harness compiles that file in.
 $(FUZZ_BUILD)/fuzz_search: cli/search.c cli/cli.h
 $(FUZZ_BUILD)/fuzz_seg $(FUZZ_BUILD)/fuzz_dict: tests/fuzz/fuzz_seg.h
-# JSONL ingest compiles cli/index.c in.
+# JSONL ingest compiles cli/index.c in, which reads .gz files with zlib.
 $(FUZZ_BUILD)/fuzz_jsonl: cli/index.c cli/cli.h
+$(FUZZ_BUILD)/fuzz_jsonl: DEPLIBS += $(CLILIBS)
 
 fuzz-build:
 	@$(FUZZ_NEED_CC)
