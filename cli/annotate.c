@@ -10,10 +10,24 @@
 #include "internal.h" /* chu__buf */
 
 #include <getopt.h>
+#include <pthread.h>
 #include <utf8proc.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What segments and tags a sentence: a handle and its buffers (one for each thread). */
+typedef struct tagger {
+	chu_ctx *ctx;
+	const chu_model *model, *pos, *ner; /* as in annot */
+	chu__buf spans, join;   /* one sentence's tokens as spans, and whether each joins the next */
+	chu__buf words, pn, pt, nt; /* its words and their labels */
+	/* a worker of --threads: its sentences (whole records of the batch) and what it made of them */
+	const char *part;
+	size_t part_len;
+	chu__buf out;           /* for each sentence: its words, part-of-speech names and entity labels */
+	int rc;
+} tagger;
 
 typedef struct annot {
 	chu_ctx *ctx;
@@ -24,21 +38,113 @@ typedef struct annot {
 	                   * (chu_ner_consistent), within the article; 0: each sentence alone */
 	unsigned long sent_id; /* conllu: sentences so far */
 	struct stream *st;     /* the article being read */
+	chu__buf out;          /* what is printed, written to stdout after each piece */
+	int out_rc;            /* the sticky status of writing to out */
+	/* --threads N: sentences are gathered in batches; N workers tag one batch while this thread
+	 * reads the next and queues and prints the one before (two batches, each with its workers) */
+	int threads;
+	tagger *workers[2];    /* each batch's N workers */
+	chu__buf batch[2];     /* the sentences of each (see batch_sentence) */
+	pthread_t tid[2][256];
+	bool started[2][256];  /* the thread of each worker runs */
+	int parts[2];          /* the workers a batch was given to */
+	int filling;           /* the batch being filled */
+	int tagging;           /* the batch being tagged, or -1 */
+	bool warned;           /* a thread could not be started */
 } annot;
 
+static void tagger_init(tagger *tg)
+{
+	chu__buf *b[] = {&tg->spans, &tg->join, &tg->words, &tg->pn, &tg->pt, &tg->nt, &tg->out};
+	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+		chu__buf_init(b[i], &chu__default_allocator);
+}
+
+static void tagger_free(tagger *tg)
+{
+	chu__buf *b[] = {&tg->spans, &tg->join, &tg->words, &tg->pn, &tg->pt, &tg->nt, &tg->out};
+	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+		chu__buf_free(b[i]);
+}
+
+/* ---- output: written to an->out, and to stdout after each piece ---- */
+
+static void put_bytes(annot *an, const char *s, size_t n) { chu__buf_put(&an->out_rc, &an->out, s, n); }
+static void put_str(annot *an, const char *s) { put_bytes(an, s, strlen(s)); }
+static void put_char(annot *an, char c) { chu__buf_putc(&an->out_rc, &an->out, c); }
+/* s[0, n) up to its first NUL, as printf's "%.*s" */
+static void put_upto_nul(annot *an, const char *s, size_t n)
+{
+	const char *z = memchr(s, 0, n);
+	put_bytes(an, s, z ? (size_t)(z - s) : n);
+}
+static void put_u64(annot *an, unsigned long long v)
+{
+	char d[24];
+	size_t k = sizeof d;
+	do
+		d[--k] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put_bytes(an, d + k, sizeof d - k);
+}
+
+/* s[0, n) as a JSON string (as cli_json_str writes it). */
+static void put_json(annot *an, const char *s, size_t n)
+{
+	int *rc = &an->out_rc;
+	chu__buf_reserve(rc, &an->out, 6 * n + 2);
+	if (*rc < 0)
+		return;
+	char *d = an->out.data + an->out.len;
+	*d++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			*d++ = '\\';
+			*d++ = (char)c;
+		} else if (c == '\n') {
+			*d++ = '\\';
+			*d++ = 'n';
+		} else if (c == '\t') {
+			*d++ = '\\';
+			*d++ = 't';
+		} else if (c < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			memcpy(d, "\\u00", 4);
+			d[4] = hex[c >> 4];
+			d[5] = hex[c & 15];
+			d += 6;
+		} else {
+			*d++ = (char)c;
+		}
+	}
+	*d++ = '"';
+	an->out.len = (size_t)(d - an->out.data);
+	an->out.data[an->out.len] = '\0';
+}
+
+/* Writes what was printed to stdout; false when that fails. */
+static bool flush_out(annot *an)
+{
+	if (an->out.len)
+		fwrite(an->out.data, 1, an->out.len, stdout);
+	an->out.len = 0;
+	return !ferror(stdout);
+}
+
 /* Writes s[0..n) (valid UTF-8) lowercased. */
-static void put_lower(const char *s, size_t n)
+static void put_lower(annot *an, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
 		if (k <= 0) {
-			putchar(s[i++]);
+			put_char(an, s[i++]);
 			continue;
 		}
 		utf8proc_uint8_t buf[4];
 		utf8proc_ssize_t m = utf8proc_encode_char(utf8proc_tolower(cp), buf);
-		fwrite(buf, 1, (size_t)m, stdout);
+		put_bytes(an, (const char *)buf, (size_t)m);
 		i += (size_t)k;
 	}
 }
@@ -52,10 +158,10 @@ static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
 	if (rc < 0)
 		return rc;
 	if (json) {
-		cli_json_str(out, n);
+		put_json(an, out, n);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			putchar(out[i] == ' ' ? '_' : out[i]);
+			put_char(an, out[i] == ' ' ? '_' : out[i]);
 	}
 	return CHU_OK;
 }
@@ -93,8 +199,8 @@ typedef struct stream {
 	chu__buf cleaned;       /* what chu_clean reads: a line of text first when text came before */
 	chu__buf toks;          /* the piece's tokens (chu_token), a copy of chu_tokenize's */
 	chu__buf drop, keep;    /* the piece's dropped spans (chu_span), its kept tokens (chu_token) */
-	chu__buf spans, join;   /* one sentence's tokens as spans, and whether each joins the next */
-	chu__buf words, pn, pt, nt, final, etype, ebio; /* one sentence's words and their labels */
+	tagger tg;              /* segments and tags a sentence (one thread) */
+	chu__buf final, etype, ebio; /* one sentence's labels as printed */
 	/* the sentences tagged but not printed (qdone onwards) and the window before them */
 	sentence *q;
 	chu_ner_sentence *qs;   /* the same sentences as chu_ner_consistent reads them */
@@ -139,70 +245,118 @@ static int print_sentence(annot *an, stream *st, const sentence *s, const uint8_
 	if (an->format == 't') {
 		for (size_t w = 0; w < nw && rc >= 0; w++) {
 			rc = put_norm(an, text, words[w].start, words[w].end, false);
-			if (pn[w])
-				printf("/%s", pn[w]);
+			if (pn[w]) {
+				put_char(an, '/');
+				put_str(an, pn[w]);
+			}
 			if (w + 1 < nw)
-				putchar(' ');
+				put_char(an, ' ');
 		}
-		putchar('\n');
+		put_char(an, '\n');
 	} else if (an->format == 'c') {
-		printf("# sent_id = %lu\n# doc = %s\n", ++an->sent_id, name);
+		put_str(an, "# sent_id = ");
+		put_u64(an, ++an->sent_id);
+		put_str(an, "\n# doc = ");
+		put_str(an, name);
+		put_char(an, '\n');
 		const char *out;
 		size_t m;
 		if ((rc = chu_norm_span(an->ctx, text, tok[0].start, tok[n - 1].end, &out, &m)) < 0)
 			return rc;
-		printf("# text = %.*s\n", (int)m, out);
+		put_str(an, "# text = ");
+		put_upto_nul(an, out, m);
+		put_char(an, '\n');
 		for (size_t w = 0; w < nw && rc >= 0; w++) {
 			/* FORM with spaces between syllables, as UD Vietnamese writes words */
 			if ((rc = chu_norm_span(an->ctx, text, words[w].start, words[w].end, &out, &m)) < 0)
 				break;
-			printf("%zu\t%.*s\t", w + 1, (int)m, out);
+			put_u64(an, w + 1);
+			put_char(an, '\t');
+			put_upto_nul(an, out, m);
+			put_char(an, '\t');
 			/* LEMMA: the word lowercased (Vietnamese words do not inflect) */
-			put_lower(out, m);
-			printf("\t%s\t%s\t_\t_\t_\t_\t", pn[w] ? chu_pos_upos(pn[w]) : "_", pn[w] ? pn[w] : "_");
+			put_lower(an, out, m);
+			put_char(an, '\t');
+			put_str(an, pn[w] ? chu_pos_upos(pn[w]) : "_");
+			put_char(an, '\t');
+			put_str(an, pn[w] ? pn[w] : "_");
+			put_str(an, "\t_\t_\t_\t_\t");
 			/* MISC: entity label, byte offsets into the original file, no space after */
 			bool space_after = w + 1 == nw || words[w + 1].start > words[w].end;
-			if (etype[w])
-				printf("NER=%c-%s|", ebio[w], etype[w]);
-			printf("Offset=%llu:%llu%s\n", base + words[w].start, base + words[w].end, space_after ? "" : "|SpaceAfter=No");
+			if (etype[w]) {
+				put_str(an, "NER=");
+				put_char(an, ebio[w]);
+				put_char(an, '-');
+				put_str(an, etype[w]);
+				put_char(an, '|');
+			}
+			put_str(an, "Offset=");
+			put_u64(an, base + words[w].start);
+			put_char(an, ':');
+			put_u64(an, base + words[w].end);
+			put_str(an, space_after ? "\n" : "|SpaceAfter=No\n");
 		}
-		putchar('\n');
+		put_char(an, '\n');
 	} else {
-		printf("{\"doc\":");
-		cli_json_str(name, strlen(name));
+		put_str(an, "{\"doc\":");
+		put_json(an, name, strlen(name));
 		if (url) {
-			printf(",\"url\":");
-			cli_json_str(url, strlen(url));
+			put_str(an, ",\"url\":");
+			put_json(an, url, strlen(url));
 		}
-		printf(",\"sentence\":%zu,\"start\":%llu,\"end\":%llu,\"text\":", s->index, base + tok[0].start,
-		       base + tok[n - 1].end);
+		put_str(an, ",\"sentence\":");
+		put_u64(an, s->index);
+		put_str(an, ",\"start\":");
+		put_u64(an, base + tok[0].start);
+		put_str(an, ",\"end\":");
+		put_u64(an, base + tok[n - 1].end);
+		put_str(an, ",\"text\":");
 		if ((rc = put_norm(an, text, tok[0].start, tok[n - 1].end, true)) < 0)
 			return rc;
-		printf(",\"tokens\":[");
+		put_str(an, ",\"tokens\":[");
 		for (size_t i = 0; i < n && rc >= 0; i++) {
-			printf("%s{\"start\":%llu,\"end\":%llu,\"kind\":\"%s\",\"text\":", i ? "," : "", base + tok[i].start,
-			       base + tok[i].end, chu_token_kind_name(tok[i].kind));
+			put_str(an, i ? ",{\"start\":" : "{\"start\":");
+			put_u64(an, base + tok[i].start);
+			put_str(an, ",\"end\":");
+			put_u64(an, base + tok[i].end);
+			put_str(an, ",\"kind\":\"");
+			put_str(an, chu_token_kind_name(tok[i].kind));
+			put_str(an, "\",\"text\":");
 			rc = put_norm(an, text, tok[i].start, tok[i].end, true);
-			putchar('}');
+			put_char(an, '}');
 		}
-		printf("],\"words\":[");
+		put_str(an, "],\"words\":[");
 		for (size_t w = 0; w < nw && rc >= 0; w++) {
-			printf("%s{\"start\":%llu,\"end\":%llu,\"text\":", w ? "," : "", base + words[w].start, base + words[w].end);
+			put_str(an, w ? ",{\"start\":" : "{\"start\":");
+			put_u64(an, base + words[w].start);
+			put_str(an, ",\"end\":");
+			put_u64(an, base + words[w].end);
+			put_str(an, ",\"text\":");
 			rc = put_norm(an, text, words[w].start, words[w].end, true);
-			if (pn[w])
-				printf(",\"pos\":\"%s\",\"upos\":\"%s\"", pn[w], chu_pos_upos(pn[w]));
-			putchar('}');
+			if (pn[w]) {
+				put_str(an, ",\"pos\":\"");
+				put_str(an, pn[w]);
+				put_str(an, "\",\"upos\":\"");
+				put_str(an, chu_pos_upos(pn[w]));
+				put_char(an, '"');
+			}
+			put_char(an, '}');
 		}
-		printf("],\"entities\":[");
+		put_str(an, "],\"entities\":[");
 		for (size_t e = 0; e < ne && rc >= 0; e++) {
-			printf("%s{\"start\":%llu,\"end\":%llu,\"type\":\"%s\",\"text\":", e ? "," : "", base + ent[e].start,
-			       base + ent[e].end, ent[e].type);
+			put_str(an, e ? ",{\"start\":" : "{\"start\":");
+			put_u64(an, base + ent[e].start);
+			put_str(an, ",\"end\":");
+			put_u64(an, base + ent[e].end);
+			put_str(an, ",\"type\":\"");
+			put_str(an, ent[e].type);
+			put_str(an, "\",\"text\":");
 			rc = put_norm(an, text, ent[e].start, ent[e].end, true);
-			putchar('}');
+			put_char(an, '}');
 		}
-		printf("]}\n");
+		put_str(an, "]}\n");
 	}
-	return rc;
+	return rc < 0 ? rc : an->out_rc;
 }
 
 /* Prints queued sentence k, its entity labels made consistent with the window around it. */
@@ -290,33 +444,33 @@ static int queue_sentence(annot *an, stream *st, const char *text, uint64_t offs
 	return flush_queue(an, st, false);
 }
 
-/* Segments and tags one sentence, kept tokens tok[0, n) of text (at offset in the file), and
- * queues it. */
-static int tag_sentence(annot *an, stream *st, const char *text, uint64_t offset, const chu_token *tok, size_t n)
+/* Segments and tags one sentence, kept tokens tok[0, n) of text: its nw words in tg->words, their
+ * part-of-speech names in tg->pn and entity labels in tg->nt. Reads only the bytes of the tokens. */
+static int tag_words(tagger *tg, const char *text, const chu_token *tok, size_t n, size_t *nw_out)
 {
 	int rc = CHU_OK;
-	st->spans.len = st->join.len = st->words.len = st->pn.len = st->pt.len = st->nt.len = 0;
-	chu__buf_reserve(&rc, &st->spans, n * sizeof(chu_span));
-	chu__buf_reserve(&rc, &st->join, n);
-	chu__buf_reserve(&rc, &st->words, n * sizeof(chu_span));
-	chu__buf_reserve(&rc, &st->pn, n * sizeof(char *));
-	chu__buf_reserve(&rc, &st->pt, n);
-	chu__buf_reserve(&rc, &st->nt, n);
+	tg->spans.len = tg->join.len = tg->words.len = tg->pn.len = tg->pt.len = tg->nt.len = 0;
+	chu__buf_reserve(&rc, &tg->spans, n * sizeof(chu_span));
+	chu__buf_reserve(&rc, &tg->join, n);
+	chu__buf_reserve(&rc, &tg->words, n * sizeof(chu_span));
+	chu__buf_reserve(&rc, &tg->pn, n * sizeof(char *));
+	chu__buf_reserve(&rc, &tg->pt, n);
+	chu__buf_reserve(&rc, &tg->nt, n);
 	if (rc < 0)
 		return rc;
-	chu_span *spans = (chu_span *)(void *)st->spans.data;
-	unsigned char *join = (unsigned char *)st->join.data;
+	chu_span *spans = (chu_span *)(void *)tg->spans.data;
+	unsigned char *join = (unsigned char *)tg->join.data;
 	for (size_t i = 0; i < n; i++) {
 		spans[i].start = tok[i].start;
 		spans[i].end = tok[i].end;
 		join[i] = 0;
 	}
-	if (an->model && (rc = chu_segment_tokens(an->ctx, an->model, text, spans, n, join)) < 0)
+	if (tg->model && (rc = chu_segment_tokens(tg->ctx, tg->model, text, spans, n, join)) < 0)
 		return rc;
 	/* words: runs of joined tokens */
-	chu_span *words = (chu_span *)(void *)st->words.data;
-	const char **pn = (const char **)(void *)st->pn.data;
-	uint8_t *pt = (uint8_t *)st->pt.data, *nt = (uint8_t *)st->nt.data;
+	chu_span *words = (chu_span *)(void *)tg->words.data;
+	const char **pn = (const char **)(void *)tg->pn.data;
+	uint8_t *pt = (uint8_t *)tg->pt.data, *nt = (uint8_t *)tg->nt.data;
 	size_t nw = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
@@ -327,13 +481,194 @@ static int tag_sentence(annot *an, stream *st, const char *text, uint64_t offset
 	}
 	for (size_t w = 0; w < nw; w++)
 		pn[w] = NULL;
-	if (an->pos && (rc = chu_tag(an->ctx, an->pos, CHU_TAGGER_POS, text, words, nw, NULL, pt)) < 0)
+	if (tg->pos && (rc = chu_tag(tg->ctx, tg->pos, CHU_TAGGER_POS, text, words, nw, NULL, pt)) < 0)
 		return rc;
-	for (size_t w = 0; an->pos && w < nw; w++)
-		pn[w] = chu_tag_name(an->pos, CHU_TAGGER_POS, pt[w]);
-	if (an->ner && (rc = chu_tag(an->ctx, an->ner, CHU_TAGGER_NER, text, words, nw, pn, nt)) < 0)
+	for (size_t w = 0; tg->pos && w < nw; w++)
+		pn[w] = chu_tag_name(tg->pos, CHU_TAGGER_POS, pt[w]);
+	if (tg->ner && (rc = chu_tag(tg->ctx, tg->ner, CHU_TAGGER_NER, text, words, nw, pn, nt)) < 0)
 		return rc;
-	return queue_sentence(an, st, text, offset, tok, n, words, pn, nt, nw);
+	*nw_out = nw;
+	return CHU_OK;
+}
+
+/* ---- --threads ----
+ *
+ * Tagging a sentence reads its tokens' bytes alone, so sentences are tagged apart from the stream
+ * and queued after in their order, as one thread queues them: the batch holds each sentence's
+ * offset, tokens (offsets into its bytes) and bytes, and each worker tags a run of them. */
+
+typedef struct batched {
+	uint64_t offset; /* where the sentence's first byte is in the file */
+	size_t n, bytes; /* its tokens, its bytes (from its first token's start to its last's end) */
+} batched;
+
+static size_t pad8(size_t x) { return (x + 7) & ~(size_t)7; }
+static size_t batched_size(const batched *b) { return sizeof *b + b->n * sizeof(chu_token) + pad8(b->bytes); }
+
+#define BATCH_BYTES ((size_t)64 << 10) /* of sentences a worker tags at a time */
+
+static void *tag_worker(void *arg)
+{
+	tagger *tg = arg;
+	tg->out.len = 0;
+	tg->rc = CHU_OK;
+	for (size_t p = 0; p < tg->part_len && tg->rc >= 0;) {
+		const batched *b = (const batched *)(const void *)(tg->part + p);
+		const chu_token *tok = (const chu_token *)(const void *)(b + 1);
+		const char *text = (const char *)(tok + b->n);
+		size_t nw = 0;
+		if ((tg->rc = tag_words(tg, text, tok, b->n, &nw)) < 0)
+			break;
+		/* nw, then the words, their names and labels */
+		chu__buf_put(&tg->rc, &tg->out, &nw, sizeof nw);
+		chu__buf_put(&tg->rc, &tg->out, tg->words.data, nw * sizeof(chu_span));
+		chu__buf_put(&tg->rc, &tg->out, tg->pn.data, nw * sizeof(char *));
+		chu__buf_put(&tg->rc, &tg->out, tg->nt.data, nw);
+		chu__buf_reserve(&tg->rc, &tg->out, 8);
+		if (tg->rc >= 0)
+			tg->out.len = pad8(tg->out.len);
+		p += batched_size(b);
+	}
+	return NULL;
+}
+
+/* Has batch k's sentences tagged by its workers, each a run of whole sentences about an equal
+ * share of the bytes, on threads of their own (here, when a thread cannot start). */
+static void start_batch(annot *an, int k)
+{
+	const char *data = an->batch[k].data;
+	size_t len = an->batch[k].len, a = 0;
+	int n = 0;
+	for (int t = 0; t < an->threads && a < len; t++) {
+		size_t want = t == an->threads - 1 ? len : a + (len - a) / (size_t)(an->threads - t), b = a;
+		do
+			b += batched_size((const batched *)(const void *)(data + b));
+		while (b < want);
+		tagger *tg = &an->workers[k][n];
+		tg->part = data + a;
+		tg->part_len = b - a;
+		int e = pthread_create(&an->tid[k][n], NULL, tag_worker, tg);
+		an->started[k][n] = e == 0;
+		if (e) {
+			if (!an->warned)
+				cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
+			an->warned = true;
+			tag_worker(tg);
+		}
+		n++;
+		a = b;
+	}
+	an->parts[k] = n;
+}
+
+/* Waits for batch k's workers. */
+static void join_batch(annot *an, int k)
+{
+	for (int t = 0; t < an->parts[k]; t++)
+		if (an->started[k][t])
+			pthread_join(an->tid[k][t], NULL);
+	memset(an->started[k], 0, sizeof an->started[k]);
+}
+
+/* Queues the tagged sentences of batch k in order, and empties it. */
+static int queue_batch(annot *an, stream *st, int k)
+{
+	int rc = CHU_OK;
+	for (int t = 0; t < an->parts[k] && rc >= 0; t++) {
+		tagger *tg = &an->workers[k][t];
+		size_t r = 0;
+		for (size_t p = 0; p < tg->part_len && rc >= 0 && r < tg->out.len;) {
+			const batched *b = (const batched *)(const void *)(tg->part + p);
+			const chu_token *tok = (const chu_token *)(const void *)(b + 1);
+			const char *text = (const char *)(tok + b->n);
+			size_t nw;
+			memcpy(&nw, tg->out.data + r, sizeof nw);
+			const chu_span *w = (const chu_span *)(const void *)(tg->out.data + r + sizeof nw);
+			const char **pn = (const char **)(void *)(tg->out.data + r + sizeof nw + nw * sizeof(chu_span));
+			const uint8_t *nt = (const uint8_t *)(pn + nw);
+			rc = queue_sentence(an, st, text, b->offset, tok, b->n, w, pn, nt, nw);
+			r = pad8(r + sizeof nw + nw * (sizeof(chu_span) + sizeof(char *) + 1));
+			p += batched_size(b);
+		}
+		if (rc >= 0)
+			rc = tg->rc;
+	}
+	an->parts[k] = 0;
+	an->batch[k].len = 0;
+	return rc;
+}
+
+/* The batch being filled is full: the one being tagged is finished, this one started, and the
+ * finished one queued while it is tagged. */
+static int batch_full(annot *an, stream *st)
+{
+	int k = an->filling, old = an->tagging;
+	if (old >= 0)
+		join_batch(an, old);
+	start_batch(an, k);
+	an->tagging = k;
+	if (old < 0) {
+		an->filling = 1 - k;
+		return CHU_OK;
+	}
+	an->filling = old;
+	return queue_batch(an, st, old);
+}
+
+/* Tags and queues every sentence batched so far, in order (before what comes next is printed). */
+static int run_batches(annot *an, stream *st)
+{
+	int rc = CHU_OK;
+	if (an->tagging >= 0) {
+		join_batch(an, an->tagging);
+		rc = queue_batch(an, st, an->tagging);
+		an->tagging = -1;
+	}
+	int k = an->filling;
+	if (rc >= 0 && an->batch[k].len) {
+		start_batch(an, k);
+		join_batch(an, k);
+		rc = queue_batch(an, st, k);
+	}
+	an->batch[k].len = 0;
+	return rc;
+}
+
+/* Keeps a sentence (kept tokens tok[0, n) of text, at offset in the file) for the workers. */
+static int batch_sentence(annot *an, stream *st, const char *text, uint64_t offset, const chu_token *tok, size_t n)
+{
+	size_t from = tok[0].start;
+	batched b = {offset + from, n, tok[n - 1].end - from};
+	chu__buf *batch = &an->batch[an->filling];
+	int rc = CHU_OK;
+	chu__buf_reserve(&rc, batch, batched_size(&b));
+	if (rc < 0)
+		return rc;
+	char *p = batch->data + batch->len;
+	memcpy(p, &b, sizeof b);
+	chu_token *t = (chu_token *)(void *)(p + sizeof b);
+	for (size_t i = 0; i < n; i++) {
+		t[i] = tok[i];
+		t[i].start -= from;
+		t[i].end -= from;
+	}
+	memcpy(t + n, text + from, b.bytes);
+	batch->len += batched_size(&b);
+	return batch->len >= BATCH_BYTES * (size_t)an->threads ? batch_full(an, st) : CHU_OK;
+}
+
+/* Segments and tags one sentence, kept tokens tok[0, n) of text (at offset in the file), and
+ * queues it (--threads: once its batch is tagged). */
+static int tag_sentence(annot *an, stream *st, const char *text, uint64_t offset, const chu_token *tok, size_t n)
+{
+	if (an->threads > 1)
+		return batch_sentence(an, st, text, offset, tok, n);
+	size_t nw = 0;
+	int rc = tag_words(&st->tg, text, tok, n, &nw);
+	if (rc < 0)
+		return rc;
+	return queue_sentence(an, st, text, offset, tok, n, (const chu_span *)(void *)st->tg.words.data,
+	                      (const char **)(void *)st->tg.pn.data, (const uint8_t *)st->tg.nt.data, nw);
 }
 
 /* Does text[0, n) hold a line with something other than spaces, tabs and CRs (what chu_clean calls
@@ -374,6 +709,8 @@ static int article_text(annot *an, stream *st, const char *text, size_t len, uin
 		chu_span d = {ch[i].start - lead_len, ch[i].end - lead_len};
 		chu__buf_put(&rc, &st->drop, &d, sizeof d);
 		if (ch[i].action == CHU_CLEAN_METADATA && !st->url) {
+			if (an->threads > 1 && (rc = run_batches(an, st)) < 0) /* printed without the URL before it */
+				break;
 			size_t a = d.start, b = d.end;
 			while (b > a && (text[b - 1] == '\n' || text[b - 1] == '\r' || text[b - 1] == ' '))
 				b--;
@@ -463,10 +800,11 @@ static int article_piece(void *ud, const char *piece, size_t len, uint64_t offse
 		}
 	}
 	if (rc < 0) {
+		flush_out(an);
 		cli_error(st->file, 0, "%s", chu_strerror(rc));
 		return 1;
 	}
-	return ferror(stdout) ? 1 : 0; /* output that fails stops the reading (main() reports it) */
+	return flush_out(an) ? 0 : 1; /* output that fails stops the reading (main() reports it) */
 }
 
 /* The end of a file: the article ends, its last sentences are printed. */
@@ -474,9 +812,12 @@ static int article_end(void *ud)
 {
 	annot *an = ud;
 	stream *st = an->st;
-	int rc = flush_queue(an, st, true);
+	int rc = an->threads > 1 ? run_batches(an, st) : CHU_OK;
+	if (rc >= 0)
+		rc = flush_queue(an, st, true);
 	if (an->format == 't' && rc >= 0)
-		putchar('\n'); /* a blank line after each article */
+		put_char(an, '\n'); /* a blank line after each article */
+	bool written = flush_out(an);
 	free(st->url);
 	st->url = NULL;
 	st->seen_text = false;
@@ -486,7 +827,7 @@ static int article_end(void *ud)
 		cli_error(st->file, 0, "%s", chu_strerror(rc));
 		return 1;
 	}
-	return ferror(stdout) ? 1 : 0;
+	return written ? 0 : 1;
 }
 
 int cli_annotate(int argc, char **argv)
@@ -496,11 +837,14 @@ int cli_annotate(int argc, char **argv)
 	                                          {"pos-model", required_argument, NULL, 'p'},
 	                                          {"ner-model", required_argument, NULL, 'n'},
 	                                          {"window", required_argument, NULL, 'w'},
+	                                          {"threads", required_argument, NULL, 'T'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
 	annot an = {0};
 	an.format = 't';
 	an.window = 30;
+	an.threads = 1;
+	chu__buf_init(&an.out, &chu__default_allocator);
 	const char *model_path = NULL, *pos_path = NULL, *ner_path = NULL;
 	int c;
 	optind = 1;
@@ -527,9 +871,19 @@ int cli_annotate(int argc, char **argv)
 			if (!cli_parse_window(optarg, &an.window))
 				return CLI_USAGE;
 			break;
+		case 'T': {
+			char *e;
+			long v = strtol(optarg, &e, 10);
+			if (e == optarg || *e || v < 1 || v > 256) {
+				cli_error(NULL, 0, "--threads takes a number from 1 to 256");
+				return CLI_USAGE;
+			}
+			an.threads = (int)v;
+			break;
+		}
 		case 'h':
 			fputs("usage: chu annotate [--format=text|conllu|jsonl] [--model SEG] [--pos-model POS] [--ner-model NER]\n"
-			      "                    [--window N] [FILE…]\n"
+			      "                    [--window N] [--threads N] [FILE…]\n"
 			      "Each file is one article: cleaned (boilerplate left out), split into sentences, tokenized,\n"
 			      "segmented into words, tagged with parts of speech and entities (models found as for chu seg:\n"
 			      "seg.chm, pos.chm, ner.chm; a missing tagging model leaves its columns out). text: one\n"
@@ -539,7 +893,8 @@ int cli_annotate(int argc, char **argv)
 			      "its tokens (with kinds), its words (with tags) and its entities. An article is a document,\n"
 			      "as for chu ner: a sentence's entities are made consistent with the --window N sentences\n"
 			      "either side (default 30; 0 tags each sentence alone). Articles are read as a stream, in\n"
-			      "bounded memory whatever their size.\n",
+			      "bounded memory whatever their size. --threads: segment and tag on N threads (output in\n"
+			      "order, the same as with one).\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -562,14 +917,32 @@ int cli_annotate(int argc, char **argv)
 	int rc = chu_ctx_new(NULL, &an.ctx);
 	int status = rc < 0 ? CLI_BAD_INPUT : CLI_OK;
 	stream st = {0};
-	chu__buf *bufs[] = {&st.carry, &st.joined, &st.cleaned, &st.toks, &st.drop, &st.keep, &st.spans, &st.join, &st.words,
-	                    &st.pn, &st.pt, &st.nt, &st.final, &st.etype, &st.ebio};
+	chu__buf *bufs[] = {&st.carry, &st.joined, &st.cleaned, &st.toks, &st.drop, &st.keep, &st.final, &st.etype,
+	                    &st.ebio, &an.batch[0], &an.batch[1]};
 	size_t nbufs = sizeof bufs / sizeof bufs[0];
 	for (size_t i = 0; i < nbufs; i++)
 		chu__buf_init(bufs[i], &chu__default_allocator);
+	tagger proto = {an.ctx, an.model, an.pos, an.ner, {0}, {0}, {0}, {0}, {0}, {0}, NULL, 0, {0}, 0};
+	st.tg = proto;
+	tagger_init(&st.tg);
+	an.tagging = -1;
+	for (int k = 0; k < 2 && an.threads > 1 && status == CLI_OK; k++) {
+		if (!(an.workers[k] = calloc((size_t)an.threads, sizeof *an.workers[k])))
+			status = CLI_BAD_INPUT;
+		for (int t = 0; an.workers[k] && t < an.threads; t++) {
+			an.workers[k][t] = proto;
+			tagger_init(&an.workers[k][t]);
+			if (chu_ctx_new(NULL, &an.workers[k][t].ctx) < 0)
+				status = CLI_BAD_INPUT;
+		}
+		if (status != CLI_OK)
+			cli_error(NULL, 0, "out of memory");
+	}
 	an.st = &st;
 	if (status == CLI_OK)
 		status = cli_stream_inputs(argc - optind, argv + optind, article_piece, article_end, &an, &st.file);
+	if (an.tagging >= 0)
+		join_batch(&an, an.tagging); /* after an error: the workers still running */
 	for (size_t i = 0; i < st.qn; i++)
 		free(st.q[i].tok); /* after an error: what was not printed */
 	free(st.q);
@@ -577,6 +950,16 @@ int cli_annotate(int argc, char **argv)
 	free(st.url);
 	for (size_t i = 0; i < nbufs; i++)
 		chu__buf_free(bufs[i]);
+	tagger_free(&st.tg);
+	for (int k = 0; k < 2; k++) {
+		for (int t = 0; an.workers[k] && t < an.threads; t++) {
+			tagger_free(&an.workers[k][t]);
+			chu_ctx_free(an.workers[k][t].ctx);
+		}
+		free(an.workers[k]);
+	}
+	flush_out(&an); /* after an error: what was printed before it */
+	chu__buf_free(&an.out);
 	chu_ctx_free(an.ctx);
 	chu_model_close(an.model);
 	chu_model_close(an.pos);

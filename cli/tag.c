@@ -1,14 +1,58 @@
 /*
- * tag.c — `chu pos`, `chu ner`, `chu train pos|ner` and `chu eval pos|ner`: argument parsing,
- * files and output formats. The taggers live in libchu (src/tag.c).
+ * tag.c — `chu pos`, `chu ner`, `chu train pos|ner`, `chu eval pos|ner` and `chu accent`:
+ * argument parsing, files, threads and output formats. The taggers live in libchu (src/tag.c).
  */
 #include "cli.h"
 #include "internal.h" /* the trainer's options (chu__train_tag), chu__buf */
 
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- threads ---- */
+
+/* Runs fn on jobs[0, n) (each size bytes), jobs 1.. on threads of their own and job 0 on this one;
+ * a job whose thread cannot start runs here after the others (fewer threads, the same results).
+ * *warned: the warning about it was printed. */
+static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n, bool *warned)
+{
+	pthread_t tid[256];
+	bool started[256] = {false};
+	for (int t = 1; t < n && t < 256; t++) {
+		int e = pthread_create(&tid[t], NULL, fn, (char *)jobs + (size_t)t * size);
+		started[t] = e == 0;
+		if (e && !*warned) {
+			cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
+			*warned = true;
+		}
+	}
+	if (n > 0)
+		fn(jobs);
+	for (int t = 1; t < n && t < 256; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			fn((char *)jobs + (size_t)t * size);
+	}
+}
+
+/* Reads --threads' value (1..256) into *threads; false after printing a usage error. */
+static bool parse_threads(const char *arg, int *threads)
+{
+	char *e;
+	long v = strtol(arg, &e, 10);
+	if (e == arg || *e || v < 1 || v > 256) {
+		cli_error(NULL, 0, "--threads takes a number from 1 to 256");
+		return false;
+	}
+	*threads = (int)v;
+	return true;
+}
+
+/* ---- chu pos, chu ner ---- */
 
 typedef struct tag_job {
 	chu_ctx *ctx;
@@ -19,6 +63,7 @@ typedef struct tag_job {
 	bool upos;          /* pos: print UPOS instead of VLSP tags */
 	int rules;          /* ner: print rule-based DATE, TIME, MONEY, PERCENT, QUANTITY too (-1: default) */
 	size_t window;      /* ner: sentences either side read for consistency (chu_ner_consistent), 0 none */
+	chu__buf out;       /* what is printed, written to stdout after each piece */
 	chu__buf words, join, ptags, ntags, pnames, spans;
 	/* ner with a window: sentences tagged but not printed yet, and the window before them (each
 	 * one malloc'd block holding its words, tags and bytes: see queue_sentence) */
@@ -30,18 +75,55 @@ typedef struct tag_job {
 	chu__buf carry;     /* raw text: the unfinished sentence of a continued piece, read again with
 	                     * the next piece; --pretokenized: the line so far */
 	chu__buf joined;    /* raw text: carry + piece */
+	/* --threads N: whole lines are gathered in batches; N workers (each a tag_job of its own,
+	 * that writes its output, or of ner its tagged sentences, to out) tag one batch while this
+	 * thread reads the next and prints the one before, in order (two batches, each with its
+	 * workers) */
+	int threads;
+	struct tag_job *workers[2];
+	chu__buf batch[2];  /* the lines of each, whole */
+	pthread_t tid[2][256];
+	bool started[2][256]; /* the thread of each worker runs */
+	int parts[2];       /* the workers a batch was given to */
+	int filling;        /* the batch being filled */
+	int tagging;        /* the batch being tagged, or -1 */
+	bool warned;        /* a thread could not be started */
+	int rc;             /* a worker: how its part of the batch went */
+	const char *part;   /* a worker: its lines */
+	size_t part_len;
+	bool records;       /* a worker of ner: tagged sentences go to out as records (see put_record) */
 } tag_job;
 
 /* Raw text: the most of a sentence carried into the next piece (a longer one is cut, as chu tok
  * cuts it). --pretokenized: the longest line (a sentence) read. */
 #define MAX_CARRY (1u << 20)
 #define MAX_LINE (4u << 20)
+/* --threads: the bytes of lines a worker tags at a time */
+#define WORKER_BYTES ((size_t)64 << 10)
 
-/* Prints word i of a sentence as the output format wants it: its bytes, spaces written as '_'. */
-static void put_word(const char *text, const chu_span *w)
+static inline void put_str(int *rc, chu__buf *b, const char *s) { chu__buf_put(rc, b, s, strlen(s)); }
+
+/* Appends word w of a sentence as the output format wants it: its bytes, spaces written as '_'. */
+static void put_word(int *rc, chu__buf *b, const char *text, const chu_span *w)
 {
+	size_t n = w->end - w->start;
+	chu__buf_reserve(rc, b, n);
+	if (*rc < 0)
+		return;
+	char *d = b->data + b->len;
 	for (size_t i = w->start; i < w->end; i++)
-		putchar(text[i] == ' ' || text[i] == '\t' ? '_' : text[i]);
+		*d++ = text[i] == ' ' || text[i] == '\t' ? '_' : text[i];
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* Writes what the job has printed and empties it; false when stdout fails. */
+static bool flush_out(tag_job *job)
+{
+	if (job->out.len)
+		fwrite(job->out.data, 1, job->out.len, stdout);
+	job->out.len = 0;
+	return !ferror(stdout);
 }
 
 /* Is an entity type one of the model's (VLSP 2016: PER, LOC, ORG, MISC), not a rule's? */
@@ -59,17 +141,21 @@ static int print_entities(tag_job *job, const char *text, const chu_span *w, siz
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		put_word(text, &w[i]);
+		put_word(&rc, &job->out, text, &w[i]);
 		/* the entity spans as BIO labels; rule-based kinds only when asked for */
 		while (e < ne && (ent[e].first + ent[e].n_words <= i || (!job->rules && !model_type(ent[e].type))))
 			e++;
-		if (e < ne && ent[e].first <= i)
-			printf("\t%c-%s\n", ent[e].first == i ? 'B' : 'I', ent[e].type);
-		else
-			printf("\tO\n");
+		if (e < ne && ent[e].first <= i) {
+			char bio[4] = {'\t', ent[e].first == i ? 'B' : 'I', '-', 0};
+			put_str(&rc, &job->out, bio);
+			put_str(&rc, &job->out, ent[e].type);
+			chu__buf_putc(&rc, &job->out, '\n');
+		} else {
+			put_str(&rc, &job->out, "\tO\n");
+		}
 	}
-	putchar('\n');
-	return CHU_OK;
+	chu__buf_putc(&rc, &job->out, '\n');
+	return rc;
 }
 
 /* Prints queued sentence k with labels made consistent with the window around it. */
@@ -133,6 +219,33 @@ static int queue_sentence(tag_job *job, const char *text, const chu_span *w, siz
 	return flush_queue(job, false);
 }
 
+/* A tagged sentence as a worker of ner hands it over: a header, the words (offsets into the
+ * bytes), their labels and the bytes, each part padded to 8 bytes. */
+typedef struct record {
+	size_t n, bytes;
+} record;
+
+static size_t pad8(size_t x) { return (x + 7) & ~(size_t)7; }
+
+static int put_record(tag_job *job, const char *text, const chu_span *w, size_t n, const uint8_t *nt)
+{
+	size_t from = w[0].start, bytes = w[n - 1].end - from;
+	size_t size = sizeof(record) + n * sizeof(chu_span) + pad8(n) + pad8(bytes);
+	int rc = CHU_OK;
+	chu__buf_reserve(&rc, &job->out, size);
+	if (rc < 0)
+		return rc;
+	char *p = job->out.data + job->out.len;
+	*(record *)(void *)p = (record){n, bytes};
+	chu_span *words = (chu_span *)(void *)(p + sizeof(record));
+	for (size_t i = 0; i < n; i++)
+		words[i] = (chu_span){w[i].start - from, w[i].end - from};
+	memcpy(words + n, nt, n);
+	memcpy((char *)(words + n) + pad8(n), text + from, bytes);
+	job->out.len += size;
+	return CHU_OK;
+}
+
 /* Tags one sentence of words (spans into text) and prints it (entities: once its window is read). */
 static int tag_sentence(tag_job *job, const char *text, const chu_span *w, size_t n)
 {
@@ -154,14 +267,18 @@ static int tag_sentence(tag_job *job, const char *text, const chu_span *w, size_
 		rc = chu_tag(job->ctx, job->ner, CHU_TAGGER_NER, text, w, n, names, nt);
 	if (rc < 0)
 		return rc;
-	if (job->task == CHU_TAGGER_NER)
+	if (job->task == CHU_TAGGER_NER) {
+		if (job->records)
+			return put_record(job, text, w, n, nt);
 		return job->window > 0 ? queue_sentence(job, text, w, n, nt) : print_entities(job, text, w, n, nt);
-	for (size_t i = 0; i < n; i++) {
-		put_word(text, &w[i]);
-		printf("/%s", job->upos ? chu_pos_upos(names[i]) : names[i]);
-		putchar(i + 1 < n ? ' ' : '\n');
 	}
-	return CHU_OK;
+	for (size_t i = 0; i < n; i++) {
+		put_word(&rc, &job->out, text, &w[i]);
+		chu__buf_putc(&rc, &job->out, '/');
+		put_str(&rc, &job->out, job->upos ? chu_pos_upos(names[i]) : names[i]);
+		chu__buf_putc(&rc, &job->out, i + 1 < n ? ' ' : '\n');
+	}
+	return rc;
 }
 
 /* A pre-tokenized line: tokens separated by spaces; segmented already, or segmented here. */
@@ -205,8 +322,8 @@ static int tag_line(tag_job *job, const char *line, size_t len)
 	}
 	if (n == 0) {
 		if (job->task == CHU_TAGGER_POS)
-			putchar('\n'); /* the evaluation interface keeps one output line per input line */
-		return CHU_OK;
+			chu__buf_putc(&rc, &job->out, '\n'); /* the evaluation interface keeps one output line per input line */
+		return rc;
 	}
 	return tag_sentence(job, line, w, n);
 }
@@ -260,12 +377,9 @@ static int tag_raw(tag_job *job, const char *text, size_t len, bool continued)
 	return CHU_OK;
 }
 
-/* One piece of the input (chu_stream): whole lines are tagged as they come; sentences wait for
- * their window (chu ner) in the queue. */
-static int tag_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
+/* Tags one piece that begins a line, or goes on with job->carry. */
+static int tag_one_piece(tag_job *job, const char *piece, size_t len, bool continued)
 {
-	tag_job *job = ud;
-	(void)offset;
 	int rc = CHU_OK;
 	if (job->pretokenized) {
 		/* a line is a sentence: held whole (a continued piece waits for the rest of its line) */
@@ -301,7 +415,163 @@ static int tag_piece(void *ud, const char *piece, size_t len, uint64_t offset, i
 		cli_error(job->file, 0, "%s", chu_strerror(rc));
 		return 1;
 	}
-	return ferror(stdout) ? 1 : 0; /* output that fails stops the reading (main() reports it) */
+	return 0;
+}
+
+/* A worker: tags its lines (whole ones, each a piece that is not continued: the pieces the
+ * stream cut them into), its output or records in out. */
+static void *tag_worker(void *arg)
+{
+	tag_job *w = arg;
+	w->out.len = 0;
+	w->rc = CHU_OK;
+	for (size_t a = 0; a < w->part_len && w->rc >= 0;) {
+		const char *nl = memchr(w->part + a, '\n', w->part_len - a);
+		size_t b = nl ? (size_t)(nl - w->part) + 1 : w->part_len;
+		const char *line = w->part + a;
+		size_t len = b - a;
+		if (w->pretokenized)
+			w->rc = tag_line(w, line, len && line[len - 1] == '\n' ? len - 1 : len);
+		else
+			w->rc = tag_raw(w, line, len, false);
+		a = b;
+	}
+	return NULL;
+}
+
+/* Has batch k's lines tagged by its workers, each an equal share of whole lines, on threads of
+ * their own (here, when a thread cannot start). */
+static void start_batch(tag_job *job, int k)
+{
+	const char *text = job->batch[k].data;
+	size_t len = job->batch[k].len, a = 0;
+	int n = 0;
+	for (int t = 0; t < job->threads && a < len; t++) {
+		size_t b = t == job->threads - 1 ? len : a + (len - a) / (size_t)(job->threads - t);
+		while (b < len && text[b - 1] != '\n')
+			b++;
+		tag_job *w = &job->workers[k][n];
+		w->part = text + a;
+		w->part_len = b - a;
+		w->file = job->file;
+		int e = pthread_create(&job->tid[k][n], NULL, tag_worker, w);
+		job->started[k][n] = e == 0;
+		if (e) {
+			if (!job->warned)
+				cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
+			job->warned = true;
+			tag_worker(w);
+		}
+		n++;
+		a = b;
+	}
+	job->parts[k] = n;
+}
+
+/* Waits for batch k's workers. */
+static void join_batch(tag_job *job, int k)
+{
+	for (int t = 0; t < job->parts[k]; t++)
+		if (job->started[k][t])
+			pthread_join(job->tid[k][t], NULL);
+	memset(job->started[k], 0, sizeof job->started[k]);
+}
+
+/* Prints what batch k's workers give, in order (ner: their sentences go through the queue as one
+ * job's would), and empties it; 1 after printing an error. */
+static int print_batch(tag_job *job, int k)
+{
+	int rc = CHU_OK;
+	for (int t = 0; t < job->parts[k] && rc >= 0; t++) {
+		tag_job *w = &job->workers[k][t];
+		if (job->task == CHU_TAGGER_NER) {
+			for (size_t p = 0; p < w->out.len && rc >= 0;) {
+				const record *r = (const record *)(void *)(w->out.data + p);
+				const chu_span *words = (const chu_span *)(const void *)(r + 1);
+				const uint8_t *tags = (const uint8_t *)(words + r->n);
+				const char *bytes = (const char *)tags + pad8(r->n);
+				rc = job->window > 0 ? queue_sentence(job, bytes, words, r->n, tags)
+				                     : print_entities(job, bytes, words, r->n, tags);
+				p += sizeof *r + r->n * sizeof(chu_span) + pad8(r->n) + pad8(r->bytes);
+			}
+		} else {
+			chu__buf_put(&rc, &job->out, w->out.data, w->out.len);
+		}
+		if (rc >= 0)
+			rc = w->rc;
+		if (!flush_out(job))
+			return 1;
+	}
+	job->parts[k] = 0;
+	job->batch[k].len = 0;
+	if (rc < 0) {
+		cli_error(job->file, 0, "%s", chu_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* The batch being filled is full: the one being tagged is finished, this one started, and the
+ * finished one printed while it is tagged. */
+static int batch_full(tag_job *job)
+{
+	int k = job->filling, old = job->tagging;
+	if (old >= 0)
+		join_batch(job, old);
+	start_batch(job, k);
+	job->tagging = k;
+	if (old < 0) {
+		job->filling = 1 - k;
+		return 0;
+	}
+	job->filling = old;
+	return print_batch(job, old);
+}
+
+/* Tags and prints every line batched so far, in order (before what comes next is printed). */
+static int run_batches(tag_job *job)
+{
+	int r = 0;
+	if (job->tagging >= 0) {
+		join_batch(job, job->tagging);
+		r = print_batch(job, job->tagging);
+		job->tagging = -1;
+	}
+	int k = job->filling;
+	if (!r && job->batch[k].len) {
+		start_batch(job, k);
+		join_batch(job, k);
+		r = print_batch(job, k);
+	}
+	job->batch[k].len = 0;
+	return r;
+}
+
+/* One piece of the input (chu_stream): whole lines are tagged as they come (--threads: gathered
+ * for the workers); sentences wait for their window (chu ner) in the queue. */
+static int tag_piece(void *ud, const char *piece, size_t len, uint64_t offset, int continued)
+{
+	tag_job *job = ud;
+	(void)offset;
+	int r;
+	/* --threads: a whole line (a piece not continued that ends in LF) waits for the workers; a
+	 * long line's pieces and a file's last line without LF are tagged here, in their place */
+	if (job->threads > 1 && !continued && !job->carry.len && len && piece[len - 1] == '\n') {
+		int rc = CHU_OK;
+		chu__buf *batch = &job->batch[job->filling];
+		chu__buf_put(&rc, batch, piece, len);
+		if (rc < 0) {
+			cli_error(job->file, 0, "%s", chu_strerror(rc));
+			return 1;
+		}
+		return batch->len >= WORKER_BYTES * (size_t)job->threads ? batch_full(job) : 0;
+	}
+	if (job->threads > 1 && (r = run_batches(job)) != 0)
+		return r;
+	r = tag_one_piece(job, piece, len, continued);
+	if (!flush_out(job))
+		return 1; /* output that fails stops the reading (main() reports it) */
+	return r;
 }
 
 /* The end of a file: a file is a document, its last sentences are printed before the next file
@@ -309,14 +579,24 @@ static int tag_piece(void *ud, const char *piece, size_t len, uint64_t offset, i
 static int tag_end(void *ud)
 {
 	tag_job *job = ud;
+	int r = job->threads > 1 ? run_batches(job) : 0;
+	if (r)
+		return r;
 	job->carry.len = 0;
 	int rc = flush_queue(job, true);
+	if (!flush_out(job))
+		return 1;
 	if (rc < 0) {
 		cli_error(job->file, 0, "%s", chu_strerror(rc));
 		return 1;
 	}
-	return ferror(stdout) ? 1 : 0;
+	return 0;
 }
+
+#define TAG_BUF_LIST(j)                                                                            \
+	{&(j)->out, &(j)->words, &(j)->join, &(j)->ptags, &(j)->ntags, &(j)->pnames, &(j)->spans, &(j)->final, &(j)->carry, \
+	 &(j)->joined, &(j)->batch[0], &(j)->batch[1]}
+#define TAG_NBUFS 12
 
 int cli_tag(int argc, char **argv)
 {
@@ -329,12 +609,14 @@ int cli_tag(int argc, char **argv)
 	                                         {"rules", no_argument, NULL, 'r'},
 	                                         {"no-rules", no_argument, NULL, 'R'},
 	                                         {"window", required_argument, NULL, 'w'},
+	                                         {"threads", required_argument, NULL, 'T'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	tag_job job = {0};
 	job.task = strcmp(argv[0], "ner") == 0 ? CHU_TAGGER_NER : CHU_TAGGER_POS;
 	job.rules = -1;
 	job.window = 30;
+	job.threads = 1;
 	const char *seg_path = NULL, *pos_path = NULL, *ner_path = NULL;
 	int c;
 	optind = 1;
@@ -352,15 +634,20 @@ int cli_tag(int argc, char **argv)
 			if (!cli_parse_window(optarg, &job.window))
 				return CLI_USAGE;
 			break;
+		case 'T':
+			if (!parse_threads(optarg, &job.threads))
+				return CLI_USAGE;
+			break;
 		case 'h':
-			printf("usage: chu %s [--pretokenized [--segmented]] [--model SEG] [--pos-model POS]%s [FILE…]\n",
+			printf("usage: chu %s [--pretokenized [--segmented]] [--model SEG] [--pos-model POS]%s [--threads N] [FILE…]\n",
 			       argv[0], job.task == CHU_TAGGER_NER ? " [--ner-model NER] [--rules|--no-rules] [--window N]" : " [--upos]");
 			fputs(job.task == CHU_TAGGER_POS
 			          ? "Tags parts of speech (the VLSP 2013 tag set; --upos prints Universal Dependencies UPOS).\n"
 			            "Raw text is split into sentences and segmented; --pretokenized reads one sentence a line,\n"
 			            "tokens separated by spaces (a line of more than 4 MiB is an error); --segmented: words are\n"
 			            "already joined by '_'. Writes one sentence a line of word/TAG tokens (the tag follows the\n"
-			            "last '/'). Input is read as a stream, in bounded memory.\n"
+			            "last '/'). Input is read as a stream, in bounded memory. --threads: tag on N threads\n"
+			            "(output in order, the same as with one).\n"
 			          : "Finds named entities: PER, LOC, ORG, MISC (the model, as in VLSP 2016) and DATE, TIME,\n"
 			            "MONEY, PERCENT, QUANTITY (rules; --no-rules leaves them out, and --segmented does unless\n"
 			            "--rules is given). Input as for chu pos. Writes word<TAB>BIO-tag lines, a blank line\n"
@@ -368,7 +655,8 @@ int cli_tag(int argc, char **argv)
 			            "with the --window N sentences either side (default 30; 0 tags each sentence alone):\n"
 			            "a name the model typed differently elsewhere takes its most frequent type, and a name\n"
 			            "it found twice nearby is found where it missed it. Input is read as a stream, in bounded\n"
-			            "memory: a sentence waits only for the window after it.\n",
+			            "memory: a sentence waits only for the window after it. --threads: tag on N threads\n"
+			            "(output in order, the same as with one).\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -390,19 +678,49 @@ int cli_tag(int argc, char **argv)
 		goto out;
 	if (chu_ctx_new(NULL, &job.ctx) < 0)
 		goto out;
-	chu__buf *bufs[] = {&job.words, &job.join, &job.ptags, &job.ntags, &job.pnames, &job.spans, &job.final, &job.carry,
-	                    &job.joined};
-	size_t nbufs = sizeof bufs / sizeof bufs[0];
-	for (size_t i = 0; i < nbufs; i++)
+	chu__buf *bufs[TAG_NBUFS] = TAG_BUF_LIST(&job);
+	for (size_t i = 0; i < TAG_NBUFS; i++)
 		chu__buf_init(bufs[i], &chu__default_allocator);
+	job.tagging = -1;
+	for (int k = 0; k < 2 && job.threads > 1; k++) {
+		if (!(job.workers[k] = calloc((size_t)job.threads, sizeof *job.workers[k]))) {
+			cli_error(NULL, 0, "out of memory");
+			goto out;
+		}
+		for (int t = 0; t < job.threads; t++) {
+			tag_job *w = &job.workers[k][t];
+			*w = (tag_job){.seg = job.seg, .pos = job.pos, .ner = job.ner, .task = job.task,
+			               .pretokenized = job.pretokenized, .segmented = job.segmented, .upos = job.upos,
+			               .rules = job.rules, .window = job.window, .records = job.task == CHU_TAGGER_NER};
+			chu__buf *wb[TAG_NBUFS] = TAG_BUF_LIST(w);
+			for (size_t i = 0; i < TAG_NBUFS; i++)
+				chu__buf_init(wb[i], &chu__default_allocator);
+			if (chu_ctx_new(NULL, &w->ctx) < 0) {
+				cli_error(NULL, 0, "out of memory");
+				goto out;
+			}
+		}
+	}
 	status = cli_stream_inputs(argc - optind, argv + optind, tag_piece, tag_end, &job, &job.file);
+	if (job.tagging >= 0)
+		join_batch(&job, job.tagging); /* after an error: the workers still running */
 	job.window = 0; /* after an error: nothing more is printed, the queue is freed */
 	job.qdone = job.qn;
 	flush_queue(&job, true);
 	free(job.q);
-	for (size_t i = 0; i < nbufs; i++)
+	for (size_t i = 0; i < TAG_NBUFS; i++)
 		chu__buf_free(bufs[i]);
 out:
+	for (int k = 0; k < 2; k++) {
+		for (int t = 0; job.workers[k] && t < job.threads; t++) {
+			tag_job *w = &job.workers[k][t];
+			chu__buf *wb[TAG_NBUFS] = TAG_BUF_LIST(w);
+			for (size_t i = 0; i < TAG_NBUFS; i++)
+				chu__buf_free(wb[i]);
+			chu_ctx_free(w->ctx);
+		}
+		free(job.workers[k]);
+	}
 	if (fflush(stdout) != 0)
 		status = CLI_BAD_INPUT;
 	chu_ctx_free(job.ctx);
@@ -746,9 +1064,25 @@ typedef struct accent_unit {
 	int tokens;  /* its tokens when tokenized alone, at most ACCENT_CONTEXT; -1 until counted */
 } accent_unit;
 
+/* --threads: a core restored on a thread of its own, its output written in its turn. */
+typedef struct accent_task {
+	chu_ctx *ctx;            /* the thread's (the options of the command's) */
+	const chu_model *model;
+	chu__buf in;             /* a copy of the bytes restored */
+	size_t from, to;         /* the output written: of the input from..to (to = its length: all) */
+	bool all;
+	const char *out;         /* the output, borrowed from ctx: out[a, b) is written */
+	size_t a, b;
+	int rc;
+} accent_task;
+
 typedef struct accent_job {
 	chu_ctx *ctx;
 	chu_model *model;
+	int threads;        /* --threads */
+	accent_task *tasks; /* threads of them, np waiting to run */
+	int np;
+	bool warned;        /* a thread could not be started */
 	const char *file;   /* name of the input being read */
 	chu__buf buf;       /* the pieces not yet written, after the left context */
 	accent_unit *u;     /* the pieces in buf, in order */
@@ -800,18 +1134,58 @@ static size_t output_position(const char *in, size_t p, const char *out, size_t 
 
 /* Restores units [0, upto) and writes the part of the output from the end of the left context
  * to the end of unit core - 1 (or all when core == upto); then keeps the units from keep on. */
+static void *accent_worker(void *arg)
+{
+	accent_task *t = arg;
+	size_t n = 0;
+	t->rc = chu_accent(t->ctx, t->model, t->in.data, t->in.len, &t->out, &n);
+	if (t->rc >= 0) {
+		t->a = output_position(t->in.data, t->from, t->out, n);
+		t->b = t->all ? n : output_position(t->in.data, t->to, t->out, n);
+	}
+	return NULL;
+}
+
+/* Restores the waiting cores on the threads and writes their output in order. */
+static int accent_tasks_run(accent_job *job)
+{
+	run_jobs(accent_worker, job->tasks, sizeof *job->tasks, job->np, &job->warned);
+	int rc = CHU_OK;
+	for (int t = 0; t < job->np && rc >= 0; t++) {
+		rc = job->tasks[t].rc;
+		if (rc >= 0)
+			fwrite(job->tasks[t].out + job->tasks[t].a, 1, job->tasks[t].b - job->tasks[t].a, stdout);
+	}
+	job->np = 0;
+	return rc;
+}
+
 static int accent_run(accent_job *job, size_t core, size_t upto, size_t keep)
 {
 	const char *in = job->buf.data;
 	size_t len = unit_start(job, upto), from = unit_start(job, job->left), to = unit_start(job, core);
-	const char *out;
-	size_t n;
-	int rc = chu_accent(job->ctx, job->model, in, len, &out, &n);
-	if (rc < 0)
-		return rc;
-	size_t a = output_position(in, from, out, n);
-	size_t b = core == upto ? n : output_position(in, to, out, n);
-	fwrite(out + a, 1, b - a, stdout);
+	if (job->threads > 1) {
+		accent_task *t = &job->tasks[job->np];
+		int rc = CHU_OK;
+		t->in.len = 0;
+		chu__buf_put(&rc, &t->in, in, len);
+		if (rc < 0)
+			return rc;
+		t->from = from;
+		t->to = to;
+		t->all = core == upto;
+		if (++job->np == job->threads && (rc = accent_tasks_run(job)) < 0)
+			return rc;
+	} else {
+		const char *out;
+		size_t n;
+		int rc = chu_accent(job->ctx, job->model, in, len, &out, &n);
+		if (rc < 0)
+			return rc;
+		size_t a = output_position(in, from, out, n);
+		size_t b = core == upto ? n : output_position(in, to, out, n);
+		fwrite(out + a, 1, b - a, stdout);
+	}
 	/* forget what no later core needs */
 	size_t drop = unit_start(job, keep);
 	memmove(job->buf.data, job->buf.data + drop, job->buf.len - drop);
@@ -899,6 +1273,8 @@ static int accent_end(void *ud)
 {
 	accent_job *job = ud;
 	int rc = accent_step(job, true);
+	if (rc >= 0 && job->np)
+		rc = accent_tasks_run(job);
 	job->nu = job->left = job->buf.len = job->retry_at = 0;
 	if (rc < 0) {
 		cli_error(job->file, 0, "%s", chu_strerror(rc));
@@ -911,11 +1287,13 @@ int cli_accent(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"model", required_argument, NULL, 'm'},
 	                                         {"tone", required_argument, NULL, 't'},
+	                                         {"threads", required_argument, NULL, 'T'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	const char *path = NULL;
 	chu_options opts;
 	chu_options_init(&opts);
+	int threads = 1;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -931,12 +1309,17 @@ int cli_accent(int argc, char **argv)
 				return CLI_USAGE;
 			}
 			break;
+		case 'T':
+			if (!parse_threads(optarg, &threads))
+				return CLI_USAGE;
+			break;
 		case 'h':
-			fputs("usage: chu accent [--model FILE] [--tone=new|old] [FILE…]\n"
+			fputs("usage: chu accent [--model FILE] [--tone=new|old] [--threads N] [FILE…]\n"
 			      "Restores the marks of Vietnamese typed without them: \"Thu truong Bo Ngoai giao\" becomes\n"
 			      "\"Thứ trưởng Bộ Ngoại giao\". Only the letters of syllables written without any mark change\n"
 			      "(each keeps its case); everything else is copied byte for byte. The model is accent.chm.\n"
-			      "Input is read as a stream, in bounded memory, a chunk at a time with the words either side.\n",
+			      "Input is read as a stream, in bounded memory, a chunk at a time with the words either side;\n"
+			      "--threads: N chunks at a time on N threads (output in order, the same as with one).\n",
 			      stdout);
 			return CLI_OK;
 		default:
@@ -947,12 +1330,29 @@ int cli_accent(int argc, char **argv)
 	if (!(job.model = cli_open_model(path, "accent.chm", "--model", CHU_MODEL_ACCENT)))
 		return CLI_BAD_INPUT;
 	int status = CLI_BAD_INPUT;
-	if (chu_ctx_new(&opts, &job.ctx) >= 0) {
+	bool ok = chu_ctx_new(&opts, &job.ctx) >= 0;
+	if (ok && threads > 1) {
+		ok = (job.tasks = calloc((size_t)threads, sizeof *job.tasks)) != NULL;
+		job.threads = ok ? threads : 1;
+		for (int t = 0; ok && t < threads; t++) {
+			job.tasks[t].model = job.model;
+			chu__buf_init(&job.tasks[t].in, &chu__default_allocator);
+			ok = chu_ctx_new(&opts, &job.tasks[t].ctx) >= 0;
+		}
+		if (!ok)
+			cli_error(NULL, 0, "out of memory");
+	}
+	if (ok) {
 		chu__buf_init(&job.buf, &chu__default_allocator);
 		status = cli_stream_inputs(argc - optind, argv + optind, accent_piece, accent_end, &job, &job.file);
 		chu__buf_free(&job.buf);
 		free(job.u);
 	}
+	for (int t = 0; job.tasks && t < threads; t++) {
+		chu__buf_free(&job.tasks[t].in);
+		chu_ctx_free(job.tasks[t].ctx);
+	}
+	free(job.tasks);
 	if (fflush(stdout) != 0)
 		status = CLI_BAD_INPUT;
 	chu_ctx_free(job.ctx);

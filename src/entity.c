@@ -75,6 +75,8 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 	int rc = CHU_OK;
 	ctx->entities.len = 0;
 	int K = ner_tags ? chu_tag_count(model, CHU_TAGGER_NER) : 0;
+	size_t known = n; /* the word whose kind is known_kind, or n */
+	int known_kind = 0;
 	for (size_t i = 0; i < n && rc >= 0;) {
 		if (words[i].start > words[i].end)
 			return CHU_EINVAL;
@@ -92,10 +94,13 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 			i = e;
 			continue;
 		}
-		int kind = word_kind(&rc, ctx, text, &words[i]);
+		/* (the kind of word i + 1 is kept for the next word: a word's kind is read once) */
+		int kind = known == i ? known_kind : word_kind(&rc, ctx, text, &words[i]);
 		bool free_next = i + 1 < n && (!ner_tags || ner_tags[i + 1] >= K ||
 		                               chu_tag_name(model, CHU_TAGGER_NER, ner_tags[i + 1])[0] == 'O');
 		int next = free_next ? word_kind(&rc, ctx, text, &words[i + 1]) : 0;
+		known = free_next ? i + 1 : n;
+		known_kind = next;
 		if (kind == CHU_TOKEN_DATE) {
 			push(&rc, ctx, words, i, i, "DATE");
 		} else if (kind == CHU_TOKEN_TIME) {
@@ -212,58 +217,36 @@ static size_t next_span(const label_map *L, const uint8_t *tags, size_t n, size_
 }
 
 /* One entity of the window: its sequence (the hash of its words' bytes, and how many words), its
- * type (an index into the model's types) and its place in the window. Sorted by sequence and
- * then by place, each sequence's entities are a run in window order; end is set on a run's first
- * entry. */
-typedef struct sorted_ent {
+ * type (0.. in the order of the model's labels) and the sequence's number in the window. */
+typedef struct window_ent {
 	uint64_t key;
-	uint32_t n, type, pos, end;
-} sorted_ent;
+	uint32_t n, type, seq;
+} window_ent;
 
-static int cmp_sorted(const void *a, const void *b)
-{
-	const sorted_ent *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
+/* One sequence of the window, numbered in the order of its first entity: its key and length, its
+ * first entity, and in count[] and first[] (at types × its number) how many of its entities have
+ * each type and where the first of them is. */
+typedef struct window_seq {
+	uint64_t key;
+	uint32_t n, head;
+} window_seq;
 
-static int cmp_u64(const void *a, const void *b)
+/* The type of sequence q that the window gives it, as counting its entities of each type in window
+ * order and switching to the first type that has more than the best so far (starting from type
+ * cur, or none for -1) would: cur when it has the most, else of the types with the most the one
+ * whose first entity comes first. *bc: that count. */
+static int sequence_best(const uint32_t *count, const uint32_t *first, size_t ntypes, int cur, uint32_t *bc)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The first entry of the run of sequence (key, nw) in S[0, ne), or ne. */
-static size_t run_of(const sorted_ent *S, size_t ne, uint64_t key, uint32_t nw)
-{
-	size_t lo = 0, hi = ne;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (S[mid].key < key || (S[mid].key == key && S[mid].n < nw))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ne && S[lo].key == key && S[lo].n == nw ? lo : ne;
-}
-
-/* The type a run of entities has most often: counts per type, then the first in window order
- * (starting from type cur with count bc, if any) that has more. */
-static int run_best(const sorted_ent *S, size_t a, size_t b, int cur, size_t *bc)
-{
-	size_t count[CHU__TAG_MAX_LABELS] = {0};
-	for (size_t m = a; m < b; m++)
-		count[S[m].type]++;
-	int best = cur;
-	*bc = cur >= 0 ? count[cur] : 0;
-	for (size_t m = a; m < b; m++)
-		if ((int)S[m].type != best && count[S[m].type] > *bc) {
-			*bc = count[S[m].type];
-			best = (int)S[m].type;
-		}
+	uint32_t most = 0;
+	for (size_t t = 0; t < ntypes; t++)
+		most = count[t] > most ? count[t] : most;
+	*bc = most;
+	if (cur >= 0 && count[cur] == most)
+		return cur;
+	int best = -1;
+	for (size_t t = 0; t < ntypes; t++)
+		if (count[t] == most && (best < 0 || first[t] < first[best]))
+			best = (int)t;
 	return best;
 }
 
@@ -286,71 +269,94 @@ int chu_ner_consistent(chu_ctx *ctx, const chu_model *model, const chu_ner_sente
 			return CHU_EINVAL;
 	label_map L;
 	map_labels(model, &L);
-	/* every entity of the window */
+	/* the types, numbered: tid[t] for the type of label t (L.type) */
+	uint8_t tid[256], tlabel[256];
+	size_t ntypes = 0;
+	for (int k = 0; k < L.K; k++)
+		if (L.bio[k] != 'O' && L.type[k] == k) {
+			tlabel[ntypes] = (uint8_t)k;
+			tid[k] = (uint8_t)ntypes++;
+		}
+	for (int k = 0; k < L.K; k++)
+		tid[k] = L.bio[k] != 'O' ? tid[L.type[k]] : 0;
+	/* every entity of the window, in window order */
 	int rc = CHU_OK;
 	ctx->doc_ents.len = 0;
 	for (size_t k = 0; k < n && rc >= 0; k++) {
 		size_t len = 0;
 		for (size_t i = next_span(&L, s[k].tags, s[k].n, 0, &len); i < s[k].n;
 		     i = next_span(&L, s[k].tags, s[k].n, i + len, &len)) {
-			sorted_ent e = {span_key(s[k].text, s[k].words, i, len), (uint32_t)len, L.type[s[k].tags[i]],
-			                (uint32_t)(ctx->doc_ents.len / sizeof e), 0};
+			window_ent e = {span_key(s[k].text, s[k].words, i, len), (uint32_t)len, tid[s[k].tags[i]], 0};
 			chu__buf_put(&rc, &ctx->doc_ents, &e, sizeof e);
 		}
 	}
 	if (rc < 0)
 		return rc;
-	size_t ne = ctx->doc_ents.len / sizeof(sorted_ent);
-	/* after the entities, each sequence's first place (pos << 32 | run) */
-	chu__buf_reserve(&rc, &ctx->doc_ents, ne * sizeof(uint64_t));
+	size_t ne = ctx->doc_ents.len / sizeof(window_ent), slots = 16;
+	while (slots < 2 * ne)
+		slots *= 2;
+	/* after the entities: the sequences, a hash table of them (1 + number, 0 empty), and their
+	 * counts and first entities by type */
+	size_t tsz = ntypes ? ntypes : 1;
+	chu__buf_reserve(&rc, &ctx->doc_ents,
+	                 ne * sizeof(window_seq) + slots * sizeof(uint32_t) + 2 * ne * tsz * sizeof(uint32_t) + 16);
 	if (rc < 0)
 		return rc;
-	sorted_ent *S = (sorted_ent *)(void *)ctx->doc_ents.data;
-	uint64_t *heads = (uint64_t *)(void *)(S + ne);
-	if (ne > 1)
-		qsort(S, ne, sizeof *S, cmp_sorted);
-	size_t nh = 0;
-	for (size_t q = 0, r; q < ne; q = r) {
-		for (r = q + 1; r < ne && S[r].key == S[q].key && S[r].n == S[q].n; r++)
-			;
-		S[q].end = (uint32_t)r;
-		heads[nh++] = (uint64_t)S[q].pos << 32 | q;
+	window_ent *E = (window_ent *)(void *)ctx->doc_ents.data;
+	window_seq *Q = (window_seq *)(void *)(E + ne);
+	uint32_t *table = (uint32_t *)(void *)(Q + ne), *count = table + slots, *first = count + ne * tsz;
+	memset(table, 0, slots * sizeof *table);
+	size_t nq = 0;
+	for (size_t m = 0; m < ne; m++) {
+		size_t h = (size_t)(chu__mix64(E[m].key ^ E[m].n) & (slots - 1));
+		while (table[h] && !(Q[table[h] - 1].key == E[m].key && Q[table[h] - 1].n == E[m].n))
+			h = (h + 1) & (slots - 1);
+		if (!table[h]) {
+			Q[nq] = (window_seq){E[m].key, E[m].n, (uint32_t)m};
+			memset(count + nq * tsz, 0, tsz * sizeof *count);
+			table[h] = (uint32_t)++nq;
+		}
+		uint32_t q = table[h] - 1, *c = count + q * tsz, *f = first + q * tsz;
+		E[m].seq = q;
+		if (c[E[m].type]++ == 0)
+			f[E[m].type] = (uint32_t)m;
 	}
-	if (nh > 1)
-		qsort(heads, nh, sizeof *heads, cmp_u64);
 	const chu_ner_sentence *t = &s[target];
 	if (out != t->tags)
 		memcpy(out, t->tags, t->n);
 	/* 1. a span takes its sequence's most frequent type */
 	size_t len = 0;
 	for (size_t i = next_span(&L, t->tags, t->n, 0, &len); i < t->n; i = next_span(&L, t->tags, t->n, i + len, &len)) {
-		uint64_t h = span_key(t->text, t->words, i, len);
-		int cur = L.type[t->tags[i]];
-		size_t g = run_of(S, ne, h, (uint32_t)len), bc;
-		int best = g < ne ? run_best(S, g, S[g].end, cur, &bc) : cur;
+		uint64_t key = span_key(t->text, t->words, i, len);
+		size_t h = (size_t)(chu__mix64(key ^ len) & (slots - 1));
+		while (table[h] && !(Q[table[h] - 1].key == key && Q[table[h] - 1].n == len))
+			h = (h + 1) & (slots - 1);
+		int cur = tid[t->tags[i]];
+		uint32_t bc;
+		int best = table[h] ? sequence_best(count + (table[h] - 1) * tsz, first + (table[h] - 1) * tsz, ntypes, cur, &bc)
+		                    : cur;
 		if (best != cur)
-			label_span(&L, out, i, len, best);
+			label_span(&L, out, i, len, tlabel[best]);
 	}
 	/* 2. occurrences left outside any entity take the type of a sequence labelled twice, each
 	 * sequence in the order of its first entity in the window */
-	for (size_t k = 0; k < nh; k++) {
-		const sorted_ent *q = &S[(uint32_t)heads[k]];
-		if (q->n > t->n)
+	for (size_t q = 0; q < nq; q++) {
+		if (Q[q].n > t->n)
 			continue;
-		size_t bc;
-		int best = run_best(S, (uint32_t)heads[k], q->end, -1, &bc);
+		uint32_t bc;
+		int best = sequence_best(count + q * tsz, first + q * tsz, ntypes, -1, &bc);
 		if (bc < 2)
 			continue;
-		for (size_t i = 0; i + q->n <= t->n; i++) {
+		for (size_t i = 0; i + Q[q].n <= t->n; i++) {
 			bool free = starts_upper(t->text, &t->words[i]);
-			for (size_t j = i; j < i + q->n && free; j++)
+			for (size_t j = i; j < i + Q[q].n && free; j++)
 				free = out[j] < L.K && L.bio[out[j]] == 'O';
 			if (!free)
 				continue;
-			if (span_key(t->text, t->words, i, q->n) != q->key)
+			if (span_key(t->text, t->words, i, Q[q].n) != Q[q].key)
 				continue;
-			label_span(&L, out, i, q->n, best);
-			i += q->n - 1;
+			label_span(&L, out, i, Q[q].n, tlabel[best]);
+			i += Q[q].n - 1;
 		}
 	}
 	return CHU_OK;

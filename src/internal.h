@@ -517,6 +517,11 @@ CHU_HIDDEN void chu__tag_allowed(const char (*names)[16], int K, uint8_t *allowe
  * trans (K + 1) × K, allowed as above or NULL; d 2 × K and back n × K are work space. */
 CHU_HIDDEN void chu__tag_viterbi(const float *score, const float *edge, const float *trans, const uint8_t *allowed,
                                  size_t n, int K, float *d, uint8_t *back, uint8_t *label);
+/* chu__tag_viterbi with a loaded tagger's transitions (what chu_tag runs): the same labels, four
+ * at a time and without the previous labels that cannot be best. d holds 2 × n_labels rounded up
+ * to 4 floats; edge, when not NULL, is readable 3 floats past its end. */
+CHU_HIDDEN void chu__tag_viterbi_model(const struct chu__tag_model *tm, const float *score, const float *edge,
+                                       size_t n, float *d, uint8_t *back, uint8_t *label);
 /* Edge features of word i (i ≥ 1): scored per (previous label, label) through chu__tag_edge_key. */
 CHU_HIDDEN int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i, uint64_t *f);
 CHU_HIDDEN uint64_t chu__tag_edge_key(uint64_t f, int prev);

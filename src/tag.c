@@ -10,6 +10,12 @@
  * only after B-X or I-X). The trainer (src/train_tag.c) uses this file's feature code, so training
  * and tagging can never drift apart.
  *
+ * chu_tag gives the labels of that plain computation, faster: the facts of a word are remembered
+ * by its bytes (word_memo); the features of three words are in flight at once, so that the
+ * table's memory is fetched ahead (decode_words; each word's weights are still added in the order
+ * of its features, the same floats); and Viterbi runs four labels at a time, leaving out the
+ * previous labels that provably cannot be best (chu__tag_viterbi_model).
+ *
  * Model sections, for a tagger named P ("pos", "ner"):
  *   P.meta     struct tag_meta
  *   P.labels   n_labels names of 16 bytes, NUL-padded
@@ -20,6 +26,7 @@
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -265,6 +272,8 @@ int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i
 
 uint64_t chu__tag_edge_key(uint64_t f, int prev) { return chu__combine(f, (uint64_t)prev + 0x101); }
 
+#define TAG_WORD_FEATURES 72 /* the most features a word has (named entities) */
+
 int chu__tag_n_features(int task)
 {
 	return task == CHU_TAGGER_NER ? 72 : task == CHU_TAGGER_POS ? 41 : CHU__ACC_FEATURES;
@@ -357,6 +366,13 @@ struct chu__tag_model {
 	uint32_t n_ambig;         /* its slots (pairs of u64) */
 	uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
 	bool bio;
+	/* trans as viterbi reads it: rows of a multiple of 4 labels, -inf past n_labels and where
+	 * allowed forbids a transition */
+	uint64_t serial;          /* this model's number in the process, from 1 (what per-thread memories of
+	                           * its facts are keyed by) */
+	_Alignas(16) float vtrans[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
+	float trans_max[CHU__TAG_MAX_LABELS]; /* the highest score of a transition from each label */
+	float trans_min[CHU__TAG_MAX_LABELS]; /* and the lowest */
 };
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
@@ -449,31 +465,59 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 	tm->bio = bio;
 	if (bio)
 		chu__tag_allowed(tm->labels, (int)K, tm->allowed);
+	size_t KP = (K + 3) & ~(uint64_t)3;
+	for (size_t a = 0; a <= K; a++)
+		for (size_t b = 0; b < KP; b++)
+			tm->vtrans[a * KP + b] = b < K && (!bio || tm->allowed[a * K + b]) ? tm->trans[a * K + b] : -INFINITY;
+	for (size_t a = 0; a < K; a++) {
+		const float *row = tm->trans + (a + 1) * K;
+		tm->trans_max[a] = tm->trans_min[a] = row[0];
+		for (size_t b = 1; b < K; b++) {
+			tm->trans_max[a] = row[b] > tm->trans_max[a] ? row[b] : tm->trans_max[a];
+			tm->trans_min[a] = row[b] < tm->trans_min[a] ? row[b] : tm->trans_min[a];
+		}
+	}
+	static _Atomic uint64_t serials;
+	tm->serial = ++serials;
 	*out = tm;
 	return CHU_OK;
 }
 
 void chu__tag_model_free(struct chu__tag_model *tm) { free(tm); }
 
-/* Adds the weights of feature f to score[0..K). */
-static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, float *score)
+/* The first entry of feature f's list, or NO_ENTRY when the model has no such feature. */
+#define NO_ENTRY UINT32_MAX
+static inline uint32_t find_feature(const struct chu__tag_model *tm, uint64_t f)
 {
 	uint32_t mask = tm->meta.n_slots - 1;
 	uint32_t key = (uint32_t)(f >> 32) | 1u;
 	for (uint32_t i = (uint32_t)(f >> 1) & mask;; i = (i + 1) & mask) {
 		uint64_t e = tm->table[i];
 		if ((uint32_t)e == 0)
-			return;
-		if ((uint32_t)e == key) {
-			float inv = 1.0f / tm->meta.scale;
-			for (uint32_t j = (uint32_t)(e >> 32);; j++) {
-				uint32_t x = tm->entries[j];
-				score[x & 0xFF] += (float)(int16_t)(uint16_t)(x >> 8) * inv;
-				if (x >> 24 & 1)
-					return;
-			}
-		}
+			return NO_ENTRY;
+		if ((uint32_t)e == key)
+			return (uint32_t)(e >> 32);
 	}
+}
+
+/* Adds the weights of the entry list that begins at entry j to score[0..K). */
+static inline void add_entries(const struct chu__tag_model *tm, uint32_t j, float *score)
+{
+	float inv = 1.0f / tm->meta.scale;
+	for (;; j++) {
+		uint32_t x = tm->entries[j];
+		score[x & 0xFF] += (float)(int16_t)(uint16_t)(x >> 8) * inv;
+		if (x >> 24 & 1)
+			return;
+	}
+}
+
+/* Adds the weights of feature f to score[0..K). */
+static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, float *score)
+{
+	uint32_t j = find_feature(tm, f);
+	if (j != NO_ENTRY)
+		add_entries(tm, j, score);
 }
 
 void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score) { add_feature(tm, f, score); }
@@ -493,15 +537,50 @@ uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t fo
 
 /* ---- per-thread state ---- */
 
+/* The features of one word as decode_words scores them: nk that score its labels, then, of a word
+ * after the first, ne edge features for each previous label in turn (chu__tag_edge_key); at[q] is
+ * key[q]'s first entry once looked up. */
+#define WORD_KEYS (TAG_WORD_FEATURES + CHU__TAG_EDGE_FEATURES * CHU__TAG_MAX_LABELS)
+typedef struct word_keys {
+	uint64_t key[WORD_KEYS];
+	uint32_t at[WORD_KEYS];
+	int nk, ne, total;
+} word_keys;
+
+/* What the features read of one word, remembered by its bytes (a word of at most MEMO_BYTES): its
+ * syllables' facts (chu__tag_prepare), and its gazetteer classes and label limit (named
+ * entities), which depend on its bytes alone; and its class and tag set in the two models used
+ * last. Filled the first time a word is met: every fact is what computing it again would give. */
+#define MEMO_BYTES 40
+#define MEMO_SLOTS 4096
+typedef struct word_memo {
+	uint64_t hash;               /* of the bytes, | 1; 0: an empty slot */
+	uint64_t form, first, last;
+	uint64_t cue;                /* chu__tag_cues, when entity is set */
+	struct {
+		uint64_t serial;     /* the model (0: none), amb its tag set of the word */
+		uint64_t amb;
+		int16_t cluster;
+		uint16_t group;
+	} model[2];
+	uint8_t shape, nsyl, foreign;
+	uint8_t limit;               /* LIMIT_*, when entity is set */
+	uint8_t entity;              /* cue and limit are set */
+	uint8_t len;                 /* bytes */
+	char bytes[MEMO_BYTES];
+} word_memo;
+
 struct chu__tag_state {
-	chu__buf form, first, last, shape, nsyl, foreign, cluster, group, amb, pos, cue, limit, feats, score, edge, d, back,
-	    label, spans, scratch;
+	chu__buf form, first, last, shape, nsyl, foreign, cluster, group, amb, pos, cue, limit, score, edge, d, back, label,
+	    spans, scratch;
 	const uint8_t *limit_of; /* named entities: each word's limit (LIMIT_*), or NULL */
+	word_keys ring[3];       /* decode_words: the features of three words in flight */
+	word_memo *memo;         /* MEMO_SLOTS slots, made on first use */
 };
-#define TAG_BUFS 20
+#define TAG_BUFS 19
 #define TAG_BUF_LIST(st)                                                                           \
 	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->group, &(st)->amb, &(st)->pos, &(st)->cue, \
-	 &(st)->limit, &(st)->feats, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
+	 &(st)->limit, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
 
 /* What an entity label may be at a word, whatever the model scores: anything, not the beginning of
  * an entity (a disease's name), or outside every entity (a URL or an e-mail address: VLSP 2016
@@ -518,6 +597,7 @@ static struct chu__tag_state *tag_state(chu_ctx *ctx)
 		for (size_t i = 0; i < TAG_BUFS; i++)
 			chu__buf_init(b[i], &ctx->alloc);
 		st->limit_of = NULL;
+		st->memo = NULL;
 		ctx->tag = st;
 	}
 	return ctx->tag;
@@ -531,13 +611,15 @@ void chu__tag_state_free(chu_ctx *ctx)
 	chu__buf *b[TAG_BUFS] = TAG_BUF_LIST(st);
 	for (size_t i = 0; i < TAG_BUFS; i++)
 		chu__buf_free(b[i]);
+	chu__free(&ctx->alloc, st->memo);
 	chu__free(&ctx->alloc, st);
 	ctx->tag = NULL;
 }
 
 /* Fills W with the facts of n words (spans valid) that the tagger's features read. */
-static int prepare_words(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger, const char *text,
-                         const chu_span *words, size_t n, const char *const *pos, chu__tag_words *W)
+static int prepare_words(const chu_allocator *alloc, struct chu__tag_state *st, const struct chu__tag_model *tm,
+                         int tagger, const char *text, const chu_span *words, size_t n, const char *const *pos,
+                         chu__tag_words *W)
 {
 	int rc = CHU_OK;
 	CHU__RESERVE(&rc, st->form, n, uint64_t);
@@ -558,36 +640,93 @@ static int prepare_words(struct chu__tag_state *st, const struct chu__tag_model 
 	                      (uint8_t *)st->nsyl.data,          NULL,
 	                      NULL,                              (uint8_t *)st->foreign.data,
 	                      NULL,                              NULL, NULL};
-	if ((rc = chu__tag_prepare(text, words, n, W, &st->scratch)) < 0)
+	if (!st->memo) {
+		st->memo = chu__malloc(alloc, MEMO_SLOTS * sizeof *st->memo);
+		if (!st->memo)
+			return CHU_ENOMEM;
+		memset(st->memo, 0, MEMO_SLOTS * sizeof *st->memo);
+	}
+	bool entity = tagger == CHU_TAGGER_NER;
+	CHU__RESERVE(&rc, st->limit, n, uint8_t);
+	if (rc < 0)
 		return rc;
 	int16_t *cl = (int16_t *)(void *)st->cluster.data;
 	uint16_t *gr = (uint16_t *)(void *)st->group.data;
-	for (size_t i = 0; i < n; i++)
-		cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W->form[i], &gr[i]);
+	uint64_t *am = (uint64_t *)(void *)st->amb.data, *cue = (uint64_t *)(void *)st->cue.data;
+	uint8_t *limit = (uint8_t *)st->limit.data;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		const char *b = text + words[i].start;
+		size_t len = words[i].end - words[i].start;
+		uint64_t h = 0xCBF29CE484222325ULL;
+		for (size_t k = 0; k < len; k++)
+			h = (h ^ (unsigned char)b[k]) * 0x100000001B3ULL;
+		h = chu__mix64(h ^ len) | 1;
+		word_memo *m = len <= MEMO_BYTES ? &st->memo[h & (MEMO_SLOTS - 1)] : NULL;
+		bool known = m && m->hash == h && m->len == len && memcmp(m->bytes, b, len) == 0;
+		if (!known) {
+			/* the word's own facts, as for the whole sentence (each word's are its own) */
+			chu__tag_words one = {W->form + i, W->first + i, W->last + i, W->shape + i, W->nsyl + i, NULL,
+			                      NULL,        W->foreign + i, NULL,      NULL,         NULL};
+			if ((rc = chu__tag_prepare(text, words + i, 1, &one, &st->scratch)) < 0)
+				break;
+			if (m) {
+				*m = (word_memo){h, W->form[i], W->first[i], W->last[i], 0, {{0, 0, 0, 0}, {0, 0, 0, 0}},
+				                 W->shape[i], W->nsyl[i], W->foreign[i], 0, 0, (uint8_t)len, {0}};
+				memcpy(m->bytes, b, len);
+			}
+		} else {
+			W->form[i] = m->form;
+			W->first[i] = m->first;
+			W->last[i] = m->last;
+			W->shape[i] = m->shape;
+			W->nsyl[i] = m->nsyl;
+			W->foreign[i] = m->foreign;
+		}
+		/* the model's facts */
+		int which = m && m->model[0].serial == tm->serial ? 0 : m && m->model[1].serial == tm->serial ? 1 : -1;
+		if (which >= 0) {
+			cl[i] = m->model[which].cluster;
+			gr[i] = m->model[which].group;
+			am[i] = m->model[which].amb;
+		} else {
+			cl[i] = (int16_t)chu__cluster_of(tm->clusters, tm->n_clusters, W->form[i], &gr[i]);
+			am[i] = tm->ambig ? chu__tag_ambiguity(tm->ambig, tm->n_ambig, W->form[i]) : 0;
+			if (m) { /* in place of the other model's, when that was the older */
+				which = m->model[0].serial == 0 || m->model[0].serial < m->model[1].serial ? 0 : 1;
+				m->model[which].serial = tm->serial;
+				m->model[which].cluster = cl[i];
+				m->model[which].group = gr[i];
+				m->model[which].amb = am[i];
+			}
+		}
+		if (!entity)
+			continue;
+		if (m && m->entity) {
+			cue[i] = m->cue;
+			limit[i] = m->limit;
+			continue;
+		}
+		chu__tag_cues(W->form + i, W->first + i, 1, cue + i);
+		limit[i] = chu__link_word(b, len)           ? LIMIT_OUTSIDE
+		           : chu__tag_disease(W->form[i]) ? LIMIT_NO_BEGIN
+		                                          : LIMIT_NONE;
+		if (m) {
+			m->cue = cue[i];
+			m->limit = limit[i];
+			m->entity = 1;
+		}
+	}
+	if (rc < 0)
+		return rc;
 	W->cluster = cl;
 	W->group = gr;
-	if (tm->ambig) {
-		uint64_t *am = (uint64_t *)(void *)st->amb.data;
-		for (size_t i = 0; i < n; i++)
-			am[i] = chu__tag_ambiguity(tm->ambig, tm->n_ambig, W->form[i]);
-		W->amb = am;
-	}
-	if (tagger == CHU_TAGGER_NER) {
+	W->amb = tm->ambig ? am : NULL;
+	if (entity) {
 		uint64_t *ph = (uint64_t *)(void *)st->pos.data;
 		for (size_t i = 0; i < n; i++)
 			ph[i] = pos && pos[i] ? chu__tag_name_hash(pos[i]) : 0;
 		W->pos = ph;
-		uint64_t *cue = (uint64_t *)(void *)st->cue.data;
-		chu__tag_cues(W->form, W->first, n, cue);
 		W->cue = cue;
-		CHU__RESERVE(&rc, st->limit, n, uint8_t);
-		if (rc < 0)
-			return rc;
-		uint8_t *limit = (uint8_t *)st->limit.data;
-		for (size_t i = 0; i < n; i++)
-			limit[i] = chu__link_word(text + words[i].start, words[i].end - words[i].start) ? LIMIT_OUTSIDE
-			           : chu__tag_disease(W->form[i])                                          ? LIMIT_NO_BEGIN
-			                                                                                    : LIMIT_NONE;
 		st->limit_of = limit;
 	} else {
 		st->limit_of = NULL;
@@ -595,36 +734,158 @@ static int prepare_words(struct chu__tag_state *st, const struct chu__tag_model 
 	return CHU_OK;
 }
 
+typedef float v4f __attribute__((vector_size(16))); /* GCC and Clang vectors */
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* chu__tag_viterbi with the model's transitions (trans, and allowed when its labels are BIO), four
+ * labels at a time: the same sums in the same order, the same first best previous label, so the
+ * same labels (tests/test_tag.c compares the two). */
+void chu__tag_viterbi_model(const struct chu__tag_model *tm, const float *score, const float *edge, size_t n, float *d,
+                            uint8_t *back, uint8_t *label)
+{
+	if (n == 0)
+		return;
+	const int K = (int)tm->meta.n_labels, KV = (K + 3) / 4;
+	const size_t KP = (size_t)KV * 4;
+	const float NEG = -1e30f;
+	float *cur = d, *nxt = d + KP;
+	for (int b = 0; b < K; b++)
+		cur[b] = tm->bio && !tm->allowed[b] ? NEG : tm->trans[b] + score[b];
+	v4f best[CHU__TAG_MAX_LABELS / 4];
+	v4i arg[CHU__TAG_MAX_LABELS / 4];
+	for (size_t i = 1; i < n; i++) {
+		for (int v = 0; v < KV; v++) {
+			best[v] = (v4f){NEG, NEG, NEG, NEG};
+			arg[v] = (v4i){0, 0, 0, 0};
+		}
+		/* the previous labels that can be best for some label: without BIO limits or edges, a
+		 * label a with fl(cur[a] + trans_max[a]) < fl(cur[top] + trans_min[top]) scores less
+		 * than top after it whatever the label (rounding is monotonic), so it is never the first
+		 * best and is left out; the others are read in order as before */
+		int cand[CHU__TAG_MAX_LABELS], nc = 0;
+		if (!tm->bio && !edge) {
+			int top = 0;
+			for (int a = 1; a < K; a++)
+				top = cur[a] > cur[top] ? a : top;
+			float floor = cur[top] + tm->trans_min[top];
+			for (int a = 0; a < K; a++)
+				if (cur[a] + tm->trans_max[a] >= floor)
+					cand[nc++] = a;
+		} else {
+			for (int a = 0; a < K; a++)
+				cand[nc++] = a;
+		}
+		for (int c = 0; c < nc; c++) {
+			const int a = cand[c];
+			const v4f ca = {cur[a], cur[a], cur[a], cur[a]};
+			const v4i av = {a, a, a, a};
+			const v4f *row = (const v4f *)(const void *)(tm->vtrans + (size_t)(a + 1) * KP);
+			const float *er = edge ? edge + (i * (size_t)K + (size_t)a) * (size_t)K : NULL;
+			for (int v = 0; v < KV; v++) {
+				v4f x = ca + row[v];
+				if (er) {
+					v4f e;
+					memcpy(&e, er + 4 * v, sizeof e);
+					x += e;
+				}
+				v4i m = x > best[v]; /* -inf (not allowed, past K) is never more */
+				best[v] = (v4f)(((v4i)x & m) | ((v4i)best[v] & ~m));
+				arg[v] = (av & m) | (arg[v] & ~m);
+			}
+		}
+		const float *bf = (const float *)(void *)best;
+		const int32_t *ai = (const int32_t *)(void *)arg;
+		for (int b = 0; b < K; b++) {
+			nxt[b] = bf[b] + score[i * (size_t)K + (size_t)b];
+			back[i * (size_t)K + (size_t)b] = (uint8_t)ai[b];
+		}
+		float *t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	int b_best = 0;
+	for (int b = 1; b < K; b++)
+		if (cur[b] > cur[b_best])
+			b_best = b;
+	for (size_t i = n; i-- > 0;) {
+		label[i] = (uint8_t)b_best;
+		if (i)
+			b_best = back[i * (size_t)K + (size_t)b_best];
+	}
+}
+
+/* Hashes the features of word i into wk and starts fetching their table slots. */
+static void word_keys_of(const struct chu__tag_model *tm, int tagger, const chu__tag_words *W, size_t n, size_t i,
+                         bool edges, word_keys *wk)
+{
+	int k = chu__tag_features(tagger, W, n, i, wk->key);
+	wk->nk = k;
+	wk->ne = 0;
+	if (edges && i > 0) {
+		uint64_t f[CHU__TAG_EDGE_FEATURES];
+		int ne = chu__tag_edge_features(tagger, W, n, i, f);
+		for (int a = 0; a < (int)tm->meta.n_labels; a++)
+			for (int j = 0; j < ne; j++)
+				wk->key[k++] = chu__tag_edge_key(f[j], a);
+		wk->ne = ne;
+	}
+	wk->total = k;
+	uint32_t mask = tm->meta.n_slots - 1;
+	for (int q = 0; q < k; q++)
+		__builtin_prefetch(&tm->table[(uint32_t)(wk->key[q] >> 1) & mask]);
+}
+
+/* Looks up the features of wk (their slots fetched) and starts fetching their entries. */
+static void word_keys_find(const struct chu__tag_model *tm, word_keys *wk)
+{
+	for (int q = 0; q < wk->total; q++) {
+		uint32_t j = find_feature(tm, wk->key[q]);
+		wk->at[q] = j;
+		if (j != NO_ENTRY) {
+			__builtin_prefetch(&tm->entries[j]);
+			__builtin_prefetch(&tm->entries[j] + 15);
+		}
+	}
+}
+
 /* Scores n prepared words and decodes their labels into tags. */
 static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger, const chu__tag_words *W,
                         size_t n, uint8_t *tags)
 {
-	int K = (int)tm->meta.n_labels, nf = (int)tm->meta.n_features;
+	int K = (int)tm->meta.n_labels;
 	bool edges = chu__tag_n_edges(tagger) > 0;
 	int rc = CHU_OK;
-	CHU__RESERVE(&rc, st->feats, (size_t)nf, uint64_t);
 	CHU__RESERVE(&rc, st->score, n * (size_t)K, float);
-	CHU__RESERVE(&rc, st->edge, edges ? n * (size_t)K * (size_t)K : 1, float);
-	CHU__RESERVE(&rc, st->d, 2 * (size_t)K, float);
+	CHU__RESERVE(&rc, st->edge, edges ? n * (size_t)K * (size_t)K + 4 : 1, float);
+	CHU__RESERVE(&rc, st->d, 2 * (size_t)K + 8, float);
 	CHU__RESERVE(&rc, st->back, n * (size_t)K, uint8_t);
 	if (rc < 0)
 		return rc;
 	float *score = (float *)(void *)st->score.data;
-	uint64_t *f = (uint64_t *)(void *)st->feats.data;
 	memset(score, 0, n * (size_t)K * sizeof(float));
 	float *edge = edges ? (float *)(void *)st->edge.data : NULL;
 	if (edges)
 		memset(edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
-	for (size_t i = 0; i < n; i++) {
-		int k = chu__tag_features(tagger, W, n, i, f);
-		for (int j = 0; j < k; j++)
-			add_feature(tm, f[j], score + i * (size_t)K);
-		if (i == 0 || !edges)
-			continue;
-		k = chu__tag_edge_features(tagger, W, n, i, f);
-		for (int a = 0; a < K; a++)
-			for (int j = 0; j < k; j++)
-				add_feature(tm, chu__tag_edge_key(f[j], a), edge + (i * (size_t)K + (size_t)a) * (size_t)K);
+	/* three words in flight: the features of word i are hashed and their table slots fetched while
+	 * word i - 1's are looked up and their entries fetched, and word i - 2's are added up (in the
+	 * order of one word at a time, so every sum is the same float) */
+	word_keys *ring = st->ring;
+	for (size_t t = 0; t < n + 2; t++) {
+		if (t < n)
+			word_keys_of(tm, tagger, W, n, t, edges, &ring[t % 3]);
+		if (t >= 1 && t - 1 < n)
+			word_keys_find(tm, &ring[(t - 1) % 3]);
+		if (t >= 2) {
+			size_t i = t - 2;
+			const word_keys *wk = &ring[i % 3];
+			for (int q = 0; q < wk->nk; q++)
+				if (wk->at[q] != NO_ENTRY)
+					add_entries(tm, wk->at[q], score + i * (size_t)K);
+			for (int a = 0, q = wk->nk; a < K && wk->ne; a++)
+				for (int j = 0; j < wk->ne; j++, q++)
+					if (wk->at[q] != NO_ENTRY)
+						add_entries(tm, wk->at[q], edge + (i * (size_t)K + (size_t)a) * (size_t)K);
+		}
 	}
 	for (size_t i = 0; st->limit_of && i < n; i++) {
 		int lim = st->limit_of[i];
@@ -635,8 +896,7 @@ static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *
 				score[i * (size_t)K + (size_t)y] = -1e9f;
 		}
 	}
-	chu__tag_viterbi(score, edge, tm->trans, tm->bio ? tm->allowed : NULL, n, K, (float *)(void *)st->d.data,
-	                 (uint8_t *)st->back.data, tags);
+	chu__tag_viterbi_model(tm, score, edge, n, (float *)(void *)st->d.data, (uint8_t *)st->back.data, tags);
 	return CHU_OK;
 }
 
@@ -673,7 +933,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 		if (words[i].start > words[i].end)
 			return CHU_EINVAL;
 	chu__tag_words W;
-	int rc = prepare_words(st, tm, tagger, text, words, n, pos, &W);
+	int rc = prepare_words(&ctx->alloc, st, tm, tagger, text, words, n, pos, &W);
 	if (rc < 0)
 		return rc;
 	/* named entities: full names written as one word are tagged syllable by syllable */
@@ -714,7 +974,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 		}
 	}
 	/* the facts of the split sentence are written over the whole one's, read above */
-	if ((rc = prepare_words(st, tm, tagger, text, sp, k, pos ? pp : NULL, &W)) < 0 ||
+	if ((rc = prepare_words(&ctx->alloc, st, tm, tagger, text, sp, k, pos ? pp : NULL, &W)) < 0 ||
 	    (rc = decode_words(st, tm, tagger, &W, k, lab)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
@@ -749,7 +1009,7 @@ const char *chu_pos_upos(const char *tag)
 	if (!tag)
 		return NULL;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i][0], tag) == 0)
+		if (map[i][0][0] == tag[0] && strcmp(map[i][0], tag) == 0)
 			return map[i][1];
 	return "X";
 }

@@ -385,6 +385,29 @@ EOF
 				bad "chu $cmd: the cut points moved by $k bytes change the output: $(diff "$tmp/s.want" "$tmp/s.cmp" | head -4)"
 		done
 	done
+	# --threads N: whole lines are tagged on N threads, a batch (64 KiB a thread) at a time, and
+	# what is printed is what one thread prints. The text: the stream text six times, each after a
+	# numbered line and a part of it (1 MB: several batches, none alike), all of it as one line
+	# (its pieces are tagged in their place, between batches) and a last line without LF; then a
+	# second file (a document of its own)
+	{ for i in 1 2 3 4 5 6; do echo "Phần $i của bài."; head -c $((i * 9000)) "$tmp/stream.txt" | sed '$d'; cat "$tmp/stream.txt"; done
+	  tr '\n' ' ' <"$tmp/stream.txt"; echo
+	  printf 'Ông Nguyễn Văn An tới Hà Nội.'; } >"$tmp/thr.txt"
+	for cmd in "pos $M" "ner $N" "ner $N --window 0" "pos --pretokenized $M" "ner --pretokenized $N --window 3" \
+		"annotate --format=jsonl $N" "annotate --format=conllu $N --window 3" "accent --model models/accent.chm"; do
+		case $cmd in accent*) [ -r models/accent.chm ] || continue; in=$tmp/stream-folded.txt ;; *) in=$tmp/thr.txt ;; esac
+		"$CHU" $cmd "$in" "$tmp/asean.txt" >"$tmp/t1" 2>"$tmp/err" && ok || bad "chu $cmd: $(head -c 300 "$tmp/err")"
+		for t in 2 7; do
+			"$CHU" $cmd --threads $t "$in" "$tmp/asean.txt" >"$tmp/tn" 2>"$tmp/err" && ok ||
+				bad "chu $cmd --threads $t: $(head -c 300 "$tmp/err")"
+			cmp -s "$tmp/t1" "$tmp/tn" && ok ||
+				bad "chu $cmd --threads $t prints other bytes than one thread: $(cmp "$tmp/t1" "$tmp/tn" 2>&1 | head -n 1)"
+		done
+	done
+	for t in 0 257 x; do
+		"$CHU" pos --threads $t $M "$tmp/asean.txt" >/dev/null 2>"$tmp/err"
+		[ $? -eq 2 ] && grep -q -- "--threads takes a number from 1 to 256" "$tmp/err" && ok || bad "pos --threads $t: not a usage error"
+	done
 	# annotate's offsets stay offsets into the file, across cut pieces; sentences are numbered on
 	"$CHU" annotate --format=jsonl $N "$tmp/stream.txt" >"$tmp/s.jsonl"
 	python3 - "$tmp/stream.txt" "$tmp/s.jsonl" <<'EOF' && ok || bad "annotate jsonl offsets on the stream text"

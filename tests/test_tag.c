@@ -465,6 +465,59 @@ static void test_tag_sets(void)
 	CHECK(chu__tag_set(mixed, NULL, K) == (1u << N | 1u << V | 1u << A), "three tags");
 }
 
+/* The decoder chu_tag runs (four labels at a time, previous labels that cannot be best left out)
+ * gives the labels of the plain Viterbi the trainer runs, on random scores of each committed
+ * tagger's size, with and without edge scores and BIO limits, and with many ties (scores of a few
+ * values: the first best previous label must win, as in the plain loop). */
+static void test_viterbi(const chu_model *m, int task)
+{
+	const struct chu__tag_model *tm = chu__model_tagger(m, task);
+	const char *p = task == CHU_TAGGER_NER ? "ner" : "pos";
+	char name[24];
+	const void *trans, *labels;
+	uint64_t tn, ln;
+	snprintf(name, sizeof name, "%s.trans", p);
+	int r1 = chu__model_section(m, name, &trans, &tn);
+	snprintf(name, sizeof name, "%s.labels", p);
+	int r2 = chu__model_section(m, name, &labels, &ln);
+	CHECK(tm && r1 == CHU_OK && r2 == CHU_OK, "the %s tagger's sections", p);
+	if (!tm || r1 || r2)
+		return;
+	int K = chu_tag_count(m, task);
+	static uint8_t allowed[(CHU__TAG_MAX_LABELS + 1) * CHU__TAG_MAX_LABELS];
+	chu__tag_allowed((const char (*)[16])labels, K, allowed);
+	bool bio = false;
+	for (int k = 0; k < K; k++)
+		bio = bio || (chu_tag_name(m, task, k)[0] == 'I' && chu_tag_name(m, task, k)[1] == '-');
+	enum { N = 40 };
+	float *score = malloc(N * (size_t)K * sizeof *score), *edge = malloc((N * (size_t)K * (size_t)K + 4) * sizeof *edge);
+	float *d = malloc((2 * (size_t)K + 8) * sizeof *d);
+	uint8_t *back = malloc(N * (size_t)K), want[N], got[N];
+	uint64_t rng = 7;
+	int differ = 0;
+	for (int round = 0; round < 1000 && score && edge && d && back; round++) {
+		size_t n = 1 + (size_t)(chu__rng_next(&rng) % N);
+		bool ties = round % 2, edges = round % 3 == 0;
+		double range = round % 4 < 2 ? 10.0 : 0.5; /* small scores: the transitions decide, few labels left out */
+		for (size_t i = 0; i < n * (size_t)K; i++) {
+			uint64_t x = chu__rng_next(&rng);
+			score[i] = ties ? (float)(x % 3) : (float)((double)(x % 20001) / 10000.0 * range * 2 - range);
+			if (!ties && x % 50 == 0)
+				score[i] = -1e9f; /* a label limit */
+		}
+		for (size_t i = 0; i < n * (size_t)K * (size_t)K + 4; i++)
+			edge[i] = ties ? (float)(chu__rng_next(&rng) % 2) : (float)((double)(chu__rng_next(&rng) % 2001) / 1000.0 - 1.0);
+		chu__tag_viterbi(score, edges ? edge : NULL, (const float *)trans, bio ? allowed : NULL, n, K, d, back, want);
+		chu__tag_viterbi_model(tm, score, edges ? edge : NULL, n, d, back, got);
+		differ += memcmp(want, got, n) != 0;
+	}
+	CHECK(differ == 0, "%s: the fast decoder differs from the plain one in %d of 1000 sentences", p, differ);
+	free(score);
+	free(edge);
+	free(d);
+	free(back);
+}
+
 int main(void)
 {
 	test_tag_sets();
@@ -476,6 +529,8 @@ int main(void)
 		return harness_done();
 	}
 	test_parts();
+	test_viterbi(pos_model, CHU_TAGGER_POS);
+	test_viterbi(ner_model, CHU_TAGGER_NER);
 	test_arguments();
 	test_threads();
 	test_consistency();
