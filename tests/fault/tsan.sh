@@ -1,7 +1,8 @@
 #!/bin/sh
 # The threaded paths of chu under ThreadSanitizer (`make tsan` builds build-tsan/ with
 # -fsanitize=thread and runs this): `chu seg --threads 2, 4 and 7` on a few MB of text must write
-# byte for byte what one thread writes; tests/fault/tsan_models.c has threads share the four
+# byte for byte what one thread writes, and so must pos, ner, accent and annotate --threads 2 and
+# 7 on 300 KB; tests/fault/tsan_models.c has threads share the four
 # committed models and search one index that `chu index` built here from small generated
 # documents. Any ThreadSanitizer report fails the run: TSan halts the process on the first one
 # with exit status 66 and writes it to a log, which is printed and counted.
@@ -51,6 +52,28 @@ if [ -r models/seg.chm ]; then
 	done
 else
 	echo "skip: models/seg.chm is absent: chu seg --threads is not run"
+	skip=$((skip + 1))
+fi
+
+# ---- pos, ner, accent and annotate --threads: the same output as one thread ----
+# (under TSan these run some ten times slower: a few hundred KB is enough to cross batches)
+if [ -r models/seg.chm ] && [ -r models/pos.chm ] && [ -r models/ner.chm ] && [ -r models/accent.chm ]; then
+	gen 300000 "$tmp/small.txt"
+	for cmd in pos ner accent "annotate --format=jsonl"; do
+		# shellcheck disable=SC2086 # cmd is a command and its options
+		"$CHU" $cmd "$tmp/small.txt" >"$tmp/one" 2>"$tmp/err" || bad "chu $cmd (one thread): $(head -c 300 "$tmp/err")"
+		reports "chu $cmd"
+		for n in 2 7; do
+			# shellcheck disable=SC2086
+			"$CHU" $cmd --threads $n "$tmp/small.txt" >"$tmp/out" 2>"$tmp/err"
+			st=$?
+			[ $st -eq 0 ] && cmp -s "$tmp/out" "$tmp/one" && ok ||
+				bad "chu $cmd --threads $n: exit $st, $(cmp "$tmp/out" "$tmp/one" 2>&1 | head -n 1) $(head -c 300 "$tmp/err")"
+			reports "chu $cmd --threads $n"
+		done
+	done
+else
+	echo "skip: a model is absent: pos/ner/accent/annotate --threads are not run"
 	skip=$((skip + 1))
 fi
 
