@@ -547,14 +547,8 @@ static void start_batch(annot *an, int k)
 		tagger *tg = &an->workers[k][n];
 		tg->part = data + a;
 		tg->part_len = b - a;
-		int e = pthread_create(&an->tid[k][n], NULL, tag_worker, tg);
-		an->started[k][n] = e == 0;
-		if (e) {
-			if (!an->warned)
-				cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
-			an->warned = true;
+		if (!(an->started[k][n] = cli_thread_start(&an->tid[k][n], tag_worker, tg, &an->warned)))
 			tag_worker(tg);
-		}
 		n++;
 		a = b;
 	}

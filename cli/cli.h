@@ -7,6 +7,7 @@
 
 #include "chu.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -75,6 +76,11 @@ void cli_utf16_error(const char *file);
 /* Reads --window's value (sentences either side, 0..1000) into *window; false after printing a
  * usage error. */
 bool cli_parse_window(const char *arg, size_t *window);
+
+/* Starts fn(arg) on a thread of its own (*tid); false when the thread cannot start, after
+ * printing "warning: cannot start a thread (…): going on with fewer" once (*warned): the caller
+ * then runs the job on its own thread, so the output is the same with fewer threads. */
+bool cli_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, bool *warned);
 
 /* Writes s[0..n) as a JSON string on stdout. */
 void cli_json_str(const char *s, size_t n);

@@ -200,6 +200,16 @@ chu_model *cli_open_model(const char *path, const char *name, const char *option
 	return m;
 }
 
+bool cli_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, bool *warned)
+{
+	int e = pthread_create(tid, NULL, fn, arg);
+	if (e && !*warned) {
+		cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
+		*warned = true;
+	}
+	return e == 0;
+}
+
 void cli_print_prf(const char *what, size_t gold, size_t predicted, size_t correct)
 {
 	double P = predicted ? 100.0 * (double)correct / (double)predicted : 0;

@@ -285,14 +285,8 @@ int cli_seg(int argc, char **argv)
 				a = b;
 			}
 			/* a thread that cannot start leaves its job to this one: fewer threads, the same output */
-			for (int t = 1; t < nj; t++) {
-				int e = pthread_create(&tids[t], NULL, seg_run, &jobs[t]);
-				started[t] = e == 0;
-				if (e && !warned) {
-					cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
-					warned = true;
-				}
-			}
+			for (int t = 1; t < nj; t++)
+				started[t] = cli_thread_start(&tids[t], seg_run, &jobs[t], &warned);
 			if (nj)
 				seg_run(&jobs[0]);
 			for (int t = 1; t < nj; t++) {

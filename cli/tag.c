@@ -21,14 +21,8 @@ static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n, bool *
 {
 	pthread_t tid[256];
 	bool started[256] = {false};
-	for (int t = 1; t < n && t < 256; t++) {
-		int e = pthread_create(&tid[t], NULL, fn, (char *)jobs + (size_t)t * size);
-		started[t] = e == 0;
-		if (e && !*warned) {
-			cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
-			*warned = true;
-		}
-	}
+	for (int t = 1; t < n && t < 256; t++)
+		started[t] = cli_thread_start(&tid[t], fn, (char *)jobs + (size_t)t * size, warned);
 	if (n > 0)
 		fn(jobs);
 	for (int t = 1; t < n && t < 256; t++) {
@@ -454,14 +448,8 @@ static void start_batch(tag_job *job, int k)
 		w->part = text + a;
 		w->part_len = b - a;
 		w->file = job->file;
-		int e = pthread_create(&job->tid[k][n], NULL, tag_worker, w);
-		job->started[k][n] = e == 0;
-		if (e) {
-			if (!job->warned)
-				cli_error(NULL, 0, "warning: cannot start a thread (%s): going on with fewer", strerror(e));
-			job->warned = true;
+		if (!(job->started[k][n] = cli_thread_start(&job->tid[k][n], tag_worker, w, &job->warned)))
 			tag_worker(w);
-		}
 		n++;
 		a = b;
 	}

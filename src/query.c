@@ -246,6 +246,19 @@ static void put_base(chu_ctx *ctx, struct chu__query_state *st, const char *s, c
 		chu__buf_putc(rc, &st->text, ')');
 }
 
+/* The plain words read in mode m, separated by spaces, into st->piece. */
+static void put_plain_words(chu_ctx *ctx, struct chu__query_state *st, const char *s, const qterm *q, size_t nq,
+                            enum mode m, int *rc)
+{
+	st->piece.len = 0;
+	for (size_t i = 0, k = 0; i < nq; i++)
+		if (plain_word(&q[i])) {
+			if (k++)
+				chu__buf_putc(rc, &st->piece, ' ');
+			put_text(ctx, &st->piece, s, &q[i], m, rc);
+		}
+}
+
 /* Starts a tier's expression in st->text; end_string() closes it. */
 static void begin_string(struct chu__query_state *st, int *rc)
 {
@@ -322,13 +335,7 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 	if (loose) {
 		/* the plain words as one phrase, then near each other */
 		begin_string(st, &rc);
-		st->piece.len = 0;
-		for (size_t i = 0, k = 0; i < nq; i++)
-			if (plain_word(&q[i])) {
-				if (k++)
-					chu__buf_putc(&rc, &st->piece, ' ');
-				put_text(ctx, &st->piece, text, &q[i], m, &rc);
-			}
+		put_plain_words(ctx, st, text, q, nq, m, &rc);
 		put_quoted(&rc, &st->text, &st->piece);
 		put_rest(ctx, st, text, q, nq, m, true, &rc);
 		end_string(st, &rc);
@@ -360,13 +367,7 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 	}
 	if (loose && !(flags & CHU_QUERY_ALL) && rc >= 0) {
 		/* most of the words: the plain words as a natural query (question words left out) */
-		st->piece.len = 0;
-		for (size_t i = 0, k = 0; i < nq; i++)
-			if (plain_word(&q[i])) {
-				if (k++)
-					chu__buf_putc(&rc, &st->piece, ' ');
-				put_text(ctx, &st->piece, text, &q[i], m, &rc);
-			}
+		put_plain_words(ctx, st, text, q, nq, m, &rc);
 		const char *nat;
 		size_t natl = 0;
 		int r = rc < 0 ? rc : chu_search_query(ctx, model, st->piece.data, st->piece.len, &nat, &natl);
