@@ -438,6 +438,55 @@ typedef struct chu_query {
 CHU_API int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags,
                               chu_query *out);
 
+/* ---- 9. the whole pipeline ------------------------------------------------------------------ */
+
+/* What chu_annotate runs. Every model may be NULL: without seg each token is a word, without pos
+ * words have no part of speech, without ner the entities are the rule-based ones only. */
+typedef struct chu_annotate_options {
+	const chu_model *seg;  /* word segmenter (models/seg.chm) */
+	const chu_model *pos;  /* part-of-speech tagger (models/pos.chm) */
+	const chu_model *ner;  /* entity tagger (models/ner.chm); its labels are made consistent with
+	                        * the window sentences either side (chu_ner_consistent) */
+	size_t window;         /* chu_annotate_options_init: 30, as the commands */
+	int keep_boilerplate;  /* non-zero: no chu_clean, every token is kept */
+} chu_annotate_options;
+
+CHU_API void chu_annotate_options_init(chu_annotate_options *opts);
+
+typedef struct chu_annotated_word {
+	size_t start, end;     /* bytes of the text */
+	const char *pos;       /* its part-of-speech name ("Np"), NULL without a pos model */
+	const char *upos;      /* chu_pos_upos(pos) */
+} chu_annotated_word;
+
+typedef struct chu_annotated_sentence {
+	size_t start, end;             /* bytes of the text: its first token's start, last token's end */
+	size_t first_token, n_tokens;  /* into chu_annotation.tokens */
+	size_t first_word, n_words;    /* into chu_annotation.words */
+	size_t first_entity, n_entities; /* into chu_annotation.entities */
+} chu_annotated_sentence;
+
+typedef struct chu_annotation {
+	const chu_annotated_sentence *sentences;
+	size_t n_sentences;
+	const chu_token *tokens;       /* the kept tokens (boilerplate left out), offsets into the text */
+	size_t n_tokens;
+	const chu_annotated_word *words;
+	size_t n_words;
+	const chu_entity *entities;    /* in text order; first is an index into words (of the document) */
+	size_t n_entities;
+	const char *url;               /* the article's source URL line (chu_clean's metadata), or NULL */
+	size_t url_len;
+} chu_annotation;
+
+/* One document through the pipeline of `chu annotate`: boilerplate lines and spans dropped
+ * (chu_clean), tokens, sentences, words, parts of speech and entities (the model's, made
+ * consistent over the document, and the rule-based dates, times, amounts). Offsets are into text
+ * as given (not cleaned or normalized). *out's arrays are borrowed: valid until the next
+ * chu_annotate on ctx (other calls on ctx leave them alone). */
+CHU_API int chu_annotate(chu_ctx *ctx, const chu_annotate_options *opts, const char *text, size_t len,
+                         chu_annotation *out);
+
 /* ---- memory -------------------------------------------------------------------------------- */
 
 /* Frees memory that a chu_ function documents as "caller frees with chu_free()". */
