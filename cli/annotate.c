@@ -19,9 +19,8 @@
 /* What segments and tags a sentence: a handle and its buffers (one for each thread). */
 typedef struct tagger {
 	chu_ctx *ctx;
-	const chu_model *model, *pos, *ner; /* as in annot */
-	chu__buf spans, join;   /* one sentence's tokens as spans, and whether each joins the next */
-	chu__buf words, pn, pt, nt; /* its words and their labels */
+	const chu_annotate_options *opts; /* the models (annot's) */
+	chu__tagged t;          /* one sentence's words and labels (chu__annotate_tag) */
 	/* a worker of --threads: its sentences (whole records of the batch) and what it made of them */
 	const char *part;
 	size_t part_len;
@@ -33,6 +32,7 @@ typedef struct annot {
 	chu_ctx *ctx;
 	chu_model *model; /* NULL: no segmentation, tokens only */
 	chu_model *pos, *ner; /* NULL: no parts of speech, no entities from the model */
+	chu_annotate_options opts; /* the three models, for chu__annotate_tag */
 	int format;       /* 't' text, 'j' jsonl, 'c' conllu */
 	size_t window;    /* sentences either side an entity label is made consistent with
 	                   * (chu_ner_consistent), within the article; 0: each sentence alone */
@@ -55,16 +55,14 @@ typedef struct annot {
 
 static void tagger_init(tagger *tg)
 {
-	chu__buf *b[] = {&tg->spans, &tg->join, &tg->words, &tg->pn, &tg->pt, &tg->nt, &tg->out};
-	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
-		chu__buf_init(b[i], &chu__default_allocator);
+	chu__tagged_init(&tg->t, &chu__default_allocator);
+	chu__buf_init(&tg->out, &chu__default_allocator);
 }
 
 static void tagger_free(tagger *tg)
 {
-	chu__buf *b[] = {&tg->spans, &tg->join, &tg->words, &tg->pn, &tg->pt, &tg->nt, &tg->out};
-	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
-		chu__buf_free(b[i]);
+	chu__tagged_free(&tg->t);
+	chu__buf_free(&tg->out);
 }
 
 /* ---- output: written to an->out, and to stdout after each piece ---- */
@@ -166,6 +164,97 @@ static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
 	return CHU_OK;
 }
 
+/* One sentence as a JSON line: its tokens tok[0, n), words w[0, nw) and entities e[0, ne), offsets
+ * into text, which is at base in the file. */
+static int put_jsonl(annot *an, const char *name, const char *url, size_t url_len, size_t index, uint64_t base,
+                     const char *text, const chu_token *tok, size_t n, const chu_annotated_word *w, size_t nw,
+                     const chu_entity *e, size_t ne)
+{
+	int rc = CHU_OK;
+	put_str(an, "{\"doc\":");
+	put_json(an, name, strlen(name));
+	if (url) {
+		put_str(an, ",\"url\":");
+		put_json(an, url, url_len);
+	}
+	put_str(an, ",\"sentence\":");
+	put_u64(an, index);
+	put_str(an, ",\"start\":");
+	put_u64(an, base + tok[0].start);
+	put_str(an, ",\"end\":");
+	put_u64(an, base + tok[n - 1].end);
+	put_str(an, ",\"text\":");
+	if ((rc = put_norm(an, text, tok[0].start, tok[n - 1].end, true)) < 0)
+		return rc;
+	put_str(an, ",\"tokens\":[");
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		put_str(an, i ? ",{\"start\":" : "{\"start\":");
+		put_u64(an, base + tok[i].start);
+		put_str(an, ",\"end\":");
+		put_u64(an, base + tok[i].end);
+		put_str(an, ",\"kind\":\"");
+		put_str(an, chu_token_kind_name(tok[i].kind));
+		put_str(an, "\",\"text\":");
+		rc = put_norm(an, text, tok[i].start, tok[i].end, true);
+		put_char(an, '}');
+	}
+	put_str(an, "],\"words\":[");
+	for (size_t i = 0; i < nw && rc >= 0; i++) {
+		put_str(an, i ? ",{\"start\":" : "{\"start\":");
+		put_u64(an, base + w[i].start);
+		put_str(an, ",\"end\":");
+		put_u64(an, base + w[i].end);
+		put_str(an, ",\"text\":");
+		rc = put_norm(an, text, w[i].start, w[i].end, true);
+		if (w[i].pos) {
+			put_str(an, ",\"pos\":\"");
+			put_str(an, w[i].pos);
+			put_str(an, "\",\"upos\":\"");
+			put_str(an, w[i].upos);
+			put_char(an, '"');
+		}
+		put_char(an, '}');
+	}
+	put_str(an, "],\"entities\":[");
+	for (size_t i = 0; i < ne && rc >= 0; i++) {
+		put_str(an, i ? ",{\"start\":" : "{\"start\":");
+		put_u64(an, base + e[i].start);
+		put_str(an, ",\"end\":");
+		put_u64(an, base + e[i].end);
+		put_str(an, ",\"type\":\"");
+		put_str(an, e[i].type);
+		put_str(an, "\",\"text\":");
+		rc = put_norm(an, text, e[i].start, e[i].end, true);
+		put_char(an, '}');
+	}
+	put_str(an, "]}\n");
+	return rc;
+}
+
+int cli_annotation_jsonl(chu_ctx *ctx, const char *doc, const char *text, const chu_annotation *a, char **out,
+                         size_t *out_len)
+{
+	annot an = {.ctx = ctx, .format = 'j'};
+	chu__buf_init(&an.out, &chu__default_allocator);
+	int rc = CHU_OK;
+	for (size_t k = 0; k < a->n_sentences && rc >= 0; k++) {
+		const chu_annotated_sentence *s = &a->sentences[k];
+		rc = put_jsonl(&an, doc, a->url, a->url_len, k, 0, text, a->tokens + s->first_token, s->n_tokens,
+		               a->words + s->first_word, s->n_words, a->entities + s->first_entity, s->n_entities);
+	}
+	if (rc >= 0)
+		rc = an.out_rc;
+	if (rc < 0) {
+		chu__buf_free(&an.out);
+		return rc;
+	}
+	if (!an.out.data && (rc = CHU_OK, chu__buf_reserve(&rc, &an.out, 1), rc < 0))
+		return rc;
+	*out = an.out.data; /* the default allocator's: free() */
+	*out_len = an.out.len;
+	return CHU_OK;
+}
+
 /* ---- the stream ----
  *
  * An article is read a piece (a line, or 64 KiB of a longer one) at a time, and each piece goes
@@ -201,6 +290,7 @@ typedef struct stream {
 	chu__buf drop, keep;    /* the piece's dropped spans (chu_span), its kept tokens (chu_token) */
 	tagger tg;              /* segments and tags a sentence (one thread) */
 	chu__buf final, etype, ebio; /* one sentence's labels as printed */
+	chu__buf aw;            /* one sentence's words as chu_annotated_word (the JSON writer's) */
 	/* the sentences tagged but not printed (qdone onwards) and the window before them */
 	sentence *q;
 	chu_ner_sentence *qs;   /* the same sentences as chu_ner_consistent reads them */
@@ -298,63 +388,15 @@ static int print_sentence(annot *an, stream *st, const sentence *s, const uint8_
 		}
 		put_char(an, '\n');
 	} else {
-		put_str(an, "{\"doc\":");
-		put_json(an, name, strlen(name));
-		if (url) {
-			put_str(an, ",\"url\":");
-			put_json(an, url, strlen(url));
-		}
-		put_str(an, ",\"sentence\":");
-		put_u64(an, s->index);
-		put_str(an, ",\"start\":");
-		put_u64(an, base + tok[0].start);
-		put_str(an, ",\"end\":");
-		put_u64(an, base + tok[n - 1].end);
-		put_str(an, ",\"text\":");
-		if ((rc = put_norm(an, text, tok[0].start, tok[n - 1].end, true)) < 0)
+		/* the words with their names, as chu_annotate gives them */
+		st->aw.len = 0;
+		chu__buf_reserve(&rc, &st->aw, nw * sizeof(chu_annotated_word));
+		if (rc < 0)
 			return rc;
-		put_str(an, ",\"tokens\":[");
-		for (size_t i = 0; i < n && rc >= 0; i++) {
-			put_str(an, i ? ",{\"start\":" : "{\"start\":");
-			put_u64(an, base + tok[i].start);
-			put_str(an, ",\"end\":");
-			put_u64(an, base + tok[i].end);
-			put_str(an, ",\"kind\":\"");
-			put_str(an, chu_token_kind_name(tok[i].kind));
-			put_str(an, "\",\"text\":");
-			rc = put_norm(an, text, tok[i].start, tok[i].end, true);
-			put_char(an, '}');
-		}
-		put_str(an, "],\"words\":[");
-		for (size_t w = 0; w < nw && rc >= 0; w++) {
-			put_str(an, w ? ",{\"start\":" : "{\"start\":");
-			put_u64(an, base + words[w].start);
-			put_str(an, ",\"end\":");
-			put_u64(an, base + words[w].end);
-			put_str(an, ",\"text\":");
-			rc = put_norm(an, text, words[w].start, words[w].end, true);
-			if (pn[w]) {
-				put_str(an, ",\"pos\":\"");
-				put_str(an, pn[w]);
-				put_str(an, "\",\"upos\":\"");
-				put_str(an, chu_pos_upos(pn[w]));
-				put_char(an, '"');
-			}
-			put_char(an, '}');
-		}
-		put_str(an, "],\"entities\":[");
-		for (size_t e = 0; e < ne && rc >= 0; e++) {
-			put_str(an, e ? ",{\"start\":" : "{\"start\":");
-			put_u64(an, base + ent[e].start);
-			put_str(an, ",\"end\":");
-			put_u64(an, base + ent[e].end);
-			put_str(an, ",\"type\":\"");
-			put_str(an, ent[e].type);
-			put_str(an, "\",\"text\":");
-			rc = put_norm(an, text, ent[e].start, ent[e].end, true);
-			put_char(an, '}');
-		}
-		put_str(an, "]}\n");
+		chu_annotated_word *aw = (chu_annotated_word *)(void *)st->aw.data;
+		for (size_t w = 0; w < nw; w++)
+			aw[w] = (chu_annotated_word){words[w].start, words[w].end, pn[w], chu_pos_upos(pn[w])};
+		rc = put_jsonl(an, name, url, url ? strlen(url) : 0, s->index, base, text, tok, n, aw, nw, ent, ne);
 	}
 	return rc < 0 ? rc : an->out_rc;
 }
@@ -444,51 +486,11 @@ static int queue_sentence(annot *an, stream *st, const char *text, uint64_t offs
 	return flush_queue(an, st, false);
 }
 
-/* Segments and tags one sentence, kept tokens tok[0, n) of text: its nw words in tg->words, their
- * part-of-speech names in tg->pn and entity labels in tg->nt. Reads only the bytes of the tokens. */
+/* Segments and tags one sentence, kept tokens tok[0, n) of text: its nw words in tg->t.words, their
+ * part-of-speech names in tg->t.pn and entity labels in tg->t.nt. */
 static int tag_words(tagger *tg, const char *text, const chu_token *tok, size_t n, size_t *nw_out)
 {
-	int rc = CHU_OK;
-	tg->spans.len = tg->join.len = tg->words.len = tg->pn.len = tg->pt.len = tg->nt.len = 0;
-	chu__buf_reserve(&rc, &tg->spans, n * sizeof(chu_span));
-	chu__buf_reserve(&rc, &tg->join, n);
-	chu__buf_reserve(&rc, &tg->words, n * sizeof(chu_span));
-	chu__buf_reserve(&rc, &tg->pn, n * sizeof(char *));
-	chu__buf_reserve(&rc, &tg->pt, n);
-	chu__buf_reserve(&rc, &tg->nt, n);
-	if (rc < 0)
-		return rc;
-	chu_span *spans = (chu_span *)(void *)tg->spans.data;
-	unsigned char *join = (unsigned char *)tg->join.data;
-	for (size_t i = 0; i < n; i++) {
-		spans[i].start = tok[i].start;
-		spans[i].end = tok[i].end;
-		join[i] = 0;
-	}
-	if (tg->model && (rc = chu_segment_tokens(tg->ctx, tg->model, text, spans, n, join)) < 0)
-		return rc;
-	/* words: runs of joined tokens */
-	chu_span *words = (chu_span *)(void *)tg->words.data;
-	const char **pn = (const char **)(void *)tg->pn.data;
-	uint8_t *pt = (uint8_t *)tg->pt.data, *nt = (uint8_t *)tg->nt.data;
-	size_t nw = 0;
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j + 1 < n && join[j])
-			j++;
-		words[nw++] = (chu_span){tok[i].start, tok[j].end};
-		i = j + 1;
-	}
-	for (size_t w = 0; w < nw; w++)
-		pn[w] = NULL;
-	if (tg->pos && (rc = chu_tag(tg->ctx, tg->pos, CHU_TAGGER_POS, text, words, nw, NULL, pt)) < 0)
-		return rc;
-	for (size_t w = 0; tg->pos && w < nw; w++)
-		pn[w] = chu_tag_name(tg->pos, CHU_TAGGER_POS, pt[w]);
-	if (tg->ner && (rc = chu_tag(tg->ctx, tg->ner, CHU_TAGGER_NER, text, words, nw, pn, nt)) < 0)
-		return rc;
-	*nw_out = nw;
-	return CHU_OK;
+	return chu__annotate_tag(tg->ctx, tg->opts, text, tok, n, &tg->t, nw_out);
 }
 
 /* ---- --threads ----
@@ -521,9 +523,9 @@ static void *tag_worker(void *arg)
 			break;
 		/* nw, then the words, their names and labels */
 		chu__buf_put(&tg->rc, &tg->out, &nw, sizeof nw);
-		chu__buf_put(&tg->rc, &tg->out, tg->words.data, nw * sizeof(chu_span));
-		chu__buf_put(&tg->rc, &tg->out, tg->pn.data, nw * sizeof(char *));
-		chu__buf_put(&tg->rc, &tg->out, tg->nt.data, nw);
+		chu__buf_put(&tg->rc, &tg->out, tg->t.words.data, nw * sizeof(chu_span));
+		chu__buf_put(&tg->rc, &tg->out, tg->t.pn.data, nw * sizeof(char *));
+		chu__buf_put(&tg->rc, &tg->out, tg->t.nt.data, nw);
 		chu__buf_reserve(&tg->rc, &tg->out, 8);
 		if (tg->rc >= 0)
 			tg->out.len = pad8(tg->out.len);
@@ -661,8 +663,8 @@ static int tag_sentence(annot *an, stream *st, const char *text, uint64_t offset
 	int rc = tag_words(&st->tg, text, tok, n, &nw);
 	if (rc < 0)
 		return rc;
-	return queue_sentence(an, st, text, offset, tok, n, (const chu_span *)(void *)st->tg.words.data,
-	                      (const char **)(void *)st->tg.pn.data, (const uint8_t *)st->tg.nt.data, nw);
+	return queue_sentence(an, st, text, offset, tok, n, (const chu_span *)(void *)st->tg.t.words.data,
+	                      (const char **)(void *)st->tg.t.pn.data, (const uint8_t *)st->tg.t.nt.data, nw);
 }
 
 /* Does text[0, n) hold a line with something other than spaces, tabs and CRs (what chu_clean calls
@@ -690,49 +692,19 @@ static int article_text(annot *an, stream *st, const char *text, size_t len, uin
 	chu__buf_put(&rc, &st->cleaned, text, len);
 	if (rc < 0)
 		return rc;
-	const char *cleaned;
-	size_t clen, nch;
-	const chu_clean_change *ch;
-	if ((rc = chu_clean(an->ctx, st->cleaned.data, st->cleaned.len, &cleaned, &clen, &ch, &nch)) < 0)
+	size_t nk = 0;
+	chu_span url;
+	if ((rc = chu__annotate_kept(an->ctx, st->cleaned.data, st->cleaned.len, lead_len, t, nt, &st->drop, &st->keep,
+	                             &nk, &url)) < 0)
 		return rc;
-	/* copy what we need of the changes: the next chu_* call on ctx may reuse their memory */
-	st->drop.len = 0;
-	for (size_t i = 0; i < nch && rc >= 0; i++) {
-		if (ch[i].action == CHU_CLEAN_SPACE || ch[i].start < lead_len)
-			continue;
-		chu_span d = {ch[i].start - lead_len, ch[i].end - lead_len};
-		chu__buf_put(&rc, &st->drop, &d, sizeof d);
-		if (ch[i].action == CHU_CLEAN_METADATA && !st->url) {
-			if (an->threads > 1 && (rc = run_batches(an, st)) < 0) /* printed without the URL before it */
-				break;
-			size_t a = d.start, b = d.end;
-			while (b > a && (text[b - 1] == '\n' || text[b - 1] == '\r' || text[b - 1] == ' '))
-				b--;
-			if (!(st->url = strndup(text + a, b - a)))
-				rc = CHU_ENOMEM;
-		}
+	if (url.end > url.start && !st->url) {
+		if (an->threads > 1 && (rc = run_batches(an, st)) < 0) /* printed without the URL before it */
+			return rc;
+		if (!(st->url = strndup(text + url.start, url.end - url.start)))
+			return CHU_ENOMEM;
 	}
 	st->seen_text = st->seen_text || has_text(text, len);
-	/* the kept tokens; a dropped sentence end ends the sentence at the kept token before it */
-	st->keep.len = 0;
-	chu__buf_reserve(&rc, &st->keep, (nt + 1) * sizeof(chu_token));
-	if (rc < 0)
-		return rc;
-	const chu_span *drop = (const chu_span *)(void *)st->drop.data;
-	size_t ndrop = st->drop.len / sizeof(chu_span);
-	chu_token *keep = (chu_token *)(void *)st->keep.data;
-	size_t nk = 0, d = 0;
-	for (size_t i = 0; i < nt; i++) {
-		while (d < ndrop && drop[d].end <= t[i].start)
-			d++;
-		bool dropped = d < ndrop && drop[d].start <= t[i].start && t[i].end <= drop[d].end;
-		if (dropped) {
-			if ((t[i].flags & CHU_TOKEN_SENTENCE_END) && nk)
-				keep[nk - 1].flags |= CHU_TOKEN_SENTENCE_END;
-			continue;
-		}
-		keep[nk++] = t[i];
-	}
+	const chu_token *keep = (const chu_token *)(void *)st->keep.data;
 	/* sentences: runs of kept tokens, each up to one that ends a sentence (or the last) */
 	for (size_t i = 0, j; i < nk && rc >= 0; i = j) {
 		j = i;
@@ -912,11 +884,12 @@ int cli_annotate(int argc, char **argv)
 	int status = rc < 0 ? CLI_BAD_INPUT : CLI_OK;
 	stream st = {0};
 	chu__buf *bufs[] = {&st.carry, &st.joined, &st.cleaned, &st.toks, &st.drop, &st.keep, &st.final, &st.etype,
-	                    &st.ebio, &an.batch[0], &an.batch[1]};
+	                    &st.ebio, &st.aw, &an.batch[0], &an.batch[1]};
 	size_t nbufs = sizeof bufs / sizeof bufs[0];
 	for (size_t i = 0; i < nbufs; i++)
 		chu__buf_init(bufs[i], &chu__default_allocator);
-	tagger proto = {an.ctx, an.model, an.pos, an.ner, {0}, {0}, {0}, {0}, {0}, {0}, NULL, 0, {0}, 0};
+	an.opts = (chu_annotate_options){an.model, an.pos, an.ner, an.window, 0};
+	tagger proto = {.ctx = an.ctx, .opts = &an.opts};
 	st.tg = proto;
 	tagger_init(&st.tg);
 	an.tagging = -1;

@@ -270,6 +270,7 @@ struct chu_ctx {
 	struct chu__key_memo *keys;     /* search-key forms of recent syllables, made on first use (src/search.c) */
 	chu__buf query_out;             /* chu_search_query result */
 	struct chu__query_state *query; /* chu_query_compile's buffers, made on first use (src/query.c) */
+	struct chu__annotate_state *annotate; /* chu_annotate's document, made on first use (src/annotate.c) */
 	const chu_dict *dict;           /* borrowed user dictionary or NULL */
 };
 
@@ -279,6 +280,30 @@ CHU_HIDDEN void chu__seg_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__tag_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__search_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__query_state_free(chu_ctx *ctx);
+CHU_HIDDEN void chu__annotate_state_free(chu_ctx *ctx);
+
+/* ---- the pipeline (src/annotate.c), shared with chu annotate's streaming reader ---- */
+
+/* One sentence's words and labels, as chu__annotate_tag leaves them. */
+typedef struct chu__tagged {
+	chu__buf spans, join; /* the tokens as spans, and whether each joins the next */
+	chu__buf words;       /* chu_span[]: the words */
+	chu__buf pn;          /* const char *[]: each word's part-of-speech name, or NULL */
+	chu__buf pt, nt;      /* uint8_t[]: part-of-speech and entity labels */
+} chu__tagged;
+CHU_HIDDEN void chu__tagged_init(chu__tagged *t, const chu_allocator *a);
+CHU_HIDDEN void chu__tagged_free(chu__tagged *t);
+/* Segments and tags one sentence, tokens tok[0, n) of text, with o's models: *nw words in t.
+ * Reads only the bytes of the tokens. */
+CHU_HIDDEN int chu__annotate_tag(chu_ctx *ctx, const chu_annotate_options *o, const char *text, const chu_token *tok,
+                                 size_t n, chu__tagged *t, size_t *nw);
+/* Cleans text[0, len) (chu_clean) and copies the tokens t[0, nt) it keeps into keep (chu_token[],
+ * *nk of them); a dropped sentence end moves to the kept token before it. The first lead bytes
+ * are context only (a line of text before a piece; offsets, drop and *url are past them).
+ * drop gets the dropped spans (chu_span[]), *url the first metadata line without its line end
+ * ({0, 0} when none). */
+CHU_HIDDEN int chu__annotate_kept(chu_ctx *ctx, const char *text, size_t len, size_t lead, const chu_token *t,
+                                  size_t nt, chu__buf *drop, chu__buf *keep, size_t *nk, chu_span *url);
 
 /* For the query language (src/query.c), from src/search.c: does a unit of text carry a letter
  * outside ASCII (a mark)? And text copied to out with '=' before each unit that lacks one, so that

@@ -958,14 +958,15 @@ static size_t fa_n_tokens;
 enum {
 	FA_SEG, FA_SEG_DICT, FA_SEG_TOKENS, FA_POS, FA_NER, FA_NER_NO_POS, FA_ENTITIES, FA_RULES, FA_CONSISTENT,
 	FA_ACCENT, FA_WORD_KEYS, FA_PREFIX_KEYS, FA_QUERY_ACCENT, FA_QUERY, FA_NORM_VIQR, FA_NORM_VNI, FA_NORM_AUTO,
-	FA_NORM_OLD_STRICT, FA_CLEAN_NO_CHANGES, FA_COMPILE_ACCENT, N_FA
+	FA_NORM_OLD_STRICT, FA_CLEAN_NO_CHANGES, FA_COMPILE_ACCENT, FA_ANNOTATE, N_FA
 };
 static const char *const fa_names[N_FA] = {
 	"chu_segment", "chu_segment with a user dictionary", "chu_segment_tokens", "chu_tag (POS)", "chu_tag (NER)",
 	"chu_tag (NER without POS)", "chu_entities", "chu_entities (rules only)", "chu_ner_consistent", "chu_accent",
 	"chu_search_keys (word keys)", "chu_search_keys (query prefix)", "chu_search_query (accent model)",
 	"chu_search_query (no model)", "chu_norm --from=viqr", "chu_norm --from=vni", "chu_norm --from=auto (TCVN3)",
-	"chu_norm (old tones, strict)", "chu_clean (no change list)", "chu_query_compile (accent model)"};
+	"chu_norm (old tones, strict)", "chu_clean (no change list)", "chu_query_compile (accent model)",
+	"chu_annotate (seg, pos, ner)"};
 
 /* The options of the ctx each call runs on. */
 static void fa_options(int op, chu_options *o)
@@ -1088,6 +1089,22 @@ static int fa_run(chu_ctx *ctx, int op, bytes *res)
 	case FA_CLEAN_NO_CHANGES:
 		rc = chu_clean(ctx, fa_article, strlen(fa_article), &out, &n, NULL, NULL);
 		break;
+	case FA_ANNOTATE: {
+		chu_annotate_options ao;
+		chu_annotate_options_init(&ao);
+		ao.seg = seg_model, ao.pos = pos_model, ao.ner = ner_model;
+		chu_annotation an;
+		rc = chu_annotate(ctx, &ao, fa_article, strlen(fa_article), &an);
+		for (size_t i = 0; rc == CHU_OK && i < an.n_words; i++) {
+			bput(res, &an.words[i].start, sizeof an.words[i].start);
+			bput(res, an.words[i].pos, strlen(an.words[i].pos));
+		}
+		for (size_t i = 0; rc == CHU_OK && i < an.n_entities; i++) {
+			bput(res, &an.entities[i].start, sizeof an.entities[i].start);
+			bput(res, an.entities[i].type, strlen(an.entities[i].type));
+		}
+		return rc;
+	}
 	}
 	if (rc == CHU_OK && n)
 		bput(res, out, n);
