@@ -93,11 +93,12 @@ static char *hits_sql(chu_ctx *ctx, const chu_query *q, bool tty, bool file_col)
 			sqlite3_free(filt);
 			return NULL;
 		}
-		/* the index keeps org for acronyms and name for the other runs of capitals */
-		const char *kind = strcmp(f->field, "org") == 0 ? "org" : "name";
-		char *more = sqlite3_mprintf("%s AND %s EXISTS (SELECT 1 FROM entities e WHERE e.doc = docs_fts.rowid AND e.kind = %Q"
-		                             " AND e.folded = %Q)",
-		                             filt, f->neg ? "NOT" : "", kind, folded);
+		/* an index made with the models keeps per, org and loc; one made with the rules org for
+		 * acronyms and name for the other runs of capitals, which per: and loc: both take */
+		const char *also = strcmp(f->field, "org") == 0 ? "org" : "name";
+		char *more = sqlite3_mprintf("%s AND %s EXISTS (SELECT 1 FROM entities e WHERE e.doc = docs_fts.rowid"
+		                             " AND e.kind IN (%Q, %Q) AND e.folded = %Q)",
+		                             filt, f->neg ? "NOT" : "", f->field, also, folded);
 		sqlite3_free(filt);
 		filt = more;
 	}

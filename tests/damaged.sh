@@ -83,7 +83,7 @@ awk -v dir="$tmp/docs" 'BEGIN {
 	for (r = 0; r < 400; r++)
 		printf "{\"id\":\"r%d\",\"title\":\"Bản ghi %d tại %s\",\"text\":\"Các thành viên ASEM và người dân %s thảo luận lần thứ %d về kinh tế xanh, phụ nữ và hoà bình. Hợp tác xã số %d mở rộng.\"}\n", r, r, p[r % 5 + 1], p[(r + 2) % 5 + 1], r, r * 7 >f
 }'
-"$CHU" index "$tmp/idx" "$tmp/docs" 2>"$tmp/err" && ok || bad "cannot build the small index: $(cat "$tmp/err")"
+"$CHU" index --entities=rules "$tmp/idx" "$tmp/docs" 2>"$tmp/err" && ok || bad "cannot build the small index: $(cat "$tmp/err")"
 
 # ---- models -----------------------------------------------------------------------------------
 # as root, a wrapper that runs chu as nobody (for the unreadable file), when setpriv can

@@ -22,7 +22,7 @@ Xây kè chắn sóng
 Người dân chở những hòn đá nặng ra bờ biển để xây kè chắn sóng trước mùa bão.
 T
 printf '{"id":"x1","title":"Hợp tác ASEM","text":"Các thành viên ASEM thảo luận về kinh tế xanh.","url":"https://a.example.vn/x1","date":"2020-07-16","lang":"vi"}\n{"id":"x2","title":"Hòa Bình mùa lúa","text":"Nông dân tỉnh Hòa Bình thu hoạch lúa sớm."}\nnot json\n' >"$tmp/docs/c.jsonl"
-"$CHU" index "$tmp/db" "$tmp/docs" 2>"$tmp/err"
+"$CHU" index --entities=rules "$tmp/db" "$tmp/docs" 2>"$tmp/err"
 [ $? -eq 1 ] && ok || bad "index with a bad JSON line must exit 1: $(cat "$tmp/err")"
 grep -q "1 records rejected" "$tmp/err" && ok || bad "the summary counts the bad line: $(cat "$tmp/err")"
 grep -q "c.jsonl:3: not a JSON object" "$tmp/err" && ok || bad "bad JSON line not reported: $(cat "$tmp/err")"
@@ -306,6 +306,35 @@ for f in big.jsonl big.jsonl.gz; do
 20000
 1|20000" ] && ok || bad "$f: after the resumed run: $(sqlite3 "$tmp/rdb" 'SELECT count(*) FROM docs; SELECT * FROM sources')"
 done
+
+# entities from the models (the default when they are found): chu annotate's, for per:/loc:/org:
+if "$CHU" annotate --help >/dev/null 2>&1 && [ -f models/ner.chm ]; then
+	ti="Quảng Nam mở rộng vùng lúa"
+	tx="Ngày 16/7, ông Trần Văn Minh, Giám đốc Sở Nông nghiệp tỉnh Quảng Nam, cho biết tỉnh sẽ đầu tư 62.000 tỷ đồng. Ông Trần Văn Minh nói nông dân Quảng Nam đã thu hoạch sớm."
+	printf '{"id":"m1","title":"%s","text":"%s"}\n{"id":"m2","title":"Giá vàng","text":"Giá vàng hôm nay tăng nhẹ."}\n' "$ti" "$tx" >"$tmp/m.jsonl"
+	"$CHU" index "$tmp/mdb" "$tmp/m.jsonl" 2>"$tmp/err" && ok || bad "models: $(cat "$tmp/err")"
+	got=$(sqlite3 "$tmp/mdb" "SELECT kind || ' ' || text FROM entities JOIN docs ON docs.id = doc WHERE name = 'm1' ORDER BY 1")
+	want=$( (printf '%s' "$ti" | "$CHU" annotate --format jsonl; printf '%s' "$tx" | "$CHU" annotate --format jsonl) |
+		grep -o '"type":"[A-Z]*","text":"[^"]*"' | sed 's/"type":"\([A-Z]*\)","text":"\([^"]*\)"/\L\1\E \2/' |
+		LC_ALL=C sort)
+	got=$(printf '%s\n' "$got" | LC_ALL=C sort)
+	[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "models: entities differ from chu annotate's: got [$got] want [$want]"
+	echo "$got" | grep -q '^per Trần Văn Minh$' && echo "$got" | grep -q '^loc Quảng Nam$' &&
+		echo "$got" | grep -q '^money 62.000 tỷ đồng$' && ok || bad "models: person, place, amount: $got"
+	[ "$(first "$tmp/mdb" 'per:"Trần Văn Minh"')" = m1 ] && ok || bad "models: per filter"
+	[ "$(first "$tmp/mdb" 'loc:"quang nam" nông dân')" = m1 ] && ok || bad "models: loc filter, folded"
+	[ "$(count "$tmp/mdb" 'per:"Quảng Nam"')" = 0 ] && ok || bad "models: a place is no person"
+	[ "$(count "$tmp/mdb" 'vàng -loc:"Quảng Nam"')" = 1 ] && ok || bad "models: -loc:"
+	"$CHU" index --entities=rules "$tmp/rdb2" "$tmp/m.jsonl" 2>/dev/null
+	[ "$(sqlite3 "$tmp/rdb2" "SELECT count(*) FROM entities WHERE kind IN ('per', 'loc')")" = 0 ] &&
+		[ "$(first "$tmp/rdb2" 'per:"Trần Văn Minh"')" = m1 ] && ok || bad "--entities=rules: names, which per: takes"
+	"$CHU" index --entities=none "$tmp/ndb" "$tmp/m.jsonl" 2>/dev/null
+	[ "$(sqlite3 "$tmp/ndb" "SELECT count(*) FROM entities")" = 0 ] && ok || bad "--entities=none"
+	"$CHU" index --entities=some "$tmp/ndb" "$tmp/m.jsonl" 2>"$tmp/err"
+	[ $? -eq 2 ] && grep -q 'models, rules or none' "$tmp/err" && ok || bad "--entities=some: $(cat "$tmp/err")"
+else
+	echo "skip: models absent: entities from the models"; skip=$((skip + 1))
+fi
 
 # the seed articles
 S="$CHU_DATA/seeds"
