@@ -475,7 +475,8 @@ typedef struct chu_annotation {
 	size_t n_words;
 	const chu_entity *entities;    /* in text order; first is an index into words (of the document) */
 	size_t n_entities;
-	const char *url;               /* the article's source URL line (chu_clean's metadata), or NULL */
+	const char *url;               /* the article's source URL line (chu_clean's metadata): url_len
+	                                * bytes of the text, no line end; NULL when it has none */
 	size_t url_len;
 } chu_annotation;
 
