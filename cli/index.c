@@ -232,9 +232,12 @@ typedef struct indexer {
 	bool entities;      /* fill the entities table (not with --no-entities) */
 	chu_model *seg, *pos, *ner; /* the models of chu_annotate's entities; NULL: the rules' */
 	chu_annotate_options annot;
+	struct ent_pool *pool;      /* --threads N > 1: the workers that make them */
 	source *cur;        /* the file being read, whose row each batch commits; NULL between files */
 	const char *db_path;
 } indexer;
+
+static int drain_entities(indexer *ix, bool all);
 
 static double now_s(void)
 {
@@ -300,7 +303,7 @@ static int maybe_commit(indexer *ix)
 {
 	if (ix->batch_docs < 500 && ix->batch_bytes < (8u << 20))
 		return 0;
-	if (ix->cur && put_source(ix, ix->cur, false) < 0)
+	if (drain_entities(ix, true) < 0 || (ix->cur && put_source(ix, ix->cur, false) < 0))
 		return -1;
 	if (exec(ix, "COMMIT") < 0 || exec(ix, "BEGIN") < 0)
 		return -1;
@@ -390,26 +393,256 @@ static int add_entities(indexer *ix, sqlite3_int64 doc, const char *text, size_t
 	return 0;
 }
 
-/* The entities of text as chu annotate finds them (chu_annotate with the models), each once. */
-static int add_model_entities(indexer *ix, sqlite3_int64 doc, const char *text, size_t len)
+/* ---- entities from the models, on --threads N workers ----
+ *
+ * chu_annotate is most of the indexing time, so with --threads N it runs on N workers: each
+ * document's title and body are queued as a job after its row is inserted, a worker turns them
+ * into entity rows (kind, text, folded text), and the main thread inserts the rows of finished jobs
+ * in document order — before any commit, so that a committed batch holds its documents' entities
+ * and the index is the same whatever N. */
+
+typedef struct ent_job {
+	sqlite3_int64 doc;
+	char *text;            /* the title, a line end, the body */
+	size_t tl, bl;
+	chu__buf rows;         /* for each entity: kind, text and folded text, each NUL-terminated */
+	int rc;
+	bool taken, done;
+	struct ent_job *next;
+} ent_job;
+
+typedef struct ent_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, finished;
+	ent_job *head, *tail;  /* every job not yet inserted, in document order */
+	size_t queued;
+	bool stop;
+	const chu_annotate_options *opts;
+	int n;
+	pthread_t tid[64];
+	bool started[64];
+} ent_pool;
+
+/* The entity rows of text (chu_annotate with o) appended to rows. */
+static int entity_rows(chu_ctx *ctx, const chu_annotate_options *o, const char *text, size_t len, chu__buf *rows)
 {
 	chu_annotation a;
-	if (chu_annotate(ix->ctx, &ix->annot, text, len, &a) < 0)
-		return -1;
-	for (size_t e = 0; e < a.n_entities; e++) {
+	int rc = chu_annotate(ctx, o, text, len, &a);
+	for (size_t e = 0; e < a.n_entities && rc >= 0; e++) {
 		char kind[16];
 		size_t k = 0;
 		for (const char *t = a.entities[e].type; *t && k + 1 < sizeof kind; t++)
 			kind[k++] = (char)(*t >= 'A' && *t <= 'Z' ? *t + 32 : *t);
 		kind[k] = '\0';
-		put_entity(ix, doc, kind, text, a.entities[e].start, a.entities[e].end);
+		const char *norm, *fold;
+		size_t nl, fl;
+		if ((rc = chu_norm_span(ctx, text, a.entities[e].start, a.entities[e].end, &norm, &nl)) < 0)
+			break;
+		size_t at = rows->len;
+		chu__buf_put(&rc, rows, kind, k + 1);
+		chu__buf_put(&rc, rows, norm, nl);
+		chu__buf_putc(&rc, rows, '\0');
+		if (rc >= 0 && (rc = chu_fold(ctx, rows->data + at + k + 1, nl, &fold, &fl)) >= 0) {
+			chu__buf_put(&rc, rows, fold, fl);
+			chu__buf_putc(&rc, rows, '\0');
+		}
 	}
-	return 0;
+	return rc;
+}
+
+/* The title and the body are one document to chu_annotate, a line apart, as in a .txt file: the
+ * entity window spans both. */
+static int job_rows(chu_ctx *ctx, const chu_annotate_options *o, ent_job *j)
+{
+	return entity_rows(ctx, o, j->text, j->tl + 1 + j->bl, &j->rows);
+}
+
+static void insert_rows(indexer *ix, sqlite3_int64 doc, const chu__buf *rows)
+{
+	for (size_t i = 0; i < rows->len;) {
+		const char *kind = rows->data + i, *text = kind + strlen(kind) + 1, *fold = text + strlen(text) + 1;
+		sqlite3_bind_int64(ix->ins_ent, 1, doc);
+		sqlite3_bind_text(ix->ins_ent, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ix->ins_ent, 3, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ix->ins_ent, 4, fold, -1, SQLITE_STATIC);
+		sqlite3_step(ix->ins_ent);
+		sqlite3_reset(ix->ins_ent);
+		i = (size_t)(fold - rows->data) + strlen(fold) + 1;
+	}
+}
+
+static void *ent_worker(void *arg)
+{
+	ent_pool *p = arg;
+	chu_ctx *ctx = NULL;
+	int made = chu_ctx_new(NULL, &ctx);
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		ent_job *j = p->head;
+		while (j && j->taken)
+			j = j->next;
+		if (!j) {
+			if (p->stop)
+				break;
+			pthread_cond_wait(&p->work, &p->mu);
+			continue;
+		}
+		j->taken = true;
+		pthread_mutex_unlock(&p->mu);
+		int rc = made < 0 ? made : job_rows(ctx, p->opts, j);
+		pthread_mutex_lock(&p->mu);
+		j->rc = rc;
+		j->done = true;
+		pthread_cond_broadcast(&p->finished);
+	}
+	pthread_mutex_unlock(&p->mu);
+	chu_ctx_free(ctx);
+	return NULL;
+}
+
+/* Inserts the rows of the finished jobs at the head of the queue; with all, waits for every job.
+ * -1 after a message when a job failed. */
+static int drain_entities(indexer *ix, bool all)
+{
+	ent_pool *p = ix->pool;
+	if (!p)
+		return 0;
+	int rc = 0;
+	pthread_mutex_lock(&p->mu);
+	while (p->head && (p->head->done || all)) {
+		ent_job *j = p->head;
+		if (!j->done) {
+			pthread_cond_wait(&p->finished, &p->mu);
+			continue;
+		}
+		p->head = j->next;
+		if (!p->head)
+			p->tail = NULL;
+		p->queued--;
+		pthread_mutex_unlock(&p->mu);
+		if (j->rc < 0) {
+			cli_error(ix->db_path, 0, "entities: %s", chu_strerror(j->rc));
+			rc = -1;
+		} else {
+			insert_rows(ix, j->doc, &j->rows);
+		}
+		chu__buf_free(&j->rows);
+		free(j->text);
+		free(j);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* The entities of a document's title and body: at once with one thread, else queued. */
+static int add_model_entities(indexer *ix, sqlite3_int64 doc, const char *title, size_t tl, const char *body,
+                              size_t bl)
+{
+	ent_job *j = calloc(1, sizeof *j);
+	char *text = j ? malloc(tl + bl + 2) : NULL;
+	if (!text) {
+		free(j);
+		cli_error(ix->db_path, 0, "out of memory");
+		return -1;
+	}
+	memcpy(text, title, tl);
+	text[tl] = '\n';
+	memcpy(text + tl + 1, body, bl);
+	text[tl + 1 + bl] = '\0';
+	*j = (ent_job){.doc = doc, .text = text, .tl = tl, .bl = bl};
+	chu__buf_init(&j->rows, &chu__default_allocator);
+	ent_pool *p = ix->pool;
+	if (!p) {
+		int rc = job_rows(ix->ctx, &ix->annot, j);
+		if (rc >= 0)
+			insert_rows(ix, doc, &j->rows);
+		else
+			cli_error(ix->db_path, 0, "entities: %s", chu_strerror(rc));
+		chu__buf_free(&j->rows);
+		free(j->text);
+		free(j);
+		return rc < 0 ? -1 : 0;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->tail)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	size_t queued = ++p->queued;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	/* a bounded queue: past 4 jobs a worker, wait for the oldest */
+	int rc = drain_entities(ix, false);
+	while (rc == 0 && queued > 4 * (size_t)p->n) {
+		pthread_mutex_lock(&p->mu);
+		while (p->head && !p->head->done)
+			pthread_cond_wait(&p->finished, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		rc = drain_entities(ix, false);
+		pthread_mutex_lock(&p->mu);
+		queued = p->queued;
+		pthread_mutex_unlock(&p->mu);
+	}
+	return rc;
+}
+
+/* Starts n workers (false: none could start, and entities are made on this thread). */
+static bool pool_start(indexer *ix, int n)
+{
+	ent_pool *p = calloc(1, sizeof *p);
+	if (!p)
+		return false;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->finished, NULL);
+	p->opts = &ix->annot;
+	bool warned = false;
+	for (int i = 0; i < n && i < 64; i++)
+		if ((p->started[i] = cli_thread_start(&p->tid[i], ent_worker, p, &warned)))
+			p->n++;
+	if (!p->n) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->work);
+		pthread_cond_destroy(&p->finished);
+		free(p);
+		return false;
+	}
+	ix->pool = p;
+	return true;
+}
+
+static void pool_stop(indexer *ix)
+{
+	ent_pool *p = ix->pool;
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < 64; i++)
+		if (p->started[i])
+			pthread_join(p->tid[i], NULL);
+	for (ent_job *j = p->head, *next; j; j = next) { /* left by a run that failed */
+		next = j->next;
+		chu__buf_free(&j->rows);
+		free(j->text);
+		free(j);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->finished);
+	free(p);
+	ix->pool = NULL;
 }
 
 /* Removes document id from the three tables. */
 static int delete_doc(indexer *ix, sqlite3_int64 id)
 {
+	if (drain_entities(ix, true) < 0) /* a queued job may be this document's */
+		return -1;
 	char *sql = sqlite3_mprintf("DELETE FROM docs_fts WHERE rowid = %lld; DELETE FROM entities WHERE doc = %lld;"
 	                            "DELETE FROM docs WHERE id = %lld;",
 	                            (long long)id, (long long)id, (long long)id);
@@ -421,6 +654,8 @@ static int delete_doc(indexer *ix, sqlite3_int64 id)
 /* Removes every document of source path and its row. */
 static int delete_source(indexer *ix, const char *path)
 {
+	if (drain_entities(ix, true) < 0)
+		return -1;
 	char *sql = sqlite3_mprintf("DELETE FROM docs_fts WHERE rowid IN (SELECT id FROM docs WHERE source = %Q);"
 	                            "DELETE FROM entities WHERE doc IN (SELECT id FROM docs WHERE source = %Q);"
 	                            "DELETE FROM docs WHERE source = %Q; DELETE FROM sources WHERE path = %Q;",
@@ -485,8 +720,8 @@ static int add_doc(indexer *ix, const source *src, unsigned long line, const cha
 		return exec(ix, "ROLLBACK TO doc") < 0 || exec(ix, "RELEASE doc") < 0 ? -1 : 1;
 	}
 	if (ix->entities && ix->ner) {
-		add_model_entities(ix, id, title, tl);
-		add_model_entities(ix, id, body, bl);
+		if (add_model_entities(ix, id, title, tl, body, bl) < 0)
+			return -1;
 	} else if (ix->entities) {
 		add_entities(ix, id, title, tl);
 		add_entities(ix, id, body, bl);
@@ -1261,9 +1496,11 @@ int cli_index(int argc, char **argv)
 	                                          {"format", required_argument, NULL, 'f'},
 	                                          {"no-entities", no_argument, NULL, 'E'},
 	                                          {"entities", required_argument, NULL, 'e'},
+	                                          {"threads", required_argument, NULL, 't'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
 	bool prune = false, entities = true, rules = false;
+	int threads = 1;
 	size_t max_doc = (size_t)64 << 20;
 	format stdin_fmt = FMT_JSONL;
 	int c;
@@ -1273,7 +1510,15 @@ int cli_index(int argc, char **argv)
 			prune = true;
 		else if (c == 'E')
 			entities = false;
-		else if (c == 'e') {
+		else if (c == 't') {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || v < 1 || v > 64) {
+				cli_error(NULL, 0, "--threads takes a number from 1 to 64, not \"%s\"", optarg);
+				return CLI_USAGE;
+			}
+			threads = (int)v;
+		} else if (c == 'e') {
 			if (strcmp(optarg, "none") == 0)
 				entities = false;
 			else if (strcmp(optarg, "rules") == 0)
@@ -1300,8 +1545,8 @@ int cli_index(int argc, char **argv)
 				return CLI_USAGE;
 			}
 		} else if (c == 'h') {
-			fputs("usage: chu index [--prune] [--entities=models|rules|none] [--max-doc-size N] [--format jsonl|text|md]\n"
-			      "                 DB PATH…\n"
+			fputs("usage: chu index [--prune] [--entities=models|rules|none] [--threads N] [--max-doc-size N]\n"
+			      "                 [--format jsonl|text|md] DB PATH…\n"
 			      "Adds documents to the SQLite database DB from files and directories of them:\n"
 			      "  .txt .md         one document each: the first line is the title (a Markdown title\n"
 			      "                   without its leading #); its id is its path under the directory\n"
@@ -1322,6 +1567,7 @@ int cli_index(int argc, char **argv)
 			      "          them) the entities of chu annotate: people, places, organizations, dates, amounts\n"
 			      "  rules   acronyms, runs of capitalized words, dates, money (about 20× faster)\n"
 			      "  none    no entities (--no-entities), fastest\n"
+			      "--threads N finds the entities on N threads (the index is the same as with one).\n"
 			      "Named on stderr with the reason and left out: a file of another kind (inside a directory,\n"
 			      "one whose name has an extension; hidden names and names without an extension such as\n"
 			      "README are passed over silently), binary content (NUL bytes, or mostly not UTF-8),\n"
@@ -1363,6 +1609,8 @@ int cli_index(int argc, char **argv)
 		chu_annotate_options_init(&ix.annot);
 		ix.annot.seg = ix.seg, ix.annot.pos = ix.pos, ix.annot.ner = ix.ner;
 		ix.annot.keep_boilerplate = 1; /* the text as indexed */
+		if (ix.ner && threads > 1)
+			pool_start(&ix, threads);
 	}
 	ix.db_path = argv[optind];
 	if (open_db(ix.db_path, &ix.db, true) != CLI_OK)
@@ -1421,8 +1669,11 @@ int cli_index(int argc, char **argv)
 		              "DELETE FROM sources WHERE seen = 0;") < 0)
 			status = CLI_BAD_INPUT;
 	}
+	if (drain_entities(&ix, true) < 0)
+		status = CLI_BAD_INPUT;
 	if (status == CLI_OK && exec(&ix, "COMMIT") < 0)
 		status = CLI_BAD_INPUT;
+	pool_stop(&ix);
 	show_progress(&ix, true);
 	if (status == CLI_OK) {
 		fprintf(stderr, "chu index: %ld documents added, %ld files unchanged, %ld documents pruned, %ld files skipped",

@@ -330,6 +330,31 @@ if "$CHU" annotate --help >/dev/null 2>&1 && [ -f models/ner.chm ]; then
 		[ "$(first "$tmp/rdb2" 'per:"Trần Văn Minh"')" = m1 ] && ok || bad "--entities=rules: names, which per: takes"
 	"$CHU" index --entities=none "$tmp/ndb" "$tmp/m.jsonl" 2>/dev/null
 	[ "$(sqlite3 "$tmp/ndb" "SELECT count(*) FROM entities")" = 0 ] && ok || bad "--entities=none"
+	# --threads: the same entities, in the same order, as one thread
+	if [ -d "$CHU_DATA/seeds" ]; then
+		"$CHU" index --threads 1 "$tmp/t1.db" "$CHU_DATA/seeds" "$tmp/m.jsonl" 2>/dev/null
+		"$CHU" index --threads 3 "$tmp/t3.db" "$CHU_DATA/seeds" "$tmp/m.jsonl" 2>/dev/null
+		a=$(sqlite3 "$tmp/t1.db" "SELECT doc, kind, text, folded FROM entities ORDER BY rowid" | cksum)
+		b=$(sqlite3 "$tmp/t3.db" "SELECT doc, kind, text, folded FROM entities ORDER BY rowid" | cksum)
+		[ "$(sqlite3 "$tmp/t1.db" "SELECT count(*) FROM entities")" -gt 100 ] && [ "$a" = "$b" ] && ok ||
+			bad "--threads 3: other entities than one thread's"
+		# what the facets count: each seed's entities are chu annotate's on the file
+		want=$(for f in "$CHU_DATA"/seeds/*.txt; do
+			"$CHU" annotate --format jsonl "$f" | grep -o '"type":"[A-Z]*","text":"[^"]*"' |
+				sed "s|\"type\":\"\\([A-Z]*\\)\",\"text\":\"\\(.*\\)\"|$(basename "$f") \\L\\1\\E \\2|"
+		done | LC_ALL=C sort -u)
+		got=$(sqlite3 "$tmp/t1.db" "SELECT DISTINCT name || ' ' || kind || ' ' || text FROM entities JOIN docs ON docs.id = doc
+			WHERE name LIKE '%.txt'" | LC_ALL=C sort -u)
+		[ "$(printf '%s\n' "$want" | wc -l)" -gt 100 ] && [ "$got" = "$want" ] && ok ||
+			bad "seeds: the index's entities are not chu annotate's: $(printf '%s\n' "$got" >"$tmp/g"; printf '%s\n' "$want" >"$tmp/w"; diff "$tmp/g" "$tmp/w" | head -n 6)"
+		# a person the tagger does not find is no filter match, though the words are capitalized
+		[ "$(count "$tmp/t1.db" 'per:"Việt Nam"')" = 0 ] && [ "$(count "$tmp/t1.db" 'loc:"Việt Nam"')" -gt 0 ] &&
+			ok || bad 'seeds: per:"Việt Nam" finds documents'
+	fi
+	for v in 0 65 x ''; do
+		"$CHU" index --threads "$v" "$tmp/ndb" "$tmp/m.jsonl" 2>"$tmp/err"
+		[ $? -eq 2 ] && grep -q 'threads takes a number' "$tmp/err" && ok || bad "--threads '$v': $(cat "$tmp/err")"
+	done
 	"$CHU" index --entities=some "$tmp/ndb" "$tmp/m.jsonl" 2>"$tmp/err"
 	[ $? -eq 2 ] && grep -q 'models, rules or none' "$tmp/err" && ok || bad "--entities=some: $(cat "$tmp/err")"
 else

@@ -72,6 +72,16 @@ if [ -r models/seg.chm ] && [ -r models/pos.chm ] && [ -r models/ner.chm ] && [ 
 			reports "chu $cmd --threads $n"
 		done
 	done
+	# chu index --threads: entities on workers, the same index as one thread
+	awk '{ gsub(/["\\]/, ""); printf "{\"id\":%d,\"title\":\"t%d\",\"text\":\"%s\"}\n", NR, NR, $0 }' \
+		"$tmp/small.txt" | head -n 200 >"$tmp/docs.jsonl"
+	for n in 1 2 7; do
+		"$CHU" index --threads $n "$tmp/ix$n.db" "$tmp/docs.jsonl" 2>"$tmp/err" || bad "chu index --threads $n: $(head -c 300 "$tmp/err")"
+		reports "chu index --threads $n"
+		sqlite3 "$tmp/ix$n.db" "SELECT doc, kind, text FROM entities ORDER BY rowid" >"$tmp/ents$n"
+	done
+	[ -s "$tmp/ents1" ] && cmp -s "$tmp/ents1" "$tmp/ents2" && cmp -s "$tmp/ents1" "$tmp/ents7" && ok ||
+		bad "chu index --threads 2 and 7: other entities than one thread's ($(wc -l <"$tmp/ents1") rows)"
 else
 	echo "skip: a model is absent: pos/ner/accent/annotate --threads are not run"
 	skip=$((skip + 1))
