@@ -87,6 +87,17 @@ static char *hits_sql(chu_ctx *ctx, const chu_query *q, bool tty, bool file_col)
 	char *filt = sqlite3_mprintf("%s", "");
 	for (size_t i = 0; filt && i < q->n_filters; i++) {
 		const chu_query_filter *f = &q->filters[i];
+		if (strcmp(f->field, "date") == 0) {
+			/* the document's date as stored ("2020-07-16", "2020-07-16T08:00:00+07:00"): its day */
+			char from[11] = "", to[11] = "";
+			sscanf(f->text, "%10[0-9-]..%10[0-9-]", from, to);
+			char *more = sqlite3_mprintf("%s AND %s EXISTS (SELECT 1 FROM docs d WHERE d.id = docs_fts.rowid"
+			                             " AND substr(d.date, 1, 10) BETWEEN %Q AND %Q)",
+			                             filt, f->neg ? "NOT" : "", from, to);
+			sqlite3_free(filt);
+			filt = more;
+			continue;
+		}
 		const char *folded;
 		size_t fl;
 		if (chu_fold(ctx, f->text, strlen(f->text), &folded, &fl) < 0) {
@@ -259,6 +270,7 @@ int cli_search(int argc, char **argv)
 			      "  \"a phrase\"        side by side, in this order\n"
 			      "  a OR b, a AND b, NOT a, -a   as written, without looser readings\n"
 			      "  prefix*  title:x  per:x  org:x  loc:x  (x a word or a \"phrase\")\n"
+			      "  date:x            the document's date: 2020, 7/2020, 16/7/2020, 2020-07-16, 2019..3/2020\n"
 			      "  =x                x as written, even without marks\n"
 			      "A query with any Vietnamese mark is taken as written (\"Quảng Nam\" is not \"quảng … năm\");\n"
 			      "spellings that differ only in marks come after, as another spelling. A query without marks\n"

@@ -405,6 +405,9 @@ CHU_API int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *t
  *   prefix*         words that begin so
  *   title:x         x in the title (x a word or a "phrase")
  *   per:x org:x loc:x   entity filters, returned in chu_query.filters for the caller's index
+ *   date:x          the document's date: a year, a month or a day (2020, 7/2020, 16/7/2020,
+ *                   2020-07-16) or a range of them (2019..3/2020, 2020.. , ..2019), returned as a
+ *                   filter whose text is the days it takes in, "2019-01-01..2020-03-31"
  *   =x              x as written, even without marks ("=nam" is not "năm")
  * Marks: when any word of the query carries a Vietnamese mark (a tone, ă â đ ê ô ơ ư), every word
  * is taken as written ("Quảng Nam": "nam" is not "năm"), and one more tier after the exact ones
@@ -420,8 +423,8 @@ typedef struct chu_query_tier {
 	int exact;         /* 1: its hits match the query's spelling; 0: look-alikes */
 } chu_query_tier;
 typedef struct chu_query_filter {
-	const char *field; /* "per", "org" or "loc" */
-	const char *text;  /* the entity as typed */
+	const char *field; /* "per", "org", "loc" or "date" */
+	const char *text;  /* the entity as typed; for date, "YYYY-MM-DD..YYYY-MM-DD" */
 	int neg;           /* -per:x: documents without it */
 } chu_query_filter;
 typedef struct chu_query {

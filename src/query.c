@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { F_NONE, F_TITLE, F_PER, F_ORG, F_LOC };
-static const char *const field_names[] = {"", "title", "per", "org", "loc"};
+enum { F_NONE, F_TITLE, F_PER, F_ORG, F_LOC, F_DATE };
+static const char *const field_names[] = {"", "title", "per", "org", "loc", "date"};
 
 typedef struct qterm {
 	size_t a, b;  /* the word or phrase in the query text, without quotes or operators */
@@ -36,7 +36,7 @@ struct chu__query_state {
 	chu__buf filters; /* chu_query_filter[] */
 	chu__buf src;     /* the query, invalid bytes as U+FFFD and NUL as a space */
 	bool has_and;     /* the query has an AND */
-	char error[96];   /* a message made for this query */
+	char error[192];  /* a message made for this query */
 	chu_query_tier tiers[6];
 };
 
@@ -63,6 +63,91 @@ static bool is_op(const char *s, size_t i, size_t n, const char *op)
 }
 
 /* Parses s[0, n) into st->terms; NULL, or what is wrong. */
+/* ---- date: ---- */
+
+static int days_in(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : days[m - 1];
+}
+
+/* Reads a number of 1 to max_digits digits at s[*i]; -1 when there is none. */
+static int number(const char *s, size_t n, size_t *i, int max_digits)
+{
+	int v = 0, k = 0;
+	while (*i < n && s[*i] >= '0' && s[*i] <= '9' && k < max_digits) {
+		v = v * 10 + (s[(*i)++] - '0');
+		k++;
+	}
+	return k ? v : -1;
+}
+
+/* One date of s[0, n) as a day, a month or a year — 2020, 2020-07, 2020-07-16, 7/2020,
+ * 16/7/2020 (day/month/year, as Vietnamese writes them) — into its first and last day, "YYYY-MM-DD".
+ * false when it is none of these or not a real day. */
+static bool date_span(const char *s, size_t n, char first[11], char last[11])
+{
+	int v[3], k = 0;
+	char sep = 0;
+	size_t i = 0;
+	while (k < 3) {
+		if ((v[k] = number(s, n, &i, 4)) < 0)
+			return false;
+		k++;
+		if (i == n)
+			break;
+		if ((s[i] != '-' && s[i] != '/') || (sep && s[i] != sep))
+			return false;
+		sep = s[i++];
+	}
+	if (i != n)
+		return false;
+	int y, m = 0, d = 0;
+	if (sep == '/') { /* [d/]m/yyyy */
+		y = v[k - 1];
+		m = v[k - 2];
+		d = k == 3 ? v[0] : 0;
+	} else { /* yyyy[-mm[-dd]] */
+		y = v[0];
+		m = k > 1 ? v[1] : 0;
+		d = k > 2 ? v[2] : 0;
+	}
+	if (y < 1000 || y > 9999 || (k == 1 && sep) || (sep == '/' && k == 1))
+		return false;
+	if (k > 1 && (m < 1 || m > 12))
+		return false;
+	if (k > 2 && (d < 1 || d > days_in(y, m)))
+		return false;
+	int m0 = k > 1 ? m : 1, m1 = k > 1 ? m : 12, d0 = k > 2 ? d : 1, d1 = k > 2 ? d : days_in(y, m1);
+	/* (the remainders tell the compiler the widths: the values are already in range) */
+	snprintf(first, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m0 % 100u, (unsigned)d0 % 100u);
+	snprintf(last, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m1 % 100u, (unsigned)d1 % 100u);
+	return true;
+}
+
+/* A date: filter's text — a date or a range A..B of them (either side may be left open) — as
+ * "FIRST..LAST", the days it takes in, into out[24]. false when it does not read. */
+static bool date_range(const char *s, size_t n, char out[24])
+{
+	char a0[11] = "0000-01-01", a1[11], b0[11], b1[11] = "9999-12-31";
+	const char *dots = NULL;
+	for (size_t i = 0; i + 1 < n && !dots; i++)
+		if (s[i] == '.' && s[i + 1] == '.')
+			dots = s + i;
+	if (!dots) {
+		if (!date_span(s, n, a0, b1))
+			return false;
+	} else {
+		size_t an = (size_t)(dots - s), bn = n - an - 2;
+		if ((!an && !bn) || (an && !date_span(s, an, a0, a1)) || (bn && !date_span(dots + 2, bn, b0, b1)))
+			return false;
+		if (strcmp(a0, b1) > 0)
+			return false;
+	}
+	snprintf(out, 24, "%s..%s", a0, b1);
+	return true;
+}
+
 static const char *parse(struct chu__query_state *st, const char *s, size_t n, int *rc)
 {
 	size_t i = 0;
@@ -110,11 +195,11 @@ static const char *parse(struct chu__query_state *st, const char *s, size_t n, i
 		while (k < n && is_alpha(s[k]))
 			k++;
 		if (k > i && k + 1 < n && s[k] == ':' && !is_space(s[k + 1]) && s[k + 1] != '/') {
-			for (int f = F_TITLE; f <= F_LOC; f++)
+			for (int f = F_TITLE; f <= F_DATE; f++)
 				if (strlen(field_names[f]) == k - i && strncmp(s + i, field_names[f], k - i) == 0)
 					t.field = f;
 			if (!t.field) {
-				snprintf(st->error, sizeof st->error, "unknown field %.*s: (the fields are title:, per:, org: and loc:)",
+				snprintf(st->error, sizeof st->error, "unknown field %.*s: (the fields are title:, per:, org:, loc: and date:)",
 				         (int)(k - i > 24 ? 24 : k - i), s + i);
 				return st->error;
 			}
@@ -207,8 +292,9 @@ static void put_str(int *rc, chu__buf *b, const char *z) { chu__buf_put(rc, b, z
 
 /* Is term t a plain word (the tiers' phrase, near and most readings are made of these)? */
 static bool plain_word(const qterm *t) { return !t->neg && !t->field && !t->phrase && !t->prefix; }
-/* A term the documents must hold: an entity filter also looks for its text (per:"Tô Anh Dũng") */
-static bool positive(const qterm *t) { return !t->neg; }
+/* A term the documents must hold: an entity filter also looks for its text (per:"Tô Anh Dũng"); a
+ * date: filter is the document's date, not its words */
+static bool positive(const qterm *t) { return !t->neg && t->field != F_DATE; }
 
 /* Appends " AND " and each positive term that is not a plain word (what a tier made of the plain
  * words still requires), then " NOT " and each exclusion. */
@@ -383,12 +469,24 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 			names[nt] = "most", exact[nt++] = 1;
 		}
 	}
-	/* the entity filters' texts */
+	/* the entity filters' texts; a date: filter's as the days it takes in */
 	size_t nf = 0;
 	for (size_t i = 0; i < nq; i++)
 		if (q[i].field > F_TITLE) {
+			char days[24];
+			if (q[i].field == F_DATE && !date_range(text + q[i].a, q[i].b - q[i].a, days)) {
+				snprintf(st->error, sizeof st->error,
+				         "date:%.*s is not a date: write a year, a month or a day (2020, 7/2020, 16/7/2020, "
+				         "2020-07-16) or a range (2019..3/2020)",
+				         (int)(q[i].b - q[i].a > 16 ? 16 : q[i].b - q[i].a), text + q[i].a);
+				out->error = st->error;
+				return CHU_ESYNTAX;
+			}
 			begin_string(st, &rc);
-			chu__buf_put(&rc, &st->text, text + q[i].a, q[i].b - q[i].a);
+			if (q[i].field == F_DATE)
+				chu__buf_put(&rc, &st->text, days, strlen(days));
+			else
+				chu__buf_put(&rc, &st->text, text + q[i].a, q[i].b - q[i].a);
 			end_string(st, &rc);
 			chu_query_filter f = {field_names[q[i].field], NULL, q[i].neg};
 			chu__buf_put(&rc, &st->filters, &f, sizeof f);

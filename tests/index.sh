@@ -307,6 +307,18 @@ for f in big.jsonl big.jsonl.gz; do
 1|20000" ] && ok || bad "$f: after the resumed run: $(sqlite3 "$tmp/rdb" 'SELECT count(*) FROM docs; SELECT * FROM sources')"
 done
 
+# date: the document's date as stored (a day, with or without a time after it)
+printf '{"id":"a","title":"Lúa","text":"Giá lúa tăng.","date":"2020-07-16"}\n{"id":"b","title":"Lúa","text":"Giá lúa giảm.","date":"2019-03-01T08:00:00+07:00"}\n{"id":"c","title":"Lúa","text":"Giá lúa đứng."}\n' >"$tmp/d.jsonl"
+"$CHU" index --entities=none "$tmp/ddb" "$tmp/d.jsonl" 2>/dev/null
+ids() { "$CHU" search --json "$1" "$2" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '; }
+for qa in 'date:2020=a ' 'date:7/2020=a ' 'date:16/7/2020=a ' 'date:17/7/2020=' 'date:2019..2020=a b ' \
+	'date:3/2019=b ' 'date:..2019=b ' '-date:2020=b c '; do
+	q=${qa%%=*} want=${qa#*=}
+	[ "$(ids "$tmp/ddb" "lúa $q")" = "$want" ] && ok || bad "lúa $q: $(ids "$tmp/ddb" "lúa $q")"
+done
+"$CHU" search "$tmp/ddb" 'lúa date:31/6/2020' 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q 'is not a date' "$tmp/err" && ok || bad "date:31/6/2020: $(cat "$tmp/err")"
+
 # entities from the models (the default when they are found): chu annotate's, for per:/loc:/org:
 if "$CHU" annotate --help >/dev/null 2>&1 && [ -f models/ner.chm ]; then
 	ti="Quảng Nam mở rộng vùng lúa"

@@ -52,7 +52,7 @@ r=$(ids "$db" 'title:hành'); [ "$r" = "hanhtinh hedieuhanh" ] || [ "$r" = "hedi
 "$CHU" search "$db" 'tác:giả' >/dev/null 2>"$tmp/err"; st=$?
 [ $st -eq 0 ] && ok || bad "a colon after a non-ASCII word is not a field: exit $st $(cat "$tmp/err")"
 "$CHU" search "$db" 'vd:abc' >/dev/null 2>"$tmp/err"; st=$?
-[ $st -eq 2 ] && grep -q '^chu: bad query: unknown field vd: (the fields are title:, per:, org: and loc:)$' "$tmp/err" && ok ||
+[ $st -eq 2 ] && grep -q '^chu: bad query: unknown field vd: (the fields are title:, per:, org:, loc: and date:)$' "$tmp/err" && ok ||
 	bad "unknown field: $st $(cat "$tmp/err")"
 # the command line: options anywhere, -- ends them, words as separate arguments
 r=$("$CHU" search "$db" Quảng Nam --json 2>&1 | sed -n "$name" | head -n 1); [ "$r" = "quangnam" ] && ok ||

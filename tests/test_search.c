@@ -296,7 +296,25 @@ static void test_compile(void)
 	/* entity filters: their text is looked for too */
 	T("org:ASEM -per:\"Lê Văn\"", 0, "all: \"ASEM\"\norg=ASEM\n-per=Lê Văn\n");
 	/* what does not parse */
-	T("vd:abc", 0, "error: unknown field vd: (the fields are title:, per:, org: and loc:)");
+	/* date: the days a year, month, day or range takes in; not a word to look for */
+	T("lua date:2020", 0, "all: \"lua\"\ndate=2020-01-01..2020-12-31\n");
+	T("lua date:2/2024", 0, "all: \"lua\"\ndate=2024-02-01..2024-02-29\n");
+	T("lua date:2/2023", 0, "all: \"lua\"\ndate=2023-02-01..2023-02-28\n");
+	T("lua date:16/7/2020", 0, "all: \"lua\"\ndate=2020-07-16..2020-07-16\n");
+	T("lua date:2020-07", 0, "all: \"lua\"\ndate=2020-07-01..2020-07-31\n");
+	T("lua -date:2019..3/2020", 0, "all: \"lua\"\n-date=2019-01-01..2020-03-31\n");
+	T("lua date:2020..", 0, "all: \"lua\"\ndate=2020-01-01..9999-12-31\n");
+	T("lua date:..2019-06-30", 0, "all: \"lua\"\ndate=0000-01-01..2019-06-30\n");
+	T("lua date:30/2/2020", 0, "error: date:30/2/2020 is not a date: write a year, a month or a day (2020, 7/2020, "
+	  "16/7/2020, 2020-07-16) or a range (2019..3/2020)");
+	T("lua date:2021..2019", 0, "error: date:2021..2019 is not a date: write a year, a month or a day (2020, 7/2020, "
+	  "16/7/2020, 2020-07-16) or a range (2019..3/2020)");
+	T("lua date:..", 0, "error: date:.. is not a date: write a year, a month or a day (2020, 7/2020, "
+	  "16/7/2020, 2020-07-16) or a range (2019..3/2020)");
+	T("lua date:7/20", 0, "error: date:7/20 is not a date: write a year, a month or a day (2020, 7/2020, "
+	  "16/7/2020, 2020-07-16) or a range (2019..3/2020)");
+	T("date:2020", 0, "error: it has nothing to look for (only exclusions or filters)");
+	T("vd:abc", 0, "error: unknown field vd: (the fields are title:, per:, org:, loc: and date:)");
 	T("https://x.vn/a", 0, "all: \"https://x.vn/a\"\n");
 	T("10:30", 0, "all: \"10:30\"\n");
 	T("\"open", 0, "error: unbalanced quote");
