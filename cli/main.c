@@ -794,6 +794,23 @@ static int clean_one(void *ud, const char *name, const char *text, size_t len)
 		size_t bol = ch[k].start;
 		while (bol > 0 && text[bol - 1] != '\n')
 			bol--;
+		if (ch[k].action == CHU_CLEAN_SPACE) {
+			/* an insertion changes no bytes: show the words either side, then and now */
+			size_t a = ch[k].start, b = ch[k].start;
+			while (a > bol && text[a - 1] != ' ' && text[a - 1] != '\t' && ch[k].start - a < 40)
+				a--;
+			while (b < len && text[b] != ' ' && text[b] != '\n' && text[b] != '\r' && b - ch[k].start < 40)
+				b++;
+			while (a < ch[k].start && ((unsigned char)text[a] & 0xC0) == 0x80) /* not inside a character */
+				a++;
+			while (b > ch[k].start && b < len && ((unsigned char)text[b] & 0xC0) == 0x80)
+				b--;
+			int l = (int)(ch[k].start - a), r = (int)(b - ch[k].start);
+			printf("%s:%lu:%zu: %s: %s: \"%.*s%.*s\" -> \"%.*s %.*s\"\n", name, line, ch[k].start - bol + 1,
+			       action_name(ch[k].action), ch[k].reason, l, text + a, r, text + ch[k].start, l, text + a, r,
+			       text + ch[k].start);
+			continue;
+		}
 		size_t e = ch[k].end;
 		while (e > ch[k].start && (text[e - 1] == '\n' || text[e - 1] == '\r'))
 			e--;

@@ -87,6 +87,122 @@ static bool all_parts_in(const char *s, size_t n, const char *const *list)
 	return parts > 0;
 }
 
+/* Past the separators, spaces and bullets at s[i]. */
+static size_t skip_seps(const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		if (i < n && (s[i] == ' ' || is_sep_byte(s[i])))
+			i++;
+		else if (i + 1 < n && (unsigned char)s[i] == 0xC2 && ((unsigned char)s[i + 1] == 0xBB || (unsigned char)s[i + 1] == 0xB7))
+			i += 2; /* » · */
+		else if (i + 2 < n && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
+		         ((unsigned char)s[i + 2] == 0xA2 || (unsigned char)s[i + 2] == 0xBA))
+			i += 3; /* • › */
+		else
+			return i;
+	}
+}
+
+/* Is the folded line made of phrases of list (the longest that fits at each place, ending at a
+ * space or separator), with or without separators between them ("chia se facebook twitter")? */
+static bool covered_by(const char *s, size_t n, const char *const *list)
+{
+	int parts = 0;
+	for (size_t i = skip_seps(s, n, 0); i < n; i = skip_seps(s, n, i)) {
+		size_t best = 0;
+		for (const char *const *p = list; *p; p++) {
+			size_t k = strlen(*p);
+			if (k > best && k <= n - i && memcmp(s + i, *p, k) == 0 &&
+			    (i + k == n || s[i + k] == ' ' || is_sep_byte(s[i + k])))
+				best = k;
+		}
+		if (!best)
+			return false;
+		i += best;
+		parts++;
+	}
+	return parts > 0;
+}
+
+/* The starts of folded lines that list related articles or tags, the colon included. */
+static const char *const link_list_starts[] = {"xem them", "doc them", "tin lien quan", "bai lien quan",
+                                               "tin cung chuyen muc", NULL};
+static const char *const tag_starts[] = {"tags", "tag", "tu khoa", "keywords", NULL};
+
+/* Does the folded line begin with one of list and a colon (a space before it allowed)? */
+static bool starts_with_label(const char *f, size_t fn, const char *const *list)
+{
+	for (const char *const *p = list; *p; p++) {
+		size_t k = strlen(*p);
+		if (fn > k && memcmp(f, *p, k) == 0) {
+			size_t j = k;
+			if (j < fn && f[j] == ' ')
+				j++;
+			if (j < fn && f[j] == ':')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Is the original line a breadcrumb or a menu: parts between " | ", " > ", " » " or " › " (not " / ",
+ * which lists run in text),
+ * three or more (two when the first is the home page, f folded starting "trang chu"), each of at
+ * most four words and 40 bytes, beginning with a capital letter, without digits or punctuation? */
+static bool breadcrumb(const char *s, size_t n, const char *f, size_t fn)
+{
+	int parts = 0;
+	size_t a = 0;
+	while (a <= n) {
+		/* the next separator with a space either side */
+		size_t b = a, sep = 0;
+		for (; b < n; b++) {
+			if (s[b] != ' ')
+				continue;
+			size_t k = b + 1;
+			if (k < n && (s[k] == '|' || s[k] == '>'))
+				sep = 1;
+			else if (k + 1 < n && (unsigned char)s[k] == 0xC2 && (unsigned char)s[k + 1] == 0xBB)
+				sep = 2;
+			else if (k + 2 < n && (unsigned char)s[k] == 0xE2 && (unsigned char)s[k + 1] == 0x80 &&
+			         (unsigned char)s[k + 2] == 0xBA)
+				sep = 3;
+			else
+				continue;
+			if (k + sep < n && s[k + sep] == ' ')
+				break;
+			sep = 0;
+		}
+		size_t x = a, y = b;
+		while (x < y && s[x] == ' ')
+			x++;
+		while (y > x && s[y - 1] == ' ')
+			y--;
+		if (y == x || y - x > 40)
+			return false;
+		int32_t cp;
+		chu__utf8_decode((const unsigned char *)s + x, y - x, &cp);
+		if (cp < 0 || !chu__is_upper(cp))
+			return false;
+		int words = 1;
+		for (size_t i = x; i < y; i++) {
+			if (s[i] == ' ')
+				words++;
+			if ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == ',' || s[i] == ':' || s[i] == '!' ||
+			    s[i] == '?' || s[i] == '"' || s[i] == '=' || s[i] == '(')
+				return false;
+		}
+		if (words > 4)
+			return false;
+		parts++;
+		if (b >= n)
+			break;
+		a = b + 1 + sep + 1;
+	}
+	bool home = fn >= 9 && memcmp(f, "trang chu", 9) == 0;
+	return parts >= 3 || (parts == 2 && home);
+}
+
 static bool has_alnum(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
@@ -111,6 +227,27 @@ static const char *line_reason(const char *line, size_t n, const char *f, size_t
 		return "login link";
 	if (fn <= 120 && all_parts_in(f, fn, nav_phrases))
 		return "site navigation";
+	if (fn <= 80 && covered_by(f, fn, nav_phrases))
+		return "share bar";
+	/* a comment or share count after the phrase: "Bình luận (0)" */
+	if (fn <= 80 && f[fn - 1] == ')') {
+		size_t k = fn - 1;
+		while (k > 0 && f[k - 1] >= '0' && f[k - 1] <= '9')
+			k--;
+		if (k > 1 && k < fn - 1 && f[k - 1] == '(') {
+			size_t m = k - 1;
+			while (m > 0 && f[m - 1] == ' ')
+				m--;
+			if (m && covered_by(f, m, nav_phrases))
+				return "site navigation";
+		}
+	}
+	if (n <= 300 && starts_with_label(f, fn, link_list_starts))
+		return "related links";
+	if (n <= 300 && starts_with_label(f, fn, tag_starts))
+		return "tag line";
+	if (n <= 200 && breadcrumb(line, n, f, fn))
+		return "breadcrumb";
 	if (fn <= 60 && (in_list(f, fn, link_words) || all_parts_in(f, fn, link_words)))
 		return "lone link word";
 	/* one word (no space) ending in an image extension */

@@ -102,5 +102,10 @@ assert not any("Ảnh" in r["text"] for r in rows), "photo credit kept"
 ' "$tmp/out" && ok || bad "annotate jsonl"
 fi
 
+# clean --explain: an inserted space shows the words it stood between, before and after
+r=$(printf 'Giá lúa tăng vào ngày 16/7.Cùng ngày, nông dân vui.\nTrang chủ > Thời sự > Xã hội\n' | "$CHU" clean --explain)
+[ "$r" = '<stdin>:1:33: insert-space: glued sentence: "16/7.Cùng" -> "16/7. Cùng"
+<stdin>:2:1: drop-line: breadcrumb: "Trang chủ > Thời sự > Xã hội"' ] && ok || bad "clean --explain: $r"
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
