@@ -199,6 +199,29 @@ static void put_recased(int *rc, chu__buf *out, const char *form, const chu__acc
 	}
 }
 
+/* Is token i "dong" right after an amount — a number or a number word ("500 dong", "3 trieu dong")?
+ * There it is the currency, đồng, whatever the context model scores ("500 dòng/lít"). */
+static bool currency_after_amount(const char *text, const chu_token *t, size_t i, uint64_t folded)
+{
+	static const char *const number_words[] = {"nghin", "ngan", "trieu", "ty", "tram", "chuc", NULL};
+	chu__acc_syl u;
+	chu__acc_unit("dong", 4, &u);
+	if (i == 0 || folded != u.folded)
+		return false;
+	if (t[i - 1].kind == CHU_TOKEN_NUMBER)
+		return true;
+	if (t[i - 1].kind != CHU_TOKEN_SYLLABLE)
+		return false;
+	chu__acc_syl p;
+	chu__acc_unit(text + t[i - 1].start, t[i - 1].end - t[i - 1].start, &p);
+	for (const char *const *w = number_words; p.ok && *w; w++) {
+		chu__acc_unit(*w, strlen(*w), &u);
+		if (u.folded == p.folded)
+			return true;
+	}
+	return false;
+}
+
 int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out, size_t *out_len)
 {
 	const struct chu__acc_model *am = chu__model_accent(model);
@@ -255,6 +278,9 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 				chu__tag_score(tm, f[j], score);
 			for (int y = 1; y < nc; y++)
 				if (score[y] > score[best])
+					best = y;
+			for (int y = 0; y < nc && currency_after_amount(text, t, i, g[i]); y++)
+				if (strcmp(am->forms + am->cands[first + (uint32_t)y], "đồng") == 0)
 					best = y;
 		}
 		chu__acc_syl u;

@@ -61,6 +61,64 @@ static bool is_word(const char *text, const chu_span *w, const char *s)
 	return word_in(text, w->start, w->end, list);
 }
 
+/* The value of the digits at text[a, b) when they are all digits (at most 4), else -1. */
+static long digits_value(const char *text, size_t a, size_t b)
+{
+	long v = 0;
+	if (b <= a || b - a > 4)
+		return -1;
+	for (size_t k = a; k < b; k++) {
+		if (text[k] < '0' || text[k] > '9')
+			return -1;
+		v = v * 10 + (text[k] - '0');
+	}
+	return v;
+}
+
+/* Is a range word ("18 – 19/12/2024", "18-19/12") a range of days: its right side a date d/m[/y]? */
+static bool range_of_days(int *rc, chu_ctx *ctx, const char *text, const chu_span *w)
+{
+	size_t b = w->end, a = b;
+	while (a > w->start && text[a - 1] != ' ' && text[a - 1] != '_' && text[a - 1] != '-' && (text[a - 1] & 0x80) == 0)
+		a--;
+	if (a >= b || !memchr(text + a, '/', b - a))
+		return false;
+	chu_span right = {a, b};
+	return word_kind(rc, ctx, text, &right) == CHU_TOKEN_DATE;
+}
+
+/* A clock time at word i, a number followed by "giờ": "15 giờ 30 phút", "15 giờ 30", "8 giờ sáng";
+ * returns the word after it, or i when the words are not a time of day ("8 giờ" alone may be a
+ * length of time: "làm việc 8 giờ"). The words must lie outside the model's entities. */
+static size_t clock_time(const char *text, const chu_span *words, size_t n, const uint8_t *tags, int K,
+                         const chu_model *model, size_t i)
+{
+	long h = digits_value(text, words[i].start, words[i].end);
+	if (h < 0 || h > 24 || words[i].end - words[i].start > 2)
+		return i;
+	size_t j = i + 2;
+	for (size_t k = i + 1; k < n && k <= i + 3; k++)
+		if (tags && tags[k] < K && chu_tag_name(model, CHU_TAGGER_NER, tags[k])[0] != 'O')
+			return i;
+	static const char *const parts[] = {"sáng", "trưa", "chiều", "tối", "đêm", NULL};
+	if (j < n && (long)(words[j].end - words[j].start) <= 2) {
+		long m = digits_value(text, words[j].start, words[j].end);
+		if (m >= 0 && m <= 59) {
+			j++;
+			if (j < n && is_word(text, &words[j], "phút"))
+				j++;
+			if (j < n && word_in(text, words[j].start, words[j].end, parts))
+				j++;
+			return j;
+		}
+	}
+	if (j < n && word_in(text, words[j].start, words[j].end, parts))
+		return j + 1;
+	if (i > 0 && is_word(text, &words[i - 1], "lúc"))
+		return j;
+	return i;
+}
+
 static void push(int *rc, chu_ctx *ctx, const chu_span *words, size_t first, size_t last, const char *type)
 {
 	chu_entity e = {words[first].start, words[last].end, (uint32_t)first, (uint32_t)(last - first + 1), type};
@@ -101,8 +159,19 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 		int next = free_next ? word_kind(&rc, ctx, text, &words[i + 1]) : 0;
 		known = free_next ? i + 1 : n;
 		known_kind = next;
-		if (kind == CHU_TOKEN_DATE) {
+		if (kind == CHU_TOKEN_DATE || (kind == CHU_TOKEN_RANGE && range_of_days(&rc, ctx, text, &words[i]))) {
 			push(&rc, ctx, words, i, i, "DATE");
+		} else if (is_word(text, &words[i], "ngày") && next == CHU_TOKEN_RANGE &&
+		           range_of_days(&rc, ctx, text, &words[i + 1])) {
+			push(&rc, ctx, words, i, i + 1, "DATE"); /* "ngày 18 – 19/12/2024" */
+			i += 2;
+			continue;
+		} else if (kind == CHU_TOKEN_NUMBER && free_next && is_word(text, &words[i + 1], "giờ") &&
+		           clock_time(text, words, n, ner_tags, K, model, i) > i + 1) {
+			size_t last = clock_time(text, words, n, ner_tags, K, model, i);
+			push(&rc, ctx, words, i, last - 1, "TIME"); /* "15 giờ 30 phút", "8 giờ sáng" */
+			i = last;
+			continue;
 		} else if (kind == CHU_TOKEN_TIME) {
 			push(&rc, ctx, words, i, i, "TIME");
 		} else if (kind == CHU_TOKEN_MONEY) {

@@ -379,6 +379,21 @@ static size_t scan_number(const unsigned char *s, size_t n, size_t i, int *kind)
 			return j;
 		}
 	}
+	/* a date with dots, d.m.yyyy ("1.3.2025"): no grouping of thousands reads so (its groups would
+	 * be three digits), and the year of four digits keeps version numbers (1.2.3) numbers */
+	if (i + 1 < n && s[i] == '.' && d1 <= 2 && day_ok(v1) && is_digit(s, n, i + 1)) {
+		unsigned long v2, v3;
+		int d2, d3;
+		size_t j = scan_digits(s, n, i + 1, &v2, &d2);
+		if (d2 <= 2 && month_ok(v2) && j + 1 < n && s[j] == '.' && is_digit(s, n, j + 1)) {
+			size_t k = scan_digits(s, n, j + 1, &v3, &d3);
+			if (d3 == 4 && !(k + 1 < n && (s[k] == '.' || s[k] == ',') && is_digit(s, n, k + 1)) &&
+			    !is_alnum_at(s, n, k)) {
+				*kind = CHU_TOKEN_DATE;
+				return k;
+			}
+		}
+	}
 	/* digit groups: 62.000, 4,5, 1.234.567,89, 4.0 */
 	while (i + 1 < n && (s[i] == '.' || s[i] == ',') && is_digit(s, n, i + 1)) {
 		unsigned long v;

@@ -103,6 +103,12 @@ cmp -s "$tmp/acc.chm" "$tmp/acc2.chm" && ok || bad "accent training is not deter
 "$CHU" accent --model "$tmp/tiny.chm" </dev/null >/dev/null 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "^chu: $tmp/tiny.chm: not a diacritics model: it holds a part-of-speech tagger" "$tmp/err" && ok || bad "a POS model as accent model: $(cat "$tmp/err")"
 
+# after an amount, "dong" is the currency whatever the context model scores ("500 dòng/lít")
+if [ -r models/accent.chm ]; then
+	r=$(printf '500 dong/lit, 3 trieu dong, 20 nghin dong; dong song\n' | "$CHU" accent)
+	[ "$r" = "500 đồng/lít, 3 triệu đồng, 20 nghìn đồng; dòng sông" ] && ok || bad "đồng after an amount: $r"
+fi
+
 # ---- chu eval pos|ner ----
 printf 'a/N b/V c/N\nd/A\n' >"$tmp/g.txt"
 printf 'a/N b/N c/N\nd/A\n' >"$tmp/p.txt"

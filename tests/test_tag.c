@@ -90,6 +90,11 @@ static void test_rules(void)
 	    {"tháng 7 năm 2020 có 62.000_tỷ_đồng", "DATE:tháng 7 DATE:năm 2020 MONEY:62.000_tỷ_đồng"},
 	    {"tàu chạy 120 km , chở 3 tấn hàng", "QUANTITY:120 km QUANTITY:3 tấn"},
 	    {"năm 20 người và tháng 13 , ngày 32", ""}, /* not a year, a month or a day */
+	    /* dates with dots, ranges of days, clock times in words; a length of time is none */
+	    {"ký ngày 1.3.2025 , họp 7.9.2024", "DATE:ngày 1.3.2025 DATE:7.9.2024"},
+	    {"từ ngày 18_–_19/12/2024 và 20-21/12", "DATE:ngày 18_–_19/12/2024 DATE:20-21/12"},
+	    {"lúc 15 giờ 30 phút , về 6 giờ chiều , đến lúc 9 giờ", "TIME:15 giờ 30 phút TIME:6 giờ chiều TIME:9 giờ"},
+	    {"làm 8 giờ mỗi ngày , tăng 10_–_15 lần , 2021-2025", ""},
 	    {"", ""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
