@@ -285,9 +285,9 @@ enum chu_tagger {
  * chu_segment, or a segmented sentence); a word's syllables are separated by spaces or '_'.
  * tags (the caller's array of n bytes) receives label indices; chu_tag_name() names them. For
  * CHU_TAGGER_NER, pos (may be NULL) gives each word's part-of-speech name ("Np"), which the entity
- * model uses as features; a word that is a URL or e-mail address is never in an entity, and no
- * entity begins with a disease's name ("COVID-19", "HIV"), whatever the model scores. CHU_EINVAL
- * when model has no such tagger. */
+ * model uses as features; a word that is a URL, an e-mail address or a #hashtag is never in an
+ * entity, and no entity begins with a disease's name ("COVID-19", "HIV"), whatever the model
+ * scores. CHU_EINVAL when model has no such tagger. */
 CHU_API int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words,
                     size_t n, const char *const *pos, uint8_t *tags);
 /* How many labels the model's tagger has (0 when it has none), and the name of label tag (NULL

@@ -707,7 +707,7 @@ static int prepare_words(const chu_allocator *alloc, struct chu__tag_state *st, 
 			continue;
 		}
 		chu__tag_cues(W->form + i, W->first + i, 1, cue + i);
-		limit[i] = chu__link_word(b, len)           ? LIMIT_OUTSIDE
+		limit[i] = chu__link_word(b, len) || (len > 1 && b[0] == '#') ? LIMIT_OUTSIDE /* a link, a #hashtag */
 		           : chu__tag_disease(W->form[i]) ? LIMIT_NO_BEGIN
 		                                          : LIMIT_NONE;
 		if (m) {

@@ -56,7 +56,7 @@ fi
 
 # ---- limits on entity labels, whatever a model learned: a corpus that labels a web address and a
 # disease as entities (VLSP 2016 never does) gives a model that would repeat them; the tagger keeps
-# a URL or e-mail address outside every entity and lets no entity begin with a disease's name ----
+# a URL, e-mail address or #hashtag outside every entity and lets no entity begin with a disease's name ----
 cat >"$tmp/lim.tsv" <<'EOF'
 Ông	O
 An	B-PER
@@ -77,13 +77,19 @@ viết	O
 cho	O
 ban@mofa.gov.vn	B-ORG
 .	O
+
+Ông	O
+An	B-PER
+theo	O
+#giavang	B-PER
+.	O
 EOF
 "$CHU" train ner --train "$tmp/lim.tsv" --pos-model "$tmp/tiny.chm" --epochs 10 -o "$tmp/lim.chm" 2>"$tmp/err" && ok ||
 	bad "train ner: $(cat "$tmp/err")"
-printf 'Ông An đọc vnexpress.net .\nBà Lan nói về HIV .\nÔng An viết cho ban@mofa.gov.vn .\n' >"$tmp/lim.txt"
+printf 'Ông An đọc vnexpress.net .\nBà Lan nói về HIV .\nÔng An viết cho ban@mofa.gov.vn .\nÔng An theo #giavang .\n' >"$tmp/lim.txt"
 "$CHU" ner --pretokenized --segmented --window 0 --pos-model "$tmp/tiny.chm" --ner-model "$tmp/lim.chm" "$tmp/lim.txt" \
 	>"$tmp/out" && ok || bad "ner with the tiny model"
-for t in "An	B-PER" "Lan	B-PER" "vnexpress.net	O" "HIV	O" "ban@mofa.gov.vn	O"; do
+for t in "An	B-PER" "Lan	B-PER" "vnexpress.net	O" "HIV	O" "ban@mofa.gov.vn	O" "#giavang	O"; do
 	has "$tmp/out" "$t" "entity limits"
 done
 
