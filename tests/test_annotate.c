@@ -169,7 +169,7 @@ static void test_shape(chu_ctx *ctx, const chu_annotate_options *o)
 	bool inside = true, nav = false;
 	for (size_t i = 0; i < a.n_words; i++) {
 		inside = inside && a.words[i].start < a.words[i].end && a.words[i].end <= sizeof text - 1;
-		nav = nav || !memcmp(text + a.words[i].start, "Đăng", 5);
+		nav = nav || (a.words[i].end - a.words[i].start >= 5 && !memcmp(text + a.words[i].start, "Đăng", 5));
 	}
 	CHECK(inside, "every word is a range of the text");
 	CHECK(!nav, "the navigation line is left out");
@@ -178,8 +178,9 @@ static void test_shape(chu_ctx *ctx, const chu_annotate_options *o)
 		const chu_entity *x = &a.entities[e];
 		CHECK(x->first + x->n_words <= a.n_words && a.words[x->first].start == x->start, "entity %zu on its words", e);
 		date = date || !strcmp(x->type, "DATE");
-		money = money || (!strcmp(x->type, "MONEY") && !memcmp(text + x->start, "62.000", 6));
-		per = per || (!strcmp(x->type, "PER") && !memcmp(text + x->start, "Nguyễn Văn An", x->end - x->start));
+		money = money || (!strcmp(x->type, "MONEY") && x->end - x->start >= 6 && !memcmp(text + x->start, "62.000", 6));
+		per = per || (!strcmp(x->type, "PER") && x->end - x->start == strlen("Nguyễn Văn An") &&
+		              !memcmp(text + x->start, "Nguyễn Văn An", x->end - x->start));
 	}
 	CHECK(date && money, "the date and the amount are entities");
 	if (o->ner)
