@@ -164,6 +164,15 @@ static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
 	return CHU_OK;
 }
 
+/* Opens the i-th object of a JSON list with its byte range: ',{"start":A,"end":B'. */
+static void put_range(annot *an, size_t i, uint64_t a, uint64_t b)
+{
+	put_str(an, i ? ",{\"start\":" : "{\"start\":");
+	put_u64(an, a);
+	put_str(an, ",\"end\":");
+	put_u64(an, b);
+}
+
 /* One sentence as a JSON line: its tokens tok[0, n), words w[0, nw) and entities e[0, ne), offsets
  * into text, which is at base in the file. */
 static int put_jsonl(annot *an, const char *name, const char *url, size_t url_len, size_t index, uint64_t base,
@@ -188,10 +197,7 @@ static int put_jsonl(annot *an, const char *name, const char *url, size_t url_le
 		return rc;
 	put_str(an, ",\"tokens\":[");
 	for (size_t i = 0; i < n && rc >= 0; i++) {
-		put_str(an, i ? ",{\"start\":" : "{\"start\":");
-		put_u64(an, base + tok[i].start);
-		put_str(an, ",\"end\":");
-		put_u64(an, base + tok[i].end);
+		put_range(an, i, base + tok[i].start, base + tok[i].end);
 		put_str(an, ",\"kind\":\"");
 		put_str(an, chu_token_kind_name(tok[i].kind));
 		put_str(an, "\",\"text\":");
@@ -200,10 +206,7 @@ static int put_jsonl(annot *an, const char *name, const char *url, size_t url_le
 	}
 	put_str(an, "],\"words\":[");
 	for (size_t i = 0; i < nw && rc >= 0; i++) {
-		put_str(an, i ? ",{\"start\":" : "{\"start\":");
-		put_u64(an, base + w[i].start);
-		put_str(an, ",\"end\":");
-		put_u64(an, base + w[i].end);
+		put_range(an, i, base + w[i].start, base + w[i].end);
 		put_str(an, ",\"text\":");
 		rc = put_norm(an, text, w[i].start, w[i].end, true);
 		if (w[i].pos) {
@@ -217,10 +220,7 @@ static int put_jsonl(annot *an, const char *name, const char *url, size_t url_le
 	}
 	put_str(an, "],\"entities\":[");
 	for (size_t i = 0; i < ne && rc >= 0; i++) {
-		put_str(an, i ? ",{\"start\":" : "{\"start\":");
-		put_u64(an, base + e[i].start);
-		put_str(an, ",\"end\":");
-		put_u64(an, base + e[i].end);
+		put_range(an, i, base + e[i].start, base + e[i].end);
 		put_str(an, ",\"type\":\"");
 		put_str(an, e[i].type);
 		put_str(an, "\",\"text\":");

@@ -314,25 +314,39 @@ static int maybe_commit(indexer *ix)
 	return 0;
 }
 
-/* Stores one entity of text[a, b) of kind. */
-static void put_entity(indexer *ix, sqlite3_int64 doc, const char *kind, const char *text, size_t a, size_t b)
+/* Appends one entity row to rows: kind, the normalized text[a, b) and its folded form, each
+ * NUL-terminated (what insert_rows stores). */
+static int entity_row(chu_ctx *ctx, chu__buf *rows, const char *kind, const char *text, size_t a, size_t b)
 {
 	const char *norm, *fold;
 	size_t nl, fl;
-	if (chu_norm_span(ix->ctx, text, a, b, &norm, &nl) < 0)
-		return;
-	char *ncopy = strndup(norm, nl);
-	if (!ncopy || chu_fold(ix->ctx, ncopy, nl, &fold, &fl) < 0) {
-		free(ncopy);
-		return;
+	int rc = chu_norm_span(ctx, text, a, b, &norm, &nl);
+	if (rc < 0)
+		return rc;
+	size_t at = rows->len, kl = strlen(kind);
+	chu__buf_put(&rc, rows, kind, kl + 1);
+	chu__buf_put(&rc, rows, norm, nl);
+	chu__buf_putc(&rc, rows, '\0');
+	if (rc >= 0 && (rc = chu_fold(ctx, rows->data + at + kl + 1, nl, &fold, &fl)) >= 0) {
+		chu__buf_put(&rc, rows, fold, fl);
+		chu__buf_putc(&rc, rows, '\0');
 	}
-	sqlite3_bind_int64(ix->ins_ent, 1, doc);
-	sqlite3_bind_text(ix->ins_ent, 2, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ix->ins_ent, 3, ncopy, (int)nl, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ix->ins_ent, 4, fold, (int)fl, SQLITE_TRANSIENT);
-	sqlite3_step(ix->ins_ent);
-	sqlite3_reset(ix->ins_ent);
-	free(ncopy);
+	return rc;
+}
+
+/* Stores the entity rows of document doc. */
+static void insert_rows(indexer *ix, sqlite3_int64 doc, const chu__buf *rows)
+{
+	for (size_t i = 0; i < rows->len;) {
+		const char *kind = rows->data + i, *text = kind + strlen(kind) + 1, *fold = text + strlen(text) + 1;
+		sqlite3_bind_int64(ix->ins_ent, 1, doc);
+		sqlite3_bind_text(ix->ins_ent, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ix->ins_ent, 3, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ix->ins_ent, 4, fold, -1, SQLITE_STATIC);
+		sqlite3_step(ix->ins_ent);
+		sqlite3_reset(ix->ins_ent);
+		i = (size_t)(fold - rows->data) + strlen(fold) + 1;
+	}
 }
 
 /* Does the syllable s[0, n) begin with a capital letter (Đ, Ô as well as A–Z)? */
@@ -356,6 +370,8 @@ static int add_entities(indexer *ix, sqlite3_int64 doc, const char *text, size_t
 		return -1;
 	if (n)
 		memcpy(copy, t, n * sizeof *copy);
+	chu__buf rows;
+	chu__buf_init(&rows, &chu__default_allocator);
 	for (size_t i = 0; i < n; i++) {
 		const char *kind = NULL;
 		size_t a = copy[i].start, b = copy[i].end, j = i;
@@ -386,9 +402,12 @@ static int add_entities(indexer *ix, sqlite3_int64 doc, const char *text, size_t
 		}
 		if (!kind)
 			continue;
-		put_entity(ix, doc, kind, text, a, b);
+		if (entity_row(ix->ctx, &rows, kind, text, a, b) < 0)
+			break;
 		i = j;
 	}
+	insert_rows(ix, doc, &rows);
+	chu__buf_free(&rows);
 	free(copy);
 	return 0;
 }
@@ -434,18 +453,7 @@ static int entity_rows(chu_ctx *ctx, const chu_annotate_options *o, const char *
 		for (const char *t = a.entities[e].type; *t && k + 1 < sizeof kind; t++)
 			kind[k++] = (char)(*t >= 'A' && *t <= 'Z' ? *t + 32 : *t);
 		kind[k] = '\0';
-		const char *norm, *fold;
-		size_t nl, fl;
-		if ((rc = chu_norm_span(ctx, text, a.entities[e].start, a.entities[e].end, &norm, &nl)) < 0)
-			break;
-		size_t at = rows->len;
-		chu__buf_put(&rc, rows, kind, k + 1);
-		chu__buf_put(&rc, rows, norm, nl);
-		chu__buf_putc(&rc, rows, '\0');
-		if (rc >= 0 && (rc = chu_fold(ctx, rows->data + at + k + 1, nl, &fold, &fl)) >= 0) {
-			chu__buf_put(&rc, rows, fold, fl);
-			chu__buf_putc(&rc, rows, '\0');
-		}
+		rc = entity_row(ctx, rows, kind, text, a.entities[e].start, a.entities[e].end);
 	}
 	return rc;
 }
@@ -455,20 +463,6 @@ static int entity_rows(chu_ctx *ctx, const chu_annotate_options *o, const char *
 static int job_rows(chu_ctx *ctx, const chu_annotate_options *o, ent_job *j)
 {
 	return entity_rows(ctx, o, j->text, j->tl + 1 + j->bl, &j->rows);
-}
-
-static void insert_rows(indexer *ix, sqlite3_int64 doc, const chu__buf *rows)
-{
-	for (size_t i = 0; i < rows->len;) {
-		const char *kind = rows->data + i, *text = kind + strlen(kind) + 1, *fold = text + strlen(text) + 1;
-		sqlite3_bind_int64(ix->ins_ent, 1, doc);
-		sqlite3_bind_text(ix->ins_ent, 2, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ix->ins_ent, 3, text, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ix->ins_ent, 4, fold, -1, SQLITE_STATIC);
-		sqlite3_step(ix->ins_ent);
-		sqlite3_reset(ix->ins_ent);
-		i = (size_t)(fold - rows->data) + strlen(fold) + 1;
-	}
 }
 
 static void *ent_worker(void *arg)

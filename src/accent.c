@@ -279,7 +279,8 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 			for (int y = 1; y < nc; y++)
 				if (score[y] > score[best])
 					best = y;
-			for (int y = 0; y < nc && currency_after_amount(text, t, i, g[i]); y++)
+			bool currency = currency_after_amount(text, t, i, g[i]);
+			for (int y = 0; currency && y < nc; y++)
 				if (strcmp(am->forms + am->cands[first + (uint32_t)y], "đồng") == 0)
 					best = y;
 		}

@@ -146,13 +146,16 @@ struct chu__annotate_state {
 	chu__buf ents;      /* chu_entity[] */
 };
 
+#define ANNOTATE_BUFS(st)                                                                          \
+	{&(st)->toks, &(st)->drop, &(st)->keep, &(st)->sents, &(st)->spans, &(st)->words, &(st)->labels, &(st)->ner, \
+	 &(st)->final, &(st)->ents}
+
 void chu__annotate_state_free(chu_ctx *ctx)
 {
 	struct chu__annotate_state *st = ctx->annotate;
 	if (!st)
 		return;
-	chu__buf *b[] = {&st->toks, &st->drop,   &st->keep,  &st->sents, &st->spans,
-	                 &st->words, &st->labels, &st->ner,  &st->final, &st->ents};
+	chu__buf *b[] = ANNOTATE_BUFS(st);
 	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
 		chu__buf_free(b[i]);
 	chu__tagged_free(&st->tagged);
@@ -168,8 +171,7 @@ static struct chu__annotate_state *annotate_state(chu_ctx *ctx)
 	if (!st)
 		return NULL;
 	memset(st, 0, sizeof *st);
-	chu__buf *b[] = {&st->toks, &st->drop,   &st->keep,  &st->sents, &st->spans,
-	                 &st->words, &st->labels, &st->ner,  &st->final, &st->ents};
+	chu__buf *b[] = ANNOTATE_BUFS(st);
 	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
 		chu__buf_init(b[i], &ctx->alloc);
 	chu__tagged_init(&st->tagged, &ctx->alloc);

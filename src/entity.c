@@ -159,6 +159,7 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 		int next = free_next ? word_kind(&rc, ctx, text, &words[i + 1]) : 0;
 		known = free_next ? i + 1 : n;
 		known_kind = next;
+		size_t after; /* the word after a clock time at i */
 		if (kind == CHU_TOKEN_DATE || (kind == CHU_TOKEN_RANGE && range_of_days(&rc, ctx, text, &words[i]))) {
 			push(&rc, ctx, words, i, i, "DATE");
 		} else if (is_word(text, &words[i], "ngày") && next == CHU_TOKEN_RANGE &&
@@ -167,10 +168,9 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 			i += 2;
 			continue;
 		} else if (kind == CHU_TOKEN_NUMBER && free_next && is_word(text, &words[i + 1], "giờ") &&
-		           clock_time(text, words, n, ner_tags, K, model, i) > i + 1) {
-			size_t last = clock_time(text, words, n, ner_tags, K, model, i);
-			push(&rc, ctx, words, i, last - 1, "TIME"); /* "15 giờ 30 phút", "8 giờ sáng" */
-			i = last;
+		           (after = clock_time(text, words, n, ner_tags, K, model, i)) > i + 1) {
+			push(&rc, ctx, words, i, after - 1, "TIME"); /* "15 giờ 30 phút", "8 giờ sáng" */
+			i = after;
 			continue;
 		} else if (kind == CHU_TOKEN_TIME) {
 			push(&rc, ctx, words, i, i, "TIME");
