@@ -13,9 +13,10 @@ VERSION  := $(shell sed -n 's/^#define CHU_VERSION_STRING "\(.*\)"/\1/p' include
 LIB_SRC  := $(sort $(wildcard src/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/ext/sqlite/chu_fts5.o
+# the FTS5 tokenizer is part of libchu: src/index.c searches with it
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/ext/sqlite/chu_fts5.o
+PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/ext/sqlite/chu_fts5.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test test-long asan bench bench-search model install uninstall clean format help generated check-generated
@@ -54,9 +55,11 @@ $(BUILD)/tests/%: tests/%.c tests/harness.h tests/bytes.h $(BUILD)/libchu.a $(BU
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(DEFS) -Itests -o $@ $< $(BUILD)/ext/sqlite/chu_fts5.o $(BUILD)/libchu.a $(DEPLIBS)
 
-# The FTS5 tokenizer as a loadable SQLite extension, with libchu inside it.
-$(BUILD)/chu_sqlite.so: ext/sqlite/chu_fts5.c $(PIC_OBJ)
-	$(CC) $(CFLAGS) $(WARN) $(DEFS) -DCHU_SQLITE_EXTENSION -fPIC -fvisibility=hidden -shared -o $@ $< $(PIC_OBJ) -lutf8proc -lm
+# The FTS5 tokenizer as a loadable SQLite extension, with libchu inside it (but not the parts that
+# call SQLite directly: the extension reaches SQLite through the host's sqlite3_api).
+EXT_OBJ  := $(filter-out $(BUILD)/pic/src/index.o $(BUILD)/pic/ext/sqlite/chu_fts5.o,$(PIC_OBJ))
+$(BUILD)/chu_sqlite.so: ext/sqlite/chu_fts5.c $(EXT_OBJ)
+	$(CC) $(CFLAGS) $(WARN) $(DEFS) -DCHU_SQLITE_EXTENSION -fPIC -fvisibility=hidden -shared -o $@ $< $(EXT_OBJ) -lutf8proc -lm
 
 $(BUILD)/chu.pc: chu.pc.in include/chu.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@

@@ -85,15 +85,6 @@ bool cli_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, bool *warn
 /* Writes s[0..n) as a JSON string on stdout. */
 void cli_json_str(const char *s, size_t n);
 
-/* The index's own checks (cli/index.c). cli_index_sum() is the checksum chu index stores with
- * each document (docs.sum) over its title and body as indexed, and search checks each hit's text
- * against it (an index whose PRAGMA user_version is CLI_INDEX_SUMS or more has one for every
- * document). cli_index_cut_short() is true, after printing "chu: PATH: …", when the file is
- * shorter than the page count its SQLite header gives: a copy or download cut short, which
- * SQLite would read as zero-filled pages. */
-#define CLI_INDEX_SUMS 1
-long long cli_index_sum(const char *title, size_t tl, const char *body, size_t bl);
-bool cli_index_cut_short(const char *path);
 
 /* Subcommands implemented outside main.c; each receives argv starting at the subcommand name. */
 int cli_seg(int argc, char **argv);   /* chu seg */

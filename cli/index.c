@@ -26,8 +26,8 @@
  *     "id" as given (a JSON number as written: 42, 7.5), else "FILE#N"; a text's path under the
  *     directory argument it was found in ("2019/a.txt" for chu index db corpus/), or the path as
  *     given when the file was named; file: the file's path as found ("-" for stdin); line: a
- *     record's line (0 for a text); sum: cli_index_sum() of the title and body as indexed, which
- *     search checks each hit against (PRAGMA user_version is CLI_INDEX_SUMS once every document
+ *     record's line (0 for a text); sum: chu__index_sum() of the title and body as indexed, which
+ *     search checks each hit against (PRAGMA user_version is CHU__INDEX_SUMS once every document
  *     has one: an older index gets them the next time chu index opens it)
  *   docs_fts(title, body) — FTS5, tokenize='chu', rowid = docs.id
  *   entities(doc, kind, text, folded)     for filters and facets: with the models (seg, pos, ner
@@ -86,42 +86,13 @@ static const char *schema =
 	"CREATE INDEX IF NOT EXISTS entities_kind ON entities(kind, folded);"
 	"CREATE INDEX IF NOT EXISTS entities_doc ON entities(doc);";
 
-long long cli_index_sum(const char *title, size_t tl, const char *body, size_t bl)
+/* "chu: PATH: the index is damaged: …" when the file is shorter than its header says. */
+static bool cut_short(const char *path)
 {
-	uint64_t h = chu__checksum(title ? title : "", title ? tl : 0);
-	h = (h * 0x100000001B3ULL) ^ chu__checksum(body ? body : "", body ? bl : 0) ^ (uint64_t)tl;
-	return (long long)h;
-}
-
-static unsigned be(const unsigned char *p, int n)
-{
-	unsigned v = 0;
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
-bool cli_index_cut_short(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false; /* the caller's open reports it */
-	unsigned char h[100];
-	struct stat sb;
-	bool got = fread(h, 1, sizeof h, f) == sizeof h && fstat(fileno(f), &sb) == 0;
-	fclose(f);
-	if (!got || memcmp(h, "SQLite format 3", 16) != 0)
-		return false; /* SQLite says what it is not */
-	/* the header's page count is valid when the change counter (offset 24) equals the
-	 * version-valid-for number (offset 92) */
-	unsigned psize = be(h + 16, 2) == 1 ? 65536 : be(h + 16, 2), pages = be(h + 28, 4);
-	if (psize < 512 || be(h + 24, 4) != be(h + 92, 4) || pages == 0)
+	char msg[256];
+	if (!chu__index_cut_short(path, msg, sizeof msg))
 		return false;
-	long long want = (long long)pages * psize;
-	if ((long long)sb.st_size >= want && sb.st_size % psize == 0)
-		return false;
-	cli_error(path, 0, "the index is damaged: %lld bytes, where its header counts %u pages of %u bytes (%lld); "
-	          "build it again with chu index", (long long)sb.st_size, pages, psize, want);
+	cli_error(path, 0, "%s", msg);
 	return true;
 }
 
@@ -129,12 +100,12 @@ static void sum_fn(sqlite3_context *c, int argc, sqlite3_value **v)
 {
 	(void)argc;
 	const char *t = (const char *)sqlite3_value_text(v[0]), *b = (const char *)sqlite3_value_text(v[1]);
-	sqlite3_result_int64(c, cli_index_sum(t, (size_t)sqlite3_value_bytes(v[0]), b, (size_t)sqlite3_value_bytes(v[1])));
+	sqlite3_result_int64(c, chu__index_sum(t, (size_t)sqlite3_value_bytes(v[0]), b, (size_t)sqlite3_value_bytes(v[1])));
 }
 
 static int open_db(const char *path, sqlite3 **db, bool create)
 {
-	if (cli_index_cut_short(path))
+	if (cut_short(path))
 		return CLI_BAD_INPUT;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
@@ -170,17 +141,20 @@ static int open_db(const char *path, sqlite3 **db, bool create)
 			sqlite3_free(q);
 		}
 	}
+	/* chu serve and chu_index_get find documents by their id (after the column, for an old index) */
+	if (rc == SQLITE_OK && create)
+		rc = sqlite3_exec(*db, "CREATE INDEX IF NOT EXISTS docs_name ON docs(name);", NULL, NULL, &err);
 	/* an index made before documents had checksums gets them from the text it holds */
 	sqlite3_stmt *uv = NULL;
 	bool sums = false;
 	if (rc == SQLITE_OK && create && (rc = sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &uv, NULL)) == SQLITE_OK)
-		sums = sqlite3_step(uv) == SQLITE_ROW && sqlite3_column_int(uv, 0) >= CLI_INDEX_SUMS;
+		sums = sqlite3_step(uv) == SQLITE_ROW && sqlite3_column_int(uv, 0) >= CHU__INDEX_SUMS;
 	sqlite3_finalize(uv);
 	if (rc == SQLITE_OK && create && !sums)
 		rc = sqlite3_create_function(*db, "chu_index_sum", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sum_fn, NULL, NULL);
 	if (rc == SQLITE_OK && create && !sums) {
 		char *q = sqlite3_mprintf("UPDATE docs SET sum = (SELECT chu_index_sum(c0, c1) FROM docs_fts_content c"
-		                          " WHERE c.id = docs.id) WHERE sum IS NULL; PRAGMA user_version = %d;", CLI_INDEX_SUMS);
+		                          " WHERE c.id = docs.id) WHERE sum IS NULL; PRAGMA user_version = %d;", CHU__INDEX_SUMS);
 		rc = q ? sqlite3_exec(*db, q, NULL, NULL, &err) : SQLITE_NOMEM;
 		sqlite3_free(q);
 	}
@@ -695,7 +669,7 @@ static int add_doc(indexer *ix, const source *src, unsigned long line, const cha
 	sqlite3_bind_text(s, 6, extra, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)line);
 	sqlite3_bind_text(s, 8, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 9, cli_index_sum(title, tl, body, bl));
+	sqlite3_bind_int64(s, 9, chu__index_sum(title, tl, body, bl));
 	sqlite3_bind_text(s, 10, src->where, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);

@@ -1,22 +1,18 @@
 /*
- * search.c — `chu search DB QUERY…`: the query compiled by the library (chu_query_compile: the
- * query language, its tiers and marks) and run against the index chu index made, tier after
- * tier, with the entity filters on the index's entities table, printing ranked hits with
- * highlighted snippets. Each hit's text is checked against the checksum chu index stored.
- * --any: the query is a question or loose words taken whole (chu_search_query): an OR of its
- * words ranked by bm25. --all: only documents with every word.
+ * search.c — `chu search DB QUERY…`: the library's search (chu_index_search: the query language,
+ * its tiers and marks, the entity and date filters, each returned hit checked against the checksum
+ * chu index stored) over the index chu index made, printing ranked hits with highlighted snippets
+ * and, with --facets, the commonest entities of the first 1000 hits. --any: the query is a
+ * question or loose words taken whole (chu_search_query). --all: only documents with every word.
  */
 #include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int chu_sqlite_register(sqlite3 *db, const char *model_path);
 
 /* A possibly NULL string as JSON. */
 static void jstr(const char *s) { cli_json_str(s ? s : "", s ? strlen(s) : 0); }
@@ -35,138 +31,65 @@ static bool parse_count(const char *arg, const char *name, long lo, long hi, lon
 	return true;
 }
 
-static int id_cmp(const void *a, const void *b)
+/* The snippet with its matched words between on and off. */
+static void put_snippet(const chu_index_hit *h, const char *on, const char *off)
 {
-	sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
-	return (x > y) - (x < y);
-}
-
-/* Opens the index read-only with chu's tokenizer; immutable reads the file as it is, without the
- * locks and -shm file a WAL database needs (for a file, directory or mount this user cannot
- * write). */
-static int open_index(const char *path, bool immutable, sqlite3 **db)
-{
-	int rc;
-	if (!immutable) {
-		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
-	} else {
-		/* a URI: '%', '?' and '#' in the path are escaped */
-		size_t n = strlen(path);
-		char *uri = malloc(n * 3 + 32), *u = uri;
-		if (!uri)
-			return SQLITE_NOMEM;
-		u += sprintf(u, "file:");
-		for (const char *p = path; *p; p++) {
-			if (*p == '%' || *p == '?' || *p == '#')
-				u += sprintf(u, "%%%02X", (unsigned char)*p);
-			else
-				*u++ = *p;
-		}
-		strcpy(u, "?immutable=1");
-		rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-		free(uri);
+	size_t at = 0;
+	for (size_t m = 0; m < h->n_marks; m++) {
+		size_t a = h->marks[2 * m], b = h->marks[2 * m + 1];
+		fwrite(h->snippet + at, 1, a - at, stdout);
+		fputs(on, stdout);
+		fwrite(h->snippet + a, 1, b - a, stdout);
+		fputs(off, stdout);
+		at = b;
 	}
-	if (rc == SQLITE_OK)
-		rc = chu_sqlite_register(*db, NULL); /* queries use no word keys */
-	return rc;
+	fwrite(h->snippet + at, 1, h->snippet_len - at, stdout);
 }
 
-/* Does the docs table have column col (an index from an older chu may lack it)? */
-static bool has_column(sqlite3 *db, const char *col)
+static void print_hit(const chu_index_hit *h, bool json, bool tty, size_t rank)
 {
-	sqlite3_stmt *st = NULL;
-	bool has = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('docs') WHERE name = ?1", -1, &st, NULL) == SQLITE_OK &&
-	           sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return has;
-}
-
-/* The SQL of the hits of one tier: its MATCH expression is bound to ?1, the row limit to ?2. */
-static char *hits_sql(chu_ctx *ctx, const chu_query *q, bool tty, bool file_col)
-{
-	char *filt = sqlite3_mprintf("%s", "");
-	for (size_t i = 0; filt && i < q->n_filters; i++) {
-		const chu_query_filter *f = &q->filters[i];
-		if (strcmp(f->field, "date") == 0) {
-			/* the document's date as stored ("2020-07-16", "2020-07-16T08:00:00+07:00"): its day */
-			char from[11] = "", to[11] = "";
-			sscanf(f->text, "%10[0-9-]..%10[0-9-]", from, to);
-			char *more = sqlite3_mprintf("%s AND %s EXISTS (SELECT 1 FROM docs d WHERE d.id = docs_fts.rowid"
-			                             " AND substr(d.date, 1, 10) BETWEEN %Q AND %Q)",
-			                             filt, f->neg ? "NOT" : "", from, to);
-			sqlite3_free(filt);
-			filt = more;
-			continue;
-		}
-		const char *folded;
-		size_t fl;
-		if (chu_fold(ctx, f->text, strlen(f->text), &folded, &fl) < 0) {
-			sqlite3_free(filt);
-			return NULL;
-		}
-		/* an index made with the models keeps per, org and loc; one made with the rules org for
-		 * acronyms and name for the other runs of capitals, which per: and loc: both take */
-		const char *also = strcmp(f->field, "org") == 0 ? "org" : "name";
-		char *more = sqlite3_mprintf("%s AND %s EXISTS (SELECT 1 FROM entities e WHERE e.doc = docs_fts.rowid"
-		                             " AND e.kind IN (%Q, %Q) AND e.folded = %Q)",
-		                             filt, f->neg ? "NOT" : "", f->field, also, folded);
-		sqlite3_free(filt);
-		filt = more;
-	}
-	const char *on = tty ? "\033[1m" : "[", *off = tty ? "\033[0m" : "]";
-	char *sql = filt ? sqlite3_mprintf(
-	                       "SELECT docs_fts.rowid, coalesce(d.name, d.key), d.title, d.url, d.date, bm25(docs_fts, 2.0, 1.0),"
-	                       " snippet(docs_fts, 1, %Q, %Q, '…', 16), d.id, d.sum, docs_fts.title, docs_fts.body, %s"
-	                       " FROM docs_fts LEFT JOIN docs d ON d.id = docs_fts.rowid WHERE docs_fts MATCH ?1 %s"
-	                       " ORDER BY rank LIMIT ?2",
-	                       on, off, file_col ? "d.file" : "NULL", filt)
-	                 : NULL;
-	sqlite3_free(filt);
-	return sql;
-}
-
-/* A hit whose row is missing or whose text is not what was indexed: SQLite read a damaged page as
- * if it were whole. NULL when the hit is sound. */
-static const char *damage(sqlite3_stmt *st, bool sums)
-{
-	if (sqlite3_column_type(st, 7) == SQLITE_NULL)
-		return "is in the full-text table but not in docs";
-	if (sums && (sqlite3_column_type(st, 8) != SQLITE_INTEGER ||
-	             sqlite3_column_int64(st, 8) != cli_index_sum((const char *)sqlite3_column_text(st, 9),
-	                                                          (size_t)sqlite3_column_bytes(st, 9),
-	                                                          (const char *)sqlite3_column_text(st, 10),
-	                                                          (size_t)sqlite3_column_bytes(st, 10))))
-		return "has a text that does not match its checksum";
-	return NULL;
-}
-
-static void print_hit(sqlite3_stmt *st, bool json, long rank, const chu_query_tier *tier)
-{
-	const char *key = (const char *)sqlite3_column_text(st, 1), *title = (const char *)sqlite3_column_text(st, 2);
-	double score = -sqlite3_column_double(st, 5);
-	const char *snip = (const char *)sqlite3_column_text(st, 6);
+	const char *on = json ? "[" : tty ? "\033[1m" : "[", *off = json ? "]" : tty ? "\033[0m" : "]";
 	if (!json) {
-		printf("%ld. %s  (%s, %.4f%s)\n   %s\n", rank, title ? title : "", key, score,
-		       tier->exact ? "" : ", another spelling", snip ? snip : "");
+		printf("%zu. %s  (%s, %.4f%s)\n   ", rank, h->title, h->id, h->score, h->exact ? "" : ", another spelling");
+		put_snippet(h, on, off);
+		printf("\n");
 		return;
 	}
 	printf("{\"id\":");
-	jstr(key);
-	if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+	jstr(h->id);
+	if (h->source) {
 		printf(",\"source\":");
-		jstr((const char *)sqlite3_column_text(st, 11));
+		jstr(h->source);
 	}
 	printf(",\"title\":");
-	jstr(title);
-	printf(",\"score\":%.4f,\"exact\":%s,\"match\":\"%s\",\"snippet\":", score, tier->exact ? "true" : "false", tier->name);
-	jstr(snip);
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-		printf(",\"url\":");
-		jstr((const char *)sqlite3_column_text(st, 3));
+	jstr(h->title);
+	printf(",\"score\":%.4f,\"exact\":%s,\"match\":\"%s\",\"snippet\":", h->score, h->exact ? "true" : "false", h->match);
+	/* the snippet as one JSON string, its matches in brackets */
+	size_t n = h->snippet_len + 2 * h->n_marks;
+	char *s = malloc(n + 1), *p = s;
+	if (s) {
+		size_t at = 0;
+		for (size_t m = 0; m < h->n_marks; m++) {
+			size_t a = h->marks[2 * m], b = h->marks[2 * m + 1];
+			memcpy(p, h->snippet + at, a - at), p += a - at;
+			*p++ = '[';
+			memcpy(p, h->snippet + a, b - a), p += b - a;
+			*p++ = ']';
+			at = b;
+		}
+		memcpy(p, h->snippet + at, h->snippet_len - at);
+		cli_json_str(s, n);
+		free(s);
+	} else {
+		jstr("");
 	}
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+	if (h->url) {
+		printf(",\"url\":");
+		jstr(h->url);
+	}
+	if (h->date) {
 		printf(",\"date\":");
-		jstr((const char *)sqlite3_column_text(st, 4));
+		jstr(h->date);
 	}
 	printf("}\n");
 }
@@ -174,58 +97,34 @@ static void print_hit(sqlite3_stmt *st, bool json, long rank, const chu_query_ti
 /* How many of the best hits --facets counts entities in. */
 #define FACET_HITS 1000
 
-/* Prints the most frequent entities of each kind among the hits ids[0, n) (at most 10 a kind),
- * as one JSON line or a few lines of text. false after an error message. */
-static bool print_facets(sqlite3 *db, const char *dbpath, const sqlite3_int64 *ids, long n, bool json)
+/* The most frequent entities of each kind among the first hits, as one JSON line or a few lines
+ * of text. */
+static void print_facets(const chu_index_results *r, bool json)
 {
-	sqlite3_stmt *ins = NULL, *sel = NULL;
-	bool ok = sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS facet_hits(id INTEGER PRIMARY KEY)", NULL, NULL, NULL) ==
-	              SQLITE_OK &&
-	          sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO facet_hits VALUES(?1)", -1, &ins, NULL) == SQLITE_OK &&
-	          sqlite3_prepare_v2(db,
-	                             "SELECT kind, text, n FROM (SELECT kind, min(text) AS text, count(DISTINCT doc) AS n,"
-	                             " row_number() OVER (PARTITION BY kind ORDER BY count(DISTINCT doc) DESC, min(text)) AS r"
-	                             " FROM entities WHERE doc IN (SELECT id FROM temp.facet_hits) GROUP BY kind, folded)"
-	                             " WHERE r <= 10 ORDER BY kind, n DESC, text",
-	                             -1, &sel, NULL) == SQLITE_OK;
-	for (long i = 0; ok && i < n; i++) {
-		sqlite3_bind_int64(ins, 1, ids[i]);
-		ok = sqlite3_step(ins) == SQLITE_DONE;
-		sqlite3_reset(ins);
-	}
-	char kind[16] = "";
-	int rc = SQLITE_DONE;
-	if (ok && json)
+	const char *kind = "";
+	if (json)
 		printf("{\"facets\":{");
-	else if (ok)
-		printf("\nentities in the first %ld hits:", n);
-	while (ok && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(sel, 0), *text = (const char *)sqlite3_column_text(sel, 1);
-		long count = (long)sqlite3_column_int64(sel, 2);
-		bool first = strcmp(kind, k ? k : "") != 0;
+	else
+		printf("\nentities in the first %zu hits:", r->facets_over);
+	for (size_t i = 0; i < r->n_facets; i++) {
+		const chu_index_facet *f = &r->facets[i];
+		bool first = strcmp(kind, f->kind) != 0;
 		if (json) {
 			if (first)
-				printf("%s\"%s\":[", kind[0] ? "]," : "", k ? k : "");
+				printf("%s\"%s\":[", kind[0] ? "]," : "", f->kind);
 			printf("%s{\"text\":", first ? "" : ",");
-			jstr(text);
-			printf(",\"count\":%ld}", count);
+			jstr(f->text);
+			printf(",\"count\":%zu}", f->count);
 		} else {
-			printf(first ? "\n  %s: " : ", ", k ? k : "");
-			printf("%s (%ld)", text ? text : "", count);
+			printf(first ? "\n  %s: " : ", ", f->kind);
+			printf("%s (%zu)", f->text, f->count);
 		}
-		if (first)
-			snprintf(kind, sizeof kind, "%s", k ? k : "");
+		kind = f->kind;
 	}
-	if (ok && json)
-		printf("%s},\"hits\":%ld}\n", kind[0] ? "]" : "", n);
-	else if (ok)
+	if (json)
+		printf("%s},\"hits\":%zu}\n", kind[0] ? "]" : "", r->facets_over);
+	else
 		printf("\n");
-	ok = ok && rc == SQLITE_DONE;
-	if (!ok)
-		cli_error(dbpath, 0, "facets: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(ins);
-	sqlite3_finalize(sel);
-	return ok;
 }
 
 static const char *usage =
@@ -309,121 +208,58 @@ int cli_search(int argc, char **argv)
 	}
 	chu_model *acc = NULL;
 	chu_ctx *ctx = NULL;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 *seen = NULL;
-	char *sql = NULL;
+	chu_index *ix = NULL;
 	int status = CLI_BAD_INPUT;
-	chu_query q = {0};
-	chu_query_tier any_tier = {NULL, "most", 1};
 	if (!all && !cli_open_model_if_any(accent_path, "accent.chm", "--accent-model", CHU_MODEL_ACCENT, &acc))
 		goto out;
 	if (chu_ctx_new(NULL, &ctx) < 0) {
 		cli_error(NULL, 0, "out of memory");
 		goto out;
 	}
-	int rc;
-	if (any) {
-		size_t ml;
-		rc = chu_search_query(ctx, acc, qs, strlen(qs), &any_tier.match, &ml);
-		if (rc == CHU_OK && !ml) {
-			cli_error(NULL, 0, "bad query: it has no words");
-			status = CLI_USAGE;
-			goto out;
-		}
-		q.tiers = &any_tier;
-		q.n_tiers = 1;
-	} else {
-		rc = chu_query_compile(ctx, acc, qs, strlen(qs), all ? CHU_QUERY_ALL : 0, &q);
-	}
+	/* a query that does not parse is a usage error whatever the index */
+	chu_query q;
+	int rc = any ? CHU_OK : chu_query_compile(ctx, acc, qs, strlen(qs), all ? CHU_QUERY_ALL : 0, &q);
 	if (rc == CHU_ESYNTAX) {
 		cli_error(NULL, 0, "bad query: %s", q.error);
 		status = CLI_USAGE;
 		goto out;
 	}
+	rc = chu_index_open(dbpath, acc, &ix);
 	if (rc < 0) {
-		cli_error(NULL, 0, "%s", chu_strerror(rc));
+		cli_error(dbpath, 0, "%s", ix ? chu_index_error(ix) : "out of memory");
 		goto out;
 	}
-	if (cli_index_cut_short(dbpath))
+	chu_index_request req;
+	chu_index_request_init(&req);
+	req.query = qs;
+	req.query_len = strlen(qs);
+	req.mode = any ? CHU_INDEX_ANY : all ? CHU_INDEX_ALL : CHU_INDEX_RANKED;
+	req.limit = (size_t)limit;
+	req.offset = (size_t)offset;
+	req.facets = facets;
+	req.facet_hits = FACET_HITS;
+	chu_index_results r;
+	rc = chu_index_search(ix, ctx, &req, &r);
+	if (rc == CHU_ESYNTAX) {
+		cli_error(NULL, 0, "bad query: %s", chu_index_error(ix));
+		status = CLI_USAGE;
 		goto out;
-	if (access(dbpath, R_OK) != 0 || open_index(dbpath, false, &db) != SQLITE_OK) {
-		cli_error(dbpath, 0, "cannot open the index: %s", db ? sqlite3_errmsg(db) : strerror(errno));
+	}
+	if (rc < 0) {
+		cli_error(dbpath, 0, "%s", chu_index_error(ix));
 		goto out;
 	}
 	bool tty = !json && isatty(1);
-	int prc = SQLITE_ERROR;
-	for (int pass = 0; pass < 2; pass++) {
-		sqlite3_free(sql);
-		sql = hits_sql(ctx, &q, tty, has_column(db, "file"));
-		prc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
-		if (pass == 1 || ((prc & 0xFF) != SQLITE_READONLY && (prc & 0xFF) != SQLITE_CANTOPEN))
-			break;
-		/* an index left in WAL mode (its indexer killed, or still running) that this user may not
-		 * write beside: read the file as it is */
-		sqlite3_close(db);
-		db = NULL;
-		if (open_index(dbpath, true, &db) != SQLITE_OK)
-			break;
-	}
-	if (prc != SQLITE_OK) {
-		cli_error(dbpath, 0, "not a chu index (%s)", db ? sqlite3_errmsg(db) : "cannot open");
-		goto out;
-	}
-	/* every document of the index has a checksum of its text (chu index) */
-	bool sums = false;
-	sqlite3_stmt *uv = NULL;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &uv, NULL) == SQLITE_OK)
-		sums = sqlite3_step(uv) == SQLITE_ROW && sqlite3_column_int(uv, 0) >= CLI_INDEX_SUMS;
-	sqlite3_finalize(uv);
-	/* tier after tier, each ranked by bm25, leaving out the hits of the tiers before */
-	long want = offset + limit; /* hits to gather: those printed, or more for --facets */
-	if (facets && want < FACET_HITS)
-		want = FACET_HITS;
-	seen = calloc((size_t)want, sizeof *seen);
-	if (!seen) {
-		cli_error(NULL, 0, "out of memory");
-		goto out;
-	}
+	for (size_t i = 0; i < r.n_hits; i++)
+		print_hit(&r.hits[i], json, tty, (size_t)offset + i + 1);
+	if (facets)
+		print_facets(&r, json);
 	status = CLI_OK;
-	long nseen = 0;
-	for (size_t t = 0; t < q.n_tiers && status == CLI_OK && nseen < want; t++) {
-		long before = nseen;
-		qsort(seen, (size_t)nseen, sizeof *seen, id_cmp);
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, q.tiers[t].match, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, want + nseen);
-		int src = SQLITE_DONE;
-		while (nseen < want && (src = sqlite3_step(st)) == SQLITE_ROW) {
-			sqlite3_int64 id = sqlite3_column_int64(st, 0);
-			if (bsearch(&id, seen, (size_t)before, sizeof *seen, id_cmp))
-				continue; /* a tier's own hits are distinct rows */
-			const char *bad = damage(st, sums);
-			if (bad) {
-				cli_error(dbpath, 0, "the index is damaged: document %lld %s; build it again with chu index", (long long)id,
-				          bad);
-				status = CLI_BAD_INPUT;
-				break;
-			}
-			seen[nseen++] = id;
-			if (nseen > offset && nseen <= offset + limit)
-				print_hit(st, json, nseen, &q.tiers[t]);
-		}
-		if (status == CLI_OK && nseen < want && src != SQLITE_DONE) {
-			cli_error(dbpath, 0, "search failed: %s", sqlite3_errmsg(db));
-			status = CLI_BAD_INPUT;
-		}
-	}
-	if (status == CLI_OK && facets && !print_facets(db, dbpath, seen, nseen, json))
-		status = CLI_BAD_INPUT;
-	if (status == CLI_OK && nseen <= offset && isatty(1) && !json)
+	if (!r.n_hits && isatty(1) && !json)
 		fprintf(stderr, "chu: no hits%s\n",
 		        offset ? " past --offset" : "; a query without marks matches every spelling, and fewer words find more");
 out:
-	free(seen);
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	sqlite3_close(db);
+	chu_index_close(ix);
 	chu_ctx_free(ctx);
 	chu_model_close(acc);
 	free(qs);

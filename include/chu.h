@@ -45,7 +45,8 @@ enum chu_status {
 	CHU_EVERSION = -6, /* a model file of another format version */
 	CHU_ESTATE = -7,   /* a call out of order (e.g. feeding a finished stream) */
 	CHU_ECALLBACK = -8, /* a caller's callback returned non-zero; the work stopped */
-	CHU_ESYNTAX = -9    /* a search query that does not parse (chu_query_compile) */
+	CHU_ESYNTAX = -9,   /* a search query that does not parse (chu_query_compile) */
+	CHU_ETIMEOUT = -10  /* a search ran past its time limit (chu_index_set_time_limit) */
 };
 
 /* A static English message for a status code; never NULL. */
@@ -433,6 +434,7 @@ typedef struct chu_query {
 	const chu_query_filter *filters; /* every hit must pass all of them */
 	size_t n_filters;
 	const char *error;               /* with CHU_ESYNTAX: what is wrong, for the user */
+	int marked;                      /* a word of the query carries a Vietnamese mark: as written */
 } chu_query;
 
 /* Compiles text into *out (borrowed: valid until the next call on ctx). CHU_ESYNTAX, with
@@ -490,6 +492,111 @@ typedef struct chu_annotation {
  * chu_annotate on ctx (other calls on ctx leave them alone). */
 CHU_API int chu_annotate(chu_ctx *ctx, const chu_annotate_options *opts, const char *text, size_t len,
                          chu_annotation *out);
+
+/* ---- 10. searching an index ------------------------------------------------------------------ */
+
+/* An index made by `chu index` (an SQLite file: docs, docs_fts with chu's tokenizer, entities),
+ * opened read-only. A handle is for one thread at a time; threads open their own (they share the
+ * file, and each sees what chu index commits meanwhile). */
+typedef struct chu_index chu_index;
+
+/* Opens the index at path. accent (may be NULL) is a model with a diacritics restorer: queries
+ * without marks then also look for their likely spelling (see chu_search_query), and results say
+ * what it is. *out is set whenever it could be allocated, also on failure, so that
+ * chu_index_error() can say what is wrong: close it in either case. CHU_EIO when the file cannot
+ * be read; CHU_EFORMAT when it is not a chu index or is damaged (cut short). An index in WAL mode
+ * beside which this user may not write is read as the file is (no later changes seen). */
+CHU_API int chu_index_open(const char *path, const chu_model *accent, chu_index **out);
+CHU_API void chu_index_close(chu_index *ix);
+/* What went wrong in the last call on ix that failed, for the user; "" after success. */
+CHU_API const char *chu_index_error(const chu_index *ix);
+/* A search or get on ix that runs longer than ms milliseconds stops with CHU_ETIMEOUT (0, the
+ * default: no limit). */
+CHU_API void chu_index_set_time_limit(chu_index *ix, unsigned ms);
+
+enum chu_index_mode {
+	CHU_INDEX_RANKED = 0, /* chu_query_compile's tiers: phrase, near, all words, look-alikes, most words */
+	CHU_INDEX_ALL = 1,    /* only documents with every word (CHU_QUERY_ALL) */
+	CHU_INDEX_ANY = 2     /* the text as loose words: any of them, ranked (chu_search_query) */
+};
+
+typedef struct chu_index_request {
+	const char *query;                /* the query language of chu_query_compile; may be empty when */
+	size_t query_len;                 /* filters are given: then documents by date, newest first */
+	int mode;                         /* enum chu_index_mode */
+	size_t limit, offset;             /* hits to return, after skipping offset (init: 10, 0) */
+	const chu_query_filter *filters;  /* beside the query's own: field "per", "org", "loc" (text an */
+	size_t n_filters;                 /* entity), or "date" (text as after date:, "2023-05..2023-06") */
+	int facets;                       /* non-zero: facets and months over the first facet_hits hits */
+	size_t facet_hits;                /* init: 1000 */
+} chu_index_request;
+
+CHU_API void chu_index_request_init(chu_index_request *req);
+
+typedef struct chu_index_hit {
+	int64_t rowid;              /* the document's row (docs.id) */
+	const char *id;             /* the document's id as chu index was given it */
+	const char *source;         /* the file it came from, as found; NULL when not known */
+	const char *title, *url, *date; /* url, date: NULL when the document has none */
+	double score;               /* bm25, higher is better */
+	int exact;                  /* 0: a look-alike (another spelling than the query's) */
+	const char *match;          /* the tier it came from: "phrase", …, "most"; "filter" without words */
+	const char *snippet;        /* a piece of the body around the matches, plain text */
+	size_t snippet_len;
+	const size_t *marks;        /* n_marks [start, end) byte pairs into snippet: the matched words */
+	size_t n_marks;
+} chu_index_hit;
+
+typedef struct chu_index_facet {
+	const char *kind;           /* the entity kind as stored: "per", "org", "loc", "misc", "date", … */
+	const char *text;           /* as written in the first document that has it */
+	size_t count;               /* hits that mention it */
+} chu_index_facet;
+
+typedef struct chu_index_month {
+	char month[8];              /* "2023-05" */
+	size_t count;
+} chu_index_month;
+
+typedef struct chu_index_results {
+	size_t total;               /* documents that match (every tier, after the filters) */
+	const chu_index_hit *hits;  /* best first: hits offset.. of them, at most limit */
+	size_t n_hits;
+	const chu_index_facet *facets; /* by kind (alphabetical), then count: the 10 commonest a kind */
+	size_t n_facets;
+	const chu_index_month *months; /* the facet hits by month of their date, ascending */
+	size_t n_months;
+	size_t facets_over;         /* how many hits facets and months count */
+	int marked;                 /* the query carries a Vietnamese mark: taken as written */
+	const char *likely;         /* a query without marks: its likely spelling, when the accent
+	                             * model knows one that differs; else NULL */
+	const chu_query_filter *filters; /* every filter applied: the query's, then the request's */
+	size_t n_filters;
+} chu_index_results;
+
+/* Runs req on ix. *out's arrays and strings are borrowed until the next chu_index_search or
+ * chu_index_close on ix. CHU_ESYNTAX for a query that does not parse, CHU_EINVAL for a bad
+ * request (an unknown filter field, a date that does not read), CHU_EFORMAT when a returned hit's
+ * row is missing or its text does not match the checksum chu index stored (the index is damaged),
+ * CHU_EIO when SQLite fails; chu_index_error() says what. ctx does the query work. */
+CHU_API int chu_index_search(chu_index *ix, chu_ctx *ctx, const chu_index_request *req, chu_index_results *out);
+
+typedef struct chu_index_doc {
+	int64_t rowid;
+	const char *id, *source, *title, *url, *date; /* source, url, date may be NULL */
+	const char *body;
+	size_t title_len, body_len;
+} chu_index_doc;
+
+/* The document whose id is id[0, len) (the first, when two files gave the same id): 1 and *out
+ * (borrowed until the next call on ix), or 0 when there is none; < 0 on error, CHU_EFORMAT when
+ * its text does not match its checksum. */
+CHU_API int chu_index_get(chu_index *ix, const char *id, size_t len, chu_index_doc *out);
+/* How many documents ix holds, into *n. */
+CHU_API int chu_index_count(chu_index *ix, int64_t *n);
+/* 1 when another connection (chu index) committed changes since the last call on ix (the first
+ * call: 0), 0 when not, < 0 on error. For caches of results. */
+CHU_API int chu_index_changed(chu_index *ix);
 
 /* ---- memory -------------------------------------------------------------------------------- */
 

@@ -19,6 +19,7 @@ const char *chu_strerror(int status)
 	case CHU_ESTATE: return "call out of order";
 	case CHU_ECALLBACK: return "stopped by a callback";
 	case CHU_ESYNTAX: return "a search query that does not parse";
+	case CHU_ETIMEOUT: return "a search ran past its time limit";
 	default: return "unknown error";
 	}
 }

@@ -310,6 +310,19 @@ CHU_HIDDEN int chu__annotate_kept(chu_ctx *ctx, const char *text, size_t len, si
  * the tokenizer takes every unit as written. */
 CHU_HIDDEN bool chu__query_marked(const char *text, size_t len);
 CHU_HIDDEN void chu__query_as_written(int *rc, chu__buf *out, const char *text, size_t len);
+/* A date: filter's text — a date or a range A..B of them (either side may be left open) — as
+ * "FIRST..LAST", the days it takes in, into out[24]. false when it does not read. */
+CHU_HIDDEN bool chu__query_date_range(const char *s, size_t n, char out[24]);
+
+/* ---- the search index (src/index.c, written by cli/index.c) ---- */
+
+/* PRAGMA user_version of an index whose every document has its checksum */
+#define CHU__INDEX_SUMS 1
+/* The checksum chu index stores with each document's title and body, which searches check. */
+CHU_HIDDEN long long chu__index_sum(const char *title, size_t tl, const char *body, size_t bl);
+/* Is the SQLite file at path shorter than its header says (cut short by a copy or a full disk)?
+ * Then the reason goes to msg[0, size). */
+CHU_HIDDEN bool chu__index_cut_short(const char *path, char *msg, size_t size);
 
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
 CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);

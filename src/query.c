@@ -125,9 +125,7 @@ static bool date_span(const char *s, size_t n, char first[11], char last[11])
 	return true;
 }
 
-/* A date: filter's text — a date or a range A..B of them (either side may be left open) — as
- * "FIRST..LAST", the days it takes in, into out[24]. false when it does not read. */
-static bool date_range(const char *s, size_t n, char out[24])
+bool chu__query_date_range(const char *s, size_t n, char out[24])
 {
 	char a0[11] = "0000-01-01", a1[11], b0[11], b1[11] = "9999-12-31";
 	const char *dots = NULL;
@@ -413,6 +411,7 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 	bool marked = false;
 	for (size_t i = 0; i < nq && !marked; i++)
 		marked = q[i].field <= F_TITLE && chu__query_marked(text + q[i].a, q[i].b - q[i].a);
+	out->marked = marked;
 	enum mode m = marked ? AS_WRITTEN : AS_TYPED;
 	bool loose = !has_or && !has_and && nplain >= 2;
 	const char *names[6];
@@ -474,7 +473,7 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 	for (size_t i = 0; i < nq; i++)
 		if (q[i].field > F_TITLE) {
 			char days[24];
-			if (q[i].field == F_DATE && !date_range(text + q[i].a, q[i].b - q[i].a, days)) {
+			if (q[i].field == F_DATE && !chu__query_date_range(text + q[i].a, q[i].b - q[i].a, days)) {
 				snprintf(st->error, sizeof st->error,
 				         "date:%.*s is not a date: write a year, a month or a day (2020, 7/2020, 16/7/2020, "
 				         "2020-07-16) or a range (2019..3/2020)",

@@ -1,0 +1,876 @@
+/*
+ * index.c — searching an index that `chu index` made (cli/index.c writes it; the schema is
+ * described there): chu_index_open, chu_index_search, chu_index_get, chu_index_count,
+ * chu_index_changed.
+ *
+ * A search compiles the query (chu_query_compile, or chu_search_query for CHU_INDEX_ANY) and runs
+ * its tiers best first, each ranked by bm25 with the title counting twice, leaving out the rows an
+ * earlier tier gave. The entity filters are conditions on the entities table (an index made with
+ * --entities=rules keeps "name" for people and places, which per: and loc: also take), the date
+ * filters on docs.date's day. Only the ids and scores of hits are gathered tier by tier; the
+ * returned hits then get their row, their snippet (FTS5 snippet() with byte markers turned into
+ * mark ranges) and their checksum check, so one query's cost grows with the hits it returns, not
+ * with those it counts. Facets and months count the first facet_hits hits.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int chu_sqlite_register(sqlite3 *db, const char *model_path);
+
+/* One hit while results are built: strings as offsets into the arena (it may move). */
+struct hit_row {
+	sqlite3_int64 rowid;
+	double score;
+	size_t tier;
+	size_t id, source, title, url, date, snippet; /* SIZE_MAX: NULL */
+	size_t snippet_len, first_mark, n_marks;
+};
+
+struct facet_row {
+	size_t kind, text, count;
+};
+
+struct chu_index {
+	sqlite3 *db;
+	const chu_model *accent;
+	int sums;         /* every document has its checksum */
+	int has_file;     /* docs has the column file (chu since the file column) */
+	long long version; /* PRAGMA data_version at the last chu_index_changed */
+	unsigned limit_ms; /* chu_index_set_time_limit */
+	struct timespec deadline;
+	int timed_out;
+	char error[512];
+	chu__buf arena;   /* the strings of the last results */
+	chu__buf rows;    /* struct hit_row[] */
+	chu__buf hits;    /* chu_index_hit[] */
+	chu__buf marks;   /* size_t pairs */
+	chu__buf ids;     /* sqlite3_int64[]: the hits gathered, in rank order */
+	chu__buf sorted;  /* sqlite3_int64[]: the same, sorted, for the next tier to leave out */
+	chu__buf tiers;   /* size_t[]: the tier of each gathered id */
+	chu__buf scores;  /* double[]: the bm25 score of each gathered id */
+	chu__buf frows;   /* struct facet_row[] */
+	chu__buf facets;  /* chu_index_facet[] */
+	chu__buf months;  /* chu_index_month[] */
+	chu__buf filters; /* chu_query_filter[] */
+	chu__buf ftext;   /* their texts */
+	chu__buf sql;
+};
+
+static int fail(chu_index *ix, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ix->error, sizeof ix->error, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int sql_fail(chu_index *ix, const char *what)
+{
+	int code = sqlite3_errcode(ix->db) & 0xFF;
+	if (code == SQLITE_INTERRUPT && ix->timed_out)
+		return fail(ix, CHU_ETIMEOUT, "%s took longer than %u ms", what, ix->limit_ms);
+	if (code == SQLITE_NOMEM)
+		return fail(ix, CHU_ENOMEM, "%s: out of memory", what);
+	return fail(ix, code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? CHU_EFORMAT : CHU_EIO, "%s: %s", what,
+	            sqlite3_errmsg(ix->db));
+}
+
+long long chu__index_sum(const char *title, size_t tl, const char *body, size_t bl)
+{
+	uint64_t h = chu__checksum(title ? title : "", title ? tl : 0);
+	h = (h * 0x100000001B3ULL) ^ chu__checksum(body ? body : "", body ? bl : 0) ^ (uint64_t)tl;
+	return (long long)h;
+}
+
+static unsigned be(const unsigned char *p, int n)
+{
+	unsigned v = 0;
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+bool chu__index_cut_short(const char *path, char *msg, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false; /* the caller's open reports it */
+	unsigned char h[100];
+	long long fsize = -1;
+	bool got = fread(h, 1, sizeof h, f) == sizeof h && fseeko(f, 0, SEEK_END) == 0 && (fsize = ftello(f)) >= 0;
+	fclose(f);
+	if (!got || memcmp(h, "SQLite format 3", 16) != 0)
+		return false; /* SQLite says what it is not */
+	/* the header's page count is valid when the change counter (offset 24) equals the
+	 * version-valid-for number (offset 92) */
+	unsigned psize = be(h + 16, 2) == 1 ? 65536 : be(h + 16, 2), pages = be(h + 28, 4);
+	if (psize < 512 || be(h + 24, 4) != be(h + 92, 4) || pages == 0)
+		return false;
+	long long want = (long long)pages * psize;
+	if (fsize >= want && fsize % psize == 0)
+		return false;
+	snprintf(msg, size,
+	         "the index is damaged: %lld bytes, where its header counts %u pages of %u bytes (%lld); "
+	         "build it again with chu index",
+	         fsize, pages, psize, want);
+	return true;
+}
+
+/* Opens path read-only with chu's tokenizer (queries need no word keys); immutable reads the file
+ * as it is, without the locks and -shm file of WAL (for a place this user cannot write). */
+static int open_db(const char *path, int immutable, sqlite3 **db)
+{
+	int rc;
+	if (!immutable) {
+		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
+	} else {
+		/* a URI: '%', '?' and '#' in the path escaped */
+		char *uri = sqlite3_mprintf("file:");
+		for (const char *p = path; uri && *p; p++) {
+			char *more = *p == '%' || *p == '?' || *p == '#' ? sqlite3_mprintf("%s%%%02X", uri, (unsigned char)*p)
+			                                                  : sqlite3_mprintf("%s%c", uri, *p);
+			sqlite3_free(uri);
+			uri = more;
+		}
+		char *full = uri ? sqlite3_mprintf("%s?immutable=1", uri) : NULL;
+		sqlite3_free(uri);
+		if (!full)
+			return SQLITE_NOMEM;
+		rc = sqlite3_open_v2(full, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		sqlite3_free(full);
+	}
+	if (rc == SQLITE_OK)
+		rc = chu_sqlite_register(*db, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(*db, 5000);
+	return rc;
+}
+
+static int has_column(sqlite3 *db, const char *col)
+{
+	sqlite3_stmt *st = NULL;
+	int has = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('docs') WHERE name = ?1", -1, &st, NULL) == SQLITE_OK &&
+	          sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return has;
+}
+
+static long long pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int chu_index_open(const char *path, const chu_model *accent, chu_index **out)
+{
+	if (!out)
+		return CHU_EINVAL;
+	*out = NULL;
+	chu_index *ix = calloc(1, sizeof *ix);
+	if (!ix)
+		return CHU_ENOMEM;
+	*out = ix;
+	ix->accent = accent;
+	chu__buf *bufs[] = {&ix->arena, &ix->rows,   &ix->hits,  &ix->marks,  &ix->ids,     &ix->sorted, &ix->tiers,
+	                    &ix->scores, &ix->frows, &ix->facets, &ix->months, &ix->filters, &ix->ftext, &ix->sql};
+	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+		chu__buf_init(bufs[i], &chu__default_allocator);
+	if (!path)
+		return fail(ix, CHU_EINVAL, "no index path");
+	if (chu__index_cut_short(path, ix->error, sizeof ix->error))
+		return CHU_EFORMAT;
+	if (access(path, R_OK) != 0)
+		return fail(ix, CHU_EIO, "cannot open the index: %s", strerror(errno));
+	sqlite3_stmt *st = NULL;
+	int prc = SQLITE_ERROR;
+	for (int pass = 0; pass < 2; pass++) {
+		if (open_db(path, pass, &ix->db) != SQLITE_OK)
+			break;
+		prc = sqlite3_prepare_v2(ix->db, "SELECT count(*) FROM docs_fts WHERE docs_fts MATCH 'a' AND rowid < 0", -1, &st,
+		                         NULL);
+		if (prc == SQLITE_OK)
+			prc = sqlite3_step(st) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(ix->db);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (prc == SQLITE_OK || ((prc & 0xFF) != SQLITE_READONLY && (prc & 0xFF) != SQLITE_CANTOPEN))
+			break;
+		/* an index left in WAL mode (its indexer killed, or still running) that this user may not
+		 * write beside: read the file as it is */
+		sqlite3_close(ix->db);
+		ix->db = NULL;
+	}
+	if (prc != SQLITE_OK || !has_column(ix->db, "key")) {
+		int nomem = ix->db && (sqlite3_errcode(ix->db) & 0xFF) == SQLITE_NOMEM;
+		fail(ix, nomem ? CHU_ENOMEM : CHU_EFORMAT, "not a chu index (%s)",
+		     ix->db ? sqlite3_errmsg(ix->db) : "cannot open");
+		sqlite3_close(ix->db);
+		ix->db = NULL;
+		return nomem ? CHU_ENOMEM : CHU_EFORMAT;
+	}
+	ix->sums = pragma_int(ix->db, "PRAGMA user_version") >= CHU__INDEX_SUMS;
+	ix->has_file = has_column(ix->db, "file");
+	ix->version = pragma_int(ix->db, "PRAGMA data_version");
+	return CHU_OK;
+}
+
+void chu_index_close(chu_index *ix)
+{
+	if (!ix)
+		return;
+	sqlite3_close(ix->db);
+	chu__buf *bufs[] = {&ix->arena, &ix->rows,   &ix->hits,  &ix->marks,  &ix->ids,     &ix->sorted, &ix->tiers,
+	                    &ix->scores, &ix->frows, &ix->facets, &ix->months, &ix->filters, &ix->ftext, &ix->sql};
+	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+		chu__buf_free(bufs[i]);
+	free(ix);
+}
+
+const char *chu_index_error(const chu_index *ix) { return ix ? ix->error : "no index"; }
+
+/* SQLite's progress handler: non-zero (interrupt) past the deadline. */
+static int past_deadline(void *ud)
+{
+	chu_index *ix = ud;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > ix->deadline.tv_sec || (now.tv_sec == ix->deadline.tv_sec && now.tv_nsec > ix->deadline.tv_nsec))
+		ix->timed_out = 1;
+	return ix->timed_out;
+}
+
+void chu_index_set_time_limit(chu_index *ix, unsigned ms)
+{
+	if (!ix)
+		return;
+	ix->limit_ms = ms;
+	if (ix->db)
+		sqlite3_progress_handler(ix->db, ms ? 2000 : 0, ms ? past_deadline : NULL, ix);
+}
+
+/* The clock of a call starts. */
+static void start_clock(chu_index *ix)
+{
+	ix->timed_out = 0;
+	if (!ix->limit_ms)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ix->deadline);
+	ix->deadline.tv_sec += ix->limit_ms / 1000;
+	ix->deadline.tv_nsec += (long)(ix->limit_ms % 1000) * 1000000L;
+	if (ix->deadline.tv_nsec >= 1000000000L) {
+		ix->deadline.tv_sec++;
+		ix->deadline.tv_nsec -= 1000000000L;
+	}
+}
+
+void chu_index_request_init(chu_index_request *req)
+{
+	if (!req)
+		return;
+	memset(req, 0, sizeof *req);
+	req->limit = 10;
+	req->facet_hits = 1000;
+}
+
+/* ---- building results ---- */
+
+/* Copies s[0, n) into the arena; its offset, or SIZE_MAX for NULL. */
+static size_t keep(int *rc, chu_index *ix, const char *s, size_t n)
+{
+	if (!s)
+		return SIZE_MAX;
+	size_t at = ix->arena.len;
+	chu__buf_put(rc, &ix->arena, s, n);
+	chu__buf_putc(rc, &ix->arena, '\0');
+	return at;
+}
+
+static size_t keep_col(int *rc, chu_index *ix, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return SIZE_MAX;
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	return keep(rc, ix, s ? s : "", (size_t)sqlite3_column_bytes(st, col));
+}
+
+static const char *at(const chu_index *ix, size_t off) { return off == SIZE_MAX ? NULL : ix->arena.data + off; }
+
+/* The snippet as FTS5 gives it, \x01 before and \x02 after each matched word: its text without
+ * them into the arena, their places as mark pairs. */
+static void keep_snippet(int *rc, chu_index *ix, const char *s, size_t n, struct hit_row *h)
+{
+	h->snippet = ix->arena.len;
+	h->first_mark = ix->marks.len / (2 * sizeof(size_t));
+	size_t len = 0, open = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\x01') {
+			open = len;
+		} else if (s[i] == '\x02') {
+			if (open != SIZE_MAX && len > open) {
+				size_t pair[2] = {open, len};
+				chu__buf_put(rc, &ix->marks, pair, sizeof pair);
+			}
+			open = SIZE_MAX;
+		} else {
+			chu__buf_putc(rc, &ix->arena, s[i]);
+			len++;
+		}
+	}
+	chu__buf_putc(rc, &ix->arena, '\0');
+	h->snippet_len = len;
+	h->n_marks = ix->marks.len / (2 * sizeof(size_t)) - h->first_mark;
+}
+
+/* The SQL conditions of the filters f[0, n), for the document whose rowid is the expression doc,
+ * appended to ix->sql. */
+static int put_filters(chu_index *ix, chu_ctx *ctx, const chu_query_filter *f, size_t n, const char *doc)
+{
+	int rc = CHU_OK;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		char *more;
+		if (strcmp(f[i].field, "date") == 0) {
+			/* the document's date as stored ("2020-07-16", "2020-07-16T08:00:00+07:00"): its day */
+			char from[11] = "", to[11] = "";
+			sscanf(f[i].text, "%10[0-9-]..%10[0-9-]", from, to);
+			more = sqlite3_mprintf(" AND %s EXISTS (SELECT 1 FROM docs dd WHERE dd.id = %s"
+			                       " AND substr(dd.date, 1, 10) BETWEEN %Q AND %Q)",
+			                       f[i].neg ? "NOT" : "", doc, from, to);
+		} else {
+			const char *folded;
+			size_t fl;
+			rc = chu_fold(ctx, f[i].text, strlen(f[i].text), &folded, &fl);
+			if (rc < 0)
+				break;
+			const char *also = strcmp(f[i].field, "org") == 0 ? "org" : "name";
+			more = sqlite3_mprintf(" AND %s EXISTS (SELECT 1 FROM entities e WHERE e.doc = %s"
+			                       " AND e.kind IN (%Q, %Q) AND e.folded = %Q)",
+			                       f[i].neg ? "NOT" : "", doc, f[i].field, also, folded);
+		}
+		if (!more)
+			return CHU_ENOMEM;
+		chu__buf_put(&rc, &ix->sql, more, strlen(more));
+		sqlite3_free(more);
+	}
+	return rc;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+	return (x > y) - (x < y);
+}
+
+/* The query's filters, then the request's, checked: into ix->filters, their texts in ix->ftext
+ * (which nothing else grows, so the pointers hold until the next search). */
+static int gather_filters(chu_index *ix, const chu_query *q, const chu_index_request *req)
+{
+	static const char *const fields[] = {"per", "org", "loc", "date"};
+	int rc = CHU_OK;
+	size_t n = q->n_filters + req->n_filters, offs[64];
+	if (n > sizeof offs / sizeof offs[0])
+		return fail(ix, CHU_EINVAL, "too many filters (at most %zu)", sizeof offs / sizeof offs[0]);
+	ix->filters.len = ix->ftext.len = 0;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		const chu_query_filter *f = i < q->n_filters ? &q->filters[i] : &req->filters[i - q->n_filters];
+		const char *field = NULL;
+		for (size_t k = 0; f->field && k < 4; k++)
+			if (strcmp(f->field, fields[k]) == 0)
+				field = fields[k];
+		if (!field)
+			return fail(ix, CHU_EINVAL, "unknown filter %.20s (the filters are per, org, loc and date)",
+			            f->field ? f->field : "(none)");
+		if (!f->text || !*f->text)
+			return fail(ix, CHU_EINVAL, "the %s filter is empty", field);
+		const char *text = f->text;
+		size_t tl = strlen(text);
+		char days[24];
+		if (i >= q->n_filters && strcmp(field, "date") == 0) {
+			if (!chu__query_date_range(text, tl, days))
+				return fail(ix, CHU_EINVAL,
+				            "date %.40s is not a date: write a year, a month or a day (2020, 2020-07, 2020-07-16) "
+				            "or a range (2019..2020-03)",
+				            text);
+			text = days;
+			tl = strlen(days);
+		}
+		offs[i] = ix->ftext.len;
+		chu__buf_put(&rc, &ix->ftext, text, tl);
+		chu__buf_putc(&rc, &ix->ftext, '\0');
+		chu_query_filter g = {field, NULL, f->neg};
+		chu__buf_put(&rc, &ix->filters, &g, sizeof g);
+	}
+	if (rc < 0)
+		return fail(ix, rc, "out of memory");
+	chu_query_filter *g = (chu_query_filter *)(void *)ix->filters.data;
+	for (size_t i = 0; i < n; i++)
+		g[i].text = ix->ftext.data + offs[i];
+	return CHU_OK;
+}
+
+/* Gathers up to want hits of the tiers, best first, into ix->ids/tiers/scores; *more when there
+ * may be others. */
+static int gather(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_query_filter *f, size_t nf, size_t want,
+                  int *more)
+{
+	int rc = CHU_OK;
+	ix->sql.len = 0;
+	if (q->n_tiers) {
+		const char *head = "SELECT docs_fts.rowid, bm25(docs_fts, 2.0, 1.0) FROM docs_fts WHERE docs_fts MATCH ?1";
+		chu__buf_put(&rc, &ix->sql, head, strlen(head));
+		if (rc >= 0)
+			rc = put_filters(ix, ctx, f, nf, "docs_fts.rowid");
+		const char *tail = " ORDER BY rank LIMIT ?2";
+		chu__buf_put(&rc, &ix->sql, tail, strlen(tail));
+	} else {
+		const char *head = "SELECT d.id, 0.0 FROM docs d WHERE 1";
+		chu__buf_put(&rc, &ix->sql, head, strlen(head));
+		if (rc >= 0)
+			rc = put_filters(ix, ctx, f, nf, "d.id");
+		const char *tail = " ORDER BY d.date DESC, d.id LIMIT ?2";
+		chu__buf_put(&rc, &ix->sql, tail, strlen(tail));
+	}
+	if (rc < 0)
+		return fail(ix, rc, "out of memory");
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(ix->db, ix->sql.data, (int)ix->sql.len, &st, NULL) != SQLITE_OK)
+		return sql_fail(ix, "search");
+	ix->ids.len = ix->tiers.len = ix->scores.len = 0;
+	size_t n = 0, runs = q->n_tiers ? q->n_tiers : 1;
+	*more = 0;
+	for (size_t t = 0; t < runs && n < want && rc >= 0; t++) {
+		size_t before = n;
+		ix->sorted.len = 0;
+		chu__buf_put(&rc, &ix->sorted, ix->ids.data, ix->ids.len);
+		if (rc < 0)
+			break;
+		sqlite3_int64 *sorted = (sqlite3_int64 *)(void *)ix->sorted.data;
+		qsort(sorted, before, sizeof *sorted, id_cmp);
+		sqlite3_reset(st);
+		if (q->n_tiers)
+			sqlite3_bind_text(st, 1, q->tiers[t].match, -1, SQLITE_STATIC);
+		/* one more than wanted tells whether there are more */
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(want + before + 1));
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			sqlite3_int64 id = sqlite3_column_int64(st, 0);
+			if (before && bsearch(&id, sorted, before, sizeof *sorted, id_cmp))
+				continue; /* an earlier tier's hit */
+			if (n == want) {
+				*more = 1;
+				break;
+			}
+			double score = -sqlite3_column_double(st, 1);
+			chu__buf_put(&rc, &ix->ids, &id, sizeof id);
+			chu__buf_put(&rc, &ix->tiers, &t, sizeof t);
+			chu__buf_put(&rc, &ix->scores, &score, sizeof score);
+			n++;
+		}
+		if (rc >= 0 && src != SQLITE_ROW && src != SQLITE_DONE) {
+			rc = sql_fail(ix, "search");
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == CHU_ENOMEM)
+		return fail(ix, rc, "out of memory");
+	return rc;
+}
+
+/* Every document that matches: the union of the tiers, after the filters. */
+static int count_all(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_query_filter *f, size_t nf,
+                     size_t *total)
+{
+	int rc = CHU_OK;
+	ix->sql.len = 0;
+	const char *head = "SELECT count(*) FROM (";
+	chu__buf_put(&rc, &ix->sql, head, strlen(head));
+	size_t runs = q->n_tiers ? q->n_tiers : 1;
+	for (size_t t = 0; t < runs && rc >= 0; t++) {
+		char part[96];
+		if (q->n_tiers)
+			snprintf(part, sizeof part, "%sSELECT docs_fts.rowid FROM docs_fts WHERE docs_fts MATCH ?%zu",
+			         t ? " UNION " : "", t + 1);
+		else
+			snprintf(part, sizeof part, "SELECT d.id FROM docs d WHERE 1");
+		chu__buf_put(&rc, &ix->sql, part, strlen(part));
+		if (rc >= 0)
+			rc = put_filters(ix, ctx, f, nf, q->n_tiers ? "docs_fts.rowid" : "d.id");
+	}
+	chu__buf_putc(&rc, &ix->sql, ')');
+	if (rc < 0)
+		return fail(ix, rc, "out of memory");
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(ix->db, ix->sql.data, (int)ix->sql.len, &st, NULL) != SQLITE_OK)
+		return sql_fail(ix, "count");
+	for (size_t t = 0; t < q->n_tiers; t++)
+		sqlite3_bind_text(st, (int)t + 1, q->tiers[t].match, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*total = (size_t)sqlite3_column_int64(st, 0);
+	else
+		rc = sql_fail(ix, "count");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The row, snippet and checksum check of the hits gathered from offset on, at most limit. */
+static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
+{
+	int rc = CHU_OK;
+	const char *file = ix->has_file ? "d.file" : "NULL";
+	char *sql = q->n_tiers
+	                ? sqlite3_mprintf("SELECT coalesce(d.name, d.key), %s, d.title, d.url, d.date,"
+	                                  " snippet(docs_fts, 1, X'01', X'02', '…', 16), d.id, d.sum, docs_fts.title, docs_fts.body"
+	                                  " FROM docs_fts LEFT JOIN docs d ON d.id = docs_fts.rowid"
+	                                  " WHERE docs_fts MATCH ?1 AND docs_fts.rowid = ?2",
+	                                  file)
+	                : sqlite3_mprintf("SELECT coalesce(d.name, d.key), %s, d.title, d.url, d.date,"
+	                                  " substr(f.body, 1, 160), d.id, d.sum, f.title, f.body"
+	                                  " FROM docs d LEFT JOIN docs_fts f ON f.rowid = d.id WHERE d.id = ?2",
+	                                  file);
+	sqlite3_stmt *st = NULL;
+	if (!sql)
+		return fail(ix, CHU_ENOMEM, "out of memory");
+	int prc = sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (prc != SQLITE_OK)
+		return sql_fail(ix, "search");
+	const sqlite3_int64 *ids = (const sqlite3_int64 *)(void *)ix->ids.data;
+	const size_t *tiers = (const size_t *)(void *)ix->tiers.data;
+	const double *scores = (const double *)(void *)ix->scores.data;
+	size_t n = ix->ids.len / sizeof *ids;
+	for (size_t i = offset; i < n && i < offset + limit && rc >= 0; i++) {
+		sqlite3_reset(st);
+		if (q->n_tiers)
+			sqlite3_bind_text(st, 1, q->tiers[tiers[i]].match, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		int src = sqlite3_step(st);
+		if (src != SQLITE_ROW) {
+			rc = src == SQLITE_DONE ? fail(ix, CHU_EFORMAT,
+			                               "the index is damaged: document %lld went missing; build it again with chu index",
+			                               (long long)ids[i])
+			                        : sql_fail(ix, "search");
+			break;
+		}
+		if (sqlite3_column_type(st, 6) == SQLITE_NULL) {
+			rc = fail(ix, CHU_EFORMAT,
+			          "the index is damaged: document %lld is in the full-text table but not in docs; build it again "
+			          "with chu index",
+			          (long long)ids[i]);
+			break;
+		}
+		const char *ft = (const char *)sqlite3_column_text(st, 8), *fb = (const char *)sqlite3_column_text(st, 9);
+		size_t ftl = (size_t)sqlite3_column_bytes(st, 8), fbl = (size_t)sqlite3_column_bytes(st, 9);
+		if (ix->sums && (sqlite3_column_type(st, 7) != SQLITE_INTEGER ||
+		                 sqlite3_column_int64(st, 7) != chu__index_sum(ft, ftl, fb, fbl))) {
+			rc = fail(ix, CHU_EFORMAT,
+			          "the index is damaged: document %lld has a text that does not match its checksum; build it "
+			          "again with chu index",
+			          (long long)ids[i]);
+			break;
+		}
+		struct hit_row h = {ids[i], scores[i], tiers[i], 0, 0, 0, 0, 0, 0, 0, 0, 0};
+		h.id = keep_col(&rc, ix, st, 0);
+		h.source = keep_col(&rc, ix, st, 1);
+		h.title = keep_col(&rc, ix, st, 2);
+		if (h.title == SIZE_MAX)
+			h.title = keep(&rc, ix, "", 0);
+		h.url = keep_col(&rc, ix, st, 3);
+		h.date = keep_col(&rc, ix, st, 4);
+		const char *snip = (const char *)sqlite3_column_text(st, 5);
+		size_t sl = snip ? (size_t)sqlite3_column_bytes(st, 5) : 0;
+		int cut = !q->n_tiers && fbl > sl;
+		if (cut) {
+			/* no words to show around: the body's beginning, cut at a space */
+			size_t k = sl;
+			while (k > 0 && snip[k - 1] != ' ')
+				k--;
+			while (k > 0 && snip[k - 1] == ' ')
+				k--;
+			sl = k ? k : sl;
+		}
+		keep_snippet(&rc, ix, snip ? snip : "", sl, &h);
+		if (cut) {
+			ix->arena.len--; /* its NUL */
+			chu__buf_put(&rc, &ix->arena, "…", strlen("…"));
+			chu__buf_putc(&rc, &ix->arena, '\0');
+			h.snippet_len += strlen("…");
+		}
+		chu__buf_put(&rc, &ix->rows, &h, sizeof h);
+	}
+	sqlite3_finalize(st);
+	if (rc == CHU_ENOMEM)
+		return fail(ix, rc, "out of memory");
+	return rc;
+}
+
+/* The first n gathered ids as a JSON array, for json_each(). */
+static char *ids_json(const chu_index *ix, size_t n)
+{
+	const sqlite3_int64 *ids = (const sqlite3_int64 *)(void *)ix->ids.data;
+	size_t cap = n * 21 + 3, len = 0;
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	s[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, i ? ",%lld" : "%lld", (long long)ids[i]);
+	s[len++] = ']';
+	s[len] = '\0';
+	return s;
+}
+
+static int count_facets(chu_index *ix, size_t n)
+{
+	char *json = ids_json(ix, n);
+	if (!json)
+		return fail(ix, CHU_ENOMEM, "out of memory");
+	sqlite3_stmt *fs = NULL, *ms = NULL;
+	int rc = CHU_OK;
+	if (sqlite3_prepare_v2(ix->db,
+	                       "SELECT kind, text, n FROM (SELECT kind, min(text) AS text, count(DISTINCT doc) AS n,"
+	                       " row_number() OVER (PARTITION BY kind ORDER BY count(DISTINCT doc) DESC, min(text)) AS r"
+	                       " FROM entities WHERE doc IN (SELECT value FROM json_each(?1)) GROUP BY kind, folded)"
+	                       " WHERE r <= 10 ORDER BY kind, n DESC, text",
+	                       -1, &fs, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ix->db,
+	                       "SELECT substr(date, 1, 7), count(*) FROM docs WHERE id IN (SELECT value FROM json_each(?1))"
+	                       " AND date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' GROUP BY 1 ORDER BY 1",
+	                       -1, &ms, NULL) != SQLITE_OK) {
+		rc = sql_fail(ix, "facets");
+		goto out;
+	}
+	sqlite3_bind_text(fs, 1, json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ms, 1, json, -1, SQLITE_STATIC);
+	int src;
+	while (rc >= 0 && (src = sqlite3_step(fs)) == SQLITE_ROW) {
+		struct facet_row f = {keep_col(&rc, ix, fs, 0), keep_col(&rc, ix, fs, 1), (size_t)sqlite3_column_int64(fs, 2)};
+		if (f.kind == SIZE_MAX || f.text == SIZE_MAX)
+			continue;
+		chu__buf_put(&rc, &ix->frows, &f, sizeof f);
+	}
+	if (rc >= 0 && src != SQLITE_DONE)
+		rc = sql_fail(ix, "facets");
+	while (rc >= 0 && (src = sqlite3_step(ms)) == SQLITE_ROW) {
+		chu_index_month m = {"", (size_t)sqlite3_column_int64(ms, 1)};
+		const char *mon = (const char *)sqlite3_column_text(ms, 0);
+		snprintf(m.month, sizeof m.month, "%s", mon ? mon : "");
+		chu__buf_put(&rc, &ix->months, &m, sizeof m);
+	}
+	if (rc >= 0 && src != SQLITE_DONE)
+		rc = sql_fail(ix, "facets");
+out:
+	sqlite3_finalize(fs);
+	sqlite3_finalize(ms);
+	free(json);
+	if (rc == CHU_ENOMEM)
+		return fail(ix, rc, "out of memory");
+	return rc;
+}
+
+static int only_space(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+int chu_index_search(chu_index *ix, chu_ctx *ctx, const chu_index_request *req, chu_index_results *out)
+{
+	if (!ix || !ctx || !req || !out || (!req->query && req->query_len))
+		return ix ? fail(ix, CHU_EINVAL, "bad arguments") : CHU_EINVAL;
+	memset(out, 0, sizeof *out);
+	ix->error[0] = '\0';
+	if (!ix->db)
+		return fail(ix, CHU_EINVAL, "the index is not open");
+	if (req->mode < CHU_INDEX_RANKED || req->mode > CHU_INDEX_ANY)
+		return fail(ix, CHU_EINVAL, "unknown search mode %d", req->mode);
+	start_clock(ix);
+	ix->arena.len = ix->rows.len = ix->marks.len = ix->frows.len = ix->months.len = 0;
+	const char *text = req->query ? req->query : "";
+	size_t len = req->query_len;
+	chu_query q = {0};
+	chu_query_tier any_tier = {NULL, "most", 1};
+	int rc = CHU_OK;
+	if (only_space(text, len)) {
+		if (!req->n_filters)
+			return fail(ix, CHU_ESYNTAX, "the query is empty");
+	} else if (req->mode == CHU_INDEX_ANY) {
+		size_t ml;
+		rc = chu_search_query(ctx, ix->accent, text, len, &any_tier.match, &ml);
+		if (rc >= 0 && !ml)
+			return fail(ix, CHU_ESYNTAX, "the query has no words");
+		q.tiers = &any_tier;
+		q.n_tiers = 1;
+		q.marked = chu__query_marked(text, len);
+	} else {
+		rc = chu_query_compile(ctx, ix->accent, text, len, req->mode == CHU_INDEX_ALL ? CHU_QUERY_ALL : 0, &q);
+		if (rc == CHU_ESYNTAX)
+			return fail(ix, rc, "%s", q.error ? q.error : "the query does not parse");
+	}
+	if (rc < 0)
+		return fail(ix, rc, "%s", chu_strerror(rc));
+	rc = gather_filters(ix, &q, req);
+	if (rc < 0)
+		return rc;
+	const chu_query_filter *f = (const chu_query_filter *)(void *)ix->filters.data;
+	size_t nf = ix->filters.len / sizeof *f;
+	size_t limit = req->limit, want = req->offset + req->limit;
+	if (req->facets && want < req->facet_hits)
+		want = req->facet_hits;
+	int more = 0;
+	rc = gather(ix, ctx, &q, f, nf, want, &more);
+	size_t n = ix->ids.len / sizeof(sqlite3_int64);
+	size_t total = n;
+	if (rc >= 0 && more)
+		rc = count_all(ix, ctx, &q, f, nf, &total);
+	if (rc >= 0)
+		rc = fetch(ix, &q, req->offset, limit);
+	size_t nfacet = req->facets ? (n < req->facet_hits ? n : req->facet_hits) : 0;
+	if (rc >= 0 && nfacet)
+		rc = count_facets(ix, nfacet);
+	/* the likely spelling of a query without marks */
+	size_t likely = SIZE_MAX;
+	if (rc >= 0 && !q.marked && ix->accent && len) {
+		const char *acc;
+		size_t al;
+		if (chu_accent(ctx, ix->accent, text, len, &acc, &al) >= 0 && (al != len || memcmp(acc, text, len) != 0))
+			likely = keep(&rc, ix, acc, al);
+	}
+	if (rc < 0)
+		return rc == CHU_ENOMEM ? fail(ix, rc, "out of memory") : rc;
+	/* pointers now that the arena is whole */
+	const struct hit_row *rows = (const struct hit_row *)(void *)ix->rows.data;
+	size_t nr = ix->rows.len / sizeof *rows;
+	ix->hits.len = 0;
+	chu__buf_reserve(&rc, &ix->hits, nr * sizeof(chu_index_hit));
+	const struct facet_row *fr = (const struct facet_row *)(void *)ix->frows.data;
+	size_t nfr = ix->frows.len / sizeof *fr;
+	ix->facets.len = 0;
+	chu__buf_reserve(&rc, &ix->facets, nfr * sizeof(chu_index_facet));
+	if (rc < 0)
+		return fail(ix, rc, "out of memory");
+	const size_t *marks = (const size_t *)(void *)ix->marks.data;
+	for (size_t i = 0; i < nr; i++) {
+		const struct hit_row *h = &rows[i];
+		chu_index_hit hit = {h->rowid, at(ix, h->id), at(ix, h->source), at(ix, h->title), at(ix, h->url),
+		                     at(ix, h->date), h->score, q.n_tiers ? q.tiers[h->tier].exact : 1,
+		                     q.n_tiers ? q.tiers[h->tier].name : "filter", at(ix, h->snippet), h->snippet_len,
+		                     h->n_marks ? marks + 2 * h->first_mark : NULL, h->n_marks};
+		chu__buf_put(&rc, &ix->hits, &hit, sizeof hit);
+	}
+	for (size_t i = 0; i < nfr; i++) {
+		chu_index_facet fa = {at(ix, fr[i].kind), at(ix, fr[i].text), fr[i].count};
+		chu__buf_put(&rc, &ix->facets, &fa, sizeof fa);
+	}
+	if (rc < 0)
+		return fail(ix, rc, "out of memory");
+	out->total = total;
+	out->hits = nr ? (const chu_index_hit *)(void *)ix->hits.data : NULL;
+	out->n_hits = nr;
+	out->n_facets = nfr;
+	out->facets = nfr ? (const chu_index_facet *)(void *)ix->facets.data : NULL;
+	out->n_months = ix->months.len / sizeof(chu_index_month);
+	out->months = out->n_months ? (const chu_index_month *)(void *)ix->months.data : NULL;
+	out->facets_over = nfacet;
+	out->marked = q.marked;
+	out->likely = at(ix, likely);
+	out->n_filters = nf;
+	out->filters = nf ? f : NULL;
+	return CHU_OK;
+}
+
+int chu_index_get(chu_index *ix, const char *id, size_t len, chu_index_doc *out)
+{
+	if (!ix || (!id && len) || !out)
+		return ix ? fail(ix, CHU_EINVAL, "bad arguments") : CHU_EINVAL;
+	memset(out, 0, sizeof *out);
+	ix->error[0] = '\0';
+	if (!ix->db)
+		return fail(ix, CHU_EINVAL, "the index is not open");
+	ix->arena.len = ix->rows.len = 0;
+	start_clock(ix);
+	char *sql = sqlite3_mprintf("SELECT d.id, coalesce(d.name, d.key), %s, d.title, d.url, d.date, f.title, f.body, d.sum"
+	                            " FROM docs d LEFT JOIN docs_fts f ON f.rowid = d.id"
+	                            " WHERE d.name = ?1 OR (d.name IS NULL AND d.key = ?1) ORDER BY d.id LIMIT 1",
+	                            ix->has_file ? "d.file" : "NULL");
+	sqlite3_stmt *st = NULL;
+	if (!sql)
+		return fail(ix, CHU_ENOMEM, "out of memory");
+	int prc = sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (prc != SQLITE_OK)
+		return sql_fail(ix, "get");
+	sqlite3_bind_text(st, 1, id ? id : "", (int)len, SQLITE_STATIC);
+	int src = sqlite3_step(st), rc = CHU_OK;
+	if (src == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (src != SQLITE_ROW) {
+		rc = sql_fail(ix, "get");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	const char *ft = (const char *)sqlite3_column_text(st, 6), *fb = (const char *)sqlite3_column_text(st, 7);
+	size_t ftl = (size_t)sqlite3_column_bytes(st, 6), fbl = (size_t)sqlite3_column_bytes(st, 7);
+	sqlite3_int64 rowid = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_type(st, 7) == SQLITE_NULL ||
+	    (ix->sums && (sqlite3_column_type(st, 8) != SQLITE_INTEGER ||
+	                  sqlite3_column_int64(st, 8) != chu__index_sum(ft, ftl, fb, fbl)))) {
+		sqlite3_finalize(st);
+		return fail(ix, CHU_EFORMAT,
+		            "the index is damaged: document %lld has a text that does not match its checksum; build it again "
+		            "with chu index",
+		            (long long)rowid);
+	}
+	size_t o_id = keep_col(&rc, ix, st, 1), o_src = keep_col(&rc, ix, st, 2), o_title = keep(&rc, ix, ft ? ft : "", ftl),
+	       o_url = keep_col(&rc, ix, st, 4), o_date = keep_col(&rc, ix, st, 5), o_body = keep(&rc, ix, fb ? fb : "", fbl);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return fail(ix, rc, "out of memory");
+	*out = (chu_index_doc){rowid, at(ix, o_id), at(ix, o_src), at(ix, o_title), at(ix, o_url), at(ix, o_date),
+	                       at(ix, o_body), ftl, fbl};
+	return 1;
+}
+
+int chu_index_count(chu_index *ix, int64_t *n)
+{
+	if (!ix || !n)
+		return ix ? fail(ix, CHU_EINVAL, "bad arguments") : CHU_EINVAL;
+	ix->error[0] = '\0';
+	if (!ix->db)
+		return fail(ix, CHU_EINVAL, "the index is not open");
+	sqlite3_stmt *st = NULL;
+	int rc = CHU_OK;
+	if (sqlite3_prepare_v2(ix->db, "SELECT count(*) FROM docs", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = sql_fail(ix, "count");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int chu_index_changed(chu_index *ix)
+{
+	if (!ix || !ix->db)
+		return ix ? fail(ix, CHU_EINVAL, "the index is not open") : CHU_EINVAL;
+	long long v = pragma_int(ix->db, "PRAGMA data_version");
+	if (v < 0)
+		return sql_fail(ix, "data_version");
+	int changed = v != ix->version;
+	ix->version = v;
+	return changed;
+}
