@@ -7,7 +7,7 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 DEFS     := -D_GNU_SOURCE -Iinclude -Isrc
 DEPLIBS  := -lutf8proc -lsqlite3 -lpthread -lm
-CLILIBS  := -lz
+CLILIBS  := -lz -lmicrohttpd
 VERSION  := $(shell sed -n 's/^#define CHU_VERSION_STRING "\(.*\)"/\1/p' include/chu.h)
 
 LIB_SRC  := $(sort $(wildcard src/*.c))
@@ -16,7 +16,8 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # the FTS5 tokenizer is part of libchu: src/index.c searches with it
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/ext/sqlite/chu_fts5.o
 PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/ext/sqlite/chu_fts5.o
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/web_files.o
+WEB      := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg web/*.png web/*.ico))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test test-long asan bench bench-search model install uninstall clean format help generated check-generated
@@ -47,6 +48,15 @@ $(BUILD)/libchu.a: $(LIB_OBJ)
 
 $(BUILD)/libchu.so: $(PIC_OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libchu.so.0 -o $@ $^ $(DEPLIBS)
+
+# chu serve's page: web/ embedded in the binary
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(BUILD)
+	$(CC) -O1 -o $@ $<
+$(BUILD)/web_files.c: $(BUILD)/embed $(WEB)
+	$(BUILD)/embed $@ $(WEB)
+$(BUILD)/web_files.o: $(BUILD)/web_files.c cli/serve.h
+	$(CC) $(CFLAGS) -Icli -c $< -o $@
 
 $(BUILD)/chu: $(CLI_OBJ) $(BUILD)/libchu.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libchu.a $(DEPLIBS) $(CLILIBS)

@@ -82,8 +82,9 @@ bool cli_parse_window(const char *arg, size_t *window);
  * then runs the job on its own thread, so the output is the same with fewer threads. */
 bool cli_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, bool *warned);
 
-/* Writes s[0..n) as a JSON string on stdout. */
+/* Writes s[0..n) as a JSON string on stdout, or on f. */
 void cli_json_str(const char *s, size_t n);
+void cli_json_fstr(FILE *f, const char *s, size_t n);
 
 
 /* Subcommands implemented outside main.c; each receives argv starting at the subcommand name. */
@@ -102,5 +103,6 @@ int cli_train_tag(int argc, char **argv); /* chu train pos|ner …, argv from "p
 int cli_eval_tag(int argc, char **argv);  /* chu eval pos|ner GOLD PRED */
 int cli_index(int argc, char **argv);    /* chu index DB PATH… */
 int cli_search(int argc, char **argv);   /* chu search DB QUERY */
+int cli_serve(int argc, char **argv);    /* chu serve DB */
 
 #endif

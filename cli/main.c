@@ -330,24 +330,26 @@ int cli_whole_files(int nfiles, char **files, size_t max_len,
 	return status;
 }
 
-void cli_json_str(const char *s, size_t n)
+void cli_json_fstr(FILE *f, const char *s, size_t n)
 {
-	putchar('"');
+	putc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\')
-			printf("\\%c", c);
+			fprintf(f, "\\%c", c);
 		else if (c == '\n')
-			fputs("\\n", stdout);
+			fputs("\\n", f);
 		else if (c == '\t')
-			fputs("\\t", stdout);
+			fputs("\\t", f);
 		else if (c < 0x20)
-			printf("\\u%04x", c);
+			fprintf(f, "\\u%04x", c);
 		else
-			putchar(c);
+			putc(c, f);
 	}
-	putchar('"');
+	putc('"', f);
 }
+
+void cli_json_str(const char *s, size_t n) { cli_json_fstr(stdout, s, n); }
 
 /* ---- the text subcommands ---- */
 
@@ -891,6 +893,8 @@ int main(int argc, char **argv)
 		status = cli_index(sargc, sargv);
 	else if (strcmp(sub, "search") == 0)
 		status = cli_search(sargc, sargv);
+	else if (strcmp(sub, "serve") == 0)
+		status = cli_serve(sargc, sargv);
 	else if (strcmp(sub, "train") == 0 && tagger)
 		status = cli_train_tag(sargc - 1, sargv + 1);
 	else {

@@ -7,7 +7,8 @@ export CHU
 passed=0 failed=0 skipped=0
 log=$(mktemp)
 for t in "$@" tests/cli.sh tests/seeds.sh tests/tag.sh tests/search.sh tests/index.sh tests/install.sh \
-	tests/query.sh tests/seg.sh tests/encodings.sh tests/faults.sh tests/crash.sh tests/damaged.sh tests/python.sh; do
+	tests/query.sh tests/seg.sh tests/encodings.sh tests/faults.sh tests/crash.sh tests/damaged.sh tests/python.sh \
+	tests/serve.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in *.sh) cmd="sh $t" ;; *) cmd="$t" ;; esac
 	name=$(basename "$t")
