@@ -20,7 +20,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/web_files.o
 WEB      := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg web/*.png web/*.ico))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test test-long asan bench bench-search model install uninstall clean format help generated check-generated
+.PHONY: all test test-long asan bench bench-search bench-serve model install uninstall clean format help generated check-generated
 all: $(BUILD)/libchu.a $(BUILD)/libchu.so $(BUILD)/chu $(BUILD)/chu.pc $(BUILD)/chu_sqlite.so
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "make test-long  the crash-safety test with many kill -9 runs"
 	@echo "make bench      throughput of norm/sent/tok/seg beside wc -w on the same bytes"
 	@echo "make bench-search  retrieval quality, indexing speed, query latency beside SQLite's unicode61"
+	@echo "make bench-serve   chu serve under wrk on 40,000 news articles (requests/s, latency)"
 	@echo "make model      retrain models/ from ../shared/data"
 	@echo "make install PREFIX=/usr/local"
 
@@ -95,6 +96,10 @@ bench: all
 bench-search: all
 	BUILD=$(BUILD) sh bench/bench_search.sh
 	BUILD=$(BUILD) sh bench/bench_latency.sh
+
+# chu serve under load: wrk against /api/search on 40,000 VietNews articles
+bench-serve: all
+	BUILD=$(BUILD) sh bench/bench_serve.sh
 
 model: all
 	sh tools/make-model.sh

@@ -3,10 +3,10 @@
  * on libmicrohttpd. doc/serve.md describes the API.
  *
  * Threads: libmicrohttpd's pool (--threads); each pool thread makes, on its first request, its own
- * worker — a read-only chu_index (its own SQLite connection), a chu_ctx and a cache of responses
- * — so requests share nothing but the models (mmap'd, read-only) and the log. A worker's cache is
- * emptied when chu_index_changed() says chu index committed something, so new documents appear
- * without a restart.
+ * worker — a read-only chu_index (its own SQLite connection) and a chu_ctx — so requests share
+ * only the models (mmap'd, read-only), the log and a cache of search and document responses,
+ * which is emptied when a worker's chu_index_changed() says chu index committed something, so
+ * new documents appear without a restart.
  *
  * Limits (each an option): the request body (--max-body), the query (--max-query), the URL
  * (--max-url), request headers (libmicrohttpd's connection memory), connections (--max-conns),
@@ -27,7 +27,6 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,9 +38,21 @@
 #define CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; " \
             "form-action 'self'; frame-ancestors 'none'"
 
-#define CACHE_SLOTS 256
+#define CACHE_SETS 256  /* the cache: sets of CACHE_WAYS responses, the least recently used replaced */
+#define CACHE_WAYS 8
+#define CACHE_SLOTS (CACHE_SETS * CACHE_WAYS)
 #define CACHE_MAX_BODY ((size_t)256 << 10)
 #define MAX_PARAMS 32
+
+/* A response kept for the next request with the same key: libmicrohttpd counts the connections
+ * a response is queued on, so one object serves them all. */
+typedef struct cached {
+	char *key;
+	struct MHD_Response *resp;
+	unsigned status;
+	size_t len;
+	uint64_t used;                    /* when it last answered (the server's clock of requests) */
+} cached;
 
 typedef struct server {
 	const char *db_path;
@@ -52,22 +63,15 @@ typedef struct server {
 	bool log;
 	pthread_key_t key;                /* the thread's worker */
 	pthread_mutex_t log_lock;
-	atomic_uint workers_failed;
+	pthread_mutex_t cache_lock;       /* the cache, shared by the threads */
+	cached cache[CACHE_SLOTS];
+	uint64_t clock;
 } server;
-
-typedef struct cached {
-	char *key;
-	char *body;
-	size_t len;
-	unsigned status;
-	const char *type;
-} cached;
 
 typedef struct worker {
 	chu_index *ix;
 	chu_ctx *ctx;
 	sqlite3 *mem;                     /* json_extract for JSON request bodies */
-	cached cache[CACHE_SLOTS];
 } worker;
 
 /* One request, from its first byte (uri_log) to its end (completed). */
@@ -124,12 +128,12 @@ static void json_str(FILE *f, const char *s, size_t n)
 
 static void json_cstr(FILE *f, const char *s) { json_str(f, s, s ? strlen(s) : 0); }
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, request *r, unsigned status, const char *type, const char *body,
-                                size_t len, bool cacheable)
+static struct MHD_Response *make_response(unsigned status, const char *type, const char *body, size_t len,
+                                          bool cacheable)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
-		return MHD_NO;
+		return NULL;
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -137,12 +141,27 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, request *r, unsigned s
 	MHD_add_response_header(resp, "Cache-Control", cacheable ? "no-cache" : "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, "Allow", "GET, HEAD, POST");
-	enum MHD_Result ret = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
+	return resp;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, request *r, unsigned status, struct MHD_Response *resp,
+                             size_t len)
+{
 	if (r) {
 		r->status = status;
 		r->sent = len;
 	}
+	return MHD_queue_response(c, status, resp);
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, request *r, unsigned status, const char *type, const char *body,
+                                size_t len, bool cacheable)
+{
+	struct MHD_Response *resp = make_response(status, type, body, len, cacheable);
+	if (!resp)
+		return MHD_NO;
+	enum MHD_Result ret = queue(c, r, status, resp, len);
+	MHD_destroy_response(resp);
 	return ret;
 }
 
@@ -171,13 +190,16 @@ static enum MHD_Result send_error(struct MHD_Connection *c, request *r, unsigned
 
 /* ---- the worker of this thread ---- */
 
-static void cache_clear(worker *w)
+static void cache_clear(server *s)
 {
+	pthread_mutex_lock(&s->cache_lock);
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		free(w->cache[i].key);
-		free(w->cache[i].body);
-		w->cache[i] = (cached){0};
+		free(s->cache[i].key);
+		if (s->cache[i].resp)
+			MHD_destroy_response(s->cache[i].resp);
+		s->cache[i] = (cached){0};
 	}
+	pthread_mutex_unlock(&s->cache_lock);
 }
 
 static void worker_free(void *p)
@@ -185,7 +207,6 @@ static void worker_free(void *p)
 	worker *w = p;
 	if (!w)
 		return;
-	cache_clear(w);
 	chu_index_close(w->ix);
 	chu_ctx_free(w->ctx);
 	sqlite3_close(w->mem);
@@ -224,27 +245,57 @@ static uint64_t hash_key(const char *k)
 	return h;
 }
 
-static cached *cache_find(worker *w, const char *key)
+/* The entry for key in its set, or NULL; under the lock. */
+static cached *cache_find(server *s, const char *key)
 {
-	cached *e = &w->cache[hash_key(key) % CACHE_SLOTS];
-	return e->key && strcmp(e->key, key) == 0 ? e : NULL;
+	cached *set = &s->cache[(hash_key(key) % CACHE_SETS) * CACHE_WAYS];
+	for (size_t i = 0; i < CACHE_WAYS; i++)
+		if (set[i].key && strcmp(set[i].key, key) == 0)
+			return &set[i];
+	return NULL;
 }
 
-static void cache_put(worker *w, const char *key, unsigned status, const char *type, const char *body, size_t len)
+/* Answers from the cache when it has key: true, *ret the result. */
+static bool cache_send(server *s, struct MHD_Connection *c, request *r, const char *key, enum MHD_Result *ret)
 {
-	if (len > CACHE_MAX_BODY)
-		return;
-	cached *e = &w->cache[hash_key(key) % CACHE_SLOTS];
-	char *k = strdup(key), *b = malloc(len ? len : 1);
-	if (!k || !b) {
-		free(k);
-		free(b);
-		return;
+	pthread_mutex_lock(&s->cache_lock);
+	cached *e = cache_find(s, key);
+	if (e) {
+		e->used = ++s->clock;
+		*ret = queue(c, r, e->status, e->resp, e->len); /* under the lock: no one frees it meanwhile */
 	}
-	memcpy(b, body, len);
+	pthread_mutex_unlock(&s->cache_lock);
+	return e != NULL;
+}
+
+/* Answers with body and keeps the response for key. */
+static enum MHD_Result send_cached(server *s, struct MHD_Connection *c, request *r, const char *key, const char *type,
+                                   const char *body, size_t len)
+{
+	struct MHD_Response *resp = make_response(MHD_HTTP_OK, type, body, len, true);
+	if (!resp)
+		return MHD_NO;
+	enum MHD_Result ret = queue(c, r, MHD_HTTP_OK, resp, len);
+	char *k = len <= CACHE_MAX_BODY ? strdup(key) : NULL;
+	if (!k) {
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	pthread_mutex_lock(&s->cache_lock);
+	cached *e = cache_find(s, key); /* another thread's answer to the same request, or the oldest */
+	if (!e) {
+		cached *set = &s->cache[(hash_key(key) % CACHE_SETS) * CACHE_WAYS];
+		e = &set[0];
+		for (size_t i = 1; i < CACHE_WAYS && e->key; i++)
+			if (!set[i].key || set[i].used < e->used)
+				e = &set[i];
+	}
 	free(e->key);
-	free(e->body);
-	*e = (cached){k, b, len, status, type};
+	if (e->resp)
+		MHD_destroy_response(e->resp);
+	*e = (cached){k, resp, MHD_HTTP_OK, len, ++s->clock};
+	pthread_mutex_unlock(&s->cache_lock);
+	return ret;
 }
 
 /* ---- parameters ---- */
@@ -490,10 +541,10 @@ static enum MHD_Result api_search(server *s, worker *w, struct MHD_Connection *c
 		free(key.data);
 		return send_error(c, r, MHD_HTTP_BAD_REQUEST, "q is required (or a filter: per, org, loc, date_from, date_to)");
 	}
-	cached *hit = cache_find(w, key.data);
-	if (hit) {
+	enum MHD_Result cret;
+	if (cache_send(s, c, r, key.data, &cret)) {
 		free(key.data);
-		return send_buf(c, r, hit->status, hit->type, hit->body, hit->len, true);
+		return cret;
 	}
 	chu_index_request req;
 	chu_index_request_init(&req);
@@ -505,6 +556,8 @@ static enum MHD_Result api_search(server *s, worker *w, struct MHD_Connection *c
 	req.filters = filters;
 	req.n_filters = nf;
 	req.facets = facets;
+	static const char *const kinds[] = {"per", "org", "loc", NULL};
+	req.facet_kinds = kinds;
 	chu_index_results res;
 	int rc = chu_index_search(w->ix, w->ctx, &req, &res);
 	if (rc < 0) {
@@ -518,10 +571,8 @@ static enum MHD_Result api_search(server *s, worker *w, struct MHD_Connection *c
 	}
 	put_search(o.f, q, ql, offset, limit, &res);
 	enum MHD_Result ret = MHD_NO;
-	if (out_close(&o)) {
-		cache_put(w, key.data, MHD_HTTP_OK, "application/json; charset=utf-8", o.data, o.len);
-		ret = send_buf(c, r, MHD_HTTP_OK, "application/json; charset=utf-8", o.data, o.len, true);
-	}
+	if (out_close(&o))
+		ret = send_cached(s, c, r, key.data, "application/json; charset=utf-8", o.data, o.len);
 	free(o.data);
 	free(key.data);
 	return ret;
@@ -549,10 +600,10 @@ static enum MHD_Result api_doc(server *s, worker *w, struct MHD_Connection *c, r
 		return MHD_NO;
 	memcpy(key, "doc\n", 4);
 	memcpy(key + 4, id, il + 1);
-	cached *hit = cache_find(w, key);
-	if (hit) {
+	enum MHD_Result cret;
+	if (cache_send(s, c, r, key, &cret)) {
 		free(key);
-		return send_buf(c, r, hit->status, hit->type, hit->body, hit->len, true);
+		return cret;
 	}
 	chu_index_doc d;
 	int rc = chu_index_get(w->ix, id, il, &d);
@@ -627,8 +678,7 @@ static enum MHD_Result api_doc(server *s, worker *w, struct MHD_Connection *c, r
 	if (rc < 0) {
 		ret = send_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "annotating the document failed: %s", chu_strerror(rc));
 	} else {
-		cache_put(w, key, MHD_HTTP_OK, "application/json; charset=utf-8", o.data, o.len);
-		ret = send_buf(c, r, MHD_HTTP_OK, "application/json; charset=utf-8", o.data, o.len, true);
+		ret = send_cached(s, c, r, key, "application/json; charset=utf-8", o.data, o.len);
 	}
 	free(o.data);
 	free(key);
@@ -801,8 +851,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	worker *w = get_worker(s, why, sizeof why);
 	if (!w)
 		return send_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", why);
+	/* chu index committed: the answers kept are stale (each thread's connection notices; the
+	 * first to do so empties the cache, the others again when they do) */
 	if (chu_index_changed(w->ix) > 0)
-		cache_clear(w);
+		cache_clear(s);
 	if (annotate)
 		return api_annotate(s, w, c, r);
 	if (strcmp(url, "/api/search") == 0)
@@ -1011,7 +1063,8 @@ int cli_serve(int argc, char **argv)
 		if (s.paths[i] && !(*models[i] = cli_open_model(s.paths[i], files[i], "--models", parts[i])))
 			goto out;
 	}
-	if (pthread_key_create(&s.key, worker_free) != 0 || pthread_mutex_init(&s.log_lock, NULL) != 0) {
+	if (pthread_key_create(&s.key, worker_free) != 0 || pthread_mutex_init(&s.log_lock, NULL) != 0 ||
+	    pthread_mutex_init(&s.cache_lock, NULL) != 0) {
 		cli_error(NULL, 0, "cannot make the request threads' state");
 		goto out;
 	}
@@ -1071,7 +1124,9 @@ out:
 	if (key_made) {
 		/* the main thread made no worker; the pool's threads freed theirs as they ended */
 		pthread_key_delete(s.key);
+		cache_clear(&s);
 		pthread_mutex_destroy(&s.log_lock);
+		pthread_mutex_destroy(&s.cache_lock);
 	}
 	for (size_t i = 0; i < 4; i++) {
 		chu_model_close(*models[i]);

@@ -529,7 +529,8 @@ typedef struct chu_index_request {
 	size_t n_filters;                 /* entity), or "date" (text as after date:, "2023-05..2023-06") */
 	int facets;                       /* non-zero: facets and months over the first facet_hits hits */
 	size_t facet_hits;                /* init: 1000 */
-} chu_index_request;
+	const char *const *facet_kinds;   /* the kinds facets count, NULL-terminated ("per", "org", */
+} chu_index_request;                  /* "loc", NULL); NULL: every kind */
 
 CHU_API void chu_index_request_init(chu_index_request *req);
 
@@ -549,7 +550,7 @@ typedef struct chu_index_hit {
 
 typedef struct chu_index_facet {
 	const char *kind;           /* the entity kind as stored: "per", "org", "loc", "misc", "date", … */
-	const char *text;           /* as written in the first document that has it */
+	const char *text;           /* as written: of its spellings, one not in capitals, the least */
 	size_t count;               /* hits that mention it */
 } chu_index_facet;
 

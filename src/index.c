@@ -488,39 +488,51 @@ static int gather(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_que
 	return rc;
 }
 
-/* Every document that matches: the union of the tiers, after the filters. */
+/* Every document that matches, after the filters: one MATCH of the tiers joined by OR, so FTS5
+ * merges their doclists (no ranking, no temporary table). The looser tiers hold the stricter
+ * ones — "most" every document of "phrase", "near" and "all" — so when there is a "most" tier,
+ * it and the look-alikes are enough. */
 static int count_all(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_query_filter *f, size_t nf,
                      size_t *total)
 {
 	int rc = CHU_OK;
-	ix->sql.len = 0;
-	const char *head = "SELECT count(*) FROM (";
-	chu__buf_put(&rc, &ix->sql, head, strlen(head));
-	size_t runs = q->n_tiers ? q->n_tiers : 1;
-	for (size_t t = 0; t < runs && rc >= 0; t++) {
-		char part[96];
-		if (q->n_tiers)
-			snprintf(part, sizeof part, "%sSELECT docs_fts.rowid FROM docs_fts WHERE docs_fts MATCH ?%zu",
-			         t ? " UNION " : "", t + 1);
-		else
-			snprintf(part, sizeof part, "SELECT d.id FROM docs d WHERE 1");
-		chu__buf_put(&rc, &ix->sql, part, strlen(part));
-		if (rc >= 0)
-			rc = put_filters(ix, ctx, f, nf, q->n_tiers ? "docs_fts.rowid" : "d.id");
-	}
-	chu__buf_putc(&rc, &ix->sql, ')');
-	if (rc < 0)
-		return fail(ix, rc, "out of memory");
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(ix->db, ix->sql.data, (int)ix->sql.len, &st, NULL) != SQLITE_OK)
-		return sql_fail(ix, "count");
+	int has_most = 0;
 	for (size_t t = 0; t < q->n_tiers; t++)
-		sqlite3_bind_text(st, (int)t + 1, q->tiers[t].match, -1, SQLITE_STATIC);
+		has_most |= strcmp(q->tiers[t].name, "most") == 0;
+	chu__buf match;
+	chu__buf_init(&match, &chu__default_allocator);
+	for (size_t t = 0, k = 0; t < q->n_tiers; t++) {
+		if (has_most && strcmp(q->tiers[t].name, "most") != 0 && strcmp(q->tiers[t].name, "look-alike") != 0)
+			continue;
+		if (k++)
+			chu__buf_put(&rc, &match, " OR ", 4);
+		chu__buf_putc(&rc, &match, '(');
+		chu__buf_put(&rc, &match, q->tiers[t].match, strlen(q->tiers[t].match));
+		chu__buf_putc(&rc, &match, ')');
+	}
+	ix->sql.len = 0;
+	const char *head = q->n_tiers ? "SELECT count(*) FROM docs_fts WHERE docs_fts MATCH ?1"
+	                              : "SELECT count(*) FROM docs d WHERE 1";
+	chu__buf_put(&rc, &ix->sql, head, strlen(head));
+	if (rc >= 0)
+		rc = put_filters(ix, ctx, f, nf, q->n_tiers ? "docs_fts.rowid" : "d.id");
+	sqlite3_stmt *st = NULL;
+	if (rc < 0) {
+		chu__buf_free(&match);
+		return fail(ix, rc, "out of memory");
+	}
+	if (sqlite3_prepare_v2(ix->db, ix->sql.data, (int)ix->sql.len, &st, NULL) != SQLITE_OK) {
+		chu__buf_free(&match);
+		return sql_fail(ix, "count");
+	}
+	if (q->n_tiers)
+		sqlite3_bind_text(st, 1, match.data, (int)match.len, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*total = (size_t)sqlite3_column_int64(st, 0);
 	else
 		rc = sql_fail(ix, "count");
 	sqlite3_finalize(st);
+	chu__buf_free(&match);
 	return rc;
 }
 
@@ -631,37 +643,193 @@ static char *ids_json(const chu_index *ix, size_t n)
 	return s;
 }
 
-static int count_facets(chu_index *ix, size_t n)
+/* One entity while facets are counted: kind and folded text, the least text written for it
+ * (as SQLite's min() would choose), how many hits have it and the last one that did. */
+struct facet_count {
+	size_t key, key_len, text, text_len, kind_len; /* into the scratch arena: kind, NUL, folded */
+	size_t count;
+	sqlite3_int64 last_doc;
+};
+
+static uint64_t fnv(const char *s, size_t n)
 {
-	char *json = ids_json(ix, n);
-	if (!json)
-		return fail(ix, CHU_ENOMEM, "out of memory");
-	sqlite3_stmt *fs = NULL, *ms = NULL;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The facet order: kind, then count (most first), then text. */
+static const char *facet_base;
+static int facet_cmp(const void *a, const void *b)
+{
+	const struct facet_count *x = a, *y = b;
+	int k = strcmp(facet_base + x->key, facet_base + y->key);
+	if (k)
+		return k;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	size_t n = x->text_len < y->text_len ? x->text_len : y->text_len;
+	int t = memcmp(facet_base + x->text, facet_base + y->text, n);
+	return t ? t : (x->text_len > y->text_len) - (x->text_len < y->text_len);
+}
+
+/* Has s[0, n) a lowercase ASCII letter (it is not written in capitals)? */
+static int has_lower(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'a' && s[i] <= 'z')
+			return 1;
+	return 0;
+}
+
+/* Is a a better way to show an entity than b: not in capitals ("Việt Nam" before "VIỆT NAM"),
+ * then the least in byte order? */
+static int better_text(const char *a, size_t al, const char *b, size_t bl)
+{
+	int la = has_lower(a, al), lb = has_lower(b, bl);
+	if (la != lb)
+		return la;
+	size_t m = al < bl ? al : bl;
+	int c = memcmp(a, b, m);
+	return c < 0 || (c == 0 && al < bl);
+}
+
+static int wanted_kind(const chu_index_request *req, const char *kind)
+{
+	if (!req->facet_kinds)
+		return 1;
+	for (const char *const *k = req->facet_kinds; *k; k++)
+		if (strcmp(*k, kind) == 0)
+			return 1;
+	return 0;
+}
+
+/* The 10 commonest entities of each kind among the first n hits, counted here (a hash table over
+ * the hits' entity rows, read by the entities_doc index), and the hits by month. */
+static int count_facets(chu_index *ix, const chu_index_request *req, size_t n)
+{
+	const sqlite3_int64 *ids = (const sqlite3_int64 *)(void *)ix->ids.data;
+	sqlite3_stmt *es = NULL, *ms = NULL;
 	int rc = CHU_OK;
+	chu__buf scratch, table;
+	chu__buf_init(&scratch, &chu__default_allocator);
+	chu__buf_init(&table, &chu__default_allocator);
+	char *json = NULL;
+	size_t cap = 1024, used = 0;
+	chu__buf_reserve(&rc, &table, cap * sizeof(struct facet_count));
+	if (rc < 0)
+		goto out;
+	memset(table.data, 0, cap * sizeof(struct facet_count));
+	if (sqlite3_prepare_v2(ix->db, "SELECT kind, folded, text FROM entities WHERE doc = ?1", -1, &es, NULL) != SQLITE_OK) {
+		rc = sql_fail(ix, "facets");
+		goto out;
+	}
+	chu__buf_putc(&rc, &scratch, '\0'); /* offset 0: an empty slot */
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		sqlite3_reset(es);
+		sqlite3_bind_int64(es, 1, ids[i]);
+		int src;
+		while (rc >= 0 && (src = sqlite3_step(es)) == SQLITE_ROW) {
+			const char *kind = (const char *)sqlite3_column_text(es, 0), *folded = (const char *)sqlite3_column_text(es, 1),
+			           *text = (const char *)sqlite3_column_text(es, 2);
+			if (!kind || !folded || !text || !wanted_kind(req, kind))
+				continue;
+			size_t kl = (size_t)sqlite3_column_bytes(es, 0), fl = (size_t)sqlite3_column_bytes(es, 1),
+			       tl = (size_t)sqlite3_column_bytes(es, 2);
+			if (used * 2 >= cap) {
+				/* grow: the table twice as large, every entry placed again */
+				size_t ncap = cap * 2;
+				chu__buf bigger;
+				chu__buf_init(&bigger, &chu__default_allocator);
+				chu__buf_reserve(&rc, &bigger, ncap * sizeof(struct facet_count));
+				if (rc < 0)
+					break;
+				memset(bigger.data, 0, ncap * sizeof(struct facet_count));
+				struct facet_count *old = (struct facet_count *)(void *)table.data,
+				                   *nt = (struct facet_count *)(void *)bigger.data;
+				for (size_t k = 0; k < cap; k++)
+					if (old[k].key) {
+						size_t h = (size_t)fnv(scratch.data + old[k].key, old[k].key_len) & (ncap - 1);
+						while (nt[h].key)
+							h = (h + 1) & (ncap - 1);
+						nt[h] = old[k];
+					}
+				chu__buf_free(&table);
+				table = bigger;
+				cap = ncap;
+			}
+			/* the key: kind, NUL, folded */
+			size_t at = scratch.len;
+			chu__buf_put(&rc, &scratch, kind, kl);
+			chu__buf_putc(&rc, &scratch, '\0');
+			chu__buf_put(&rc, &scratch, folded, fl);
+			if (rc < 0)
+				break;
+			size_t keylen = kl + 1 + fl;
+			struct facet_count *tab = (struct facet_count *)(void *)table.data;
+			size_t h = (size_t)fnv(scratch.data + at, keylen) & (cap - 1);
+			while (tab[h].key && (tab[h].key_len != keylen || memcmp(scratch.data + tab[h].key, scratch.data + at, keylen)))
+				h = (h + 1) & (cap - 1);
+			struct facet_count *e = &tab[h];
+			if (!e->key) {
+				chu__buf_putc(&rc, &scratch, '\0');
+				size_t to = scratch.len;
+				chu__buf_put(&rc, &scratch, text, tl);
+				chu__buf_putc(&rc, &scratch, '\0');
+				*e = (struct facet_count){at, keylen, to, tl, kl, 1, ids[i]};
+				used++;
+				continue;
+			}
+			scratch.len = at; /* the key is there already */
+			if (e->last_doc != ids[i]) {
+				e->count++;
+				e->last_doc = ids[i];
+			}
+			if (better_text(text, tl, scratch.data + e->text, e->text_len)) {
+				e->text = scratch.len;
+				e->text_len = tl;
+				chu__buf_put(&rc, &scratch, text, tl);
+				chu__buf_putc(&rc, &scratch, '\0');
+			}
+		}
+		if (rc >= 0 && src != SQLITE_DONE)
+			rc = sql_fail(ix, "facets");
+	}
+	if (rc < 0)
+		goto out;
+	/* the entries in order, then the first 10 of each kind into the results */
+	struct facet_count *tab = (struct facet_count *)(void *)table.data;
+	size_t k = 0;
+	for (size_t i = 0; i < cap; i++)
+		if (tab[i].key)
+			tab[k++] = tab[i];
+	facet_base = scratch.data;
+	qsort(tab, k, sizeof *tab, facet_cmp);
+	for (size_t i = 0, run = 0; i < k && rc >= 0; i++) {
+		run = i && strcmp(scratch.data + tab[i].key, scratch.data + tab[i - 1].key) == 0 ? run + 1 : 0;
+		if (run >= 10)
+			continue;
+		struct facet_row f = {keep(&rc, ix, scratch.data + tab[i].key, tab[i].kind_len),
+		                      keep(&rc, ix, scratch.data + tab[i].text, tab[i].text_len), tab[i].count};
+		chu__buf_put(&rc, &ix->frows, &f, sizeof f);
+	}
+	if (rc < 0)
+		goto out;
+	json = ids_json(ix, n);
+	if (!json) {
+		rc = CHU_ENOMEM;
+		goto out;
+	}
 	if (sqlite3_prepare_v2(ix->db,
-	                       "SELECT kind, text, n FROM (SELECT kind, min(text) AS text, count(DISTINCT doc) AS n,"
-	                       " row_number() OVER (PARTITION BY kind ORDER BY count(DISTINCT doc) DESC, min(text)) AS r"
-	                       " FROM entities WHERE doc IN (SELECT value FROM json_each(?1)) GROUP BY kind, folded)"
-	                       " WHERE r <= 10 ORDER BY kind, n DESC, text",
-	                       -1, &fs, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ix->db,
 	                       "SELECT substr(date, 1, 7), count(*) FROM docs WHERE id IN (SELECT value FROM json_each(?1))"
 	                       " AND date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' GROUP BY 1 ORDER BY 1",
 	                       -1, &ms, NULL) != SQLITE_OK) {
 		rc = sql_fail(ix, "facets");
 		goto out;
 	}
-	sqlite3_bind_text(fs, 1, json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ms, 1, json, -1, SQLITE_STATIC);
 	int src;
-	while (rc >= 0 && (src = sqlite3_step(fs)) == SQLITE_ROW) {
-		struct facet_row f = {keep_col(&rc, ix, fs, 0), keep_col(&rc, ix, fs, 1), (size_t)sqlite3_column_int64(fs, 2)};
-		if (f.kind == SIZE_MAX || f.text == SIZE_MAX)
-			continue;
-		chu__buf_put(&rc, &ix->frows, &f, sizeof f);
-	}
-	if (rc >= 0 && src != SQLITE_DONE)
-		rc = sql_fail(ix, "facets");
 	while (rc >= 0 && (src = sqlite3_step(ms)) == SQLITE_ROW) {
 		chu_index_month m = {"", (size_t)sqlite3_column_int64(ms, 1)};
 		const char *mon = (const char *)sqlite3_column_text(ms, 0);
@@ -671,9 +839,11 @@ static int count_facets(chu_index *ix, size_t n)
 	if (rc >= 0 && src != SQLITE_DONE)
 		rc = sql_fail(ix, "facets");
 out:
-	sqlite3_finalize(fs);
+	sqlite3_finalize(es);
 	sqlite3_finalize(ms);
 	free(json);
+	chu__buf_free(&scratch);
+	chu__buf_free(&table);
 	if (rc == CHU_ENOMEM)
 		return fail(ix, rc, "out of memory");
 	return rc;
@@ -740,7 +910,7 @@ int chu_index_search(chu_index *ix, chu_ctx *ctx, const chu_index_request *req, 
 		rc = fetch(ix, &q, req->offset, limit);
 	size_t nfacet = req->facets ? (n < req->facet_hits ? n : req->facet_hits) : 0;
 	if (rc >= 0 && nfacet)
-		rc = count_facets(ix, nfacet);
+		rc = count_facets(ix, req, nfacet);
 	/* the likely spelling of a query without marks */
 	size_t likely = SIZE_MAX;
 	if (rc >= 0 && !q.marked && ix->accent && len) {
