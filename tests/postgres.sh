@@ -4,7 +4,8 @@
 # in a temporary directory, starts it on a Unix socket only, runs the pg_regress suite
 # (make -C ext/postgres installcheck), then checks parity with the SQLite index: the seed articles
 # (../shared/data/seeds, when present) and examples/*.txt indexed by `chu index` and by a
-# PostgreSQL table, and for each query, with and without marks, the same documents found (the
+# PostgreSQL table: the same keys at the same positions as the SQLite tokenizer (on those texts
+# and on random mixes), and for each query, with and without marks, the same documents found (the
 # exact hits of `chu search --all`; documents known by file name).
 # Prints "ok - …"/"not ok - …" for each check and ends with "N passed, N failed[, N skipped]".
 # Skipped with a message when PostgreSQL (server and postgresql-server-dev) is missing, and in a
@@ -133,6 +134,37 @@ else
 			ok "parity: $ndocs documents in SQLite and PostgreSQL (and ${words:-0} word keys from chu.model)"
 		else
 			bad "parity: $ndocs documents indexed, ${loaded:-none} in PostgreSQL: $(tail -n 3 "$tmp/load.log")"
+		fi
+		# the same keys as the SQLite tokenizer, position for position: on these texts and on
+		# 2,000 random mixes of letters, combining marks, digits, ignorables, punctuation, spaces
+		if [ -f "$BUILD/chu_sqlite.so" ]; then
+			$psql -d parity >"$tmp/mix.log" 2>&1 <<-EOF
+				SELECT setseed(0.21);
+				CREATE TABLE mix AS
+					SELECT row_number() OVER () AS g, s FROM (
+						SELECT title AS s FROM docs UNION ALL SELECT body FROM docs UNION ALL
+						SELECT (SELECT string_agg(chr((ARRAY[32, 10, 9, 46, 44, 45, 95, 48, 55, 97, 65, 105, 121, 7841,
+							768, 769, 770, 771, 803, 832, 8203, 173, 65279, 12288, 8232, 128512, 272, 432, 224, 233,
+							7879, 1488, 3585, 20013, 39, 34, 60, 38])[1 + floor(random() * 38)::int]), '')
+							FROM generate_series(1, 1 + (random() * 200)::int) WHERE i > 0)
+						FROM generate_series(1, 2000) i) t;
+				\copy mix TO '$tmp/mix.csv' CSV
+				\copy (SELECT g, u.lexeme, p - 1 FROM mix, unnest(to_tsvector('vietnamese', s)) u, unnest(u.positions) p) TO '$tmp/keys.pg'
+			EOF
+			sqlite3 "$tmp/mix.db" ".load $BUILD/chu_sqlite" "CREATE TABLE mix(g INTEGER, s TEXT);" ".mode csv" \
+				".import $tmp/mix.csv mix" "CREATE VIRTUAL TABLE t USING fts5(s, tokenize = 'chu');" \
+				"INSERT INTO t(rowid, s) SELECT g, s FROM mix;" "CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance');" \
+				".mode tabs" ".once $tmp/keys.sqlite" "SELECT doc, term, offset FROM v;" >"$tmp/mix.sqlite.log" 2>&1
+			LC_ALL=C sort "$tmp/keys.pg" >"$tmp/keys.a" 2>/dev/null
+			LC_ALL=C sort "$tmp/keys.sqlite" >"$tmp/keys.b" 2>/dev/null
+			nkeys=$(wc -l <"$tmp/keys.a" | tr -d ' ')
+			if [ "$nkeys" -gt 0 ] && cmp -s "$tmp/keys.a" "$tmp/keys.b"; then
+				ok "the same $nkeys keys at the same positions as the SQLite tokenizer ($((ndocs * 2 + 2000)) texts)"
+			else
+				bad "keys differ from the SQLite tokenizer: $(diff "$tmp/keys.a" "$tmp/keys.b" | head -n 6 | tr '\n' ' ') $(tail -n 3 "$tmp/mix.log" "$tmp/mix.sqlite.log")"
+			fi
+		else
+			skipped=$((skipped + 1)); echo "skip key parity: no $BUILD/chu_sqlite.so"
 		fi
 		# each query typed without marks and with them
 		for q in 'phu nu' 'phụ nữ' 'viet nam' 'Việt Nam' 'hoi nghi' 'hội nghị' '"phu nu"' '"phụ nữ"' 'kinh te' \
