@@ -351,7 +351,8 @@ CHU_API int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, s
 
 enum chu_search_flags {
 	CHU_SEARCH_QUERY = 1u << 0, /* text is a query: spellings of unmarked terms; see chu_search_keys() */
-	CHU_SEARCH_PREFIX = 1u << 1 /* with CHU_SEARCH_QUERY: the term is a prefix ("nguye*") */
+	CHU_SEARCH_PREFIX = 1u << 1, /* with CHU_SEARCH_QUERY: the term is a prefix ("nguye*") */
+	CHU_SEARCH_AS_WRITTEN = 1u << 2 /* with CHU_SEARCH_QUERY: every unit as written, as after '=' */
 };
 
 /* Receives one key: key[0..key_len) (borrowed for the call) at bytes [start, end) of the original
@@ -374,7 +375,9 @@ typedef int (*chu_search_fn)(void *ud, const char *key, size_t key_len, size_t s
  * prefix (any modifier, a tone on any one vowel; at most 96). Terms of more than seven letters and
  * words that cannot be one syllable ("covid") have no other spelling. A unit right after '='
  * ("=nam") is taken as written: its key only, even without marks (chu_query_compile writes every
- * word of a query typed with marks so).
+ * word of a query typed with marks so); with CHU_SEARCH_AS_WRITTEN every unit is (for a caller
+ * that reads the query's own syntax and hands its terms over one at a time: see
+ * chu_query_marked()).
  * Returns CHU_ECALLBACK when fn stopped the walk. */
 CHU_API int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags,
                             chu_search_fn fn, void *ud);
@@ -436,6 +439,12 @@ typedef struct chu_query {
 	const char *error;               /* with CHU_ESYNTAX: what is wrong, for the user */
 	int marked;                      /* a word of the query carries a Vietnamese mark: as written */
 } chu_query;
+
+/* Non-zero when the query text carries a Vietnamese mark in any unit (a letter outside ASCII): the
+ * rule by which chu_query_compile takes every word of a query as written. A caller that parses a
+ * query language of its own (ext/postgres reads PostgreSQL's websearch syntax) asks this of the
+ * whole query, then passes CHU_SEARCH_AS_WRITTEN to chu_search_keys() for each of its terms. */
+CHU_API int chu_query_marked(const char *text, size_t len);
 
 /* Compiles text into *out (borrowed: valid until the next call on ctx). CHU_ESYNTAX, with
  * out->error set, for a query that does not parse (an unbalanced quote, an unknown field:, OR

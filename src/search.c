@@ -525,7 +525,7 @@ int chu_search_keys(chu_ctx *ctx, const chu_model *model, const char *text, size
 			size_t kl;
 			rc = unit_key(ctx, text, a, b, raw, &ks.key, &k, &kl);
 			if (rc >= 0 && kl)
-				rc = emit_query(&ks, k, kl, a, b, a > 0 && text[a - 1] == '=');
+				rc = emit_query(&ks, k, kl, a, b, (flags & CHU_SEARCH_AS_WRITTEN) || (a > 0 && text[a - 1] == '='));
 		}
 	} else if (!model || !chu__model_seg(model)) {
 		while (next_unit(text, len, &pos, &a, &b, &raw)) {
@@ -744,6 +744,8 @@ bool chu__query_marked(const char *text, size_t len)
 				return true;
 	return false;
 }
+
+int chu_query_marked(const char *text, size_t len) { return text && chu__query_marked(text, len); }
 
 void chu__query_as_written(int *rc, chu__buf *out, const char *text, size_t len)
 {

@@ -8,7 +8,7 @@ passed=0 failed=0 skipped=0
 log=$(mktemp)
 for t in "$@" tests/cli.sh tests/seeds.sh tests/tag.sh tests/search.sh tests/index.sh tests/install.sh \
 	tests/query.sh tests/seg.sh tests/encodings.sh tests/faults.sh tests/crash.sh tests/damaged.sh tests/python.sh \
-	tests/serve.sh; do
+	tests/serve.sh tests/postgres.sh tests/browser.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in *.sh) cmd="sh $t" ;; *) cmd="$t" ;; esac
 	name=$(basename "$t")
@@ -23,7 +23,7 @@ for t in "$@" tests/cli.sh tests/seeds.sh tests/tag.sh tests/search.sh tests/ind
 	s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
 	if [ "$status" = FAILED ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
-	grep -E '^(FAIL|skip)' "$log" | head -n 50
+	grep -E '^(FAIL|skip|not ok)' "$log" | head -n 50
 	echo "$name: $line"
 done
 rm -f "$log"

@@ -154,6 +154,13 @@ static void test_keys(void)
 	k.buf[0] = '\0';
 	chu_search_keys(ctx, NULL, "nguye", 5, CHU_SEARCH_QUERY | CHU_SEARCH_PREFIX, collect, &k);
 	CHECK(strstr(k.buf, "+nguyễ@0-5") && strstr(k.buf, "+nguyê@0-5") && !strstr(k.buf, "+nguyên@"), "prefix nguye: %s", k.buf);
+	/* CHU_SEARCH_AS_WRITTEN: every unit as after '=' (its key and y/i twin only) */
+	k.buf[0] = '\0';
+	chu_search_keys(ctx, NULL, "Quang nam ki", 12, CHU_SEARCH_QUERY | CHU_SEARCH_AS_WRITTEN, collect, &k);
+	CHECK_STR(k.buf, " quang@0-5 nam@6-9 ki@10-12+ky@10-12");
+	CHECK(chu_query_marked("Quảng nam", strlen("Quảng nam")) && !chu_query_marked("Quang -nam \"OR\"", 16) &&
+	          !chu_query_marked(NULL, 0) && !chu_query_marked("", 0),
+	      "chu_query_marked");
 	chu_model *m = NULL;
 	if (chu_model_open("models/seg.chm", &m) == CHU_OK) {
 		k.buf[0] = '\0';
