@@ -359,3 +359,8 @@ def accent(text: str) -> str:
     n = ctypes.c_size_t()
     _check(_lib.chu_accent(_ctx().ptr, _model("accent.chm"), data, len(data), ctypes.byref(out), ctypes.byref(n)))
     return ctypes.string_at(out, n.value).decode("utf-8")
+
+
+from .index import Document, Facet, Hit, Index, Results, search  # noqa: E402  (needs the names above)
+
+__all__ += ["Index", "search", "Hit", "Facet", "Results", "Document"]
