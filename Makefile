@@ -8,6 +8,8 @@ WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-protot
 DEFS     := -D_GNU_SOURCE -Iinclude -Isrc
 DEPLIBS  := -lutf8proc -lsqlite3 -lpthread -lm
 CLILIBS  := -lz -lmicrohttpd
+# the Python package goes where the system python3 looks (/usr/local/lib/python3.11/dist-packages)
+PYDIR    ?= $(PREFIX)/lib/python$(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)/dist-packages
 VERSION  := $(shell sed -n 's/^#define CHU_VERSION_STRING "\(.*\)"/\1/p' include/chu.h)
 
 LIB_SRC  := $(sort $(wildcard src/*.c))
@@ -129,11 +131,14 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' chu.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/chu.pc
 	install -m 644 doc/chu.1 $(DESTDIR)$(PREFIX)/share/man/man1/chu.1
 	if ls models/*.chm >/dev/null 2>&1; then install -m 644 models/*.chm $(DESTDIR)$(PREFIX)/share/chu/; fi
+	install -d $(DESTDIR)$(PYDIR)/chu
+	install -m 644 python/chu/*.py $(DESTDIR)$(PYDIR)/chu/
+	printf 'LIB = "%s"\nMODELS = "%s"\n' "$(PREFIX)/lib/libchu.so.0" "$(PREFIX)/share/chu" > $(DESTDIR)$(PYDIR)/chu/_paths.py
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/chu $(DESTDIR)$(PREFIX)/lib/libchu.* $(DESTDIR)$(PREFIX)/lib/chu_sqlite.so $(DESTDIR)$(PREFIX)/include/chu.h \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/chu.pc $(DESTDIR)$(PREFIX)/share/man/man1/chu.1
-	rm -rf $(DESTDIR)$(PREFIX)/share/chu
+	rm -rf $(DESTDIR)$(PREFIX)/share/chu $(DESTDIR)$(PYDIR)/chu
 
 format:
 	clang-format -i include/*.h src/*.c src/*.h cli/*.c tests/*.c tests/*.h

@@ -7,7 +7,7 @@ set -eu
 # wrk: make bench-serve; postgresql-15 and postgresql-server-dev-15: ext/postgres and its tests;
 # python3-venv, python3-setuptools: the Python package's install test; python3-distributed: Dask.
 pkgs="gcc make pkg-config libutf8proc-dev libsqlite3-dev zlib1g-dev sqlite3 python3 gzip time man-db clang-14 libclang-rt-14-dev
- libmicrohttpd-dev chromium wrk postgresql-15 postgresql-server-dev-15 python3-venv python3-setuptools python3-distributed
+ libmicrohttpd-dev chromium wrk postgresql-15 postgresql-server-dev-15 python3-venv python3-setuptools python3-wheel python3-distributed
  python3-dask curl"
 missing=""
 for p in $pkgs; do

@@ -54,5 +54,17 @@ if cc -o "$tmp/ts" "$tmp/t.c" $(pkg-config --cflags chu) "$tmp/p/lib/libchu.a" $
 else
 	bad "static link: $(cat "$tmp/log")"
 fi
+# the Python package, where the system python3 looks under the prefix, finds the installed
+# library and models by itself (_paths.py)
+if [ -x /usr/bin/python3 ]; then
+	pydir=$(ls -d "$tmp"/p/lib/python3*/dist-packages 2>/dev/null | head -n 1)
+	if [ -n "$pydir" ] && [ -f "$pydir/chu/__init__.py" ]; then ok; else bad "no Python package under $tmp/p/lib"; fi
+	got=$(cd "$tmp" && env -u CHU_LIB -u CHU_MODEL_DIR PYTHONPATH="$pydir" /usr/bin/python3 -c '
+import chu, sys
+assert chu.__file__.startswith(sys.argv[1]), chu.__file__
+print(chu.normalize("Ho\u0300a b\u00ecnh"), "|".join(chu.segment("Hội nghị bình đẳng giới")) if sys.argv[2] == "1" else "")
+' "$pydir" "$([ -r models/seg.chm ] && echo 1 || echo 0)" 2>&1)
+	case "$got" in "Hoà bình Hội nghị|bình đẳng|giới" | "Hoà bình ") ok ;; *) bad "installed Python package: $got" ;; esac
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,9 +11,10 @@ Every function takes and returns str; offsets (start, end) are indices into the 
 not bytes. Errors raise chu.Error with chu's message. Each thread gets its own libchu context;
 the models are loaded once and shared.
 
-libchu.so is looked for in this order: $CHU_LIB, the package directory, the repository's
-build/ (two levels up), then the system loader. Models (seg.chm, pos.chm, ner.chm,
-accent.chm): $CHU_MODEL_DIR, the package's models/, the repository's models/, then
+libchu.so is looked for in this order: $CHU_LIB, the package directory (pip install puts a
+copy there), where make install put it, the repository's build/ (two levels up), then the
+system loader. Models (seg.chm, pos.chm, ner.chm, accent.chm): $CHU_MODEL_DIR, the package's
+models/ (pip install), make install's data directory, the repository's models/, then
 /usr/local/share/chu and /usr/share/chu; chu.Error names every place looked in when one is
 missing.
 """
@@ -38,10 +39,16 @@ class Error(Exception):
         self.offset = offset
 
 
+try:  # written by make install: where it put libchu.so and the models
+    from . import _paths  # type: ignore
+except ImportError:
+    _paths = None
+
+
 def _load() -> ctypes.CDLL:
     here = os.path.dirname(os.path.abspath(__file__))
     tried = []
-    for cand in (os.environ.get("CHU_LIB"), os.path.join(here, "libchu.so"),
+    for cand in (os.environ.get("CHU_LIB"), os.path.join(here, "libchu.so"), getattr(_paths, "LIB", None),
                  os.path.join(here, "..", "..", "build", "libchu.so")):
         if cand:
             tried.append(cand)
@@ -214,7 +221,7 @@ _models_lock = threading.Lock()
 
 def _model_dirs() -> List[str]:
     here = os.path.dirname(os.path.abspath(__file__))
-    dirs = [os.environ.get("CHU_MODEL_DIR"), os.path.join(here, "models"),
+    dirs = [os.environ.get("CHU_MODEL_DIR"), os.path.join(here, "models"), getattr(_paths, "MODELS", None),
             os.path.join(here, "..", "..", "models"), "/usr/local/share/chu", "/usr/share/chu"]
     return [d for d in dirs if d]
 
