@@ -19,7 +19,8 @@
  *     complete: 1 once every line of the file is in (NULL, from an older chu, counts as 1), 0 in
  *     the row a batch commits while the file is part-way; done_lines/done_bytes: the lines and the
  *     (decompressed) bytes of the file whose records are committed with that row
- *   docs(id INTEGER PRIMARY KEY, source, key UNIQUE, title, url, date, extra, line, name, sum, file)
+ *   docs(id INTEGER PRIMARY KEY, source, key UNIQUE, title, url, date, extra, line, name, sum, file,
+ *        facets)
  *     source: the file's canonical path (realpath), "-" for stdin; key: the identity, the
  *     canonical path for a text, "PATH#id:ID" or "PATH#line:N" for a JSONL record (ids and line
  *     numbers apart); name: the document's id as users know it and search prints it: a record's
@@ -30,6 +31,8 @@
  *     search checks each hit against (PRAGMA user_version is CHU__INDEX_SUMS once every document
  *     has one: an older index gets them the next time chu index opens it)
  *   docs_fts(title, body) — FTS5, tokenize='chu', rowid = docs.id
+ *     facets: the document's entities once each (chu__index_facets), which search counts facets
+ *     from (NULL for a document indexed by an older chu: its entities rows are read instead)
  *   entities(doc, kind, text, folded)     for filters and facets: with the models (seg, pos, ner
  *     found as chu annotate finds them), chu_annotate's entities, kind its type lowercased (per,
  *     loc, org, misc, date, time, money, percent, quantity); without them (--entities=rules),
@@ -79,7 +82,7 @@ static const char *schema =
 	"CREATE TABLE IF NOT EXISTS sources(path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, hash TEXT, seen INTEGER,"
 	" ctime INTEGER, ino INTEGER, dev INTEGER, complete INTEGER, done_lines INTEGER, done_bytes INTEGER);"
 	"CREATE TABLE IF NOT EXISTS docs(id INTEGER PRIMARY KEY, source TEXT, key TEXT UNIQUE, title TEXT, url TEXT,"
-	" date TEXT, extra TEXT, line INTEGER, name TEXT, sum INTEGER, file TEXT);"
+	" date TEXT, extra TEXT, line INTEGER, name TEXT, sum INTEGER, file TEXT, facets BLOB);"
 	"CREATE INDEX IF NOT EXISTS docs_source ON docs(source);"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, body, tokenize = 'chu');"
 	"CREATE TABLE IF NOT EXISTS entities(doc INTEGER, kind TEXT, text TEXT, folded TEXT);"
@@ -127,7 +130,8 @@ static int open_db(const char *path, sqlite3 **db, bool create)
 	static const char *const added[][3] = {
 		{"sources", "ctime", "INTEGER"}, {"sources", "ino", "INTEGER"}, {"sources", "dev", "INTEGER"},
 		{"docs", "line", "INTEGER"}, {"docs", "name", "TEXT"}, {"docs", "sum", "INTEGER"}, {"docs", "file", "TEXT"},
-		{"sources", "complete", "INTEGER"}, {"sources", "done_lines", "INTEGER"}, {"sources", "done_bytes", "INTEGER"}};
+		{"sources", "complete", "INTEGER"}, {"sources", "done_lines", "INTEGER"}, {"sources", "done_bytes", "INTEGER"},
+		{"docs", "facets", "BLOB"}};
 	for (size_t i = 0; rc == SQLITE_OK && create && i < sizeof added / sizeof added[0]; i++) {
 		char *q = sqlite3_mprintf("SELECT 1 FROM pragma_table_info(%Q) WHERE name = %Q", added[i][0], added[i][1]);
 		sqlite3_stmt *st = NULL;
@@ -190,7 +194,7 @@ typedef struct source {
 typedef struct indexer {
 	sqlite3 *db;
 	chu_ctx *ctx;
-	sqlite3_stmt *ins_doc, *ins_fts, *ins_ent, *upd_names, *get_src, *put_src, *json;
+	sqlite3_stmt *ins_doc, *ins_fts, *ins_ent, *upd_names, *get_src, *put_src, *json, *upd_facets;
 	long docs, skipped, removed, batch_docs, committed;
 	long rejected;      /* records reported and left out */
 	long replaced;      /* records whose id came again: the later one was kept */
@@ -308,9 +312,18 @@ static int entity_row(chu_ctx *ctx, chu__buf *rows, const char *kind, const char
 	return rc;
 }
 
-/* Stores the entity rows of document doc. */
+/* Stores the entity rows of document doc, and their summary for facets in docs.facets. */
 static void insert_rows(indexer *ix, sqlite3_int64 doc, const chu__buf *rows)
 {
+	chu__buf blob;
+	chu__buf_init(&blob, &chu__default_allocator);
+	if (chu__index_facets(rows->data, rows->len, &blob) >= 0) {
+		sqlite3_bind_int64(ix->upd_facets, 1, doc);
+		sqlite3_bind_blob(ix->upd_facets, 2, blob.data ? blob.data : "", (int)blob.len, SQLITE_STATIC);
+		sqlite3_step(ix->upd_facets);
+		sqlite3_reset(ix->upd_facets);
+	}
+	chu__buf_free(&blob);
 	for (size_t i = 0; i < rows->len;) {
 		const char *kind = rows->data + i, *text = kind + strlen(kind) + 1, *fold = text + strlen(text) + 1;
 		sqlite3_bind_int64(ix->ins_ent, 1, doc);
@@ -1608,9 +1621,10 @@ int cli_index(int argc, char **argv)
 		" json_extract(?1, '$.text'), json_extract(?1, '$.url'), json_extract(?1, '$.date'),"
 		" json_remove(?1, '$.id', '$.title', '$.text', '$.url', '$.date'),"
 		" CASE WHEN json_type(?1, '$.id') IN ('integer', 'real') THEN ?1 -> '$.id' END",
-		"SELECT id, source, line, file FROM docs WHERE key = ?1"};
+		"SELECT id, source, line, file FROM docs WHERE key = ?1",
+		"UPDATE docs SET facets = ?2 WHERE id = ?1"};
 	sqlite3_stmt **stmts[] = {&ix.ins_doc, &ix.ins_fts, &ix.ins_ent, &ix.upd_names, &ix.get_src,
-	                          &ix.put_src, &ix.json,    &ix.find_key};
+	                          &ix.put_src, &ix.json,    &ix.find_key, &ix.upd_facets};
 	int status = CLI_OK;
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
 		if (sqlite3_prepare_v2(ix.db, sql[i], -1, stmts[i], NULL) != SQLITE_OK) {

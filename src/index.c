@@ -43,6 +43,7 @@ struct chu_index {
 	const chu_model *accent;
 	int sums;         /* every document has its checksum */
 	int has_file;     /* docs has the column file (chu since the file column) */
+	int has_facets;   /* docs has the column facets */
 	long long version; /* PRAGMA data_version at the last chu_index_changed */
 	unsigned limit_ms; /* chu_index_set_time_limit */
 	struct timespec deadline;
@@ -222,6 +223,7 @@ int chu_index_open(const char *path, const chu_model *accent, chu_index **out)
 	}
 	ix->sums = pragma_int(ix->db, "PRAGMA user_version") >= CHU__INDEX_SUMS;
 	ix->has_file = has_column(ix->db, "file");
+	ix->has_facets = has_column(ix->db, "facets");
 	ix->version = pragma_int(ix->db, "PRAGMA data_version");
 	return CHU_OK;
 }
@@ -649,6 +651,7 @@ struct facet_count {
 	size_t key, key_len, text, text_len, kind_len; /* into the scratch arena: kind, NUL, folded */
 	size_t count;
 	sqlite3_int64 last_doc;
+	const char *kp, *tp; /* key and text, once the arena no longer grows (for sorting) */
 };
 
 static uint64_t fnv(const char *s, size_t n)
@@ -660,17 +663,16 @@ static uint64_t fnv(const char *s, size_t n)
 }
 
 /* The facet order: kind, then count (most first), then text. */
-static const char *facet_base;
 static int facet_cmp(const void *a, const void *b)
 {
 	const struct facet_count *x = a, *y = b;
-	int k = strcmp(facet_base + x->key, facet_base + y->key);
+	int k = strcmp(x->kp, y->kp);
 	if (k)
 		return k;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	size_t n = x->text_len < y->text_len ? x->text_len : y->text_len;
-	int t = memcmp(facet_base + x->text, facet_base + y->text, n);
+	int t = memcmp(x->tp, y->tp, n);
 	return t ? t : (x->text_len > y->text_len) - (x->text_len < y->text_len);
 }
 
@@ -695,6 +697,60 @@ static int better_text(const char *a, size_t al, const char *b, size_t bl)
 	return c < 0 || (c == 0 && al < bl);
 }
 
+int chu__index_facets(const char *rows, size_t len, chu__buf *out)
+{
+	int rc = CHU_OK;
+	size_t start = out->len;
+	for (size_t i = 0; i < len && rc >= 0;) {
+		const char *kind = rows + i, *text = kind + strlen(kind) + 1, *fold = text + strlen(text) + 1;
+		size_t kl = strlen(kind), tl = strlen(text), fl = strlen(fold);
+		i = (size_t)(fold - rows) + fl + 1;
+		/* an entry with this kind and folded text already? (a document has a few dozen) */
+		int keep_old = 0;
+		for (size_t j = start; j < out->len;) {
+			const char *k = out->data + j, *f = k + strlen(k) + 1, *t = f + strlen(f) + 1;
+			size_t next = (size_t)(t - out->data) + strlen(t) + 1;
+			if (strcmp(k, kind) == 0 && strcmp(f, fold) == 0) {
+				if (better_text(text, tl, t, strlen(t))) {
+					/* this text instead: the old entry goes, the new one is appended */
+					memmove(out->data + j, out->data + next, out->len - next);
+					out->len -= next - j;
+				} else {
+					keep_old = 1;
+				}
+				break;
+			}
+			j = next;
+		}
+		if (keep_old)
+			continue;
+		chu__buf_put(&rc, out, kind, kl + 1);
+		chu__buf_put(&rc, out, fold, fl + 1);
+		chu__buf_put(&rc, out, text, tl + 1);
+	}
+	/* a person named by the last words of a longer name of the same document ("Khôi" after "Lê
+	 * Minh Khôi") is that person: the short entry goes */
+	for (size_t j = start; j < out->len && rc >= 0;) {
+		const char *k = out->data + j, *f = k + strlen(k) + 1, *t = f + strlen(f) + 1;
+		size_t next = (size_t)(t - out->data) + strlen(t) + 1, fl = strlen(f);
+		int longer = 0;
+		for (size_t m = start; m < out->len && !longer && strcmp(k, "per") == 0;) {
+			const char *k2 = out->data + m, *f2 = k2 + strlen(k2) + 1, *t2 = f2 + strlen(f2) + 1;
+			size_t f2l = strlen(f2);
+			longer = m != j && strcmp(k2, "per") == 0 && f2l > fl + 1 && f2[f2l - fl - 1] == ' ' &&
+			         memcmp(f2 + f2l - fl, f, fl) == 0;
+			m = (size_t)(t2 - out->data) + strlen(t2) + 1;
+		}
+		if (longer) {
+			memmove(out->data + j, out->data + next, out->len - next);
+			out->len -= next - j;
+		} else {
+			j = next;
+		}
+	}
+	return rc;
+}
+
 static int wanted_kind(const chu_index_request *req, const char *kind)
 {
 	if (!req->facet_kinds)
@@ -705,106 +761,168 @@ static int wanted_kind(const chu_index_request *req, const char *kind)
 	return 0;
 }
 
-/* The 10 commonest entities of each kind among the first n hits, counted here (a hash table over
- * the hits' entity rows, read by the entities_doc index), and the hits by month. */
+/* The table facets are counted in: open addressing over struct facet_count, keys and texts in
+ * scratch. */
+struct facet_table {
+	chu__buf scratch, table;
+	size_t cap, used;
+};
+
+/* Counts one entity of document doc. */
+static int facet_add(struct facet_table *ft, const char *kind, size_t kl, const char *folded, size_t fl, const char *text,
+                     size_t tl, sqlite3_int64 doc)
+{
+	int rc = CHU_OK;
+	if (ft->used * 2 >= ft->cap) {
+		/* grow: the table twice as large, every entry placed again */
+		size_t ncap = ft->cap * 2;
+		chu__buf bigger;
+		chu__buf_init(&bigger, &chu__default_allocator);
+		chu__buf_reserve(&rc, &bigger, ncap * sizeof(struct facet_count));
+		if (rc < 0)
+			return rc;
+		memset(bigger.data, 0, ncap * sizeof(struct facet_count));
+		struct facet_count *old = (struct facet_count *)(void *)ft->table.data,
+		                   *nt = (struct facet_count *)(void *)bigger.data;
+		for (size_t k = 0; k < ft->cap; k++)
+			if (old[k].key) {
+				size_t h = (size_t)fnv(ft->scratch.data + old[k].key, old[k].key_len) & (ncap - 1);
+				while (nt[h].key)
+					h = (h + 1) & (ncap - 1);
+				nt[h] = old[k];
+			}
+		chu__buf_free(&ft->table);
+		ft->table = bigger;
+		ft->cap = ncap;
+	}
+	/* the key: kind, NUL, folded */
+	chu__buf *sc = &ft->scratch;
+	size_t at = sc->len;
+	chu__buf_put(&rc, sc, kind, kl);
+	chu__buf_putc(&rc, sc, '\0');
+	chu__buf_put(&rc, sc, folded, fl);
+	if (rc < 0)
+		return rc;
+	size_t keylen = kl + 1 + fl;
+	struct facet_count *tab = (struct facet_count *)(void *)ft->table.data;
+	size_t h = (size_t)fnv(sc->data + at, keylen) & (ft->cap - 1);
+	while (tab[h].key && (tab[h].key_len != keylen || memcmp(sc->data + tab[h].key, sc->data + at, keylen)))
+		h = (h + 1) & (ft->cap - 1);
+	struct facet_count *e = &tab[h];
+	if (!e->key) {
+		chu__buf_putc(&rc, sc, '\0');
+		size_t to = sc->len;
+		chu__buf_put(&rc, sc, text, tl);
+		chu__buf_putc(&rc, sc, '\0');
+		*e = (struct facet_count){at, keylen, to, tl, kl, 1, doc, NULL, NULL};
+		ft->used++;
+		return rc;
+	}
+	sc->len = at; /* the key is there already */
+	if (e->last_doc != doc) {
+		e->count++;
+		e->last_doc = doc;
+	}
+	if (better_text(text, tl, sc->data + e->text, e->text_len)) {
+		e->text = sc->len;
+		e->text_len = tl;
+		chu__buf_put(&rc, sc, text, tl);
+		chu__buf_putc(&rc, sc, '\0');
+	}
+	return rc;
+}
+
+/* Counts the entities of document doc's facets blob (kind, folded, text, each NUL-terminated; a
+ * damaged blob ends where it stops making sense). */
+static int facet_blob(struct facet_table *ft, const chu_index_request *req, const char *b, size_t bl,
+                      sqlite3_int64 doc)
+{
+	int rc = CHU_OK;
+	for (size_t k = 0; b && k < bl && rc >= 0;) {
+		const char *kind = b + k, *e1 = memchr(kind, '\0', bl - k);
+		const char *f = e1 ? e1 + 1 : NULL, *e2 = f ? memchr(f, '\0', bl - (size_t)(f - b)) : NULL;
+		const char *t = e2 ? e2 + 1 : NULL, *e3 = t ? memchr(t, '\0', bl - (size_t)(t - b)) : NULL;
+		if (!e3)
+			break;
+		if (wanted_kind(req, kind))
+			rc = facet_add(ft, kind, (size_t)(e1 - kind), f, (size_t)(e2 - f), t, (size_t)(e3 - t), doc);
+		k = (size_t)(e3 - b) + 1;
+	}
+	return rc;
+}
+
+/* The 10 commonest entities of each kind among the first n hits, counted here in a hash table
+ * from each hit's docs.facets (its entities once each; chu index writes it) or, for a document
+ * indexed by an older chu, its entities rows; and the hits by month. */
 static int count_facets(chu_index *ix, const chu_index_request *req, size_t n)
 {
 	const sqlite3_int64 *ids = (const sqlite3_int64 *)(void *)ix->ids.data;
-	sqlite3_stmt *es = NULL, *ms = NULL;
+	sqlite3_stmt *es = NULL, *ds = NULL, *ms = NULL;
 	int rc = CHU_OK;
-	chu__buf scratch, table;
-	chu__buf_init(&scratch, &chu__default_allocator);
-	chu__buf_init(&table, &chu__default_allocator);
+	struct facet_table ft = {.cap = 1024};
+	chu__buf rows, blob; /* an older chu's document: its rows, their summary */
+	chu__buf_init(&rows, &chu__default_allocator);
+	chu__buf_init(&blob, &chu__default_allocator);
+	chu__buf_init(&ft.scratch, &chu__default_allocator);
+	chu__buf_init(&ft.table, &chu__default_allocator);
+	chu__buf_reserve(&rc, &ft.table, ft.cap * sizeof(struct facet_count));
 	char *json = NULL;
-	size_t cap = 1024, used = 0;
-	chu__buf_reserve(&rc, &table, cap * sizeof(struct facet_count));
 	if (rc < 0)
 		goto out;
-	memset(table.data, 0, cap * sizeof(struct facet_count));
-	if (sqlite3_prepare_v2(ix->db, "SELECT kind, folded, text FROM entities WHERE doc = ?1", -1, &es, NULL) != SQLITE_OK) {
+	memset(ft.table.data, 0, ft.cap * sizeof(struct facet_count));
+	if (sqlite3_prepare_v2(ix->db, "SELECT kind, folded, text FROM entities WHERE doc = ?1", -1, &es, NULL) != SQLITE_OK ||
+	    (ix->has_facets && sqlite3_prepare_v2(ix->db, "SELECT facets FROM docs WHERE id = ?1", -1, &ds, NULL) != SQLITE_OK)) {
 		rc = sql_fail(ix, "facets");
 		goto out;
 	}
-	chu__buf_putc(&rc, &scratch, '\0'); /* offset 0: an empty slot */
+	chu__buf_putc(&rc, &ft.scratch, '\0'); /* offset 0: an empty slot */
 	for (size_t i = 0; i < n && rc >= 0; i++) {
+		int src;
+		if (ds) {
+			sqlite3_reset(ds);
+			sqlite3_bind_int64(ds, 1, ids[i]);
+			if ((src = sqlite3_step(ds)) != SQLITE_ROW && src != SQLITE_DONE) {
+				rc = sql_fail(ix, "facets");
+				break;
+			}
+			if (src == SQLITE_ROW && sqlite3_column_type(ds, 0) != SQLITE_NULL) {
+				rc = facet_blob(&ft, req, sqlite3_column_blob(ds, 0), (size_t)sqlite3_column_bytes(ds, 0), ids[i]);
+				continue;
+			}
+		}
+		/* an older chu's document: its entities rows, summed up as chu index now does */
 		sqlite3_reset(es);
 		sqlite3_bind_int64(es, 1, ids[i]);
-		int src;
+		rows.len = blob.len = 0;
 		while (rc >= 0 && (src = sqlite3_step(es)) == SQLITE_ROW) {
 			const char *kind = (const char *)sqlite3_column_text(es, 0), *folded = (const char *)sqlite3_column_text(es, 1),
 			           *text = (const char *)sqlite3_column_text(es, 2);
-			if (!kind || !folded || !text || !wanted_kind(req, kind))
+			if (!kind || !folded || !text)
 				continue;
-			size_t kl = (size_t)sqlite3_column_bytes(es, 0), fl = (size_t)sqlite3_column_bytes(es, 1),
-			       tl = (size_t)sqlite3_column_bytes(es, 2);
-			if (used * 2 >= cap) {
-				/* grow: the table twice as large, every entry placed again */
-				size_t ncap = cap * 2;
-				chu__buf bigger;
-				chu__buf_init(&bigger, &chu__default_allocator);
-				chu__buf_reserve(&rc, &bigger, ncap * sizeof(struct facet_count));
-				if (rc < 0)
-					break;
-				memset(bigger.data, 0, ncap * sizeof(struct facet_count));
-				struct facet_count *old = (struct facet_count *)(void *)table.data,
-				                   *nt = (struct facet_count *)(void *)bigger.data;
-				for (size_t k = 0; k < cap; k++)
-					if (old[k].key) {
-						size_t h = (size_t)fnv(scratch.data + old[k].key, old[k].key_len) & (ncap - 1);
-						while (nt[h].key)
-							h = (h + 1) & (ncap - 1);
-						nt[h] = old[k];
-					}
-				chu__buf_free(&table);
-				table = bigger;
-				cap = ncap;
-			}
-			/* the key: kind, NUL, folded */
-			size_t at = scratch.len;
-			chu__buf_put(&rc, &scratch, kind, kl);
-			chu__buf_putc(&rc, &scratch, '\0');
-			chu__buf_put(&rc, &scratch, folded, fl);
-			if (rc < 0)
-				break;
-			size_t keylen = kl + 1 + fl;
-			struct facet_count *tab = (struct facet_count *)(void *)table.data;
-			size_t h = (size_t)fnv(scratch.data + at, keylen) & (cap - 1);
-			while (tab[h].key && (tab[h].key_len != keylen || memcmp(scratch.data + tab[h].key, scratch.data + at, keylen)))
-				h = (h + 1) & (cap - 1);
-			struct facet_count *e = &tab[h];
-			if (!e->key) {
-				chu__buf_putc(&rc, &scratch, '\0');
-				size_t to = scratch.len;
-				chu__buf_put(&rc, &scratch, text, tl);
-				chu__buf_putc(&rc, &scratch, '\0');
-				*e = (struct facet_count){at, keylen, to, tl, kl, 1, ids[i]};
-				used++;
-				continue;
-			}
-			scratch.len = at; /* the key is there already */
-			if (e->last_doc != ids[i]) {
-				e->count++;
-				e->last_doc = ids[i];
-			}
-			if (better_text(text, tl, scratch.data + e->text, e->text_len)) {
-				e->text = scratch.len;
-				e->text_len = tl;
-				chu__buf_put(&rc, &scratch, text, tl);
-				chu__buf_putc(&rc, &scratch, '\0');
-			}
+			chu__buf_put(&rc, &rows, kind, strlen(kind) + 1);
+			chu__buf_put(&rc, &rows, text, strlen(text) + 1);
+			chu__buf_put(&rc, &rows, folded, strlen(folded) + 1);
 		}
 		if (rc >= 0 && src != SQLITE_DONE)
 			rc = sql_fail(ix, "facets");
+		if (rc >= 0)
+			rc = chu__index_facets(rows.data, rows.len, &blob);
+		if (rc >= 0)
+			rc = facet_blob(&ft, req, blob.data, blob.len, ids[i]);
 	}
 	if (rc < 0)
 		goto out;
-	/* the entries in order, then the first 10 of each kind into the results */
-	struct facet_count *tab = (struct facet_count *)(void *)table.data;
+	chu__buf scratch = ft.scratch;
+	size_t cap = ft.cap;
+	struct facet_count *tab = (struct facet_count *)(void *)ft.table.data;
 	size_t k = 0;
 	for (size_t i = 0; i < cap; i++)
-		if (tab[i].key)
-			tab[k++] = tab[i];
-	facet_base = scratch.data;
+		if (tab[i].key) {
+			tab[k] = tab[i];
+			tab[k].kp = scratch.data + tab[k].key;
+			tab[k].tp = scratch.data + tab[k].text;
+			k++;
+		}
 	qsort(tab, k, sizeof *tab, facet_cmp);
 	for (size_t i = 0, run = 0; i < k && rc >= 0; i++) {
 		run = i && strcmp(scratch.data + tab[i].key, scratch.data + tab[i - 1].key) == 0 ? run + 1 : 0;
@@ -840,10 +958,13 @@ static int count_facets(chu_index *ix, const chu_index_request *req, size_t n)
 		rc = sql_fail(ix, "facets");
 out:
 	sqlite3_finalize(es);
+	sqlite3_finalize(ds);
 	sqlite3_finalize(ms);
 	free(json);
-	chu__buf_free(&scratch);
-	chu__buf_free(&table);
+	chu__buf_free(&ft.scratch);
+	chu__buf_free(&ft.table);
+	chu__buf_free(&rows);
+	chu__buf_free(&blob);
 	if (rc == CHU_ENOMEM)
 		return fail(ix, rc, "out of memory");
 	return rc;

@@ -323,6 +323,11 @@ CHU_HIDDEN long long chu__index_sum(const char *title, size_t tl, const char *bo
 /* Is the SQLite file at path shorter than its header says (cut short by a copy or a full disk)?
  * Then the reason goes to msg[0, size). */
 CHU_HIDDEN bool chu__index_cut_short(const char *path, char *msg, size_t size);
+/* A document's entity rows (kind, text, folded, each NUL-terminated, as chu index stores them) as
+ * its docs.facets: each (kind, folded) once, with the text facets show for it, "kind\0folded\0
+ * text\0" after one another, appended to out; a person named by the last words of a longer name
+ * of the same document ("Khôi" after "Lê Minh Khôi") is left out, as that person. */
+CHU_HIDDEN int chu__index_facets(const char *rows, size_t len, chu__buf *out);
 
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
 CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);

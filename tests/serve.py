@@ -204,7 +204,10 @@ try:
             piece = text[e["start"]:e["end"]].decode("utf-8", "replace")
             if " ".join(piece.split()) != e["text"] and piece.lower() != e["text"].lower():
                 check(False, "doc %s: entity offsets" % i, (piece, e))
-        ents[i] = {(e["type"].lower(), e["text"].lower()) for e in d["entities"]}
+        got = {(e["type"].lower(), e["text"].lower()) for e in d["entities"]}
+        # facets take a person named by the last words of a longer name of the document as that person
+        people = [t for k, t in got if k == "per"]
+        ents[i] = {(k, t) for k, t in got if k != "per" or not any(p.endswith(" " + t) for p in people)}
     # and the document's entities are chu annotate's on the same text
     status, _, d = api("/api/doc/" + urllib.parse.quote(ids[0], safe=""))
     ann = run("annotate", "--format", "jsonl", input=d["text"].encode("utf-8"))
