@@ -12,7 +12,7 @@
 FUZZ_CC      ?= clang-14
 FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= norm clean sent tok stream seg tag accent model dict search jsonl
+FUZZ_TARGETS ?= norm clean sent tok stream seg tag accent model dict search jsonl index
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
 FUZZ_DEFS    := -D_GNU_SOURCE -Iinclude -Isrc -std=c11 -DCHU_REPO=\"$(CURDIR)\"
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/ext/sqlite/chu_fts5.o
@@ -36,8 +36,8 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 $(FUZZ_BUILD)/fuzz_search: cli/search.c cli/cli.h
 $(FUZZ_BUILD)/fuzz_seg $(FUZZ_BUILD)/fuzz_dict: tests/fuzz/fuzz_seg.h
 # JSONL ingest compiles cli/index.c in, which reads .gz files with zlib.
-$(FUZZ_BUILD)/fuzz_jsonl: cli/index.c cli/cli.h
-$(FUZZ_BUILD)/fuzz_jsonl: DEPLIBS += $(CLILIBS)
+$(FUZZ_BUILD)/fuzz_jsonl $(FUZZ_BUILD)/fuzz_index: cli/index.c cli/cli.h
+$(FUZZ_BUILD)/fuzz_jsonl $(FUZZ_BUILD)/fuzz_index: DEPLIBS += $(CLILIBS)
 
 fuzz-build:
 	@$(FUZZ_NEED_CC)
