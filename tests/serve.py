@@ -249,6 +249,23 @@ try:
         months = {m["month"]: m["count"] for m in dated["months"]}
         check(sum(months.values()) == dated["total"] or dated["total"] > 1000, "months count the dated hits", months)
 
+    # everything below, until the document added while serving, runs beside a client whose valid
+    # searches must keep getting the right answer (bad requests under load)
+    load_want = [h["id"] for h in search(q="Quảng Nam", limit=5)[2]["hits"]]
+    load_stop = threading.Event()
+    load_ok, load_bad = [], []
+
+    def load():
+        while not load_stop.is_set():
+            try:
+                st, _, b = search(q="Quảng Nam", limit=5)
+                (load_ok if st == 200 and [h["id"] for h in b["hits"]] == load_want else load_bad).append(st)
+            except OSError as e:
+                load_bad.append(str(e))
+
+    loader = threading.Thread(target=load)
+    loader.start()
+
     # ---- errors: JSON, 4xx
     for params, what in [({"q": ""}, "an empty query"), ({"q": "a", "limit": "0"}, "limit 0"),
                          ({"q": "a", "limit": "x"}, "limit x"), ({"q": "a", "limit": "101"}, "limit 101"),
@@ -382,6 +399,11 @@ try:
     [t.start() for t in threads]
     [t.join() for t in threads]
     check(len(results) == 120 and all(results), "120 concurrent searches all answer the same", results.count(False))
+
+    load_stop.set()
+    loader.join()
+    check(len(load_ok) >= 20 and not load_bad, "a client's valid searches are answered right through the bad requests",
+          (len(load_ok), load_bad[:5]))
 
     # ---- a document added while serving is found, without a restart
     before = search(q="Pleiku Kon Tum", mode="all")[2]["total"]
