@@ -112,4 +112,38 @@ else
 fi
 reports "tsan_models"
 
+# ---- chu serve: four request threads, one shared response cache, an index that changes ----
+if command -v curl >/dev/null && command -v python3 >/dev/null; then
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$CHU" serve "$tmp/db" --port "$port" --threads 4 --quiet 2>"$tmp/serve.log" &
+	spid=$!
+	n=0
+	until grep -q serving "$tmp/serve.log" 2>/dev/null || [ $n -gt 200 ]; do sleep 0.05; n=$((n + 1)); done
+	u="http://127.0.0.1:$port"
+	clients=""
+	for c in 1 2 3 4 5 6; do
+		(for r in 1 2 3 4 5 6 7 8; do
+			curl -s -o /dev/null "$u/api/search?q=hoa%20binh&limit=$r"
+			curl -s -o /dev/null "$u/api/search?q=l%C3%BAa&facets=1"
+			curl -s -o /dev/null "$u/api/doc/lua.txt"
+			curl -s -o /dev/null -X POST -H 'Content-Type: text/plain' --data-binary 'Ông An đến Hà Nội.' "$u/api/annotate"
+			curl -s -o /dev/null "$u/api/health"
+		done) &
+		clients="$clients $!"
+	done
+	printf 'Tin mới\nHoà bình ở Pleiku.\n' >"$tmp/docs/moi.txt"
+	"$CHU" index "$tmp/db" "$tmp/docs" >/dev/null 2>&1
+	for c in $clients; do wait "$c"; done
+	got=$(curl -s "$u/api/search?q=Pleiku")
+	kill -TERM "$spid"
+	wait "$spid"
+	st=$?
+	case "$got" in *moi.txt*) ok ;; *) bad "chu serve under TSan: the document added is not found: $got" ;; esac
+	[ $st -eq 0 ] && ok || bad "chu serve under TSan exited $st: $(tail -n 5 "$tmp/serve.log")"
+	reports "chu serve"
+else
+	echo "skip: no curl or python3: chu serve is not run"
+	skip=$((skip + 1))
+fi
+
 finish
