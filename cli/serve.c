@@ -83,6 +83,7 @@ typedef struct request {
 	size_t body_len;
 	bool too_big;
 	bool called;                      /* the handler has seen it */
+	bool nul_in_path;                 /* "%00" before the query string: the path as decoded would be cut */
 	unsigned status;
 	size_t sent;
 	char method[8];
@@ -813,6 +814,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, post = strcmp(method, "POST") == 0;
 	if (r->uri_len > s->max_url)
 		return send_error(c, r, MHD_HTTP_URI_TOO_LONG, "the URL is longer than %zu bytes (--max-url)", s->max_url);
+	if (r->nul_in_path)
+		return send_error(c, r, MHD_HTTP_BAD_REQUEST, "the path holds a NUL byte (%%00)");
 	bool annotate = strcmp(url, "/api/annotate") == 0;
 	/* a body: kept for POST /api/annotate, read and dropped for anything else (answered at its end);
 	 * a declared length past the limit is refused at once, a body that grows past it at its end */
@@ -875,6 +878,9 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	r->uri_len = strlen(uri);
+	for (const char *p = uri; *p && *p != '?'; p++)
+		if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+			r->nul_in_path = true;
 	size_t n = r->uri_len < sizeof r->uri - 1 ? r->uri_len : sizeof r->uri - 1;
 	/* the log shows printable ASCII; anything else as '?' */
 	for (size_t i = 0; i < n; i++)

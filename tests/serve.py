@@ -280,7 +280,7 @@ try:
     for path, what in [("/api/search?q=%00", "NUL in q"), ("/api/search?q=%FF%FE", "invalid UTF-8 in q"),
                        ("/api/search?q=%C0%AF", "overlong UTF-8 in q"), ("/api/search?q=%ED%A0%80", "a surrogate in q"),
                        ("/api/nothing", "an unknown API"), ("/api/doc/no-such-document", "an unknown document"),
-                       ("/api/doc/%FF", "an id that is not UTF-8")]:
+                       ("/api/doc/%FF", "an id that is not UTF-8"), ("/api/doc/tin-001%00x", "NUL in a document id")]:
         status, _, body = api(path)
         check(400 <= status < 500 and body and "error" in body, "error: " + what, (status, body))
     status, _, body = api("/api/search?q=a", method="DELETE")
