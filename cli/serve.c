@@ -751,14 +751,16 @@ static enum MHD_Result api_health(server *s, worker *w, struct MHD_Connection *c
 		return MHD_NO;
 	fprintf(o.f, "{\"status\":\"ok\",\"documents\":%lld,\"version\":\"%s\",\"models\":{", (long long)n, chu_version());
 	static const char *const names[] = {"seg", "pos", "ner", "accent"};
+	chu_model *const loaded[] = {s->seg, s->pos, s->ner, s->acc};
 	bool first = true;
 	for (size_t i = 0; i < 4; i++) {
 		struct stat sb;
-		if (!s->paths[i] || stat(s->paths[i], &sb) != 0)
+		if (!s->paths[i] || !loaded[i] || stat(s->paths[i], &sb) != 0)
 			continue;
 		fprintf(o.f, "%s\"%s\":{\"file\":", first ? "" : ",", names[i]);
 		json_cstr(o.f, s->paths[i]);
-		fprintf(o.f, ",\"bytes\":%lld,\"modified\":%lld}", (long long)sb.st_size, (long long)sb.st_mtime);
+		fprintf(o.f, ",\"bytes\":%lld,\"checksum\":\"%016llx\"}", (long long)sb.st_size,
+		        (unsigned long long)chu_model_checksum(loaded[i]));
 		first = false;
 	}
 	fputs("}}\n", o.f);

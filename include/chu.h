@@ -245,6 +245,9 @@ enum {
 	CHU_MODEL_ACCENT = 8  /* a diacritics restorer (chu_accent) */
 };
 CHU_API unsigned chu_model_parts(const chu_model *model);
+/* The checksum the model file carries over its sections: the same bytes give the same value, so
+ * it names a model's version (chu serve's /api/health shows it). 0 for NULL. */
+CHU_API uint64_t chu_model_checksum(const chu_model *model);
 
 /* A user dictionary: one word a line, syllables separated by spaces ("bình đẳng giới"). Its words
  * are forced when segmenting with a ctx that has it set. Read-only once loaded; shareable. */

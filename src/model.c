@@ -193,6 +193,8 @@ unsigned chu_model_parts(const chu_model *m)
 	       (m->tag[CHU_TAGGER_NER] ? CHU_MODEL_NER : 0u) | (m->acc && m->tag[CHU__TAGGER_ACCENT] ? CHU_MODEL_ACCENT : 0u);
 }
 
+uint64_t chu_model_checksum(const chu_model *m) { return m ? rd64(m->map + 40) : 0; }
+
 int chu__model_write(const char *path, const char *const *names, const void *const *data, const uint64_t *sizes, size_t n)
 {
 	if (n == 0 || n > MAX_SECTIONS)

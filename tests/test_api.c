@@ -86,7 +86,7 @@ static void make_rich(void)
 static void test_status(void)
 {
 	const int codes[] = {CHU_OK,     CHU_ENOMEM,  CHU_EINVAL,   CHU_EUTF8,    CHU_EIO,
-	                     CHU_EFORMAT, CHU_EVERSION, CHU_ESTATE, CHU_ECALLBACK};
+	                     CHU_EFORMAT, CHU_EVERSION, CHU_ESTATE, CHU_ECALLBACK, CHU_ESYNTAX, CHU_ETIMEOUT};
 	const size_t n = sizeof codes / sizeof codes[0];
 	for (size_t i = 0; i < n; i++) {
 		const char *m = chu_strerror(codes[i]);
@@ -214,6 +214,28 @@ static void test_null_arguments(void)
 	CHECK(chu_model_open("/nonexistent/chu/model.chm", &m) == CHU_EIO && m == NULL, "a missing model: CHU_EIO");
 	chu_dict *d = (chu_dict *)(void *)&calls;
 	CHECK(chu_dict_load("/nonexistent/chu/dict.txt", &d) == CHU_EIO && d == NULL, "a missing dictionary: CHU_EIO");
+	CHECK(chu_model_checksum(NULL) == 0, "model checksum: NULL");
+	/* the index: every call takes NULL, a missing file says so and still gives a handle to ask */
+	chu_index *ix = NULL;
+	chu_index_request req;
+	chu_index_results res;
+	chu_index_doc doc;
+	int64_t count;
+	chu_index_request_init(NULL);
+	chu_index_request_init(&req);
+	CHECK(req.limit == 10 && req.offset == 0 && req.facet_hits == 1000 && !req.facet_kinds, "index request defaults");
+	CHECK(chu_index_open(NULL, NULL, NULL) == CHU_EINVAL, "index open: NULL out");
+	CHECK(chu_index_open("/nonexistent/chu/index.db", NULL, &ix) == CHU_EIO && ix && strstr(chu_index_error(ix), "cannot"),
+	      "a missing index: CHU_EIO with a message (%s)", ix ? chu_index_error(ix) : "no handle");
+	CHECK(chu_index_search(ix, ctx, &req, &res) == CHU_EINVAL && *chu_index_error(ix), "search on an index not open");
+	chu_index_close(ix);
+	CHECK(chu_index_search(NULL, ctx, &req, &res) == CHU_EINVAL, "search: NULL index");
+	CHECK(chu_index_get(NULL, "a", 1, &doc) == CHU_EINVAL, "get: NULL index");
+	CHECK(chu_index_count(NULL, &count) == CHU_EINVAL, "count: NULL index");
+	CHECK(chu_index_changed(NULL) == CHU_EINVAL, "changed: NULL index");
+	CHECK(strcmp(chu_index_error(NULL), "") != 0, "error: NULL index");
+	chu_index_set_time_limit(NULL, 5);
+	chu_index_close(NULL);
 	chu_ctx_free(ctx);
 }
 
