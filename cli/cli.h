@@ -73,6 +73,10 @@ int cli_whole_files(int nfiles, char **files, size_t max_len,
 bool cli_is_utf16(const char *text, size_t len);
 void cli_utf16_error(const char *file);
 
+/* Reads a whole number from lo to hi, the value of option name, into *v; false after printing
+ * "NAME takes a whole number from LO to HI, not "ARG"". */
+bool cli_parse_long(const char *arg, const char *name, long lo, long hi, long *v);
+
 /* Reads --window's value (sentences either side, 0..1000) into *window; false after printing a
  * usage error. */
 bool cli_parse_window(const char *arg, size_t *window);

@@ -330,6 +330,19 @@ int cli_whole_files(int nfiles, char **files, size_t max_len,
 	return status;
 }
 
+bool cli_parse_long(const char *arg, const char *name, long lo, long hi, long *v)
+{
+	char *end;
+	errno = 0;
+	long x = strtol(arg, &end, 10);
+	if (end == arg || *end || errno || x < lo || x > hi) {
+		cli_error(NULL, 0, "%s takes a whole number from %ld to %ld, not \"%s\"", name, lo, hi, arg);
+		return false;
+	}
+	*v = x;
+	return true;
+}
+
 void cli_json_fstr(FILE *f, const char *s, size_t n)
 {
 	putc('"', f);

@@ -17,19 +17,6 @@
 /* A possibly NULL string as JSON. */
 static void jstr(const char *s) { cli_json_str(s ? s : "", s ? strlen(s) : 0); }
 
-/* Reads a whole number from lo to hi for option name into *v; false after a usage error. */
-static bool parse_count(const char *arg, const char *name, long lo, long hi, long *v)
-{
-	char *end;
-	errno = 0;
-	long x = strtol(arg, &end, 10);
-	if (end == arg || *end || errno || x < lo || x > hi) {
-		cli_error(NULL, 0, "%s takes a whole number from %ld to %ld, not \"%s\"", name, lo, hi, arg);
-		return false;
-	}
-	*v = x;
-	return true;
-}
 
 /* The snippet with its matched words between on and off. */
 static void put_snippet(const chu_index_hit *h, const char *on, const char *off)
@@ -154,11 +141,11 @@ int cli_search(int argc, char **argv)
 		case 'f': facets = true; break;
 		case 'm': accent_path = optarg; break;
 		case 'l':
-			if (!parse_count(optarg, "--limit", 1, 10000, &limit))
+			if (!cli_parse_long(optarg, "--limit", 1, 10000, &limit))
 				return CLI_USAGE;
 			break;
 		case 'o':
-			if (!parse_count(optarg, "--offset", 0, 1000000, &offset))
+			if (!cli_parse_long(optarg, "--offset", 0, 1000000, &offset))
 				return CLI_USAGE;
 			break;
 		case 'h':

@@ -936,18 +936,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static const char *usage = "usage: chu serve [--host ADDR] [--port N] [--threads N] [--models DIR] [limits…] DB";
 
-static bool read_opt(const char *arg, const char *name, long lo, long hi, long *v)
-{
-	char *end;
-	errno = 0;
-	long x = strtol(arg, &end, 10);
-	if (end == arg || *end || errno || x < lo || x > hi) {
-		cli_error(NULL, 0, "%s takes a whole number from %ld to %ld, not \"%s\"", name, lo, hi, arg);
-		return false;
-	}
-	*v = x;
-	return true;
-}
 
 int cli_serve(int argc, char **argv)
 {
@@ -979,11 +967,11 @@ int cli_serve(int argc, char **argv)
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 'p':
-			if (!read_opt(optarg, "--port", 0, 65535, &port))
+			if (!cli_parse_long(optarg, "--port", 0, 65535, &port))
 				return CLI_USAGE;
 			break;
 		case 't':
-			if (!read_opt(optarg, "--threads", 1, 64, &threads))
+			if (!cli_parse_long(optarg, "--threads", 1, 64, &threads))
 				return CLI_USAGE;
 			break;
 		case 'm':
@@ -1000,27 +988,27 @@ int cli_serve(int argc, char **argv)
 			break;
 		}
 		case 'q':
-			if (!read_opt(optarg, "--max-query", 1, 1 << 20, &v))
+			if (!cli_parse_long(optarg, "--max-query", 1, 1 << 20, &v))
 				return CLI_USAGE;
 			s.max_query = (size_t)v;
 			break;
 		case 'u':
-			if (!read_opt(optarg, "--max-url", 64, 1 << 20, &v))
+			if (!cli_parse_long(optarg, "--max-url", 64, 1 << 20, &v))
 				return CLI_USAGE;
 			s.max_url = (size_t)v;
 			break;
 		case 'c':
-			if (!read_opt(optarg, "--max-conns", 1, 100000, &v))
+			if (!cli_parse_long(optarg, "--max-conns", 1, 100000, &v))
 				return CLI_USAGE;
 			s.max_conns = (unsigned)v;
 			break;
 		case 'T':
-			if (!read_opt(optarg, "--timeout", 1, 3600, &v))
+			if (!cli_parse_long(optarg, "--timeout", 1, 3600, &v))
 				return CLI_USAGE;
 			s.timeout = (unsigned)v;
 			break;
 		case 'L':
-			if (!read_opt(optarg, "--time-limit", 0, 3600000, &v))
+			if (!cli_parse_long(optarg, "--time-limit", 0, 3600000, &v))
 				return CLI_USAGE;
 			s.time_limit = (unsigned)v;
 			break;

@@ -538,6 +538,16 @@ static int count_all(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_
 	return rc;
 }
 
+/* Prepares sql (from sqlite3_mprintf, NULL when it failed) into *st and frees it. */
+static int prepare_owned(chu_index *ix, const char *what, char *sql, sqlite3_stmt **st)
+{
+	if (!sql)
+		return fail(ix, CHU_ENOMEM, "out of memory");
+	int prc = sqlite3_prepare_v2(ix->db, sql, -1, st, NULL);
+	sqlite3_free(sql);
+	return prc == SQLITE_OK ? CHU_OK : sql_fail(ix, what);
+}
+
 /* The row, snippet and checksum check of the hits gathered from offset on, at most limit. */
 static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 {
@@ -554,12 +564,9 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 	                                  " FROM docs d LEFT JOIN docs_fts f ON f.rowid = d.id WHERE d.id = ?2",
 	                                  file);
 	sqlite3_stmt *st = NULL;
-	if (!sql)
-		return fail(ix, CHU_ENOMEM, "out of memory");
-	int prc = sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL);
-	sqlite3_free(sql);
-	if (prc != SQLITE_OK)
-		return sql_fail(ix, "search");
+	rc = prepare_owned(ix, "search", sql, &st);
+	if (rc < 0)
+		return rc;
 	const sqlite3_int64 *ids = (const sqlite3_int64 *)(void *)ix->ids.data;
 	const size_t *tiers = (const size_t *)(void *)ix->tiers.data;
 	const double *scores = (const double *)(void *)ix->scores.data;
@@ -1098,12 +1105,9 @@ int chu_index_get(chu_index *ix, const char *id, size_t len, chu_index_doc *out)
 	                            " WHERE d.name = ?1 OR (d.name IS NULL AND d.key = ?1) ORDER BY d.id LIMIT 1",
 	                            ix->has_file ? "d.file" : "NULL");
 	sqlite3_stmt *st = NULL;
-	if (!sql)
-		return fail(ix, CHU_ENOMEM, "out of memory");
-	int prc = sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL);
-	sqlite3_free(sql);
-	if (prc != SQLITE_OK)
-		return sql_fail(ix, "get");
+	int prc = prepare_owned(ix, "get", sql, &st);
+	if (prc < 0)
+		return prc;
 	sqlite3_bind_text(st, 1, id ? id : "", (int)len, SQLITE_STATIC);
 	int src = sqlite3_step(st), rc = CHU_OK;
 	if (src == SQLITE_DONE) {

@@ -36,7 +36,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 $(FUZZ_BUILD)/fuzz_search: cli/search.c cli/cli.h
 $(FUZZ_BUILD)/fuzz_seg $(FUZZ_BUILD)/fuzz_dict: tests/fuzz/fuzz_seg.h
 # JSONL ingest compiles cli/index.c in, which reads .gz files with zlib.
-$(FUZZ_BUILD)/fuzz_jsonl $(FUZZ_BUILD)/fuzz_index: cli/index.c cli/cli.h
+$(FUZZ_BUILD)/fuzz_jsonl $(FUZZ_BUILD)/fuzz_index: cli/index.c cli/cli.h tests/fuzz/fuzz_cli.h
 $(FUZZ_BUILD)/fuzz_jsonl $(FUZZ_BUILD)/fuzz_index: DEPLIBS += $(CLILIBS)
 
 fuzz-build:

@@ -20,32 +20,7 @@
 
 #include <fcntl.h>
 
-void cli_error(const char *file, unsigned long line, const char *fmt, ...)
-{
-	(void)file, (void)line, (void)fmt;
-}
-bool cli_is_utf16(const char *text, size_t len)
-{
-	(void)text, (void)len;
-	return false;
-}
-void cli_utf16_error(const char *file) { (void)file; }
-bool cli_parse_size(const char *arg, size_t *size)
-{
-	(void)arg, (void)size;
-	return false;
-}
-bool cli_open_model_if_any(const char *path, const char *name, const char *option, unsigned part, chu_model **out)
-{
-	(void)path, (void)name, (void)option, (void)part;
-	*out = NULL;
-	return true;
-}
-bool cli_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, bool *warned)
-{
-	(void)tid, (void)fn, (void)arg, (void)warned;
-	return false;
-}
+#include "fuzz_cli.h"
 
 static const char records[] =
 	"{\"id\":\"a1\",\"title\":\"Quảng Nam hỗ trợ nông dân\",\"date\":\"2023-05-10\",\"text\":\"Ông Trần Quốc Bảo, "

@@ -17,35 +17,7 @@
 
 #include <fcntl.h>
 
-/* The helpers cli/index.c calls from cli/main.c: messages are dropped, sizes are not parsed, no
- * input is taken for UTF-16, no model is found, no thread starts. */
-void cli_error(const char *file, unsigned long line, const char *fmt, ...)
-{
-	(void)file, (void)line, (void)fmt;
-}
-bool cli_is_utf16(const char *text, size_t len)
-{
-	(void)text, (void)len;
-	return false; /* UTF-16 refusal is checked in tests/encodings.sh; here every line is a record */
-}
-void cli_utf16_error(const char *file) { (void)file; }
-bool cli_parse_size(const char *arg, size_t *size)
-{
-	(void)arg, (void)size;
-	return false;
-}
-/* no models: the entities come from the rules (the models' path is fuzzed by fuzz_tag) */
-bool cli_open_model_if_any(const char *path, const char *name, const char *option, unsigned part, chu_model **out)
-{
-	(void)path, (void)name, (void)option, (void)part;
-	*out = NULL;
-	return true;
-}
-bool cli_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, bool *warned)
-{
-	(void)tid, (void)fn, (void)arg, (void)warned;
-	return false;
-}
+#include "fuzz_cli.h"
 
 static char dir[] = "/dev/shm/chu-fuzz-jsonl-XXXXXX"; /* memory: SQLite syncs each commit */
 static char in_path[64], db_path[64];
