@@ -29,8 +29,10 @@ Parts follow the input: the files in the order given (a glob's matches sorted), 
 into blocks of about blocksize bytes (of its decompressed text) at line ends; part k is block k,
 its records in file order, so cat out_dir/part-*.jsonl is the corpus in order. A compressed file
 is read from its start by each of its blocks' tasks (decompressing the bytes before its block),
-so one big .gz still spreads over every worker. Before the parts, one scan task a file finds the
-blocks and their first line numbers.
+so one big .gz still spreads over the workers: it is cut into COMPRESSED_BLOCKS (32) blocks at
+most, larger ones when blocksize would give more, which keeps the decompressing twice over to
+about 8% of the work. Before the parts, one scan task a file finds the blocks and their first
+line numbers.
 
 Fault tolerance: a part is written under a temporary name (.part-00000.jsonl.<random>.tmp in
 out_dir) and renamed to its own name when whole, so a part is there complete or not at all; a
@@ -71,7 +73,10 @@ import chu
 __all__ = ["annotate_jsonl", "ChuModels", "main"]
 
 PART = "part-%05d.jsonl"
-DEFAULT_BLOCKSIZE = 4 << 20
+DEFAULT_BLOCKSIZE = 1 << 20
+# The most blocks a compressed file is cut into. Each block's task decompresses the file from its
+# start (about 250 MB/s, beside about 1.2 MB/s of annotation on a core): 32 blocks add about 8%.
+COMPRESSED_BLOCKS = 32
 
 
 class _Block(NamedTuple):
@@ -152,6 +157,15 @@ def _scan(path: str, name: str, compression: Optional[str], blocksize: int) -> L
             pos += len(buf)
     if cuts[-1][0] == pos:
         cuts.pop()  # nothing after the last line end
+    if compression is not None and len(cuts) > COMPRESSED_BLOCKS:
+        # fewer, larger blocks, of about equal size: each is decompressed from the file's start
+        keep, k = [cuts[0]], 1
+        for c in cuts[1:]:
+            if c[0] >= k * pos / COMPRESSED_BLOCKS:
+                keep.append(c)
+                while k * pos / COMPRESSED_BLOCKS <= c[0]:
+                    k += 1
+        cuts = keep
     return [_Block(path, name, compression, a, cuts[k + 1][0] if k + 1 < len(cuts) else pos, line)
             for k, (a, line) in enumerate(cuts)]
 
@@ -311,7 +325,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     where.add_argument("--local", metavar="N", type=int, help="a cluster of N worker processes on this host")
     ap.add_argument("--models", metavar="DIR", help="seg.chm, pos.chm, ner.chm (on every worker)")
     ap.add_argument("--blocksize", metavar="BYTES", default=str(DEFAULT_BLOCKSIZE),
-                    help="input bytes a part (K, M suffixes; default 4M)")
+                    help="input bytes a part (K, M suffixes; default 1M)")
     ap.add_argument("--window", type=int, default=30, help="as chu annotate --window (default 30)")
     ap.add_argument("inputs", nargs="+", metavar="IN", help="JSONL files, plain or .gz: paths, globs, URLs")
     ap.add_argument("out_dir", metavar="OUT_DIR")
