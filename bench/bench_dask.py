@@ -6,7 +6,7 @@ The first CHU_BENCH_MB (default 5) MB of article text of ../shared/data/news/vie
 a JSONL file in a temporary directory, plain and gzip-compressed (and each record's text as a
 file named by its id, for the command): `chu annotate --format jsonl` on those files (--threads 1
 and 2), then chu.dask.annotate_jsonl on a LocalCluster of 1 and 2 single-threaded worker
-processes, parts of CHU_BENCH_BLOCKSIZE bytes (default 1 MiB); the job alone, the cluster started
+processes, parts of CHU_BENCH_BLOCKSIZE bytes (default chu.dask's); the job alone, the cluster started
 before it (its start is shown apart). Best of CHU_BENCH_RUNS (default 2) runs each; every output
 is checked against the command's, byte for byte. Needs dask.distributed (Debian:
 python3-distributed): /usr/bin/python3 bench/bench_dask.py. Environment: CHU_DATA, BUILD.
@@ -29,7 +29,7 @@ DATA = os.environ.get("CHU_DATA", os.path.join(ROOT, "..", "shared", "data"))
 NEWS = os.path.join(DATA, "news", "vietnews.jsonl.gz")
 MB = float(os.environ.get("CHU_BENCH_MB", "5"))
 RUNS = int(os.environ.get("CHU_BENCH_RUNS", "2"))
-BLOCK = int(os.environ.get("CHU_BENCH_BLOCKSIZE", str(1 << 20)))
+BLOCK = int(os.environ["CHU_BENCH_BLOCKSIZE"]) if os.environ.get("CHU_BENCH_BLOCKSIZE") else None
 
 
 def best(fn):

@@ -26,13 +26,14 @@ the same records). A record's own "url" field is not used: "url" is the URL line
 the text, as chu annotate finds it. Offsets are bytes of the text's UTF-8.
 
 Parts follow the input: the files in the order given (a glob's matches sorted), each file cut
-into blocks of about blocksize bytes (of its decompressed text) at line ends; part k is block k,
-its records in file order, so cat out_dir/part-*.jsonl is the corpus in order. A compressed file
-is read from its start by each of its blocks' tasks (decompressing the bytes before its block),
-so one big .gz still spreads over the workers: it is cut into COMPRESSED_BLOCKS (32) blocks at
-most, larger ones when blocksize would give more, which keeps the decompressing twice over to
-about 8% of the work. Before the parts, one scan task a file finds the blocks and their first
-line numbers.
+at line ends into blocks of about blocksize bytes of its decompressed text (by default about 4
+parts a worker thread: the cut depends on the cluster, the concatenated output does not); part k
+is block k, its records in file order, so cat out_dir/part-*.jsonl is the corpus in order. A
+compressed file is read from its start by each of its blocks' tasks (decompressing the bytes
+before its block), so one big .gz still spreads over the workers: it is cut into
+COMPRESSED_BLOCKS (32) blocks at most, larger ones when blocksize would give more, which keeps
+the decompressing twice over to about 8% of the work. Before the parts, one scan task a file
+finds the blocks and their first line numbers.
 
 Fault tolerance: a part is written under a temporary name (.part-00000.jsonl.<random>.tmp in
 out_dir) and renamed to its own name when whole, so a part is there complete or not at all; a
@@ -73,7 +74,8 @@ import chu
 __all__ = ["annotate_jsonl", "ChuModels", "main"]
 
 PART = "part-%05d.jsonl"
-DEFAULT_BLOCKSIZE = 1 << 20
+# blocksize=None: about 4 parts a worker thread, from 64 KiB to 4 MiB of input each
+AUTO_BLOCKS, MIN_BLOCKSIZE, MAX_BLOCKSIZE = 4, 64 << 10, 4 << 20
 # The most blocks a compressed file is cut into. Each block's task decompresses the file from its
 # start (about 250 MB/s, beside about 1.2 MB/s of annotation on a core): 32 blocks add about 8%.
 COMPRESSED_BLOCKS = 32
@@ -265,8 +267,16 @@ def _tidy(out_dir: str, n_parts: int) -> None:
             fs.rm(p)
 
 
+def _auto_blocksize(files: List[tuple], compressions: List[Optional[str]], threads: int) -> int:
+    total = 0
+    for (f, _), c in zip(files, compressions):
+        fs, p = fsspec.core.url_to_fs(f)
+        total += (fs.size(p) or 0) * (3 if c else 1)  # text compresses about 3 to 1
+    return min(MAX_BLOCKSIZE, max(MIN_BLOCKSIZE, total // (AUTO_BLOCKS * max(threads, 1))))
+
+
 def annotate_jsonl(paths, out_dir: str, client: Optional[Client] = None, models: Optional[str] = None, *,
-                   blocksize: int = DEFAULT_BLOCKSIZE, compression: Optional[str] = "infer", pos: bool = True,
+                   blocksize: Optional[int] = None, compression: Optional[str] = "infer", pos: bool = True,
                    ner: bool = True, clean: bool = True, window: int = 30) -> List[Dict]:
     """Annotates the JSONL corpus paths (a path or URL, or a list of them) on the cluster of
     client into out_dir/part-NNNNN.jsonl (see the module's docstring), and returns for each part in
@@ -277,11 +287,13 @@ def annotate_jsonl(paths, out_dir: str, client: Optional[Client] = None, models:
     LocalCluster of os.cpu_count() single-threaded worker processes for this call.
     models: a directory holding seg.chm, pos.chm and ner.chm on every worker; None: where chu
     looks. pos, ner, clean, window: as chu.annotate (the defaults are chu annotate's).
+    blocksize: input bytes a part; None: about 4 parts a worker thread (64 KiB to 4 MiB each): the
+    cut then depends on the cluster's size, the concatenated output does not.
     compression: "infer" (by the file's name), None, or an fsspec compression name."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
-    if blocksize < 1:
+    if blocksize is not None and blocksize < 1:
         raise ValueError("blocksize must be positive")
     own = None
     if client is None:
@@ -301,8 +313,10 @@ def annotate_jsonl(paths, out_dir: str, client: Optional[Client] = None, models:
             out_dir = os.path.abspath(out_dir)
         fs, root = fsspec.core.url_to_fs(out_dir)
         fs.makedirs(root, exist_ok=True)
-        scans = [client.submit(_scan, f, n, _compression(f, compression), blocksize, pure=False)
-                 for f, n in files]
+        comps = [_compression(f, compression) for f, _ in files]
+        if blocksize is None:
+            blocksize = _auto_blocksize(files, comps, sum(client.nthreads().values()))
+        scans = [client.submit(_scan, f, n, c, blocksize, pure=False) for (f, n), c in zip(files, comps)]
         blocks = [b for s in client.gather(scans) for b in s]
         futures = [client.submit(_annotate_part, b, k, out_dir, models, options, pure=False,
                                  key="chu-part-%05d-%s" % (k, uuid.uuid4().hex))
@@ -324,18 +338,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     where.add_argument("--scheduler", metavar="ADDR", help="a running scheduler: tcp://HOST:8786")
     where.add_argument("--local", metavar="N", type=int, help="a cluster of N worker processes on this host")
     ap.add_argument("--models", metavar="DIR", help="seg.chm, pos.chm, ner.chm (on every worker)")
-    ap.add_argument("--blocksize", metavar="BYTES", default=str(DEFAULT_BLOCKSIZE),
-                    help="input bytes a part (K, M suffixes; default 1M)")
+    ap.add_argument("--blocksize", metavar="BYTES",
+                    help="input bytes a part (K, M suffixes; default: about 4 parts a worker, 64K to 4M)")
     ap.add_argument("--window", type=int, default=30, help="as chu annotate --window (default 30)")
     ap.add_argument("inputs", nargs="+", metavar="IN", help="JSONL files, plain or .gz: paths, globs, URLs")
     ap.add_argument("out_dir", metavar="OUT_DIR")
     a = ap.parse_args(argv)
-    s = a.blocksize.strip().upper()
-    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(s[-1:], 1)
-    try:
-        blocksize = int(s[:-1] if mult > 1 else s) * mult
-    except ValueError:
-        ap.error("--blocksize takes a number of bytes, not %r" % a.blocksize)
+    blocksize = None
+    if a.blocksize is not None:
+        s = a.blocksize.strip().upper()
+        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(s[-1:], 1)
+        try:
+            blocksize = int(s[:-1] if mult > 1 else s) * mult
+        except ValueError:
+            blocksize = 0
+        if blocksize < 1:
+            ap.error("--blocksize takes a number of bytes, not %r" % a.blocksize)
     if a.local is not None and a.local < 1:
         ap.error("--local takes a number of workers from 1")
     t0 = time.perf_counter()

@@ -136,6 +136,11 @@ class TestDask(unittest.TestCase):
         for g, w in zip(got.splitlines(), want.splitlines()):
             self.assertEqual(g, w)
         self.assertEqual(got, want)
+        # again with parts of the default size, fewer: the earlier run's further parts go
+        again = annotate_jsonl([plain, packed], out, client=self.client)
+        self.assertLess(len(again), len(parts))
+        self.assertEqual(parts_of(out), ["part-%05d.jsonl" % k for k in range(len(again))])
+        self.assertEqual(read_parts(out), want)
 
     def test_2_worker_killed(self):
         from chu.dask import annotate_jsonl
