@@ -450,7 +450,8 @@ int chu_annotation_jsonl(chu_ctx *ctx, const char *doc, size_t doc_len, const ch
 	st->json.len = 0;
 	int rc = CHU_OK, brc = CHU_OK;
 	chu__buf_reserve(&brc, &st->json, 0); /* no sentences: "" */
-	rc = brc;
+	if ((rc = brc) >= 0)
+		st->json.data[0] = '\0';
 	for (size_t k = 0; k < a->n_sentences && rc >= 0; k++) {
 		const chu_annotated_sentence *s = &a->sentences[k];
 		if (!s->n_tokens || s->first_token + s->n_tokens > a->n_tokens || s->first_word + s->n_words > a->n_words ||
