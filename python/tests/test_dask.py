@@ -25,7 +25,7 @@ import chu  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
-CHU = os.environ.get("CHU", os.path.join(ROOT, "build", "chu"))
+CHU = os.path.abspath(os.environ.get("CHU", os.path.join(ROOT, "build", "chu")))  # run from other directories
 DATA = os.environ.get("CHU_DATA", os.path.join(ROOT, "..", "shared", "data"))
 FILES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.txt")) + glob.glob(os.path.join(DATA, "seeds", "*.txt")))
 HAVE_MODELS = all(os.path.exists(os.path.join(ROOT, "models", m)) for m in ("seg.chm", "pos.chm", "ner.chm"))
