@@ -86,41 +86,6 @@ static void put_u64(annot *an, unsigned long long v)
 	put_bytes(an, d + k, sizeof d - k);
 }
 
-/* s[0, n) as a JSON string (as cli_json_str writes it). */
-static void put_json(annot *an, const char *s, size_t n)
-{
-	int *rc = &an->out_rc;
-	chu__buf_reserve(rc, &an->out, 6 * n + 2);
-	if (*rc < 0)
-		return;
-	char *d = an->out.data + an->out.len;
-	*d++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			*d++ = '\\';
-			*d++ = (char)c;
-		} else if (c == '\n') {
-			*d++ = '\\';
-			*d++ = 'n';
-		} else if (c == '\t') {
-			*d++ = '\\';
-			*d++ = 't';
-		} else if (c < 0x20) {
-			static const char hex[] = "0123456789abcdef";
-			memcpy(d, "\\u00", 4);
-			d[4] = hex[c >> 4];
-			d[5] = hex[c & 15];
-			d += 6;
-		} else {
-			*d++ = (char)c;
-		}
-	}
-	*d++ = '"';
-	an->out.len = (size_t)(d - an->out.data);
-	an->out.data[an->out.len] = '\0';
-}
-
 /* Writes what was printed to stdout; false when that fails. */
 static bool flush_out(annot *an)
 {
@@ -147,111 +112,16 @@ static void put_lower(annot *an, const char *s, size_t n)
 	}
 }
 
-/* The normalized text of [a, b) as a JSON string, or with '_' for spaces in text mode. */
-static int put_norm(annot *an, const char *text, size_t a, size_t b, bool json)
+/* The normalized text of [a, b) with '_' for spaces (text mode). */
+static int put_norm(annot *an, const char *text, size_t a, size_t b)
 {
 	const char *out;
 	size_t n;
 	int rc = chu_norm_span(an->ctx, text, a, b, &out, &n);
 	if (rc < 0)
 		return rc;
-	if (json) {
-		put_json(an, out, n);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			put_char(an, out[i] == ' ' ? '_' : out[i]);
-	}
-	return CHU_OK;
-}
-
-/* Opens the i-th object of a JSON list with its byte range: ',{"start":A,"end":B'. */
-static void put_range(annot *an, size_t i, uint64_t a, uint64_t b)
-{
-	put_str(an, i ? ",{\"start\":" : "{\"start\":");
-	put_u64(an, a);
-	put_str(an, ",\"end\":");
-	put_u64(an, b);
-}
-
-/* One sentence as a JSON line: its tokens tok[0, n), words w[0, nw) and entities e[0, ne), offsets
- * into text, which is at base in the file. */
-static int put_jsonl(annot *an, const char *name, const char *url, size_t url_len, size_t index, uint64_t base,
-                     const char *text, const chu_token *tok, size_t n, const chu_annotated_word *w, size_t nw,
-                     const chu_entity *e, size_t ne)
-{
-	int rc = CHU_OK;
-	put_str(an, "{\"doc\":");
-	put_json(an, name, strlen(name));
-	if (url) {
-		put_str(an, ",\"url\":");
-		put_json(an, url, url_len);
-	}
-	put_str(an, ",\"sentence\":");
-	put_u64(an, index);
-	put_str(an, ",\"start\":");
-	put_u64(an, base + tok[0].start);
-	put_str(an, ",\"end\":");
-	put_u64(an, base + tok[n - 1].end);
-	put_str(an, ",\"text\":");
-	if ((rc = put_norm(an, text, tok[0].start, tok[n - 1].end, true)) < 0)
-		return rc;
-	put_str(an, ",\"tokens\":[");
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		put_range(an, i, base + tok[i].start, base + tok[i].end);
-		put_str(an, ",\"kind\":\"");
-		put_str(an, chu_token_kind_name(tok[i].kind));
-		put_str(an, "\",\"text\":");
-		rc = put_norm(an, text, tok[i].start, tok[i].end, true);
-		put_char(an, '}');
-	}
-	put_str(an, "],\"words\":[");
-	for (size_t i = 0; i < nw && rc >= 0; i++) {
-		put_range(an, i, base + w[i].start, base + w[i].end);
-		put_str(an, ",\"text\":");
-		rc = put_norm(an, text, w[i].start, w[i].end, true);
-		if (w[i].pos) {
-			put_str(an, ",\"pos\":\"");
-			put_str(an, w[i].pos);
-			put_str(an, "\",\"upos\":\"");
-			put_str(an, w[i].upos);
-			put_char(an, '"');
-		}
-		put_char(an, '}');
-	}
-	put_str(an, "],\"entities\":[");
-	for (size_t i = 0; i < ne && rc >= 0; i++) {
-		put_range(an, i, base + e[i].start, base + e[i].end);
-		put_str(an, ",\"type\":\"");
-		put_str(an, e[i].type);
-		put_str(an, "\",\"text\":");
-		rc = put_norm(an, text, e[i].start, e[i].end, true);
-		put_char(an, '}');
-	}
-	put_str(an, "]}\n");
-	return rc;
-}
-
-int cli_annotation_jsonl(chu_ctx *ctx, const char *doc, const char *text, const chu_annotation *a, char **out,
-                         size_t *out_len)
-{
-	annot an = {.ctx = ctx, .format = 'j'};
-	chu__buf_init(&an.out, &chu__default_allocator);
-	int rc = CHU_OK;
-	for (size_t k = 0; k < a->n_sentences && rc >= 0; k++) {
-		const chu_annotated_sentence *s = &a->sentences[k];
-		rc = put_jsonl(&an, doc, a->url, a->url_len, k, 0, text, a->tokens + s->first_token, s->n_tokens,
-		               a->words + s->first_word, s->n_words, a->entities + s->first_entity, s->n_entities);
-	}
-	if (rc >= 0)
-		rc = an.out_rc;
-	if (rc < 0) {
-		chu__buf_free(&an.out);
-		return rc;
-	}
-	if (!an.out.data && (rc = CHU_OK, chu__buf_reserve(&rc, &an.out, 1), rc < 0))
-		return rc;
-	*out = an.out.data; /* the default allocator's: free() */
-	*out_len = an.out.len;
+	for (size_t i = 0; i < n; i++)
+		put_char(an, out[i] == ' ' ? '_' : out[i]);
 	return CHU_OK;
 }
 
@@ -334,7 +204,7 @@ static int print_sentence(annot *an, stream *st, const sentence *s, const uint8_
 		}
 	if (an->format == 't') {
 		for (size_t w = 0; w < nw && rc >= 0; w++) {
-			rc = put_norm(an, text, words[w].start, words[w].end, false);
+			rc = put_norm(an, text, words[w].start, words[w].end);
 			if (pn[w]) {
 				put_char(an, '/');
 				put_str(an, pn[w]);
@@ -396,7 +266,8 @@ static int print_sentence(annot *an, stream *st, const sentence *s, const uint8_
 		chu_annotated_word *aw = (chu_annotated_word *)(void *)st->aw.data;
 		for (size_t w = 0; w < nw; w++)
 			aw[w] = (chu_annotated_word){words[w].start, words[w].end, pn[w], chu_pos_upos(pn[w])};
-		rc = put_jsonl(an, name, url, url ? strlen(url) : 0, s->index, base, text, tok, n, aw, nw, ent, ne);
+		rc = chu__annotate_put_jsonl(an->ctx, &an->out_rc, &an->out, name, strlen(name), url, url ? strlen(url) : 0,
+		                             s->index, base, text, tok, n, aw, nw, ent, ne);
 	}
 	return rc < 0 ? rc : an->out_rc;
 }

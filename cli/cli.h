@@ -97,10 +97,6 @@ int cli_train(int argc, char **argv); /* chu train seg … */
 int cli_eval(int argc, char **argv);  /* chu eval seg GOLD PRED */
 int cli_annotate(int argc, char **argv); /* chu annotate */
 
-/* The sentences of an annotated document (chu_annotate on text) as `chu annotate --format jsonl`
- * prints them, "doc" being doc: *out is malloc'd (free()), *out_len bytes. */
-int cli_annotation_jsonl(chu_ctx *ctx, const char *doc, const char *text, const chu_annotation *a, char **out,
-                         size_t *out_len);
 int cli_tag(int argc, char **argv);      /* chu pos, chu ner */
 int cli_accent(int argc, char **argv);   /* chu accent */
 int cli_train_tag(int argc, char **argv); /* chu train pos|ner …, argv from "pos"/"ner" */

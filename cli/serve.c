@@ -726,15 +726,13 @@ static enum MHD_Result api_annotate(server *s, worker *w, struct MHD_Connection 
 	chu_annotate_options opts = annotate_options(s);
 	chu_annotation a;
 	int rc = chu_annotate(w->ctx, &opts, text, len, &a);
-	char *body = NULL;
+	const char *body = NULL;
 	size_t bl = 0;
 	if (rc >= 0)
-		rc = cli_annotation_jsonl(w->ctx, "request", text, &a, &body, &bl);
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return send_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "annotating failed: %s", chu_strerror(rc));
-	enum MHD_Result ret = send_buf(c, r, MHD_HTTP_OK, "application/x-ndjson; charset=utf-8", body, bl, false);
-	free(body);
+		rc = chu_annotation_jsonl(w->ctx, "request", strlen("request"), text, &a, &body, &bl);
+	enum MHD_Result ret = rc < 0 ? send_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "annotating failed: %s", chu_strerror(rc))
+	                             : send_buf(c, r, MHD_HTTP_OK, "application/x-ndjson; charset=utf-8", body, bl, false);
+	sqlite3_finalize(st); /* the text of a JSON body is its result: freed only now */
 	return ret;
 }
 

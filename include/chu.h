@@ -505,6 +505,15 @@ typedef struct chu_annotation {
 CHU_API int chu_annotate(chu_ctx *ctx, const chu_annotate_options *opts, const char *text, size_t len,
                          chu_annotation *out);
 
+/* *a (chu_annotate's on text) as JSON lines, byte for byte what `chu annotate --format jsonl`
+ * prints for a file named doc (doc_len bytes) holding text: one line a sentence,
+ * {"doc","url" (when a has one),"sentence","start","end","text","tokens","words","entities"},
+ * offsets in bytes of text, texts normalized (chu_norm_span), every line ending in "\n".
+ * *out (NUL-terminated, *out_len bytes; "" for no sentences) is borrowed: valid until the next
+ * chu_annotation_jsonl on ctx (a's arrays are left alone). */
+CHU_API int chu_annotation_jsonl(chu_ctx *ctx, const char *doc, size_t doc_len, const char *text,
+                                 const chu_annotation *a, const char **out, size_t *out_len);
+
 /* ---- 10. searching an index ------------------------------------------------------------------ */
 
 /* An index made by `chu index` (an SQLite file: docs, docs_fts with chu's tokenizer, entities),

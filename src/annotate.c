@@ -144,11 +144,12 @@ struct chu__annotate_state {
 	chu__buf ner;       /* chu_ner_sentence[] */
 	chu__buf final;     /* one sentence's consistent labels */
 	chu__buf ents;      /* chu_entity[] */
+	chu__buf json;      /* chu_annotation_jsonl's lines */
 };
 
 #define ANNOTATE_BUFS(st)                                                                          \
 	{&(st)->toks, &(st)->drop, &(st)->keep, &(st)->sents, &(st)->spans, &(st)->words, &(st)->labels, &(st)->ner, \
-	 &(st)->final, &(st)->ents}
+	 &(st)->final, &(st)->ents, &(st)->json}
 
 void chu__annotate_state_free(chu_ctx *ctx)
 {
@@ -311,5 +312,158 @@ int chu_annotate(chu_ctx *ctx, const chu_annotate_options *opts, const char *tex
 		out->url = text + url.start;
 		out->url_len = url.end - url.start;
 	}
+	return CHU_OK;
+}
+
+/* ---- JSON lines: what chu annotate --format jsonl prints (the command calls the same writer) ---- */
+
+static void put_str(int *rc, chu__buf *out, const char *s) { chu__buf_put(rc, out, s, strlen(s)); }
+
+static void put_u64(int *rc, chu__buf *out, uint64_t v)
+{
+	char d[24];
+	size_t k = sizeof d;
+	do
+		d[--k] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	chu__buf_put(rc, out, d + k, sizeof d - k);
+}
+
+void chu__json_str(int *rc, chu__buf *out, const char *s, size_t n)
+{
+	chu__buf_reserve(rc, out, 6 * n + 2);
+	if (*rc < 0)
+		return;
+	char *d = out->data + out->len;
+	*d++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			*d++ = '\\';
+			*d++ = (char)c;
+		} else if (c == '\n') {
+			*d++ = '\\';
+			*d++ = 'n';
+		} else if (c == '\t') {
+			*d++ = '\\';
+			*d++ = 't';
+		} else if (c < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			memcpy(d, "\\u00", 4);
+			d[4] = hex[c >> 4];
+			d[5] = hex[c & 15];
+			d += 6;
+		} else {
+			*d++ = (char)c;
+		}
+	}
+	*d++ = '"';
+	out->len = (size_t)(d - out->data);
+	out->data[out->len] = '\0';
+}
+
+/* The normalized text of text[a, b) as a JSON string. */
+static int put_norm(chu_ctx *ctx, int *rc, chu__buf *out, const char *text, size_t a, size_t b)
+{
+	const char *s;
+	size_t n;
+	int r = chu_norm_span(ctx, text, a, b, &s, &n);
+	if (r < 0)
+		return r;
+	chu__json_str(rc, out, s, n);
+	return CHU_OK;
+}
+
+/* Opens the i-th object of a JSON list with its byte range: ',{"start":A,"end":B'. */
+static void put_range(int *rc, chu__buf *out, size_t i, uint64_t a, uint64_t b)
+{
+	put_str(rc, out, i ? ",{\"start\":" : "{\"start\":");
+	put_u64(rc, out, a);
+	put_str(rc, out, ",\"end\":");
+	put_u64(rc, out, b);
+}
+
+int chu__annotate_put_jsonl(chu_ctx *ctx, int *orc, chu__buf *out, const char *doc, size_t doc_len, const char *url,
+                            size_t url_len, size_t index, uint64_t base, const char *text, const chu_token *tok,
+                            size_t n, const chu_annotated_word *w, size_t nw, const chu_entity *e, size_t ne)
+{
+	int rc = CHU_OK;
+	put_str(orc, out, "{\"doc\":");
+	chu__json_str(orc, out, doc, doc_len);
+	if (url) {
+		put_str(orc, out, ",\"url\":");
+		chu__json_str(orc, out, url, url_len);
+	}
+	put_str(orc, out, ",\"sentence\":");
+	put_u64(orc, out, index);
+	put_str(orc, out, ",\"start\":");
+	put_u64(orc, out, base + tok[0].start);
+	put_str(orc, out, ",\"end\":");
+	put_u64(orc, out, base + tok[n - 1].end);
+	put_str(orc, out, ",\"text\":");
+	if ((rc = put_norm(ctx, orc, out, text, tok[0].start, tok[n - 1].end)) < 0)
+		return rc;
+	put_str(orc, out, ",\"tokens\":[");
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		put_range(orc, out, i, base + tok[i].start, base + tok[i].end);
+		put_str(orc, out, ",\"kind\":\"");
+		put_str(orc, out, chu_token_kind_name(tok[i].kind));
+		put_str(orc, out, "\",\"text\":");
+		rc = put_norm(ctx, orc, out, text, tok[i].start, tok[i].end);
+		chu__buf_putc(orc, out, '}');
+	}
+	put_str(orc, out, "],\"words\":[");
+	for (size_t i = 0; i < nw && rc >= 0; i++) {
+		put_range(orc, out, i, base + w[i].start, base + w[i].end);
+		put_str(orc, out, ",\"text\":");
+		rc = put_norm(ctx, orc, out, text, w[i].start, w[i].end);
+		if (w[i].pos) {
+			put_str(orc, out, ",\"pos\":\"");
+			put_str(orc, out, w[i].pos);
+			put_str(orc, out, "\",\"upos\":\"");
+			put_str(orc, out, w[i].upos);
+			chu__buf_putc(orc, out, '"');
+		}
+		chu__buf_putc(orc, out, '}');
+	}
+	put_str(orc, out, "],\"entities\":[");
+	for (size_t i = 0; i < ne && rc >= 0; i++) {
+		put_range(orc, out, i, base + e[i].start, base + e[i].end);
+		put_str(orc, out, ",\"type\":\"");
+		put_str(orc, out, e[i].type);
+		put_str(orc, out, "\",\"text\":");
+		rc = put_norm(ctx, orc, out, text, e[i].start, e[i].end);
+		chu__buf_putc(orc, out, '}');
+	}
+	put_str(orc, out, "]}\n");
+	return rc < 0 ? rc : *orc;
+}
+
+int chu_annotation_jsonl(chu_ctx *ctx, const char *doc, size_t doc_len, const char *text, const chu_annotation *a,
+                         const char **out, size_t *out_len)
+{
+	if (!ctx || (!doc && doc_len) || !a || (!text && a->n_sentences) || !out || !out_len)
+		return CHU_EINVAL;
+	struct chu__annotate_state *st = annotate_state(ctx);
+	if (!st)
+		return CHU_ENOMEM;
+	st->json.len = 0;
+	int rc = CHU_OK, brc = CHU_OK;
+	chu__buf_reserve(&brc, &st->json, 0); /* no sentences: "" */
+	if ((rc = brc) >= 0)
+		st->json.data[0] = '\0';
+	for (size_t k = 0; k < a->n_sentences && rc >= 0; k++) {
+		const chu_annotated_sentence *s = &a->sentences[k];
+		if (!s->n_tokens || s->first_token + s->n_tokens > a->n_tokens || s->first_word + s->n_words > a->n_words ||
+		    s->first_entity + s->n_entities > a->n_entities)
+			return CHU_EINVAL;
+		rc = chu__annotate_put_jsonl(ctx, &brc, &st->json, doc ? doc : "", doc_len, a->url, a->url_len, k, 0, text,
+		                             a->tokens + s->first_token, s->n_tokens, a->words + s->first_word, s->n_words,
+		                             a->entities + s->first_entity, s->n_entities);
+	}
+	if (rc < 0)
+		return rc;
+	*out = st->json.data;
+	*out_len = st->json.len;
 	return CHU_OK;
 }

@@ -304,6 +304,16 @@ CHU_HIDDEN int chu__annotate_tag(chu_ctx *ctx, const chu_annotate_options *o, co
  * ({0, 0} when none). */
 CHU_HIDDEN int chu__annotate_kept(chu_ctx *ctx, const char *text, size_t len, size_t lead, const chu_token *t,
                                   size_t nt, chu__buf *drop, chu__buf *keep, size_t *nk, chu_span *url);
+/* s[0, n) appended to out as a JSON string: '"' and '\\' escaped, \n, \t, other bytes below
+ * 0x20 as \u00XX, everything else (UTF-8 included) as it is. */
+CHU_HIDDEN void chu__json_str(int *rc, chu__buf *out, const char *s, size_t n);
+/* One sentence as chu annotate --format jsonl prints it, appended to out (sticky status *rc):
+ * its tokens tok[0, n), words w[0, nw) and entities e[0, ne), offsets into text, which is at base
+ * in the file; url (url_len bytes) is left out when NULL. The status of the line. */
+CHU_HIDDEN int chu__annotate_put_jsonl(chu_ctx *ctx, int *rc, chu__buf *out, const char *doc, size_t doc_len,
+                                       const char *url, size_t url_len, size_t index, uint64_t base, const char *text,
+                                       const chu_token *tok, size_t n, const chu_annotated_word *w, size_t nw,
+                                       const chu_entity *e, size_t ne);
 
 /* For the query language (src/query.c), from src/search.c: does a unit of text carry a letter
  * outside ASCII (a mark)? And text copied to out with '=' before each unit that lacks one, so that

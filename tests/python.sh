@@ -4,7 +4,13 @@
 # build (make asan): a Python process cannot load an ASan-built libchu.so, whose runtime must come
 # first.
 : "${BUILD:=build}"
-py=$(command -v python3 || true)
+# $PYTHON, else the first python3 on PATH, or /usr/bin/python3 when only that one has dask.distributed
+# (python/tests/test_dask.py is skipped without it; Debian: python3-distributed)
+py=${PYTHON:-$(command -v python3 || true)}
+if [ -z "${PYTHON:-}" ] && [ -x /usr/bin/python3 ] && [ "$py" != /usr/bin/python3 ] &&
+	! "${py:-false}" -c 'import distributed' 2>/dev/null && /usr/bin/python3 -c 'import distributed' 2>/dev/null; then
+	py=/usr/bin/python3
+fi
 if [ -z "$py" ] || [ ! -f "$BUILD/libchu.so" ]; then
 	echo "skip python: no python3 or no $BUILD/libchu.so"; echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi

@@ -1,7 +1,8 @@
 /*
  * test_annotate.c — chu_annotate (chu.h §9) against `chu annotate`: the library call on a whole
  * document must give the sentences, words, parts of speech and entities that the command's
- * streaming reader prints, read back from its CoNLL-U (one word a line, NER= and Offset= in MISC).
+ * streaming reader prints, read back from its CoNLL-U (one word a line, NER= and Offset= in MISC);
+ * and chu_annotation_jsonl must write the bytes of its --format=jsonl.
  * Runs on the seed articles, the examples and texts written here; $CHU names the command.
  */
 #include "chu.h"
@@ -125,6 +126,34 @@ static wordrec *lib_words(chu_ctx *ctx, const chu_annotate_options *o, const cha
 	return w;
 }
 
+/* chu_annotation_jsonl against `chu annotate --format=jsonl path`, byte for byte. */
+static void compare_jsonl(const char *chu, chu_ctx *ctx, const chu_annotate_options *o, const char *path,
+                          const char *text, size_t len)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "%s annotate --format=jsonl '%s'", chu, path);
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+	char *want = p ? read_all(p, &n) : NULL;
+	int status = p ? pclose(p) : -1;
+	chu_annotation a;
+	const char *got = NULL;
+	size_t m = 0;
+	int rc = chu_annotate(ctx, o, text, len, &a);
+	if (rc >= 0)
+		rc = chu_annotation_jsonl(ctx, path, strlen(path), text, &a, &got, &m);
+	CHECK(want && status == 0 && rc == 0, "%s: jsonl: both sides ran", path);
+	if (want && rc == 0) {
+		size_t i = 0;
+		while (i < n && i < m && want[i] == got[i])
+			i++;
+		CHECK(n == m && i == n, "%s: chu_annotation_jsonl is the command's JSON lines (%zu and %zu bytes, first "
+		      "difference at %zu)", path, n, m, i);
+		CHECK(got[m] == '\0', "%s: chu_annotation_jsonl's lines end in a NUL", path);
+	}
+	free(want);
+}
+
 static void compare_file(const char *chu, chu_ctx *ctx, const chu_annotate_options *o, const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -150,9 +179,32 @@ static void compare_file(const char *chu, chu_ctx *ctx, const chu_annotate_optio
 		}
 		CHECK(bad == 0, "%s: every word the same (%zu differ)", path, bad);
 	}
+	if (text)
+		compare_jsonl(chu, ctx, o, path, text, len);
 	free(c);
 	free(l);
 	free(text);
+}
+
+/* chu_annotation_jsonl's arguments and a document without sentences. */
+static void test_jsonl_edges(chu_ctx *ctx, const chu_annotate_options *o)
+{
+	chu_annotation a;
+	const char *out = NULL;
+	size_t n = 1;
+	CHECK(chu_annotate(ctx, o, "", 0, &a) == 0, "an empty text");
+	CHECK(chu_annotation_jsonl(ctx, "d", 1, "", &a, &out, &n) == 0 && out && n == 0 && !*out, "no sentences: \"\"");
+	CHECK(chu_annotation_jsonl(NULL, "d", 1, "", &a, &out, &n) == CHU_EINVAL, "no ctx: CHU_EINVAL");
+	CHECK(chu_annotation_jsonl(ctx, NULL, 1, "", &a, &out, &n) == CHU_EINVAL, "no doc: CHU_EINVAL");
+	CHECK(chu_annotation_jsonl(ctx, "d", 1, "", NULL, &out, &n) == CHU_EINVAL, "no annotation: CHU_EINVAL");
+	static const char text[] = "Ông An \"đến\"\tHà Nội.";
+	CHECK(chu_annotate(ctx, o, text, sizeof text - 1, &a) == 0 && a.n_sentences == 1, "one sentence");
+	const char doc[] = "a\"b\n\x01\\c";
+	CHECK(chu_annotation_jsonl(ctx, doc, sizeof doc - 1, text, &a, &out, &n) == 0 &&
+	          strncmp(out, "{\"doc\":\"a\\\"b\\n\\u0001\\\\c\",\"sentence\":0,\"start\":0,", 41) == 0 &&
+	          n > 0 && out[n - 1] == '\n' && strchr(out, '\n') == out + n - 1,
+	      "the doc escaped as the command escapes it, one line: %.60s", out ? out : "");
+	CHECK(a.n_sentences == 1 && a.sentences[0].n_tokens > 0, "the annotation is left alone");
 }
 
 /* Invariants on a text written here: the URL line, boilerplate left out, offsets into the text. */
@@ -213,6 +265,7 @@ int main(void)
 	} else {
 		o.seg = seg, o.pos = pos, o.ner = ner;
 		test_shape(ctx, &o);
+		test_jsonl_edges(ctx, &o);
 		if (!chu) {
 			harness_skip("$CHU is not set: the command is not compared");
 		} else {

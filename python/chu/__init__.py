@@ -27,7 +27,7 @@ import threading
 from typing import List, NamedTuple, Optional
 
 __all__ = ["segment_spans", "Error", "Token", "Word", "Entity", "Sentence", "normalize", "sentences", "tokenize", "segment",
-           "pos", "ner", "accent", "annotate"]
+           "pos", "ner", "accent", "annotate", "annotate_json"]
 
 
 class Error(Exception):
@@ -168,6 +168,8 @@ _lib.chu_accent.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, c
 _lib.chu_annotate_options_init.argtypes = [_P(_AnnotateOptions)]
 _lib.chu_annotate.argtypes = [ctypes.c_void_p, _P(_AnnotateOptions), ctypes.c_char_p, ctypes.c_size_t,
                               _P(_Annotation)]
+_lib.chu_annotation_jsonl.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                                      _P(_Annotation), _P(ctypes.c_void_p), _P(ctypes.c_size_t)]
 _lib.chu_error_offset.restype = ctypes.c_size_t
 _lib.chu_error_offset.argtypes = [ctypes.c_void_p]
 
@@ -226,12 +228,15 @@ def _model_dirs() -> List[str]:
     return [d for d in dirs if d]
 
 
-def _model(name: str) -> ctypes.c_void_p:
+def _model(name: str, models: Optional[str] = None) -> ctypes.c_void_p:
+    """The model called name, opened once per process: from the directory models, or else
+    from the first of _model_dirs() that holds it."""
+    key = name if models is None else (os.path.abspath(models), name)
     with _models_lock:
-        m = _models.get(name)
+        m = _models.get(key)
         if m is not None:
             return m
-        dirs = _model_dirs()
+        dirs = _model_dirs() if models is None else [models]
         for d in dirs:
             path = os.path.join(d, name)
             if os.path.exists(path):
@@ -241,7 +246,7 @@ def _model(name: str) -> ctypes.c_void_p:
                     raise Error("%s: %s" % (path, _lib.chu_strerror(st).decode()), st)
                 if name in _MODEL_PARTS and not _lib.chu_model_parts(m) & _MODEL_PARTS[name]:
                     raise Error("%s: not the model %s should be" % (path, name))
-                _models[name] = m
+                _models[key] = m
                 return m
         raise Error("model %s not found; looked in: %s (set CHU_MODEL_DIR)" % (name, ", ".join(dirs)))
 
@@ -296,8 +301,21 @@ def tokenize(text: str) -> List[Token]:
     return _tokens_of(t, toks, n.value)
 
 
+def _annotation(t: _Text, pos: bool, ner: bool, clean: bool, window: int, models: Optional[str]) -> _Annotation:
+    o = _AnnotateOptions()
+    _lib.chu_annotate_options_init(ctypes.byref(o))
+    o.seg = _model("seg.chm", models)
+    o.pos = _model("pos.chm", models) if pos or ner else None
+    o.ner = _model("ner.chm", models) if ner else None
+    o.window = window
+    o.keep_boilerplate = 0 if clean else 1
+    a = _Annotation()
+    _check(_lib.chu_annotate(_ctx().ptr, ctypes.byref(o), t.data, len(t.data), ctypes.byref(a)))
+    return a
+
+
 def annotate(text: str, *, pos: bool = True, ner: bool = True, clean: bool = True,
-             window: int = 30) -> List[Sentence]:
+             window: int = 30, models: Optional[str] = None) -> List[Sentence]:
     """Text through chu's whole pipeline, as `chu annotate` does it: boilerplate lines left out
     (unless clean=False), sentences, tokens, words (models/seg.chm), parts of speech
     (pos.chm, unless pos=False) and entities — the model's (ner.chm, unless ner=False), made
@@ -306,17 +324,11 @@ def annotate(text: str, *, pos: bool = True, ner: bool = True, clean: bool = Tru
         >>> s = chu.annotate("Bà Lê Thị Hoà thăm Quảng Nam.")[0]
         >>> [(w.text, w.pos) for w in s.words]
         [('Bà', 'Nc'), ('Lê Thị Hoà', 'Np'), ('thăm', 'V'), ('Quảng Nam', 'Np'), ('.', 'CH')]
+
+    models: a directory holding seg.chm, pos.chm and ner.chm, instead of the places looked in.
     """
     t = _Text(text)
-    o = _AnnotateOptions()
-    _lib.chu_annotate_options_init(ctypes.byref(o))
-    o.seg = _model("seg.chm")
-    o.pos = _model("pos.chm") if pos or ner else None
-    o.ner = _model("ner.chm") if ner else None
-    o.window = window
-    o.keep_boilerplate = 0 if clean else 1
-    a = _Annotation()
-    _check(_lib.chu_annotate(_ctx().ptr, ctypes.byref(o), t.data, len(t.data), ctypes.byref(a)))
+    a = _annotation(t, pos, ner, clean, window, models)
     out = []
     for k in range(a.n_sentences):
         s = a.sentences[k]
@@ -334,6 +346,25 @@ def annotate(text: str, *, pos: bool = True, ner: bool = True, clean: bool = Tru
                       t.at(a.tokens[i].end)) for i in range(s.first_token, s.first_token + s.n_tokens)]
         out.append(Sentence(t.piece(s.start, s.end), t.at(s.start), t.at(s.end), toks, words, ents))
     return out
+
+
+def annotate_json(text: str, doc: str = "<stdin>", *, pos: bool = True, ner: bool = True, clean: bool = True,
+                  window: int = 30, models: Optional[str] = None) -> bytes:
+    """annotate() as JSON lines (UTF-8 bytes, one line a sentence): byte for byte what
+    `chu annotate --format jsonl FILE` prints for a FILE named doc holding text, offsets in bytes
+    of text's UTF-8 (libchu's chu_annotation_jsonl writes them). b"" when text has no sentence.
+
+        >>> json.loads(chu.annotate_json("Ông An đến Hà Nội.", "a.txt"))["entities"][1]
+        {'start': 15, 'end': 24, 'type': 'LOC', 'text': 'Hà Nội'}
+    """
+    t = _Text(text)
+    d = _encode(doc)
+    a = _annotation(t, pos, ner, clean, window, models)
+    out = ctypes.c_void_p()
+    n = ctypes.c_size_t()
+    _check(_lib.chu_annotation_jsonl(_ctx().ptr, d, len(d), t.data, ctypes.byref(a), ctypes.byref(out),
+                                     ctypes.byref(n)))
+    return ctypes.string_at(out, n.value) if n.value else b""
 
 
 def segment(text: str) -> List[str]:
