@@ -624,7 +624,7 @@ static void usage_text(const char *sub, FILE *f)
 		      "                [FILE…]\n"
 		      "Normalizes Vietnamese text: invalid UTF-8 to U+FFFD (--strict: an error naming the byte\n"
 		      "offset), NFC, zero-width and control characters removed, white space folded, one tone-mark\n"
-		      "placement (default --tone=new: hòa, khỏe, thủy; --tone=old: hoà, khoẻ, thuỷ), legacy\n"
+		      "placement (default --tone=new: hoà, khoẻ, thuỷ; --tone=old: hòa, khỏe, thủy), legacy\n"
 		      "encodings converted (--from). UTF-8 input is read as a stream, in bounded memory; a legacy\n"
 		      "encoding is converted a whole file at a time, and a file of more than --max-doc-size bytes\n"
 		      "(default 64M; K, M, G suffixes) is an error, the other files are still converted.\n",
@@ -662,6 +662,7 @@ static void usage_main(FILE *f)
 	      "  annotate  clean, split and segment articles: text or JSON lines with byte offsets\n"
 	      "  index     add articles to a search index (SQLite FTS5)\n"
 	      "  search    search an index: ranked hits with highlighted snippets\n"
+	      "  serve     the search page and a JSON API over an index (HTTP)\n"
 	      "  train     train a model (chu train seg|pos|ner|accent --help)\n"
 	      "  eval      evaluate (chu eval seg|pos|ner GOLD PRED)\n\n"
 	      "Run 'chu COMMAND --help' for a command's options. Exit status: 0 ok, 1 bad input, 2 usage.\n",
