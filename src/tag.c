@@ -365,8 +365,9 @@ struct chu__tag_model {
 	 * the bias, shapes, classes) as rows of KP floats, each label's weight or 0, so decode_words
 	 * adds them four labels at a time: each weight as add_entries computes it, and x + 0 = x for
 	 * every score (never -0: the sum of weights that cancel is +0), so the same sums */
-	float *dense;             /* n_dense rows of KP floats, or NULL */
-	uint16_t *dense_of;       /* n_entries: at the first entry of a list in dense, 1 + its row; else 0 */
+	float *dense;             /* rows of KP floats, or NULL (the accent restorer, few labels) */
+	uint16_t *dense_of;       /* n_entries: at the first entry of a list in dense, 1 + its row; else 0;
+	                           * or NULL */
 	const uint64_t *clusters; /* P.clusters: word classes (src/cluster.c), or NULL */
 	uint32_t n_clusters;      /* its slots */
 	const uint64_t *ambig;    /* P.ambig: the tag sets of the training words, or NULL */
@@ -385,6 +386,7 @@ struct chu__tag_model {
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
 #define DENSE_MIN 8      /* the fewest entries of a list in dense (fewer: added one by one is faster) */
+#define DENSE_LABELS 16  /* the fewest labels of a tagger with dense rows (named entities' 9: no gain) */
 #define DENSE_MAX 0xFFFF /* the most rows of dense (past them, lists are added one by one) */
 
 /* Makes tm's dense rows of its entry lists (the entries checked). */
@@ -519,7 +521,7 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 			tm->trans_min[a] = row[b] < tm->trans_min[a] ? row[b] : tm->trans_min[a];
 		}
 	}
-	if (task != CHU__TAGGER_ACCENT && dense_lists(tm) < 0) {
+	if (task != CHU__TAGGER_ACCENT && K >= DENSE_LABELS && dense_lists(tm) < 0) {
 		chu__tag_model_free(tm);
 		return CHU_ENOMEM;
 	}
@@ -897,7 +899,8 @@ static void word_keys_find(const struct chu__tag_model *tm, word_keys *wk)
 		if (j != NO_ENTRY) {
 			__builtin_prefetch(&tm->entries[j]);
 			__builtin_prefetch(&tm->entries[j] + 15);
-			__builtin_prefetch(&tm->dense_of[j]);
+			if (tm->dense_of)
+				__builtin_prefetch(&tm->dense_of[j]);
 		}
 	}
 }
@@ -939,7 +942,7 @@ static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *
 				uint32_t j = wk->at[q];
 				if (j == NO_ENTRY)
 					continue;
-				if (tm->dense_of[j]) {
+				if (tm->dense_of && tm->dense_of[j]) {
 					const v4f *row = (const v4f *)(const void *)(tm->dense + (tm->dense_of[j] - 1u) * KP);
 					for (int v = 0; v < KV; v++)
 						sum[v] += row[v];
