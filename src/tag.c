@@ -13,7 +13,8 @@
  * chu_tag gives the labels of that plain computation, faster: the facts of a word are remembered
  * by its bytes (word_memo); the features of three words are in flight at once, so that the
  * table's memory is fetched ahead (decode_words; each word's weights are still added in the order
- * of its features, the same floats); and Viterbi runs four labels at a time, leaving out the
+ * of its features, the same floats, and a feature's long list of weights is added four labels at a
+ * time from a dense row, dense_lists); and Viterbi runs four labels at a time, leaving out the
  * previous labels that provably cannot be best (chu__tag_viterbi_model).
  *
  * Model sections, for a tagger named P ("pos", "ner"):
@@ -360,6 +361,13 @@ struct chu__tag_model {
 	const float *trans;
 	const uint64_t *table;
 	const uint32_t *entries;
+	/* the public taggers' long entry lists (DENSE_MIN entries or more, the features of many words:
+	 * the bias, shapes, classes) as rows of KP floats, each label's weight or 0, so decode_words
+	 * adds them four labels at a time: each weight as add_entries computes it, and x + 0 = x for
+	 * every score (never -0: the sum of weights that cancel is +0), so the same sums */
+	float *dense;             /* rows of KP floats, or NULL (the accent restorer, few labels) */
+	uint16_t *dense_of;       /* n_entries: at the first entry of a list in dense, 1 + its row; else 0;
+	                           * or NULL */
 	const uint64_t *clusters; /* P.clusters: word classes (src/cluster.c), or NULL */
 	uint32_t n_clusters;      /* its slots */
 	const uint64_t *ambig;    /* P.ambig: the tag sets of the training words, or NULL */
@@ -376,6 +384,42 @@ struct chu__tag_model {
 };
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
+
+#define DENSE_MIN 8      /* the fewest entries of a list in dense (fewer: added one by one is faster) */
+#define DENSE_LABELS 16  /* the fewest labels of a tagger with dense rows (named entities' 9: no gain) */
+#define DENSE_MAX 0xFFFF /* the most rows of dense (past them, lists are added one by one) */
+
+/* Makes tm's dense rows of its entry lists (the entries checked). */
+static int dense_lists(struct chu__tag_model *tm)
+{
+	const uint32_t n = tm->meta.n_entries;
+	const size_t KP = (tm->meta.n_labels + 3) & ~3u;
+	const float inv = 1.0f / tm->meta.scale;
+	size_t rows = 0;
+	for (uint32_t i = 0, start = 0; i < n; i++)
+		if (tm->entries[i] >> 24 & 1) {
+			rows += i + 1 - start >= DENSE_MIN;
+			start = i + 1;
+		}
+	rows = rows < DENSE_MAX ? rows : DENSE_MAX;
+	tm->dense_of = calloc(n, sizeof *tm->dense_of);
+	tm->dense = calloc(rows ? rows * KP : 1, sizeof *tm->dense);
+	if (!tm->dense_of || !tm->dense)
+		return CHU_ENOMEM;
+	size_t r = 0;
+	for (uint32_t i = 0, start = 0; i < n; i++) {
+		if (!(tm->entries[i] >> 24 & 1))
+			continue;
+		if (i + 1 - start >= DENSE_MIN && r < rows) {
+			float *row = tm->dense + r * KP;
+			for (uint32_t j = start; j <= i; j++)
+				row[tm->entries[j] & 0xFF] = (float)(int16_t)(uint16_t)(tm->entries[j] >> 8) * inv;
+			tm->dense_of[start] = (uint16_t)++r;
+		}
+		start = i + 1;
+	}
+	return CHU_OK;
+}
 
 int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **out)
 {
@@ -477,13 +521,24 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 			tm->trans_min[a] = row[b] < tm->trans_min[a] ? row[b] : tm->trans_min[a];
 		}
 	}
+	if (task != CHU__TAGGER_ACCENT && K >= DENSE_LABELS && dense_lists(tm) < 0) {
+		chu__tag_model_free(tm);
+		return CHU_ENOMEM;
+	}
 	static _Atomic uint64_t serials;
 	tm->serial = ++serials;
 	*out = tm;
 	return CHU_OK;
 }
 
-void chu__tag_model_free(struct chu__tag_model *tm) { free(tm); }
+void chu__tag_model_free(struct chu__tag_model *tm)
+{
+	if (!tm)
+		return;
+	free(tm->dense);
+	free(tm->dense_of);
+	free(tm);
+}
 
 /* The first entry of feature f's list, or NO_ENTRY when the model has no such feature. */
 #define NO_ENTRY UINT32_MAX
@@ -844,6 +899,8 @@ static void word_keys_find(const struct chu__tag_model *tm, word_keys *wk)
 		if (j != NO_ENTRY) {
 			__builtin_prefetch(&tm->entries[j]);
 			__builtin_prefetch(&tm->entries[j] + 15);
+			if (tm->dense_of)
+				__builtin_prefetch(&tm->dense_of[j]);
 		}
 	}
 }
@@ -852,7 +909,8 @@ static void word_keys_find(const struct chu__tag_model *tm, word_keys *wk)
 static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger, const chu__tag_words *W,
                         size_t n, uint8_t *tags)
 {
-	int K = (int)tm->meta.n_labels;
+	const int K = (int)tm->meta.n_labels, KV = (K + 3) / 4;
+	const size_t KP = (size_t)KV * 4;
 	bool edges = chu__tag_n_edges(tagger) > 0;
 	int rc = CHU_OK;
 	CHU__RESERVE(&rc, st->score, n * (size_t)K, float);
@@ -862,7 +920,6 @@ static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *
 	if (rc < 0)
 		return rc;
 	float *score = (float *)(void *)st->score.data;
-	memset(score, 0, n * (size_t)K * sizeof(float));
 	float *edge = edges ? (float *)(void *)st->edge.data : NULL;
 	if (edges)
 		memset(edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
@@ -878,9 +935,22 @@ static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *
 		if (t >= 2) {
 			size_t i = t - 2;
 			const word_keys *wk = &ring[i % 3];
-			for (int q = 0; q < wk->nk; q++)
-				if (wk->at[q] != NO_ENTRY)
-					add_entries(tm, wk->at[q], score + i * (size_t)K);
+			v4f sum[CHU__TAG_MAX_LABELS / 4];
+			for (int v = 0; v < KV; v++)
+				sum[v] = (v4f){0, 0, 0, 0};
+			for (int q = 0; q < wk->nk; q++) {
+				uint32_t j = wk->at[q];
+				if (j == NO_ENTRY)
+					continue;
+				if (tm->dense_of && tm->dense_of[j]) {
+					const v4f *row = (const v4f *)(const void *)(tm->dense + (tm->dense_of[j] - 1u) * KP);
+					for (int v = 0; v < KV; v++)
+						sum[v] += row[v];
+				} else {
+					add_entries(tm, j, (float *)(void *)sum);
+				}
+			}
+			memcpy(score + i * (size_t)K, sum, (size_t)K * sizeof(float));
 			for (int a = 0, q = wk->nk; a < K && wk->ne; a++)
 				for (int j = 0; j < wk->ne; j++, q++)
 					if (wk->at[q] != NO_ENTRY)
