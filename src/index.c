@@ -309,17 +309,18 @@ static size_t keep_col(int *rc, chu_index *ix, sqlite3_stmt *st, int col)
 
 static const char *at(const chu_index *ix, size_t off) { return off == SIZE_MAX ? NULL : ix->arena.data + off; }
 
-/* The snippet as FTS5 gives it, \x01 before and \x02 after each matched word: its text without
- * them into the arena, their places as mark pairs. */
-static void keep_snippet(int *rc, chu_index *ix, const char *s, size_t n, struct hit_row *h)
+/* The snippet as FTS5 gives it, the byte on before and off after each matched word: its text
+ * without them into the arena, their places as mark pairs. on < 0: a text without marks, kept as
+ * it is. */
+static void keep_snippet(int *rc, chu_index *ix, const char *s, size_t n, int on, int off, struct hit_row *h)
 {
 	h->snippet = ix->arena.len;
 	h->first_mark = ix->marks.len / (2 * sizeof(size_t));
 	size_t len = 0, open = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\x01') {
+		if (on >= 0 && (unsigned char)s[i] == on) {
 			open = len;
-		} else if (s[i] == '\x02') {
+		} else if (on >= 0 && (unsigned char)s[i] == off) {
 			if (open != SIZE_MAX && len > open) {
 				size_t pair[2] = {open, len};
 				chu__buf_put(rc, &ix->marks, pair, sizeof pair);
@@ -333,6 +334,28 @@ static void keep_snippet(int *rc, chu_index *ix, const char *s, size_t n, struct
 	chu__buf_putc(rc, &ix->arena, '\0');
 	h->snippet_len = len;
 	h->n_marks = ix->marks.len / (2 * sizeof(size_t)) - h->first_mark;
+}
+
+/* Two control bytes that body[0, n) does not hold, to mark the matched words of its snippet with
+ * (a stored text keeps whatever bytes it was given); false when it holds every candidate. */
+static bool snippet_markers(const char *body, size_t n, int *on, int *off)
+{
+	bool seen[32] = {false};
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)body[i] < 32)
+			seen[(unsigned char)body[i]] = true;
+	*on = *off = -1;
+	for (int c = 1; c < 32 && *off < 0; c++) {
+		if (seen[c] || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		if (*on < 0)
+			*on = c;
+		else
+			*off = c;
+	}
+	if (*off < 0)
+		*on = -1;
+	return *on >= 0;
 }
 
 /* The SQL conditions of the filters f[0, n), for the document whose rowid is the expression doc,
@@ -555,7 +578,7 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 	const char *file = ix->has_file ? "d.file" : "NULL";
 	char *sql = q->n_tiers
 	                ? sqlite3_mprintf("SELECT coalesce(d.name, d.key), %s, d.title, d.url, d.date,"
-	                                  " snippet(docs_fts, 1, X'01', X'02', '…', 16), d.id, d.sum, docs_fts.title, docs_fts.body"
+	                                  " NULL, d.id, d.sum, docs_fts.title, docs_fts.body"
 	                                  " FROM docs_fts LEFT JOIN docs d ON d.id = docs_fts.rowid"
 	                                  " WHERE docs_fts MATCH ?1 AND docs_fts.rowid = ?2",
 	                                  file)
@@ -563,10 +586,18 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 	                                  " substr(f.body, 1, 160), d.id, d.sum, f.title, f.body"
 	                                  " FROM docs d LEFT JOIN docs_fts f ON f.rowid = d.id WHERE d.id = ?2",
 	                                  file);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *sn = NULL;
 	rc = prepare_owned(ix, "search", sql, &st);
-	if (rc < 0)
+	/* the snippet, its markers chosen for each body */
+	if (rc >= 0 && q->n_tiers)
+		rc = prepare_owned(ix, "search",
+		                   sqlite3_mprintf("SELECT snippet(docs_fts, 1, ?3, ?4, '…', 16) FROM docs_fts"
+		                                   " WHERE docs_fts MATCH ?1 AND rowid = ?2"),
+		                   &sn);
+	if (rc < 0) {
+		sqlite3_finalize(st);
 		return rc;
+	}
 	const sqlite3_int64 *ids = (const sqlite3_int64 *)(void *)ix->ids.data;
 	const size_t *tiers = (const size_t *)(void *)ix->tiers.data;
 	const double *scores = (const double *)(void *)ix->scores.data;
@@ -609,8 +640,28 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 			h.title = keep(&rc, ix, "", 0);
 		h.url = keep_col(&rc, ix, st, 3);
 		h.date = keep_col(&rc, ix, st, 4);
-		const char *snip = (const char *)sqlite3_column_text(st, 5);
-		size_t sl = snip ? (size_t)sqlite3_column_bytes(st, 5) : 0;
+		const char *snip;
+		size_t sl;
+		int on = -1, off = -1;
+		if (sn) {
+			char m[2][2] = {"", ""};
+			if (snippet_markers(fb, fbl, &on, &off))
+				m[0][0] = (char)on, m[1][0] = (char)off;
+			sqlite3_reset(sn);
+			sqlite3_bind_text(sn, 1, q->tiers[tiers[i]].match, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(sn, 2, ids[i]);
+			sqlite3_bind_text(sn, 3, m[0], -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(sn, 4, m[1], -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(sn) != SQLITE_ROW) {
+				rc = sql_fail(ix, "search");
+				break;
+			}
+			snip = (const char *)sqlite3_column_text(sn, 0);
+			sl = snip ? (size_t)sqlite3_column_bytes(sn, 0) : 0;
+		} else {
+			snip = (const char *)sqlite3_column_text(st, 5);
+			sl = snip ? (size_t)sqlite3_column_bytes(st, 5) : 0;
+		}
 		int cut = !q->n_tiers && fbl > sl;
 		if (cut) {
 			/* no words to show around: the body's beginning, cut at a space */
@@ -621,7 +672,7 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 				k--;
 			sl = k ? k : sl;
 		}
-		keep_snippet(&rc, ix, snip ? snip : "", sl, &h);
+		keep_snippet(&rc, ix, snip ? snip : "", sl, on, off, &h);
 		if (cut) {
 			ix->arena.len--; /* its NUL */
 			chu__buf_put(&rc, &ix->arena, "…", strlen("…"));
@@ -631,6 +682,7 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 		chu__buf_put(&rc, &ix->rows, &h, sizeof h);
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(sn);
 	if (rc == CHU_ENOMEM)
 		return fail(ix, rc, "out of memory");
 	return rc;

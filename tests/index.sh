@@ -396,5 +396,11 @@ if [ -d "$S" ]; then
 else
 	echo "skip: seeds absent"; skip=$((skip + 1))
 fi
+# control bytes a text was given stay in its snippet, and the matched words are still the ones
+# marked (they were taken for the snippet's own markers)
+printf '{"id":"c1","title":"Thử","text":"Mở đầu \\u0001 giữa \\u0002 Hà Nội cuối."}\n' >"$tmp/ctl.jsonl"
+"$CHU" index "$tmp/ctl.db" "$tmp/ctl.jsonl" 2>/dev/null
+got=$("$CHU" search --json "$tmp/ctl.db" "Hà Nội")
+case "$got" in *'\u0001 giữa \u0002 [Hà Nội] cuối'*) ok ;; *) bad "control bytes in a snippet: $got" ;; esac
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
