@@ -18,6 +18,7 @@
  */
 #include "cli.h"
 #include "serve.h"
+#include "internal.h" /* chu__checksum */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +34,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 /* Every response: only the server itself may give the page anything. */
 #define CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; " \
@@ -238,18 +240,11 @@ static worker *get_worker(server *s, char *why, size_t size)
 	return w;
 }
 
-static uint64_t hash_key(const char *k)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-	return h;
-}
 
 /* The entry for key in its set, or NULL; under the lock. */
 static cached *cache_find(server *s, const char *key)
 {
-	cached *set = &s->cache[(hash_key(key) % CACHE_SETS) * CACHE_WAYS];
+	cached *set = &s->cache[(chu__checksum(key, strlen(key)) % CACHE_SETS) * CACHE_WAYS];
 	for (size_t i = 0; i < CACHE_WAYS; i++)
 		if (set[i].key && strcmp(set[i].key, key) == 0)
 			return &set[i];
@@ -285,7 +280,7 @@ static enum MHD_Result send_cached(server *s, struct MHD_Connection *c, request 
 	pthread_mutex_lock(&s->cache_lock);
 	cached *e = cache_find(s, key); /* another thread's answer to the same request, or the oldest */
 	if (!e) {
-		cached *set = &s->cache[(hash_key(key) % CACHE_SETS) * CACHE_WAYS];
+		cached *set = &s->cache[(chu__checksum(key, strlen(key)) % CACHE_SETS) * CACHE_WAYS];
 		e = &set[0];
 		for (size_t i = 1; i < CACHE_WAYS && e->key; i++)
 			if (!set[i].key || set[i].used < e->used)
@@ -325,26 +320,16 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
-/* Is s[0, n) well-formed UTF-8 without NUL? */
+/* Is s[0, n) well-formed UTF-8 (utf8proc's reading: no overlong forms, surrogates or code points
+ * past U+10FFFF) without NUL? */
 static bool clean_utf8(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		unsigned c = u[i];
-		size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-		if (!c || !k || i + k > n)
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (k <= 0 || cp == 0)
 			return false;
-		uint32_t cp = k == 1 ? c : c & (0x7F >> k);
-		for (size_t j = 1; j < k; j++) {
-			if ((u[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (u[i + j] & 0x3F);
-		}
-		/* overlong forms, surrogates, past U+10FFFF */
-		if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += k;
+		i += (size_t)k;
 	}
 	return true;
 }

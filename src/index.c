@@ -713,13 +713,6 @@ struct facet_count {
 	const char *kp, *tp; /* key and text, once the arena no longer grows (for sorting) */
 };
 
-static uint64_t fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
 
 /* The facet order: kind, then count (most first), then text. */
 static int facet_cmp(const void *a, const void *b)
@@ -845,7 +838,7 @@ static int facet_add(struct facet_table *ft, const char *kind, size_t kl, const 
 		                   *nt = (struct facet_count *)(void *)bigger.data;
 		for (size_t k = 0; k < ft->cap; k++)
 			if (old[k].key) {
-				size_t h = (size_t)fnv(ft->scratch.data + old[k].key, old[k].key_len) & (ncap - 1);
+				size_t h = (size_t)chu__checksum(ft->scratch.data + old[k].key, old[k].key_len) & (ncap - 1);
 				while (nt[h].key)
 					h = (h + 1) & (ncap - 1);
 				nt[h] = old[k];
@@ -864,7 +857,7 @@ static int facet_add(struct facet_table *ft, const char *kind, size_t kl, const 
 		return rc;
 	size_t keylen = kl + 1 + fl;
 	struct facet_count *tab = (struct facet_count *)(void *)ft->table.data;
-	size_t h = (size_t)fnv(sc->data + at, keylen) & (ft->cap - 1);
+	size_t h = (size_t)chu__checksum(sc->data + at, keylen) & (ft->cap - 1);
 	while (tab[h].key && (tab[h].key_len != keylen || memcmp(sc->data + tab[h].key, sc->data + at, keylen)))
 		h = (h + 1) & (ft->cap - 1);
 	struct facet_count *e = &tab[h];
