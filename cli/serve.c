@@ -451,27 +451,16 @@ static enum MHD_Result api_search(server *s, worker *w, struct MHD_Connection *c
 	chu_query_filter filters[MAX_PARAMS];
 	size_t nf = 0;
 	const param *from = NULL, *to = NULL;
-	/* the cache key: the parameters as read, in order */
-	out key;
-	if (!out_open(&key))
-		return MHD_NO;
-	fputs("search", key.f);
 	for (size_t i = 0; i < ps.n; i++) {
 		const param *p = &ps.p[i];
-		if (!clean_utf8(p->key, p->key_len) || !clean_utf8(p->value, p->value_len)) {
-			out_close(&key), free(key.data);
+		if (!clean_utf8(p->key, p->key_len) || !clean_utf8(p->value, p->value_len))
 			return send_error(c, r, MHD_HTTP_BAD_REQUEST, "parameter %.*s is not valid UTF-8 or holds a NUL byte",
 			                  clean_utf8(p->key, p->key_len) ? (int)p->key_len : 0, p->key);
-		}
-		fprintf(key.f, "\n%.*s=", (int)p->key_len, p->key);
-		fwrite(p->value, 1, p->value_len, key.f);
 		const char *bad = NULL;
 		if (key_is(p, "q")) {
 			q = p->value, ql = p->value_len;
-			if (ql > s->max_query) {
-				out_close(&key), free(key.data);
+			if (ql > s->max_query)
 				return send_error(c, r, MHD_HTTP_BAD_REQUEST, "q is longer than %zu bytes (--max-query)", s->max_query);
-			}
 		} else if (key_is(p, "limit")) {
 			bad = read_count(p, 1, 100, &limit) ? NULL : "limit takes a whole number from 1 to 100";
 		} else if (key_is(p, "offset")) {
@@ -486,7 +475,7 @@ static enum MHD_Result api_search(server *s, worker *w, struct MHD_Connection *c
 			else
 				bad = "mode is ranked, all or any";
 		} else if (key_is(p, "facets")) {
-			long v;
+			long v = 1;
 			bad = read_count(p, 0, 1, &v) ? NULL : "facets is 0 or 1";
 			facets = (int)v;
 		} else if (key_is(p, "per") || key_is(p, "org") || key_is(p, "loc")) {
@@ -501,32 +490,34 @@ static enum MHD_Result api_search(server *s, worker *w, struct MHD_Connection *c
 		} else if (key_is(p, "date_to")) {
 			to = p;
 		} else {
-			out_close(&key), free(key.data);
 			return send_error(c, r, MHD_HTTP_BAD_REQUEST,
 			                  "unknown parameter %.*s (the parameters are q, limit, offset, mode, facets, per, org, loc, "
 			                  "date_from, date_to)",
 			                  (int)(p->key_len > 40 ? 40 : p->key_len), p->key);
 		}
-		if (bad) {
-			out_close(&key), free(key.data);
+		if (bad)
 			return send_error(c, r, MHD_HTTP_BAD_REQUEST, "%s", bad);
-		}
 	}
-	if (!out_close(&key))
-		return MHD_NO;
 	char range[64];
 	if (from || to) {
-		if ((from && from->value_len > 20) || (to && to->value_len > 20)) {
-			free(key.data);
+		if ((from && from->value_len > 20) || (to && to->value_len > 20))
 			return send_error(c, r, MHD_HTTP_BAD_REQUEST, "date_from and date_to are YYYY, YYYY-MM or YYYY-MM-DD");
-		}
 		snprintf(range, sizeof range, "%s..%s", from ? from->value : "", to ? to->value : "");
 		filters[nf++] = (chu_query_filter){"date", range, 0};
 	}
-	if (!ql && !nf) {
-		free(key.data);
+	if (!ql && !nf)
 		return send_error(c, r, MHD_HTTP_BAD_REQUEST, "q is required (or a filter: per, org, loc, date_from, date_to)");
+	/* the cache key: the parameters as read, in order */
+	out key;
+	if (!out_open(&key))
+		return MHD_NO;
+	fputs("search", key.f);
+	for (size_t i = 0; i < ps.n; i++) {
+		fprintf(key.f, "\n%.*s=", (int)ps.p[i].key_len, ps.p[i].key);
+		fwrite(ps.p[i].value, 1, ps.p[i].value_len, key.f);
 	}
+	if (!out_close(&key))
+		return MHD_NO;
 	enum MHD_Result cret;
 	if (cache_send(s, c, r, key.data, &cret)) {
 		free(key.data);
