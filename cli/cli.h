@@ -86,6 +86,11 @@ bool cli_parse_window(const char *arg, size_t *window);
  * then runs the job on its own thread, so the output is the same with fewer threads. */
 bool cli_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, bool *warned);
 
+/* Rewrites each JSON escape \u0000 in line[0, n) as \uFFFD, in place, and says how many: SQLite's
+ * JSON functions end a string at a NUL, so "phần đầu\u0000phần sau" would lose "phần sau". An
+ * escaped backslash before "u0000" is not an escape of NUL and is left (cli/index.c). */
+size_t cli_json_nul_escapes(char *line, size_t n);
+
 /* Writes s[0..n) as a JSON string on stdout, or on f. */
 void cli_json_str(const char *s, size_t n);
 void cli_json_fstr(FILE *f, const char *s, size_t n);

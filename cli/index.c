@@ -1068,18 +1068,19 @@ static int ingest_text(indexer *ix, source *src, input *in)
 	return rc;
 }
 
-/* Rewrites each JSON escape \u0000 in line[0, n) as \uFFFD, in place: SQLite's JSON functions end
- * a string at a NUL, so "phần đầu\u0000phần sau" would lose "phần sau". An escaped backslash
- * before "u0000" is not an escape of NUL and is left. */
-static void nul_escapes(char *line, size_t n)
+size_t cli_json_nul_escapes(char *line, size_t n)
 {
+	size_t k = 0;
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (line[i] != '\\')
 			continue;
-		if (line[i + 1] == 'u' && i + 5 < n && memcmp(line + i + 2, "0000", 4) == 0)
+		if (line[i + 1] == 'u' && i + 5 < n && memcmp(line + i + 2, "0000", 4) == 0) {
 			memcpy(line + i + 2, "FFFD", 4);
+			k++;
+		}
 		i++; /* the escaped character */
 	}
+	return k;
 }
 
 /* A JSON field's text, NUL bytes as U+FFFD (see nul_free): column col of s, NULL when SQL NULL. */
@@ -1096,7 +1097,7 @@ static char *json_field(sqlite3_stmt *s, int col, size_t *len)
 static int ingest_record(indexer *ix, source *src, char *buf, size_t n)
 {
 	unsigned long line = src->lines;
-	nul_escapes(buf, n);
+	cli_json_nul_escapes(buf, n);
 	sqlite3_stmt *s = ix->json;
 	sqlite3_bind_text(s, 1, buf, (int)n, SQLITE_STATIC);
 	int rc = 0;

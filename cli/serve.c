@@ -677,6 +677,9 @@ static enum MHD_Result api_annotate(server *s, worker *w, struct MHD_Connection 
 			w->mem = NULL;
 			return send_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read JSON");
 		}
+		/* SQLite's JSON functions would end the text at an escaped NUL: refused as a raw NUL is */
+		if (r->body && cli_json_nul_escapes(r->body, r->body_len))
+			return send_error(c, r, MHD_HTTP_BAD_REQUEST, "the text is not valid UTF-8 or holds a NUL byte");
 		if (sqlite3_prepare_v2(w->mem,
 		                       "SELECT json_valid(?1), json_type(?1, '$.text'), json_extract(?1, '$.text')", -1, &st,
 		                       NULL) != SQLITE_OK ||

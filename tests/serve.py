@@ -304,6 +304,7 @@ try:
                                     (b"{not json", "application/json", 400, "a body that is not JSON"),
                                     (b"\xff\xfe bad", "text/plain", 400, "invalid UTF-8"),
                                     (b"a\x00b", "text/plain", 400, "a NUL byte"),
+                                    (b'{"text": "a\\u0000b"}', "application/json", 400, "an escaped NUL in JSON"),
                                     (b"x", "image/png", 415, "another media type"),
                                     (b"a" * (64 * 1024 + 1), "text/plain", 413, "a body past --max-body")]:
         status, _, data = get("/api/annotate", method="POST", body=body, headers={"Content-Type": ctype})

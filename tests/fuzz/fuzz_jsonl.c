@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		line++;
 		char *copy = malloc(b - a + 1);
 		memcpy(copy, data + a, b - a);
-		nul_escapes(copy, b - a);
+		cli_json_nul_escapes(copy, b - a);
 		if (b > a && one(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", copy, b - a) == 1) {
 			char key[32];
 			snprintf(key, sizeof key, "#%zu", line);
