@@ -125,7 +125,9 @@ class TestDask(unittest.TestCase):
         for stale in ("part-00999.jsonl", ".part-00000.jsonl.dead.tmp"):  # an earlier run's, a killed task's
             with open(os.path.join(out, stale), "w") as f:
                 f.write("stale\n")
-        parts = annotate_jsonl([plain, packed], out, client=self.client, blocksize=8000)
+        # parts of about an eighth of the corpus: several, with or without ../shared's seed articles
+        size = os.path.getsize(plain) + sum(len(t.encode("utf-8")) for t in ts)
+        parts = annotate_jsonl([plain, packed], out, client=self.client, blocksize=min(8000, max(512, size // 8)))
         self.assertGreater(len(parts), 4)
         self.assertEqual(parts_of(out), ["part-%05d.jsonl" % k for k in range(len(parts))])
         self.assertEqual(sum(p["records"] for p in parts), len(docs))
