@@ -353,6 +353,9 @@ struct chu__seg_model;
 CHU_HIDDEN uint64_t chu__checksum(const void *data, size_t n);
 /* The bytes of the named section of an open model; CHU_EFORMAT when it has none. */
 CHU_HIDDEN int chu__model_section(const chu_model *m, const char *name, const void **data, uint64_t *size);
+/* Gives back the resident memory of whole pages of [p, p + n), part of m's mapped file, that will
+ * not be read again (reading them after reads the file again). */
+CHU_HIDDEN void chu__model_unused(const chu_model *m, const void *p, size_t n);
 /* Writes a model file with n named sections (state "incomplete" first, finalized last). */
 CHU_HIDDEN int chu__model_write(const char *path, const char *const *names, const void *const *data,
                                 const uint64_t *sizes, size_t n);

@@ -64,6 +64,21 @@ struct chu_model {
 	struct chu__acc_model *acc;    /* the accent restorer's dictionary, or NULL (src/accent.c) */
 };
 
+/* Gives back the memory of whole pages of [p, p + n), part of m's file, that the process will not
+ * read again (what reads them after is read from the file again): its resident size falls. */
+void chu__model_unused(const chu_model *m, const void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p, b = a + n, lo = (uintptr_t)m->map, hi = lo + m->size;
+	if (pg <= 0 || a < lo || b > hi)
+		return;
+	a = (a + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	b &= ~((uintptr_t)pg - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+
 int chu__model_section(const chu_model *m, const char *name, const void **data, uint64_t *size)
 {
 	for (uint32_t i = 0; i < m->n_sections; i++) {

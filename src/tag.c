@@ -10,12 +10,16 @@
  * only after B-X or I-X). The trainer (src/train_tag.c) uses this file's feature code, so training
  * and tagging can never drift apart.
  *
- * chu_tag gives the labels of that plain computation, faster: the facts of a word are remembered
- * by its bytes (word_memo); the features of three words are in flight at once, so that the
- * table's memory is fetched ahead (decode_words; each word's weights are still added in the order
- * of its features, the same floats, and a feature's long list of weights is added four labels at a
- * time from a dense row, dense_lists); and Viterbi runs four labels at a time, leaving out the
- * previous labels that provably cannot be best (chu__tag_viterbi_model).
+ * chu_tag gives the labels of that plain computation, faster. A label's score is the sum of its
+ * features' int16 weights in int32 (exact in any order) over the model's scale. The facts of a word
+ * are remembered by its bytes (word_memo). The features that read one word alone (its own, or the
+ * word d away; found at load by asking chu__tag_features, group_features) are summed once per word
+ * and group and remembered (sum_memo), as are the word's edge weights; the others are looked up at
+ * every word, three words in flight so that memory is fetched ahead (decode_words). A Bloom filter
+ * that stays in cache rules out most features the model lacks before the table is read; long entry
+ * lists are dense int16 rows added four labels at a time, short ones entry by entry with no branch
+ * on the list's length; these tables sit in large pages. Viterbi runs four labels at a time,
+ * leaving out the previous labels that provably cannot be best (chu__tag_viterbi_model).
  *
  * Model sections, for a tagger named P ("pos", "ner"):
  *   P.meta     struct tag_meta
@@ -30,6 +34,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 /* ---- hashing (the same mixing as the segmenter's) ---- */
 
@@ -273,8 +278,6 @@ int chu__tag_edge_features(int task, const chu__tag_words *W, size_t n, size_t i
 
 uint64_t chu__tag_edge_key(uint64_t f, int prev) { return chu__combine(f, (uint64_t)prev + 0x101); }
 
-#define TAG_WORD_FEATURES 72 /* the most features a word has (named entities) */
-
 int chu__tag_n_features(int task)
 {
 	return task == CHU_TAGGER_NER ? 72 : task == CHU_TAGGER_POS ? 41 : CHU__ACC_FEATURES;
@@ -345,6 +348,15 @@ void chu__tag_viterbi(const float *score, const float *edge, const float *trans,
 
 /* ---- the model ---- */
 
+#define TAG_WORD_FEATURES 72 /* the most features a word has (named entities) */
+#define N_WORD_GROUPS 7       /* words -3..3 away */
+#define EDGE_OWN 7            /* the edge features of the word, then of the next word */
+#define EDGE_NEXT 8
+#define N_GROUPS 9
+#define SHORT 4                /* lists of at most SHORT entries are added entry by entry, the others
+                                * as dense rows */
+#define DENSE 0x80000000u
+
 struct tag_meta {
 	uint32_t n_labels;   /* K, at most CHU__TAG_MAX_LABELS */
 	uint32_t n_slots;    /* slots of the feature table (a power of two) */
@@ -361,13 +373,26 @@ struct chu__tag_model {
 	const float *trans;
 	const uint64_t *table;
 	const uint32_t *entries;
-	/* the public taggers' long entry lists (DENSE_MIN entries or more, the features of many words:
-	 * the bias, shapes, classes) as rows of KP floats, each label's weight or 0, so decode_words
-	 * adds them four labels at a time: each weight as add_entries computes it, and x + 0 = x for
-	 * every score (never -0: the sum of weights that cancel is +0), so the same sums */
-	float *dense;             /* rows of KP floats, or NULL (the accent restorer, few labels) */
-	uint16_t *dense_of;       /* n_entries: at the first entry of a list in dense, 1 + its row; else 0;
-	                           * or NULL */
+	/* the public taggers' long entry lists (more than SHORT entries: the features of many words,
+	 * the bias, shapes, classes) as rows of KP8 int16 weights, each label's or 0 */
+	int16_t *dense;           /* rows of KP8 int16 (row 0: zeros), or NULL (the accent restorer) */
+	uint64_t *slots;          /* n_slots: the table as decode_words reads it, key | where << 32: a
+	                           * short list's first entry, or DENSE | its row (DENSE alone: none) */
+	uint32_t zeros[SHORT];    /* a short list that adds nothing */
+	uint64_t *bloom;          /* a Bloom filter of the table's keys: two bits a key in one word */
+	int bloom_shift;          /* 64 - log2 of its words */
+	size_t slots_bytes, dense_bytes, bloom_bytes; /* (big_alloc) */
+	/* the features that read one word only (its own, or the word d = -3..3 away: group d + 3),
+	 * found by chu__tag_features' behaviour at load (group_features); decode_words remembers
+	 * their sums per word and group. A feature of several words, of the tags around, or of where
+	 * the word stands is group -1, looked up at every word. */
+	int8_t group_of[TAG_WORD_FEATURES];
+	int8_t edge_group_of[CHU__TAG_EDGE_FEATURES]; /* EDGE_OWN, EDGE_NEXT, or -1 */
+	uint16_t groups;          /* the groups that have features (bits) */
+	uint16_t vec_at[N_GROUPS]; /* where each group's sums are in a word's block of int32s */
+	uint16_t block;           /* int32s of a word's block */
+	int32_t *outside;         /* block: each group's sums for a word before the first (d < 0) or past
+	                           * the last (d > 0, the next word's edges) */
 	const uint64_t *clusters; /* P.clusters: word classes (src/cluster.c), or NULL */
 	uint32_t n_clusters;      /* its slots */
 	const uint64_t *ambig;    /* P.ambig: the tag sets of the training words, or NULL */
@@ -385,41 +410,96 @@ struct chu__tag_model {
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
-#define DENSE_MIN 8      /* the fewest entries of a list in dense (fewer: added one by one is faster) */
-#define DENSE_LABELS 16  /* the fewest labels of a tagger with dense rows (named entities' 9: no gain) */
-#define DENSE_MAX 0xFFFF /* the most rows of dense (past them, lists are added one by one) */
+/* Zeroed memory for a model's tables, in large pages where the system gives them: the tables are
+ * read at random, and with 4 KiB pages nearly every read would also miss the TLB. */
+#define BIG_PAGE ((size_t)2 << 20)
+static size_t big_len(size_t n) { return n >= BIG_PAGE ? (n + BIG_PAGE - 1) & ~(BIG_PAGE - 1) : (n + 4095) & ~(size_t)4095; }
+static void *big_alloc(size_t n)
+{
+	size_t len = big_len(n);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (len >= BIG_PAGE)
+		madvise(p, len, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+static void big_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, big_len(n));
+}
 
-/* Makes tm's dense rows of its entry lists (the entries checked). */
+/* Makes tm's dense rows of its long entry lists and its slots (the entries and table checked). A
+ * list is dense when longer than SHORT or too near the end of the entries to read SHORT of them. */
 static int dense_lists(struct chu__tag_model *tm)
 {
-	const uint32_t n = tm->meta.n_entries;
-	const size_t KP = (tm->meta.n_labels + 3) & ~3u;
-	const float inv = 1.0f / tm->meta.scale;
-	size_t rows = 0;
-	for (uint32_t i = 0, start = 0; i < n; i++)
+	const uint32_t n = tm->meta.n_entries, ns = tm->meta.n_slots;
+	const size_t KP8 = (tm->meta.n_labels + 7) & ~7u;
+	/* each list's length, at its first entry, in one pass over the entries in order */
+	uint8_t *len = malloc(n);
+	if (!len)
+		return CHU_ENOMEM;
+	for (uint32_t i = 0, start = 0; i < n; i++) {
+		len[i] = 0;
 		if (tm->entries[i] >> 24 & 1) {
-			rows += i + 1 - start >= DENSE_MIN;
+			len[start] = (uint8_t)(i - start + 1 < 255 ? i - start + 1 : 255);
 			start = i + 1;
 		}
-	rows = rows < DENSE_MAX ? rows : DENSE_MAX;
-	tm->dense_of = calloc(n, sizeof *tm->dense_of);
-	tm->dense = calloc(rows ? rows * KP : 1, sizeof *tm->dense);
-	if (!tm->dense_of || !tm->dense)
-		return CHU_ENOMEM;
-	size_t r = 0;
-	for (uint32_t i = 0, start = 0; i < n; i++) {
-		if (!(tm->entries[i] >> 24 & 1))
-			continue;
-		if (i + 1 - start >= DENSE_MIN && r < rows) {
-			float *row = tm->dense + r * KP;
-			for (uint32_t j = start; j <= i; j++)
-				row[tm->entries[j] & 0xFF] = (float)(int16_t)(uint16_t)(tm->entries[j] >> 8) * inv;
-			tm->dense_of[start] = (uint16_t)++r;
-		}
-		start = i + 1;
 	}
+	/* a model's lists are each in one slot, so there are at most this many long ones; a damaged
+	 * file that shares them runs out of rows (pages of rows never written are never touched) */
+	size_t cap = n / (SHORT + 1) + 2;
+	tm->slots_bytes = (size_t)ns * sizeof *tm->slots;
+	tm->dense_bytes = cap * KP8 * sizeof *tm->dense;
+	tm->slots = big_alloc(tm->slots_bytes);
+	tm->dense = big_alloc(tm->dense_bytes);
+	/* most features a sentence has are not in the model: a filter of 16 bits a key (a table is at
+	 * most half full), small enough to stay in cache, says so for most of them without reading
+	 * the table */
+	size_t words = 64;
+	while (words * 8 < ns)
+		words *= 2;
+	tm->bloom_bytes = words * sizeof *tm->bloom;
+	tm->bloom = big_alloc(tm->bloom_bytes);
+	tm->bloom_shift = 64 - __builtin_ctzll(words);
+	int rc = tm->slots && tm->dense && tm->bloom ? CHU_OK : CHU_ENOMEM;
+	size_t r = 1;
+	for (uint32_t i = 0; i < ns && rc == CHU_OK; i++) {
+		uint64_t e = tm->table[i];
+		uint32_t j = (uint32_t)(e >> 32);
+		if (!(uint32_t)e)
+			continue; /* slots[i] = 0: zeroed */
+		uint64_t h = (uint64_t)(uint32_t)e * 0x9E3779B97F4A7C15ULL;
+		tm->bloom[h >> tm->bloom_shift] |= 1ULL << (h >> 20 & 63) | 1ULL << (h >> 26 & 63);
+		if (len[j] == 0) {
+			rc = CHU_EFORMAT; /* a slot that points into a list */
+		} else if (len[j] <= SHORT && j + SHORT <= n) {
+			tm->slots[i] = e;
+		} else if (r == cap) {
+			rc = CHU_EFORMAT;
+		} else {
+			int16_t *row = tm->dense + r * KP8;
+			for (uint32_t q = j;; q++) {
+				row[tm->entries[q] & 0xFF] = (int16_t)(uint16_t)(tm->entries[q] >> 8);
+				if (tm->entries[q] >> 24 & 1)
+					break;
+			}
+			tm->slots[i] = (uint32_t)e | (uint64_t)(DENSE | (uint32_t)r) << 32;
+			r++;
+		}
+	}
+	free(len);
+	if (rc < 0)
+		return rc;
+	for (int q = 0; q < SHORT; q++)
+		tm->zeros[q] = 1u << 24;
 	return CHU_OK;
 }
+
+static int group_features(struct chu__tag_model *tm, int task);
 
 int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **out)
 {
@@ -521,9 +601,15 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 			tm->trans_min[a] = row[b] < tm->trans_min[a] ? row[b] : tm->trans_min[a];
 		}
 	}
-	if (task != CHU__TAGGER_ACCENT && K >= DENSE_LABELS && dense_lists(tm) < 0) {
-		chu__tag_model_free(tm);
-		return CHU_ENOMEM;
+	if (task != CHU__TAGGER_ACCENT) {
+		int drc = dense_lists(tm);
+		if (drc == CHU_OK)
+			drc = group_features(tm, task);
+		if (drc < 0) {
+			chu__tag_model_free(tm);
+			return drc;
+		}
+		chu__model_unused(m, tm->table, (size_t)me->n_slots * 8); /* slots stand in for it */
 	}
 	static _Atomic uint64_t serials;
 	tm->serial = ++serials;
@@ -535,8 +621,10 @@ void chu__tag_model_free(struct chu__tag_model *tm)
 {
 	if (!tm)
 		return;
-	free(tm->dense);
-	free(tm->dense_of);
+	big_free(tm->dense, tm->dense_bytes);
+	big_free(tm->slots, tm->slots_bytes);
+	big_free(tm->bloom, tm->bloom_bytes);
+	free(tm->outside);
 	free(tm);
 }
 
@@ -577,6 +665,215 @@ static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, floa
 
 void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score) { add_feature(tm, f, score); }
 
+/* ---- which features read one word (group_features) ---- */
+
+/* The facts of PROBE_WORDS made-up words, for asking chu__tag_features what each feature reads. */
+#define PROBE_WORDS 9
+typedef struct probe {
+	uint64_t form[PROBE_WORDS], first[PROBE_WORDS], last[PROBE_WORDS], pos[PROBE_WORDS], cue[PROBE_WORDS],
+	    amb[PROBE_WORDS];
+	uint8_t shape[PROBE_WORDS], nsyl[PROBE_WORDS], foreign[PROBE_WORDS];
+	int16_t cluster[PROBE_WORDS];
+	uint16_t group[PROBE_WORDS];
+} probe;
+
+/* Gives word j of p the facts of made-up word x (every fact differs from those of x + 1), and
+ * part-of-speech y. */
+static void probe_set(probe *p, int j, uint64_t x, uint64_t y)
+{
+	uint64_t h = chu__mix64(x * 0x9E3779B97F4A7C15ULL + 77);
+	p->form[j] = h;
+	p->first[j] = chu__mix64(h + 1);
+	p->last[j] = chu__mix64(h + 2);
+	p->cue[j] = chu__mix64(h + 3);
+	p->amb[j] = chu__mix64(h + 4) >> 2; /* below the markers of the words outside (1 << 62, 2 << 62) */
+	p->shape[j] = (uint8_t)(x % 250);   /* below the markers 254, 255 */
+	p->nsyl[j] = (uint8_t)(1 + x % 5);
+	p->foreign[j] = (uint8_t)(x & 1);
+	p->cluster[j] = (int16_t)(x % 1000);
+	p->group[j] = (uint16_t)(x % 60000);
+	p->pos[j] = chu__mix64(y + 0x5151);
+}
+
+static chu__tag_words probe_words(probe *p)
+{
+	return (chu__tag_words){p->form,    p->first,   p->last,    p->shape, p->nsyl, p->pos,
+	                        p->cue,     p->foreign, p->cluster, p->amb,   p->group};
+}
+
+/* The features (edges: the edge features) of word i of p's first n words. */
+static int probe_keys(int task, bool edges, probe *p, size_t n, size_t i, uint64_t *f)
+{
+	chu__tag_words W = probe_words(p);
+	return edges ? chu__tag_edge_features(task, &W, n, i, f) : chu__tag_features(task, &W, n, i, f);
+}
+
+/* The group of each feature (edges: of each edge feature), from what chu__tag_features reads, in
+ * sentences of made-up words: feature k is of group d + 3 when, at every word i of every sentence
+ * tried, changing the facts of word j changes k's hash exactly when j = i + d, and the tags around
+ * never do; and when, in sentences of one made-up word repeated (1 to 9 long), k has one hash
+ * wherever word i + d is in the sentence, one wherever it is before the first and one wherever it
+ * is past the last. Any other feature (of several words, of the tags, of where the word stands)
+ * is -1. Written into group[]. */
+static void probe_groups(int task, bool edges, int8_t *group)
+{
+	uint64_t base[TAG_WORD_FEATURES], f[TAG_WORD_FEATURES];
+	const size_t N = PROBE_WORDS, C = N / 2;
+	const size_t i0 = edges ? 1 : 0; /* edge features are of the words after the first */
+	probe p;
+	for (int j = 0; j < PROBE_WORDS; j++)
+		probe_set(&p, j, 10 * (uint64_t)j, (uint64_t)j);
+	int nk = probe_keys(task, edges, &p, N, C, base);
+	/* the word that each feature reads at the middle word */
+	for (int k = 0; k < nk; k++)
+		group[k] = 3;
+	uint32_t reads[TAG_WORD_FEATURES] = {0};
+	for (int j = 0; j < PROBE_WORDS; j++) {
+		probe q = p;
+		probe_set(&q, j, 10 * (uint64_t)j + 1, (uint64_t)j);
+		probe_keys(task, edges, &q, N, C, f);
+		for (int k = 0; k < nk; k++)
+			reads[k] |= (uint32_t)(f[k] != base[k]) << j;
+	}
+	bool constant[TAG_WORD_FEATURES];
+	for (int k = 0; k < nk; k++) {
+		int words = __builtin_popcount(reads[k]);
+		int d = words ? __builtin_ctz(reads[k]) - (int)C : 0;
+		constant[k] = words == 0; /* the bias: of the word's own group */
+		group[k] = words > 1 || d < -3 || d > 3 ? -1 : (int8_t)(d + 3);
+	}
+	/* every word of sentences 9 and 8 long, four sentences: exactly word i + d, never the tags */
+	for (size_t n = N; n >= N - 1; n--)
+		for (uint64_t trial = 0; trial < 4; trial++)
+			for (size_t i = i0; i < n; i++) {
+				for (int j = 0; j < PROBE_WORDS; j++)
+					probe_set(&p, j, 1000 * trial + 10 * (uint64_t)j, (uint64_t)j + trial);
+				probe_keys(task, edges, &p, n, i, base);
+				for (size_t j = 0; j <= n; j++) {
+					probe q = p;
+					if (j < n)
+						probe_set(&q, (int)j, 1000 * trial + 10 * (uint64_t)j + 1, (uint64_t)j + trial);
+					else
+						for (int t = 0; t < PROBE_WORDS; t++)
+							q.pos[t] = chu__mix64(q.pos[t] + 9);
+					probe_keys(task, edges, &q, n, i, f);
+					for (int k = 0; k < nk; k++) {
+						if (group[k] < 0)
+							continue;
+						bool own = j < n && (long)j == (long)i + group[k] - 3 && !constant[k];
+						if ((f[k] != base[k]) != own)
+							group[k] = -1;
+					}
+				}
+			}
+	/* one hash for a word wherever it stands, before the first or past the last */
+	uint64_t seen[TAG_WORD_FEATURES][3];
+	bool met[TAG_WORD_FEATURES][3];
+	memset(met, 0, sizeof met);
+	for (int j = 0; j < PROBE_WORDS; j++)
+		probe_set(&p, j, 5, 3);
+	for (size_t n = 1; n <= N; n++)
+		for (size_t i = i0; i < n; i++) {
+			probe_keys(task, edges, &p, n, i, f);
+			for (int k = 0; k < nk; k++) {
+				if (group[k] < 0)
+					continue;
+				long j = (long)i + group[k] - 3;
+				int side = j < 0 ? 0 : j >= (long)n ? 2 : 1;
+				if (!met[k][side]) {
+					met[k][side] = true;
+					seen[k][side] = f[k];
+				} else if (seen[k][side] != f[k]) {
+					group[k] = -1;
+				}
+			}
+		}
+}
+
+/* Adds the weights of the entry list that begins at entry j to sum[0..K) (integers). */
+static inline void add_entries_int(const struct chu__tag_model *tm, uint32_t j, int32_t *sum)
+{
+	for (;; j++) {
+		uint32_t x = tm->entries[j];
+		sum[x & 0xFF] += (int16_t)(uint16_t)(x >> 8);
+		if (x >> 24 & 1)
+			return;
+	}
+}
+
+/* The sums of a group's features at word i of a sentence (W, n) into v (KP4 or, of an edge group,
+ * K × K int32s, zeroed first). */
+static void group_sums(const struct chu__tag_model *tm, int task, int g, const chu__tag_words *W, size_t n, size_t i,
+                       int32_t *v)
+{
+	const int K = (int)tm->meta.n_labels;
+	uint64_t f[TAG_WORD_FEATURES];
+	memset(v, 0, (g < N_WORD_GROUPS ? (size_t)((K + 3) & ~3) : (size_t)K * (size_t)K) * sizeof *v);
+	if (g < N_WORD_GROUPS) {
+		int nk = chu__tag_features(task, W, n, i, f);
+		for (int k = 0; k < nk; k++) {
+			uint32_t j = tm->group_of[k] == g ? find_feature(tm, f[k]) : NO_ENTRY;
+			if (j != NO_ENTRY)
+				add_entries_int(tm, j, v);
+		}
+		return;
+	}
+	int ne = chu__tag_edge_features(task, W, n, i, f);
+	for (int e = 0; e < ne; e++)
+		for (int a = 0; tm->edge_group_of[e] == g && a < K; a++) {
+			uint32_t j = find_feature(tm, chu__tag_edge_key(f[e], a));
+			if (j != NO_ENTRY)
+				add_entries_int(tm, j, v + (size_t)a * (size_t)K);
+		}
+}
+
+/* Sorts tm's features into groups (probe_groups) and sums each group's weights for a word before
+ * the first and past the last. */
+static int group_features(struct chu__tag_model *tm, int task)
+{
+	const int K = (int)tm->meta.n_labels, nk = chu__tag_n_features(task), ne = chu__tag_n_edges(task);
+	if (ne && K * K > CHU__TAG_MAX_LABELS * CHU__TAG_MAX_LABELS / 4)
+		return CHU_EFORMAT; /* decode_words sums the edges of at most 32 labels */
+	probe_groups(task, false, tm->group_of);
+	int8_t eg[TAG_WORD_FEATURES];
+	if (ne)
+		probe_groups(task, true, eg);
+	tm->groups = 0;
+	for (int k = 0; k < nk; k++)
+		if (tm->group_of[k] >= 0)
+			tm->groups |= (uint16_t)(1u << tm->group_of[k]);
+	for (int e = 0; e < ne; e++) {
+		tm->edge_group_of[e] = (int8_t)(eg[e] == 3 ? EDGE_OWN : eg[e] == 4 ? EDGE_NEXT : -1);
+		if (tm->edge_group_of[e] >= 0)
+			tm->groups |= (uint16_t)(1u << tm->edge_group_of[e]);
+	}
+	size_t at = 0;
+	for (int g = 0; g < N_GROUPS; g++)
+		if (tm->groups >> g & 1) {
+			tm->vec_at[g] = (uint16_t)at;
+			at += g < N_WORD_GROUPS ? (size_t)((K + 3) & ~3) : (size_t)((K * K + 3) & ~3);
+		}
+	tm->block = (uint16_t)at;
+	tm->outside = calloc(at ? at : 1, sizeof *tm->outside);
+	if (!tm->outside)
+		return CHU_ENOMEM;
+	/* the words outside: of a one-word sentence (before it: d < 0, past it: d > 0) */
+	probe p;
+	probe_set(&p, 0, 5, 3);
+	chu__tag_words W = probe_words(&p);
+	for (int g = 0; g < N_GROUPS; g++) {
+		bool out = g < N_WORD_GROUPS ? g != 3 : g == EDGE_NEXT;
+		if (tm->groups >> g & 1 && out) {
+			/* an edge group is read at a word after the first: a two-word sentence's second */
+			size_t n = g < N_WORD_GROUPS ? 1 : 2;
+			if (n == 2)
+				probe_set(&p, 1, 5, 3);
+			group_sums(tm, task, g, &W, n, n - 1, tm->outside + tm->vec_at[g]);
+		}
+	}
+	return CHU_OK;
+}
+
 uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t form)
 {
 	if (!table)
@@ -596,10 +893,19 @@ uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t fo
  * after the first, ne edge features for each previous label in turn (chu__tag_edge_key); at[q] is
  * key[q]'s first entry once looked up. */
 #define WORD_KEYS (TAG_WORD_FEATURES + CHU__TAG_EDGE_FEATURES * CHU__TAG_MAX_LABELS)
+#ifndef LAG_FIND
+#define LAG_FIND 1 /* decode_words looks a word's keys up this many words after making them */
+#endif
+#ifndef LAG_SUM
+#define LAG_SUM 2  /* and adds its weights up this many */
+#endif
+#define RING (LAG_SUM + 1)
 typedef struct word_keys {
 	uint64_t key[WORD_KEYS];
-	uint32_t at[WORD_KEYS];
-	int nk, ne, total;
+	uint32_t at[WORD_KEYS]; /* where each looked-up key's weights are (a slot's where, DENSE: none) */
+	uint16_t look[WORD_KEYS]; /* the keys to look up: those not of a group whose sums are known */
+	int nk, ne, total, nlook;
+	uint16_t known;          /* the groups whose sums were known when the keys were made */
 } word_keys;
 
 /* What the features read of one word, remembered by its bytes (a word of at most MEMO_BYTES): its
@@ -625,17 +931,28 @@ typedef struct word_memo {
 	char bytes[MEMO_BYTES];
 } word_memo;
 
+/* The sums of each group of features of the words met last (by the hash of their bytes), for one
+ * model: a word's block of int32s (tm->vec_at, tm->block) and which of its groups are summed. */
+#define SUM_SLOTS 4096
+typedef struct sum_memo {
+	uint64_t serial; /* the model (0: none yet) */
+	uint64_t *word;  /* SUM_SLOTS: the hash of the word whose sums a slot holds (0: none) */
+	uint16_t *have;  /* SUM_SLOTS: the groups summed (bits) */
+	int32_t *sum;    /* SUM_SLOTS blocks */
+} sum_memo;
+
 struct chu__tag_state {
 	chu__buf form, first, last, shape, nsyl, foreign, cluster, group, amb, pos, cue, limit, score, edge, d, back, label,
-	    spans, scratch;
+	    spans, scratch, whash;
 	const uint8_t *limit_of; /* named entities: each word's limit (LIMIT_*), or NULL */
-	word_keys ring[3];       /* decode_words: the features of three words in flight */
+	word_keys ring[RING];    /* decode_words: the features of the words in flight */
 	word_memo *memo;         /* MEMO_SLOTS slots, made on first use */
+	sum_memo sums[2];        /* of the part-of-speech tagger and the entity tagger */
 };
-#define TAG_BUFS 19
+#define TAG_BUFS 20
 #define TAG_BUF_LIST(st)                                                                           \
 	{&(st)->form,  &(st)->first, &(st)->last,  &(st)->shape, &(st)->nsyl, &(st)->foreign, &(st)->cluster, &(st)->group, &(st)->amb, &(st)->pos, &(st)->cue, \
-	 &(st)->limit, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch}
+	 &(st)->limit, &(st)->score, &(st)->edge, &(st)->d,     &(st)->back,  &(st)->label, &(st)->spans, &(st)->scratch, &(st)->whash}
 
 /* What an entity label may be at a word, whatever the model scores: anything, not the beginning of
  * an entity (a disease's name), or outside every entity (a URL or an e-mail address: VLSP 2016
@@ -653,6 +970,7 @@ static struct chu__tag_state *tag_state(chu_ctx *ctx)
 			chu__buf_init(b[i], &ctx->alloc);
 		st->limit_of = NULL;
 		st->memo = NULL;
+		memset(st->sums, 0, sizeof st->sums);
 		ctx->tag = st;
 	}
 	return ctx->tag;
@@ -667,6 +985,8 @@ void chu__tag_state_free(chu_ctx *ctx)
 	for (size_t i = 0; i < TAG_BUFS; i++)
 		chu__buf_free(b[i]);
 	chu__free(&ctx->alloc, st->memo);
+	for (int t = 0; t < 2; t++)
+		chu__free(&ctx->alloc, st->sums[t].word);
 	chu__free(&ctx->alloc, st);
 	ctx->tag = NULL;
 }
@@ -688,8 +1008,10 @@ static int prepare_words(const chu_allocator *alloc, struct chu__tag_state *st, 
 	CHU__RESERVE(&rc, st->cluster, n, int16_t);
 	CHU__RESERVE(&rc, st->group, n, uint16_t);
 	CHU__RESERVE(&rc, st->amb, n, uint64_t);
+	CHU__RESERVE(&rc, st->whash, n, uint64_t);
 	if (rc < 0)
 		return rc;
+	uint64_t *whash = (uint64_t *)(void *)st->whash.data;
 	*W = (chu__tag_words){(uint64_t *)(void *)st->form.data, (uint64_t *)(void *)st->first.data,
 	                      (uint64_t *)(void *)st->last.data, (uint8_t *)st->shape.data,
 	                      (uint8_t *)st->nsyl.data,          NULL,
@@ -716,6 +1038,7 @@ static int prepare_words(const chu_allocator *alloc, struct chu__tag_state *st, 
 		for (size_t k = 0; k < len; k++)
 			h = (h ^ (unsigned char)b[k]) * 0x100000001B3ULL;
 		h = chu__mix64(h ^ len) | 1;
+		whash[i] = h;
 		word_memo *m = len <= MEMO_BYTES ? &st->memo[h & (MEMO_SLOTS - 1)] : NULL;
 		bool known = m && m->hash == h && m->len == len && memcmp(m->bytes, b, len) == 0;
 		if (!known) {
@@ -869,93 +1192,309 @@ void chu__tag_viterbi_model(const struct chu__tag_model *tm, const float *score,
 	}
 }
 
-/* Hashes the features of word i into wk and starts fetching their table slots. */
-static void word_keys_of(const struct chu__tag_model *tm, int tagger, const chu__tag_words *W, size_t n, size_t i,
-                         bool edges, word_keys *wk)
+typedef int16_t v4h __attribute__((vector_size(8)));
+
+/* The sums of tagger t's model tm, made or remade for it. */
+static sum_memo *sum_memo_of(const chu_allocator *alloc, struct chu__tag_state *st, const struct chu__tag_model *tm,
+                             int t)
+{
+	sum_memo *sm = &st->sums[t];
+	if (sm->serial == tm->serial)
+		return sm;
+	chu__free(alloc, sm->word);
+	size_t head = (SUM_SLOTS * (sizeof(uint64_t) + sizeof(uint16_t)) + 15) & ~(size_t)15;
+	unsigned char *m = chu__malloc(alloc, head + (size_t)SUM_SLOTS * tm->block * sizeof(int32_t));
+	*sm = (sum_memo){0, NULL, NULL, NULL};
+	if (!m)
+		return NULL;
+	memset(m, 0, head);
+	sm->serial = tm->serial;
+	sm->word = (uint64_t *)(void *)m;
+	sm->have = (uint16_t *)(void *)(m + SUM_SLOTS * sizeof(uint64_t));
+	sm->sum = (int32_t *)(void *)(m + head);
+	return sm;
+}
+
+/* The word of group g at word i (its index, or -1 before the first, n past the last). */
+static inline long group_word(int g, size_t i)
+{
+	return g < N_WORD_GROUPS ? (long)i + g - 3 : g == EDGE_OWN ? (long)i : (long)i + 1;
+}
+
+/* Group g's sums at word i, when remembered or outside the sentence; else NULL. */
+static inline const int32_t *known_sums(const struct chu__tag_model *tm, const sum_memo *sm, const uint64_t *whash,
+                                        size_t n, size_t i, int g)
+{
+	long j = group_word(g, i);
+	if (j < 0 || j >= (long)n)
+		return tm->outside + tm->vec_at[g];
+	uint64_t h = whash[j];
+	uint32_t s = (uint32_t)(h >> 1) & (SUM_SLOTS - 1);
+	return sm->word[s] == h && (sm->have[s] >> g & 1) ? sm->sum + (size_t)s * tm->block + tm->vec_at[g] : NULL;
+}
+
+/* Where feature f's weights are in tm->slots' terms (DENSE alone: nowhere). The four slots from
+ * f's are read at once; past them (a long run of taken slots), one by one. */
+static inline uint32_t find_where(const struct chu__tag_model *tm, uint64_t f)
+{
+	const uint32_t mask = tm->meta.n_slots - 1, key = (uint32_t)(f >> 32) | 1u;
+	uint32_t i = (uint32_t)(f >> 1) & mask;
+	if (i + 4 <= mask + 1) {
+		const uint64_t *s = tm->slots + i;
+		uint32_t hit = 0, stop = 0;
+		for (int q = 0; q < 4; q++) {
+			hit |= (uint32_t)((uint32_t)s[q] == key) << q;
+			stop |= (uint32_t)((uint32_t)s[q] == key || (uint32_t)s[q] == 0) << q;
+		}
+		if (stop) {
+			int q = __builtin_ctz(stop);
+			uint32_t at = (uint32_t)(s[q] >> 32);
+			return hit >> q & 1 ? at : DENSE;
+		}
+		i = (i + 4) & mask;
+	}
+	for (;; i = (i + 1) & mask) {
+		uint64_t e = tm->slots[i];
+		if ((uint32_t)e == key)
+			return (uint32_t)(e >> 32);
+		if ((uint32_t)e == 0)
+			return DENSE;
+	}
+}
+
+/* The short list and the dense row of where (one of them adds nothing). */
+static inline const uint32_t *short_of(const struct chu__tag_model *tm, uint32_t at)
+{
+	uintptr_t d = (uintptr_t)0 - (uintptr_t)(at >> 31);
+	return (const uint32_t *)(((uintptr_t)tm->zeros & d) |
+	                          (((uintptr_t)tm->entries + (uintptr_t)(at & ~DENSE) * sizeof(uint32_t)) & ~d));
+}
+static inline const int16_t *row_of(const struct chu__tag_model *tm, uint32_t at, size_t KP8)
+{
+	uint32_t d = 0u - (at >> 31);
+	return tm->dense + (size_t)(at & ~DENSE & d) * KP8;
+}
+
+/* Adds the weights at where: a short list's, entry by entry (an entry past the list's last adds
+ * 0), to sum; a dense row's to vsum, four labels at a time. No branch on which. */
+static inline void add_where(const struct chu__tag_model *tm, uint32_t at, size_t KP8, int KV, v4i *vsum, int32_t *sum)
+{
+	const uint32_t *e = short_of(tm, at);
+	const int16_t *row = row_of(tm, at, KP8);
+	int32_t keep = -1;
+	for (int q = 0; q < SHORT; q++) {
+		uint32_t x = e[q];
+		sum[x & 0xFF] += (int32_t)(int16_t)(uint16_t)(x >> 8) & keep;
+		keep &= (int32_t)(x >> 24 & 1) - 1;
+	}
+	for (int v = 0; v < KV; v++) {
+		v4h x;
+		memcpy(&x, row + 4 * v, sizeof x);
+		vsum[v] += __builtin_convertvector(x, v4i);
+	}
+}
+
+/* Adds the weights at where to sum[0..K), label by label (an edge's row). */
+static inline void add_where_scalar(const struct chu__tag_model *tm, uint32_t at, size_t KP8, int K, int32_t *sum)
+{
+	const uint32_t *e = short_of(tm, at);
+	const int16_t *row = row_of(tm, at, KP8);
+	int32_t keep = -1;
+	for (int q = 0; q < SHORT; q++) {
+		uint32_t x = e[q];
+		sum[x & 0xFF] += (int32_t)(int16_t)(uint16_t)(x >> 8) & keep;
+		keep &= (int32_t)(x >> 24 & 1) - 1;
+	}
+	for (int y = 0; y < K; y++)
+		sum[y] += row[y];
+}
+
+/* Hashes the features of word i into wk, and starts fetching the slots of those to look up: not
+ * of a group whose sums are known. */
+static void word_keys_of(const struct chu__tag_model *tm, const sum_memo *sm, const uint64_t *whash, int tagger,
+                         const chu__tag_words *W, size_t n, size_t i, bool edges, word_keys *wk)
 {
 	int k = chu__tag_features(tagger, W, n, i, wk->key);
+	uint16_t known = 0;
+	for (int g = 0; g < N_GROUPS; g++)
+		if (tm->groups >> g & 1 && (g < N_WORD_GROUPS || (edges && i > 0)) && known_sums(tm, sm, whash, n, i, g))
+			known |= (uint16_t)(1u << g);
+	wk->known = known;
+	int nl = 0;
+	for (int q = 0; q < k; q++) {
+		int g = tm->group_of[q];
+		wk->look[nl] = (uint16_t)q;
+		nl += g < 0 || !(known >> g & 1);
+	}
 	wk->nk = k;
 	wk->ne = 0;
 	if (edges && i > 0) {
 		uint64_t f[CHU__TAG_EDGE_FEATURES];
 		int ne = chu__tag_edge_features(tagger, W, n, i, f);
 		for (int a = 0; a < (int)tm->meta.n_labels; a++)
-			for (int j = 0; j < ne; j++)
-				wk->key[k++] = chu__tag_edge_key(f[j], a);
+			for (int j = 0; j < ne; j++) {
+				int g = tm->edge_group_of[j];
+				wk->key[k] = chu__tag_edge_key(f[j], a);
+				wk->look[nl] = (uint16_t)k++;
+				nl += g < 0 || !(known >> g & 1);
+			}
 		wk->ne = ne;
 	}
 	wk->total = k;
+	/* the keys the filter does not rule out are looked up; the others are in no slot */
 	uint32_t mask = tm->meta.n_slots - 1;
-	for (int q = 0; q < k; q++)
-		__builtin_prefetch(&tm->table[(uint32_t)(wk->key[q] >> 1) & mask]);
+	int nm = 0;
+	for (int q = 0; q < nl; q++) {
+		int j = wk->look[q];
+		uint64_t key = wk->key[j];
+		uint64_t h = (uint64_t)((uint32_t)(key >> 32) | 1u) * 0x9E3779B97F4A7C15ULL;
+		uint64_t bits = 1ULL << (h >> 20 & 63) | 1ULL << (h >> 26 & 63);
+		bool maybe = (tm->bloom[h >> tm->bloom_shift] & bits) == bits;
+		wk->at[j] = DENSE;
+		wk->look[nm] = (uint16_t)j;
+		nm += maybe;
+		__builtin_prefetch(maybe ? &tm->slots[(uint32_t)(key >> 1) & mask] : tm->slots);
+	}
+	wk->nlook = nm;
 }
 
-/* Looks up the features of wk (their slots fetched) and starts fetching their entries. */
+/* Looks up wk's keys to look up (their slots fetched) and starts fetching their weights. */
 static void word_keys_find(const struct chu__tag_model *tm, word_keys *wk)
 {
-	for (int q = 0; q < wk->total; q++) {
-		uint32_t j = find_feature(tm, wk->key[q]);
-		wk->at[q] = j;
-		if (j != NO_ENTRY) {
-			__builtin_prefetch(&tm->entries[j]);
-			__builtin_prefetch(&tm->entries[j] + 15);
-			if (tm->dense_of)
-				__builtin_prefetch(&tm->dense_of[j]);
-		}
+	const size_t KP8 = (tm->meta.n_labels + 7) & ~7u;
+	for (int q = 0; q < wk->nlook; q++) {
+		int k = wk->look[q];
+		uint32_t at = find_where(tm, wk->key[k]);
+		wk->at[k] = at;
+		__builtin_prefetch(short_of(tm, at));
+		__builtin_prefetch(row_of(tm, at, KP8));
 	}
 }
 
-/* Scores n prepared words and decodes their labels into tags. */
-static int decode_words(struct chu__tag_state *st, const struct chu__tag_model *tm, int tagger, const chu__tag_words *W,
-                        size_t n, uint8_t *tags)
+/* Where wk's feature q's weights are: looked up, or now when its group's sums were known when the
+ * keys were made and have been forgotten since. */
+static inline uint32_t where_of(const struct chu__tag_model *tm, const word_keys *wk, int q, int g)
+{
+	return wk->known >> g & 1 ? find_where(tm, wk->key[q]) : wk->at[q];
+}
+
+/* Remembers v, group g's sums of word hash h (in sm's slot for it, emptied when another word's). */
+static void remember_sums(const struct chu__tag_model *tm, sum_memo *sm, uint64_t h, int g, const int32_t *v, size_t len)
+{
+	uint32_t s = (uint32_t)(h >> 1) & (SUM_SLOTS - 1);
+	if (sm->word[s] != h) {
+		sm->word[s] = h;
+		sm->have[s] = 0;
+	}
+	memcpy(sm->sum + (size_t)s * tm->block + tm->vec_at[g], v, len * sizeof *v);
+	sm->have[s] |= (uint16_t)(1u << g);
+}
+
+static inline void add_vec(v4i *vsum, const int32_t *v, int KV)
+{
+	for (int u = 0; u < KV; u++) {
+		v4i x;
+		memcpy(&x, v + 4 * u, sizeof x);
+		vsum[u] += x;
+	}
+}
+
+/* Scores n prepared words and decodes their labels into tags. A label's score at a word is the sum
+ * of its features' int16 weights (exact in any order) over the model's scale: the groups of
+ * features that read one word are summed once per word and group and remembered (sum_memo), the
+ * others are looked up at every word. */
+static int decode_words(const chu_allocator *alloc, struct chu__tag_state *st, const struct chu__tag_model *tm,
+                        int tagger, const chu__tag_words *W, size_t n, uint8_t *tags)
 {
 	const int K = (int)tm->meta.n_labels, KV = (K + 3) / 4;
-	const size_t KP = (size_t)KV * 4;
+	const size_t KP4 = (size_t)KV * 4, KP8 = (size_t)(K + 7) & ~(size_t)7, KK = (size_t)K * (size_t)K;
+	const float inv = 1.0f / tm->meta.scale;
 	bool edges = chu__tag_n_edges(tagger) > 0;
 	int rc = CHU_OK;
 	CHU__RESERVE(&rc, st->score, n * (size_t)K, float);
-	CHU__RESERVE(&rc, st->edge, edges ? n * (size_t)K * (size_t)K + 4 : 1, float);
+	CHU__RESERVE(&rc, st->edge, edges ? n * KK + 4 : 1, float);
 	CHU__RESERVE(&rc, st->d, 2 * (size_t)K + 8, float);
 	CHU__RESERVE(&rc, st->back, n * (size_t)K, uint8_t);
 	if (rc < 0)
 		return rc;
+	sum_memo *sm = sum_memo_of(alloc, st, tm, tagger == CHU_TAGGER_NER);
+	if (!sm)
+		return CHU_ENOMEM;
+	const uint64_t *whash = (const uint64_t *)(const void *)st->whash.data;
 	float *score = (float *)(void *)st->score.data;
 	float *edge = edges ? (float *)(void *)st->edge.data : NULL;
 	if (edges)
-		memset(edge, 0, n * (size_t)K * (size_t)K * sizeof(float));
-	/* three words in flight: the features of word i are hashed and their table slots fetched while
-	 * word i - 1's are looked up and their entries fetched, and word i - 2's are added up (in the
-	 * order of one word at a time, so every sum is the same float) */
+		memset(edge, 0, KK * sizeof(float)); /* the first word's: none */
+	/* three words in flight: the features of word i are hashed and their slots fetched while word
+	 * i - 1's are looked up and their weights fetched, and word i - 2's are added up */
 	word_keys *ring = st->ring;
-	for (size_t t = 0; t < n + 2; t++) {
+	for (size_t t = 0; t < n + LAG_SUM; t++) {
 		if (t < n)
-			word_keys_of(tm, tagger, W, n, t, edges, &ring[t % 3]);
-		if (t >= 1 && t - 1 < n)
-			word_keys_find(tm, &ring[(t - 1) % 3]);
-		if (t >= 2) {
-			size_t i = t - 2;
-			const word_keys *wk = &ring[i % 3];
-			v4f sum[CHU__TAG_MAX_LABELS / 4];
-			for (int v = 0; v < KV; v++)
-				sum[v] = (v4f){0, 0, 0, 0};
-			for (int q = 0; q < wk->nk; q++) {
-				uint32_t j = wk->at[q];
-				if (j == NO_ENTRY)
-					continue;
-				if (tm->dense_of && tm->dense_of[j]) {
-					const v4f *row = (const v4f *)(const void *)(tm->dense + (tm->dense_of[j] - 1u) * KP);
-					for (int v = 0; v < KV; v++)
-						sum[v] += row[v];
-				} else {
-					add_entries(tm, j, (float *)(void *)sum);
-				}
+			word_keys_of(tm, sm, whash, tagger, W, n, t, edges, &ring[t % RING]);
+		if (t >= LAG_FIND && t - LAG_FIND < n)
+			word_keys_find(tm, &ring[(t - LAG_FIND) % RING]);
+		if (t < LAG_SUM)
+			continue;
+		size_t i = t - LAG_SUM;
+		const word_keys *wk = &ring[i % RING];
+		v4i vsum[CHU__TAG_MAX_LABELS / 4], gv[CHU__TAG_MAX_LABELS / 4];
+		_Alignas(16) int32_t sum[CHU__TAG_MAX_LABELS], gsum[CHU__TAG_MAX_LABELS];
+		for (int v = 0; v < KV; v++)
+			vsum[v] = (v4i){0, 0, 0, 0};
+		memset(sum, 0, KP4 * sizeof *sum);
+		for (int q = 0; q < wk->nk; q++)
+			if (tm->group_of[q] < 0 && wk->at[q] != DENSE)
+				add_where(tm, wk->at[q], KP8, KV, vsum, sum);
+		for (int g = 0; g < N_WORD_GROUPS; g++) {
+			if (!(tm->groups >> g & 1))
+				continue;
+			const int32_t *v = known_sums(tm, sm, whash, n, i, g);
+			if (!v) { /* summed here, and remembered */
+				for (int u = 0; u < KV; u++)
+					gv[u] = (v4i){0, 0, 0, 0};
+				memset(gsum, 0, KP4 * sizeof *gsum);
+				for (int q = 0; q < wk->nk; q++)
+					if (tm->group_of[q] == g)
+						add_where(tm, where_of(tm, wk, q, g), KP8, KV, gv, gsum);
+				add_vec(gv, gsum, KV);
+				memcpy(gsum, gv, KP4 * sizeof *gsum);
+				remember_sums(tm, sm, whash[group_word(g, i)], g, gsum, KP4);
+				v = gsum;
 			}
-			memcpy(score + i * (size_t)K, sum, (size_t)K * sizeof(float));
-			for (int a = 0, q = wk->nk; a < K && wk->ne; a++)
-				for (int j = 0; j < wk->ne; j++, q++)
-					if (wk->at[q] != NO_ENTRY)
-						add_entries(tm, wk->at[q], edge + (i * (size_t)K + (size_t)a) * (size_t)K);
+			add_vec(vsum, v, KV);
 		}
+		add_vec(vsum, sum, KV);
+		const int32_t *total = (const int32_t *)(const void *)vsum;
+		for (int y = 0; y < K; y++)
+			score[i * (size_t)K + (size_t)y] = (float)total[y] * inv;
+		if (!wk->ne)
+			continue;
+		/* the edges: each (previous label, label) pair's sums */
+		int32_t es[CHU__TAG_MAX_LABELS * CHU__TAG_MAX_LABELS / 4 + 8], gm[CHU__TAG_MAX_LABELS * CHU__TAG_MAX_LABELS / 4 + 8];
+		memset(es, 0, KK * sizeof *es);
+		for (int a = 0, q = wk->nk; a < K; a++)
+			for (int e = 0; e < wk->ne; e++, q++)
+				if (tm->edge_group_of[e] < 0)
+					add_where_scalar(tm, wk->at[q], KP8, K, es + (size_t)a * (size_t)K);
+		for (int g = EDGE_OWN; g <= EDGE_NEXT; g++) {
+			if (!(tm->groups >> g & 1))
+				continue;
+			const int32_t *v = known_sums(tm, sm, whash, n, i, g);
+			if (!v) {
+				memset(gm, 0, KK * sizeof *gm);
+				for (int a = 0, q = wk->nk; a < K; a++)
+					for (int e = 0; e < wk->ne; e++, q++)
+						if (tm->edge_group_of[e] == g)
+							add_where_scalar(tm, where_of(tm, wk, q, g), KP8, K, gm + (size_t)a * (size_t)K);
+				remember_sums(tm, sm, whash[group_word(g, i)], g, gm, KK);
+				v = gm;
+			}
+			for (size_t x = 0; x < KK; x++)
+				es[x] += v[x];
+		}
+		float *er = edge + i * KK;
+		for (size_t x = 0; x < KK; x++)
+			er[x] = (float)es[x] * inv;
 	}
 	for (size_t i = 0; st->limit_of && i < n; i++) {
 		int lim = st->limit_of[i];
@@ -1011,7 +1550,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	for (size_t i = 0; tagger == CHU_TAGGER_NER && i < n; i++)
 		extra += split_name(&W, W.cue, text, words, i) ? W.nsyl[i] - 1u : 0;
 	if (extra == 0)
-		return decode_words(st, tm, tagger, &W, n, tags);
+		return decode_words(&ctx->alloc, st, tm, tagger, &W, n, tags);
 	size_t m = n + extra;
 	/* the split sentence: spans, part-of-speech names and each word's first piece */
 	st->spans.len = 0;
@@ -1045,7 +1584,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	}
 	/* the facts of the split sentence are written over the whole one's, read above */
 	if ((rc = prepare_words(&ctx->alloc, st, tm, tagger, text, sp, k, pos ? pp : NULL, &W)) < 0 ||
-	    (rc = decode_words(st, tm, tagger, &W, k, lab)) < 0)
+	    (rc = decode_words(&ctx->alloc, st, tm, tagger, &W, k, lab)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		tags[i] = lab[firstp[i]];

@@ -523,6 +523,57 @@ static void test_viterbi(const chu_model *m, int task)
 	free(back);
 }
 
+/* The taggers remember per word the sums of the features that read that word alone: tags must not
+ * depend on what was tagged before. 3,000 sentences of words drawn from a small vocabulary and
+ * numbered names (more words than the taggers remember, so remembered sums are replaced), each
+ * tagged in a new context and in one context used for all, both taggers taking turns. */
+static void test_remembered(void)
+{
+	static const char *const vocab[] = {"Ông", "bà", "Hà_Nội", "đã", "tới", "thăm", "Bộ", "Y_tế", "ngày", "12/3",
+	                                    "và", "các", "nhà_máy", "của", "Công_ty", "Việt_Nam", "năm", "2024", ",",
+	                                    ".", "cho", "biết", "sẽ", "tăng", "giá", "điện", "Thủ_tướng", "Nguyễn",
+	                                    "Văn", "An", "họp", "với", "tỉnh", "Quảng_Nam", "người", "dân"};
+	const size_t nv = sizeof vocab / sizeof *vocab;
+	chu_ctx *shared;
+	CHECK(chu_ctx_new(NULL, &shared) == CHU_OK, "a context");
+	uint64_t x = 7;
+	int bad = 0;
+	char text[1024];
+	for (int s = 0; s < 3000 && !bad; s++) {
+		size_t len = 0, n = 0;
+		chu_span w[40];
+		size_t words = 3 + (size_t)(s % 25);
+		for (size_t k = 0; k < words; k++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			size_t a = len;
+			if ((x >> 60) < 5)
+				len += (size_t)snprintf(text + len, sizeof text - len, "Tên%u", (unsigned)(x >> 40) % 9000);
+			else
+				len += (size_t)snprintf(text + len, sizeof text - len, "%s", vocab[(x >> 33) % nv]);
+			w[n++] = (chu_span){a, len};
+			text[len++] = ' ';
+		}
+		text[--len] = 0;
+		uint8_t p1[40], p2[40], e1[40], e2[40];
+		const char *pn[40];
+		chu_ctx *fresh;
+		chu_ctx_new(NULL, &fresh);
+		int rc = chu_tag(fresh, pos_model, CHU_TAGGER_POS, text, w, n, NULL, p1);
+		for (size_t k = 0; k < n; k++)
+			pn[k] = chu_tag_name(pos_model, CHU_TAGGER_POS, p1[k]);
+		rc |= chu_tag(fresh, ner_model, CHU_TAGGER_NER, text, w, n, pn, e1);
+		chu_ctx_free(fresh);
+		rc |= chu_tag(shared, pos_model, CHU_TAGGER_POS, text, w, n, NULL, p2);
+		rc |= chu_tag(shared, ner_model, CHU_TAGGER_NER, text, w, n, pn, e2);
+		if (rc != CHU_OK || memcmp(p1, p2, n) || memcmp(e1, e2, n)) {
+			bad = 1;
+			fprintf(stderr, "test_tag: sentence %d tagged otherwise after 3,000 others: %s\n", s, text);
+		}
+	}
+	CHECK(!bad, "tags do not depend on the sentences tagged before");
+	chu_ctx_free(shared);
+}
+
 int main(void)
 {
 	test_tag_sets();
@@ -538,6 +589,7 @@ int main(void)
 	test_viterbi(ner_model, CHU_TAGGER_NER);
 	test_arguments();
 	test_threads();
+	test_remembered();
 	test_consistency();
 	test_damaged("models/pos.chm", 40);
 	test_damaged("models/accent.chm", 10);
