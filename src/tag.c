@@ -15,7 +15,7 @@
  * are remembered by its bytes (word_memo). The features that read one word alone (its own, or the
  * word d away; found at load by asking chu__tag_features, group_features) are summed once per word
  * and group and remembered (sum_memo), as are the word's edge weights; the others are looked up at
- * every word, three words in flight so that memory is fetched ahead (decode_words). A Bloom filter
+ * every word, four words in flight so that memory is fetched ahead (decode_words). A Bloom filter
  * that stays in cache rules out most features the model lacks before the table is read; long entry
  * lists are dense int16 rows added four labels at a time, short ones entry by entry with no branch
  * on the list's length; these tables sit in large pages. Viterbi runs four labels at a time,
@@ -893,12 +893,9 @@ uint64_t chu__tag_ambiguity(const uint64_t *table, uint32_t n_slots, uint64_t fo
  * after the first, ne edge features for each previous label in turn (chu__tag_edge_key); at[q] is
  * key[q]'s first entry once looked up. */
 #define WORD_KEYS (TAG_WORD_FEATURES + CHU__TAG_EDGE_FEATURES * CHU__TAG_MAX_LABELS)
-#ifndef LAG_FIND
-#define LAG_FIND 1 /* decode_words looks a word's keys up this many words after making them */
-#endif
-#ifndef LAG_SUM
-#define LAG_SUM 2  /* and adds its weights up this many */
-#endif
+#define LAG_FILTER 1 /* decode_words filters a word's keys this many words after making them */
+#define LAG_FIND 2   /* looks them up this many */
+#define LAG_SUM 3    /* and adds their weights up this many */
 #define RING (LAG_SUM + 1)
 typedef struct word_keys {
 	uint64_t key[WORD_KEYS];
@@ -1316,9 +1313,17 @@ static void word_keys_of(const struct chu__tag_model *tm, const sum_memo *sm, co
 {
 	int k = chu__tag_features(tagger, W, n, i, wk->key);
 	uint16_t known = 0;
-	for (int g = 0; g < N_GROUPS; g++)
-		if (tm->groups >> g & 1 && (g < N_WORD_GROUPS || (edges && i > 0)) && known_sums(tm, sm, whash, n, i, g))
-			known |= (uint16_t)(1u << g);
+	const size_t KK = (size_t)tm->meta.n_labels * tm->meta.n_labels;
+	for (int g = 0; g < N_GROUPS; g++) {
+		const int32_t *v = tm->groups >> g & 1 && (g < N_WORD_GROUPS || (edges && i > 0))
+		                       ? known_sums(tm, sm, whash, n, i, g)
+		                       : NULL;
+		if (!v)
+			continue;
+		known |= (uint16_t)(1u << g);
+		for (size_t b = 0; b < (g < N_WORD_GROUPS ? (size_t)tm->meta.n_labels : KK); b += 16)
+			__builtin_prefetch(v + b);
+	}
 	wk->known = known;
 	int nl = 0;
 	for (int q = 0; q < k; q++) {
@@ -1341,10 +1346,20 @@ static void word_keys_of(const struct chu__tag_model *tm, const sum_memo *sm, co
 		wk->ne = ne;
 	}
 	wk->total = k;
-	/* the keys the filter does not rule out are looked up; the others are in no slot */
+	wk->nlook = nl;
+	for (int q = 0; q < nl; q++) {
+		uint64_t h = (uint64_t)((uint32_t)(wk->key[wk->look[q]] >> 32) | 1u) * 0x9E3779B97F4A7C15ULL;
+		__builtin_prefetch(&tm->bloom[h >> tm->bloom_shift]);
+	}
+}
+
+/* Keeps of wk's keys to look up those the filter (its words fetched) does not rule out, and starts
+ * fetching their slots; the others are in no slot. */
+static void word_keys_filter(const struct chu__tag_model *tm, word_keys *wk)
+{
 	uint32_t mask = tm->meta.n_slots - 1;
 	int nm = 0;
-	for (int q = 0; q < nl; q++) {
+	for (int q = 0; q < wk->nlook; q++) {
 		int j = wk->look[q];
 		uint64_t key = wk->key[j];
 		uint64_t h = (uint64_t)((uint32_t)(key >> 32) | 1u) * 0x9E3779B97F4A7C15ULL;
@@ -1425,12 +1440,15 @@ static int decode_words(const chu_allocator *alloc, struct chu__tag_state *st, c
 	float *edge = edges ? (float *)(void *)st->edge.data : NULL;
 	if (edges)
 		memset(edge, 0, KK * sizeof(float)); /* the first word's: none */
-	/* three words in flight: the features of word i are hashed and their slots fetched while word
-	 * i - 1's are looked up and their weights fetched, and word i - 2's are added up */
+	/* four words in flight: the features of word i are hashed and their filter words fetched while
+	 * word i - 1's are filtered and their slots fetched, word i - 2's looked up and their weights
+	 * fetched, and word i - 3's added up */
 	word_keys *ring = st->ring;
 	for (size_t t = 0; t < n + LAG_SUM; t++) {
 		if (t < n)
 			word_keys_of(tm, sm, whash, tagger, W, n, t, edges, &ring[t % RING]);
+		if (t >= LAG_FILTER && t - LAG_FILTER < n)
+			word_keys_filter(tm, &ring[(t - LAG_FILTER) % RING]);
 		if (t >= LAG_FIND && t - LAG_FIND < n)
 			word_keys_find(tm, &ring[(t - LAG_FIND) % RING]);
 		if (t < LAG_SUM)
