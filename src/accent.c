@@ -239,11 +239,14 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 	/* the context of every token, and which tokens are restored */
 	chu__buf *gb = &ctx->scratch;
 	gb->len = 0;
-	chu__buf_reserve(&rc, gb, (n + 1) * (sizeof(uint64_t) + 1));
+	/* per token: its context (u64), whether restored, the candidates' first and count, the best */
+	size_t per = sizeof(uint64_t) + 2 * sizeof(uint32_t) + 2;
+	chu__buf_reserve(&rc, gb, (n + 1) * per + 16);
 	if (rc < 0)
 		return rc;
 	uint64_t *g = (uint64_t *)(void *)gb->data;
-	uint8_t *restore = (uint8_t *)(g + n + 1);
+	uint32_t *first = (uint32_t *)(void *)(g + n + 1), *scored = first + n + 1;
+	uint8_t *restore = (uint8_t *)(scored + n + 1), *ncand = restore + n + 1;
 	for (size_t i = 0; i < n; i++) {
 		chu__acc_syl u;
 		restore[i] = 0;
@@ -257,37 +260,69 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 		}
 		g[i] = chu__acc_other(text, &t[i]);
 	}
+	/* the syllables with a choice to make, in order (scored[0..ns)), and each restored one's
+	 * candidates: the first, and their count, replaced by the best once scored */
+	size_t ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		ncand[i] = 0;
+		if (!restore[i])
+			continue;
+		int nc = candidates(am, g[i], &first[i]);
+		ncand[i] = (uint8_t)(nc > 1 ? nc : 0); /* one candidate: the best is it */
+		restore[i] = nc > 0; /* a syllable the corpus never wrote: left as it is */
+		if (nc > 1)
+			scored[ns++] = (uint32_t)i;
+	}
+	/* their scores, AHEAD syllables in flight: the features of syllable s + AHEAD are made and
+	 * their table slots fetched, those of s + AHEAD / 2 looked up and their weights fetched, and
+	 * s's added up in the order of its features (chu__tag_score's sums); the best candidate's index
+	 * goes in place of the count */
+	enum { AHEAD = 8, RING = AHEAD + 1 };
+	uint64_t f[RING][CHU__TAG_MAX_FEATURES];
+	uint32_t at[RING][CHU__TAG_MAX_FEATURES];
+	int nf[RING];
+	float score[CHU__TAG_MAX_LABELS];
+	for (size_t s = 0; s < ns + AHEAD; s++) {
+		if (s < ns) {
+			int r = (int)(s % RING);
+			nf[r] = chu__acc_features(g, n, scored[s], f[r]);
+			for (int j = 0; j < nf[r]; j++)
+				chu__tag_fetch_slot(tm, f[r][j]);
+		}
+		if (s >= AHEAD / 2 && s - AHEAD / 2 < ns) {
+			int r = (int)((s - AHEAD / 2) % RING);
+			for (int j = 0; j < nf[r]; j++)
+				at[r][j] = chu__tag_find(tm, f[r][j]);
+		}
+		if (s < AHEAD)
+			continue;
+		size_t m = s - AHEAD;
+		int r = (int)(m % RING);
+		size_t i = scored[m];
+		memset(score, 0, sizeof score);
+		for (int j = 0; j < nf[r]; j++)
+			chu__tag_add(tm, at[r][j], score);
+		int nc = ncand[i], best = 0;
+		for (int y = 1; y < nc; y++)
+			if (score[y] > score[best])
+				best = y;
+		if (currency_after_amount(text, t, i, g[i]))
+			for (int y = 0; y < nc; y++)
+				if (strcmp(am->forms + am->cands[first[i] + (uint32_t)y], "đồng") == 0)
+					best = y;
+		ncand[i] = (uint8_t)best;
+	}
 	chu__buf *o = &ctx->norm_out;
 	o->len = 0;
 	chu__buf_reserve(&rc, o, len + len / 4 + 16);
 	size_t copied = 0;
-	float score[CHU__TAG_MAX_LABELS];
-	uint64_t f[CHU__TAG_MAX_FEATURES];
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		if (!restore[i])
 			continue;
-		uint32_t first;
-		int nc = candidates(am, g[i], &first);
-		if (nc == 0)
-			continue; /* a syllable the corpus never wrote: left as it is */
-		int best = 0;
-		if (nc > 1) {
-			memset(score, 0, sizeof score);
-			int k = chu__acc_features(g, n, i, f);
-			for (int j = 0; j < k; j++)
-				chu__tag_score(tm, f[j], score);
-			for (int y = 1; y < nc; y++)
-				if (score[y] > score[best])
-					best = y;
-			bool currency = currency_after_amount(text, t, i, g[i]);
-			for (int y = 0; currency && y < nc; y++)
-				if (strcmp(am->forms + am->cands[first + (uint32_t)y], "đồng") == 0)
-					best = y;
-		}
 		chu__acc_syl u;
 		chu__acc_unit(text + t[i].start, t[i].end - t[i].start, &u);
 		chu__buf_put(&rc, o, text + copied, t[i].start - copied);
-		put_recased(&rc, o, am->forms + am->cands[first + (uint32_t)best], &u, ctx->opts.tone);
+		put_recased(&rc, o, am->forms + am->cands[first[i] + (uint32_t)ncand[i]], &u, ctx->opts.tone);
 		copied = t[i].end;
 	}
 	chu__buf_put(&rc, o, text + copied, len - copied);

@@ -665,6 +665,25 @@ static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, floa
 
 void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score) { add_feature(tm, f, score); }
 
+void chu__tag_fetch_slot(const struct chu__tag_model *tm, uint64_t f)
+{
+	__builtin_prefetch(&tm->table[(uint32_t)(f >> 1) & (tm->meta.n_slots - 1)]);
+}
+
+uint32_t chu__tag_find(const struct chu__tag_model *tm, uint64_t f)
+{
+	uint32_t j = find_feature(tm, f);
+	if (j != NO_ENTRY)
+		__builtin_prefetch(&tm->entries[j]);
+	return j;
+}
+
+void chu__tag_add(const struct chu__tag_model *tm, uint32_t j, float *score)
+{
+	if (j != NO_ENTRY)
+		add_entries(tm, j, score);
+}
+
 /* ---- which features read one word (group_features) ---- */
 
 /* The facts of PROBE_WORDS made-up words, for asking chu__tag_features what each feature reads. */
