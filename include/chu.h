@@ -310,8 +310,9 @@ typedef struct chu_entity {
  * model's BIO labels (ner_tags from chu_tag with model's CHU_TAGGER_NER, or NULL for none), and,
  * on words the model left outside any entity, rule-based DATE ("16/7", "ngày 16/7/2020", "năm
  * 2020", "tháng 7"), TIME ("14:30", "9h30"), MONEY ("62.000 tỷ đồng"), PERCENT ("4,5%") and
- * QUANTITY (a number and a unit: "120 km", "3 tấn"). *out is borrowed (valid until the next call
- * on ctx), in text order. */
+ * QUANTITY (a number and a unit: "120 km", "3 tấn"). A rule entity that covers every word of a
+ * model entity replaces it (a time is never a person: "Lúc 9h30, …"). *out is borrowed (valid
+ * until the next call on ctx), in text order. */
 CHU_API int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n, const chu_model *model,
                          const uint8_t *ner_tags, const chu_entity **out, size_t *n_out);
 
