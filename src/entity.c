@@ -156,6 +156,35 @@ static size_t clock_time(const rule_reader *R, size_t i)
 	return i;
 }
 
+/* Is word k a day of the month written alone ("18")? */
+static bool day_number(const rule_reader *R, size_t k)
+{
+	long d = digits_value(R->text, R->words[k].start, R->words[k].end);
+	return d >= 1 && d <= 31 && R->words[k].end - R->words[k].start <= 2;
+}
+
+/* A range of days written "18 đến 19/12/2024" (or with "tới", "-", "–") after "từ" or "từ ngày"
+ * at word i (the day, or "ngày" before it): returns the word after the date, or i. */
+static size_t day_range(rule_reader *R, size_t i)
+{
+	static const char *const to[] = {"đến", "tới", "-", "–", NULL};
+	size_t d = i;
+	if (is_word(R->text, &R->words[i], "ngày"))
+		d = i + 1;
+	if (d == 0 || !free_word(R, d) || !free_word(R, d + 1) || !free_word(R, d + 2) || !day_number(R, d))
+		return i;
+	if (!is_word(R->text, &R->words[d - 1], "từ") && !(d == i + 1 && i > 0 && is_word(R->text, &R->words[i - 1], "từ")))
+		return i;
+	if (!word_in(R->text, R->words[d + 1].start, R->words[d + 1].end, to))
+		return i;
+	size_t e = d + 2;
+	if (is_word(R->text, &R->words[e], "ngày") && free_word(R, e + 1))
+		e++; /* "từ ngày 18 đến ngày 19/12" */
+	if (kind_of(R, e) != CHU_TOKEN_DATE || !memchr(R->text + R->words[e].start, '/', R->words[e].end - R->words[e].start))
+		return i;
+	return e + 1;
+}
+
 /* The rule entity that starts at word i: returns the word after it and sets *type, or returns i. */
 static size_t rule_at(rule_reader *R, size_t i, const char **type)
 {
@@ -163,7 +192,11 @@ static size_t rule_at(rule_reader *R, size_t i, const char **type)
 	const chu_span *words = R->words;
 	int kind = kind_of(R, i);
 	bool free_next = free_word(R, i + 1);
-	size_t after; /* the word after a time at i */
+	size_t after; /* the word after a time or a range of days at i */
+	if ((kind == CHU_TOKEN_NUMBER || is_word(text, &words[i], "ngày")) && (after = day_range(R, i)) > i) {
+		*type = "DATE"; /* "từ 18 đến 19/12/2024" */
+		return after;
+	}
 	int next = free_next ? kind_of(R, i + 1) : 0;
 	if (kind == CHU_TOKEN_DATE || (kind == CHU_TOKEN_RANGE && range_of_days(&R->rc, R->ctx, text, &words[i]))) {
 		*type = "DATE";

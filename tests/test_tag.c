@@ -95,6 +95,9 @@ static void test_rules(void)
 	    {"từ ngày 18_–_19/12/2024 và 20-21/12", "DATE:ngày 18_–_19/12/2024 DATE:20-21/12"},
 	    {"lúc 15 giờ 30 phút , về 6 giờ chiều , đến lúc 9 giờ", "TIME:15 giờ 30 phút TIME:6 giờ chiều TIME:9 giờ"},
 	    {"làm 8 giờ mỗi ngày , tăng 10_–_15 lần , 2021-2025", ""},
+	    /* a range of days after "từ", written with "đến" or "tới"; numbers of times are none */
+	    {"mở từ 18 đến 19/12/2024 , từ ngày 2 tới ngày 5/1", "DATE:18 đến 19/12/2024 DATE:ngày 2 tới ngày 5/1"},
+	    {"tăng từ 18 đến 19 lần , 18 đến 19/12", "DATE:19/12"},
 	    {"lúc 9h30 , 9h và 15h30 hay 9 giờ 30", "TIME:9h30 TIME:9h TIME:15h30 TIME:9 giờ 30"},
 	    {"", ""},
 	};
