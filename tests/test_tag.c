@@ -99,6 +99,8 @@ static void test_rules(void)
 	    {"mở từ 18 đến 19/12/2024 , từ ngày 2 tới ngày 5/1", "DATE:18 đến 19/12/2024 DATE:ngày 2 tới ngày 5/1"},
 	    {"tăng từ 18 đến 19 lần , 18 đến 19/12", "DATE:19/12"},
 	    {"lúc 9h30 , 9h và 15h30 hay 9 giờ 30", "TIME:9h30 TIME:9h TIME:15h30 TIME:9 giờ 30"},
+	    /* an amount in dollars is money with or without a magnitude word */
+	    {"đầu_tư 500.000_USD và vay 47,5_triệu_USD", "MONEY:500.000_USD MONEY:47,5_triệu_USD"},
 	    {"", ""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
