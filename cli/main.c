@@ -792,6 +792,33 @@ typedef struct clean_job {
 	bool explain;
 } clean_job;
 
+/* Prints s[0, n) with the characters one cannot see written as \u{XXXX}: a line of no-break
+ * spaces or zero-width characters is shown as what it is, not as "" or " ". An invalid byte is
+ * \xNN. */
+static void print_visible(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		int32_t cp;
+		int k = chu__utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		int cls = chu__char_class(cp);
+		if (cp < 0)
+			printf("\\x%02X", (unsigned char)s[i]);
+		else if (cp != ' ' && cp != '\t' && (cls == CHU__C_SPACE || cls == CHU__C_NEWLINE || cls == CHU__C_IGNORE))
+			printf("\\u{%04X}", (unsigned)cp);
+		else
+			fwrite(s + i, 1, (size_t)k, stdout);
+		i += (size_t)(k > 0 ? k : 1);
+	}
+}
+
+/* The text of a change, quoted. */
+static void put_shown(const char *s, size_t n)
+{
+	putchar('"');
+	print_visible(s, n);
+	putchar('"');
+}
+
 static int clean_one(void *ud, const char *name, const char *text, size_t len)
 {
 	clean_job *cj = ud;
@@ -810,10 +837,14 @@ static int clean_one(void *ud, const char *name, const char *text, size_t len)
 		size_t bol = ch[k].start;
 		while (bol > 0 && text[bol - 1] != '\n')
 			bol--;
+		printf("%s:%lu:%zu: %s: %s: ", name, line, ch[k].start - bol + 1, action_name(ch[k].action), ch[k].reason);
 		if (ch[k].action == CHU_CLEAN_SPACE) {
-			/* an insertion changes no bytes: show the words either side, then and now */
-			size_t a = ch[k].start, b = ch[k].start;
-			while (a > bol && text[a - 1] != ' ' && text[a - 1] != '\t' && ch[k].start - a < 40)
+			/* an insertion changes no bytes: show the words either side, then and now (not the
+			 * bytes an earlier change removed: "(Ảnh: TTXVN).Hôm" shows ".Hôm") */
+			size_t lo = bol, a = ch[k].start, b = ch[k].start;
+			if (k > 0 && ch[k - 1].end <= ch[k].start && ch[k - 1].end > lo)
+				lo = ch[k - 1].end;
+			while (a > lo && text[a - 1] != ' ' && text[a - 1] != '\t' && ch[k].start - a < 40)
 				a--;
 			while (b < len && text[b] != ' ' && text[b] != '\n' && text[b] != '\r' && b - ch[k].start < 40)
 				b++;
@@ -821,17 +852,20 @@ static int clean_one(void *ud, const char *name, const char *text, size_t len)
 				a++;
 			while (b > ch[k].start && b < len && ((unsigned char)text[b] & 0xC0) == 0x80)
 				b--;
-			int l = (int)(ch[k].start - a), r = (int)(b - ch[k].start);
-			printf("%s:%lu:%zu: %s: %s: \"%.*s%.*s\" -> \"%.*s %.*s\"\n", name, line, ch[k].start - bol + 1,
-			       action_name(ch[k].action), ch[k].reason, l, text + a, r, text + ch[k].start, l, text + a, r,
-			       text + ch[k].start);
+			put_shown(text + a, b - a);
+			fputs(" -> ", stdout);
+			putchar('"');
+			print_visible(text + a, ch[k].start - a);
+			putchar(' ');
+			print_visible(text + ch[k].start, b - ch[k].start);
+			fputs("\"\n", stdout);
 			continue;
 		}
 		size_t e = ch[k].end;
 		while (e > ch[k].start && (text[e - 1] == '\n' || text[e - 1] == '\r'))
 			e--;
-		printf("%s:%lu:%zu: %s: %s: \"%.*s\"\n", name, line, ch[k].start - bol + 1, action_name(ch[k].action), ch[k].reason,
-		       (int)(e - ch[k].start), text + ch[k].start);
+		put_shown(text + ch[k].start, e - ch[k].start);
+		putchar('\n');
 	}
 	return CHU_OK;
 }

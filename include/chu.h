@@ -309,9 +309,11 @@ typedef struct chu_entity {
 /* The entities of one sentence's words (byte ranges into text, as for chu_tag): spans of the
  * model's BIO labels (ner_tags from chu_tag with model's CHU_TAGGER_NER, or NULL for none), and,
  * on words the model left outside any entity, rule-based DATE ("16/7", "ngày 16/7/2020", "năm
- * 2020", "tháng 7"), TIME ("14:30", "9h30"), MONEY ("62.000 tỷ đồng"), PERCENT ("4,5%") and
- * QUANTITY (a number and a unit: "120 km", "3 tấn"). *out is borrowed (valid until the next call
- * on ctx), in text order. */
+ * 2020", "tháng 7", "ngày 1.3.2025", ranges of days: "ngày 18 – 19/12/2024", "từ 18 đến
+ * 19/12/2024" as "18 đến 19/12/2024"), TIME ("14:30", "9h30"), MONEY ("62.000 tỷ đồng"), PERCENT ("4,5%") and
+ * QUANTITY (a number and a unit: "120 km", "3 tấn"). A rule entity that covers every word of a
+ * model entity replaces it (a time is never a person: "Lúc 9h30, …"). *out is borrowed (valid
+ * until the next call on ctx), in text order. */
 CHU_API int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n, const chu_model *model,
                          const uint8_t *ner_tags, const chu_entity **out, size_t *n_out);
 

@@ -334,14 +334,17 @@ static void clean_line(int *rc, struct chu__clean_state *st, const char *text, s
 				chu__buf_put(rc, &st->out, line + copied, from - copied);
 				add_change(rc, st, a + from, a + to, CHU_CLEAN_DROP_SPAN, "photo credit");
 				copied = to;
-				/* a sentence glued after the credit ("BNG.Các") gets its space back */
-				if (j + 1 < n && t[j + 1].start == to && st->out.len > 0)
+				/* a sentence glued after the credit ("BNG.Các") gets its space back; punctuation
+				 * glued after it ("(Ảnh: TTXVN).") goes to the word before, with no space */
+				bool punct_next = j + 1 < n && t[j + 1].start == to && t[j + 1].kind == CHU_TOKEN_PUNCT;
+				bool line_start = st->out.len == 0 || st->out.data[st->out.len - 1] == '\n';
+				if (j + 1 < n && t[j + 1].start == to && !line_start && !punct_next)
 					chu__buf_putc(rc, &st->out, ' ');
 				else
 					while (copied < b - a && line[copied] == ' ')
 						copied++, (void)0;
 				if (st->out.len > 0 && copied < b - a && st->out.data[st->out.len - 1] != ' ' &&
-				    st->out.data[st->out.len - 1] != '\n' && line[copied] != ' ')
+				    st->out.data[st->out.len - 1] != '\n' && line[copied] != ' ' && !punct_next)
 					chu__buf_putc(rc, &st->out, ' ');
 				i = j;
 				continue;

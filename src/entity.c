@@ -87,18 +87,55 @@ static bool range_of_days(int *rc, chu_ctx *ctx, const char *text, const chu_spa
 	return word_kind(rc, ctx, text, &right) == CHU_TOKEN_DATE;
 }
 
+/* What the rules read of one sentence: its words, the model's labels (NULL for none) and the
+ * token kind of the last word looked at (a word's kind is read once). */
+typedef struct rule_reader {
+	chu_ctx *ctx;
+	const char *text;
+	const chu_span *words;
+	size_t n;
+	const uint8_t *tags; /* the model's labels, or NULL */
+	int K;               /* how many labels the model has */
+	const chu_model *model;
+	size_t own_lo, own_hi; /* words [own_lo, own_hi): a model entity a rule may take over, so free */
+	size_t known;          /* the word whose kind is known_kind, or n */
+	int known_kind;
+	int rc; /* the first failure */
+} rule_reader;
+
+/* Is word k there and outside the model's entities (or in the one a rule may take over)? */
+static bool free_word(const rule_reader *R, size_t k)
+{
+	if (k >= R->n)
+		return false;
+	if ((k >= R->own_lo && k < R->own_hi) || !R->tags || R->tags[k] >= R->K)
+		return true;
+	return chu_tag_name(R->model, CHU_TAGGER_NER, R->tags[k])[0] == 'O';
+}
+
+static int kind_of(rule_reader *R, size_t k)
+{
+	if (R->known != k) {
+		R->known = k;
+		R->known_kind = word_kind(&R->rc, R->ctx, R->text, &R->words[k]);
+	}
+	return R->known_kind;
+}
+
 /* A clock time at word i, a number followed by "giờ": "15 giờ 30 phút", "15 giờ 30", "8 giờ sáng";
  * returns the word after it, or i when the words are not a time of day ("8 giờ" alone may be a
  * length of time: "làm việc 8 giờ"). The words must lie outside the model's entities. */
-static size_t clock_time(const char *text, const chu_span *words, size_t n, const uint8_t *tags, int K,
-                         const chu_model *model, size_t i)
+static size_t clock_time(const rule_reader *R, size_t i)
 {
+	const char *text = R->text;
+	const chu_span *words = R->words;
+	size_t n = R->n;
 	long h = digits_value(text, words[i].start, words[i].end);
 	if (h < 0 || h > 24 || words[i].end - words[i].start > 2)
 		return i;
 	size_t j = i + 2;
 	for (size_t k = i + 1; k < n && k <= i + 3; k++)
-		if (tags && tags[k] < K && chu_tag_name(model, CHU_TAGGER_NER, tags[k])[0] != 'O')
+		if (!free_word(R, k))
 			return i;
 	static const char *const parts[] = {"sáng", "trưa", "chiều", "tối", "đêm", NULL};
 	if (j < n && (long)(words[j].end - words[j].start) <= 2) {
@@ -119,26 +156,112 @@ static size_t clock_time(const char *text, const chu_span *words, size_t n, cons
 	return i;
 }
 
+/* Is word k a day of the month written alone ("18")? */
+static bool day_number(const rule_reader *R, size_t k)
+{
+	long d = digits_value(R->text, R->words[k].start, R->words[k].end);
+	return d >= 1 && d <= 31 && R->words[k].end - R->words[k].start <= 2;
+}
+
+/* A range of days written "18 đến 19/12/2024" (or with "tới", "-", "–") after "từ" or "từ ngày"
+ * at word i (the day, or "ngày" before it): returns the word after the date, or i. */
+static size_t day_range(rule_reader *R, size_t i)
+{
+	static const char *const to[] = {"đến", "tới", "-", "–", NULL};
+	size_t d = i;
+	if (is_word(R->text, &R->words[i], "ngày"))
+		d = i + 1;
+	if (d == 0 || !free_word(R, d) || !free_word(R, d + 1) || !free_word(R, d + 2) || !day_number(R, d))
+		return i;
+	if (!is_word(R->text, &R->words[d - 1], "từ") && !(d == i + 1 && i > 0 && is_word(R->text, &R->words[i - 1], "từ")))
+		return i;
+	if (!word_in(R->text, R->words[d + 1].start, R->words[d + 1].end, to))
+		return i;
+	size_t e = d + 2;
+	if (is_word(R->text, &R->words[e], "ngày") && free_word(R, e + 1))
+		e++; /* "từ ngày 18 đến ngày 19/12" */
+	if (kind_of(R, e) != CHU_TOKEN_DATE || !memchr(R->text + R->words[e].start, '/', R->words[e].end - R->words[e].start))
+		return i;
+	return e + 1;
+}
+
+/* The rule entity that starts at word i: returns the word after it and sets *type, or returns i. */
+static size_t rule_at(rule_reader *R, size_t i, const char **type)
+{
+	const char *text = R->text;
+	const chu_span *words = R->words;
+	int kind = kind_of(R, i);
+	bool free_next = free_word(R, i + 1);
+	size_t after; /* the word after a time or a range of days at i */
+	if ((kind == CHU_TOKEN_NUMBER || is_word(text, &words[i], "ngày")) && (after = day_range(R, i)) > i) {
+		*type = "DATE"; /* "từ 18 đến 19/12/2024" */
+		return after;
+	}
+	int next = free_next ? kind_of(R, i + 1) : 0;
+	if (kind == CHU_TOKEN_DATE || (kind == CHU_TOKEN_RANGE && range_of_days(&R->rc, R->ctx, text, &words[i]))) {
+		*type = "DATE";
+		return i + 1;
+	}
+	if (is_word(text, &words[i], "ngày") && next == CHU_TOKEN_RANGE && range_of_days(&R->rc, R->ctx, text, &words[i + 1])) {
+		*type = "DATE"; /* "ngày 18 – 19/12/2024" */
+		return i + 2;
+	}
+	if (kind == CHU_TOKEN_NUMBER && free_next && is_word(text, &words[i + 1], "giờ") && (after = clock_time(R, i)) > i + 1) {
+		*type = "TIME"; /* "15 giờ 30 phút", "8 giờ sáng" */
+		return after;
+	}
+	if (kind == CHU_TOKEN_TIME || kind == CHU_TOKEN_MONEY || kind == CHU_TOKEN_PERCENT) {
+		*type = kind == CHU_TOKEN_TIME ? "TIME" : kind == CHU_TOKEN_MONEY ? "MONEY" : "PERCENT";
+		return i + 1;
+	}
+	if ((is_word(text, &words[i], "ngày") || is_word(text, &words[i], "tháng") || is_word(text, &words[i], "năm")) &&
+	    (next == CHU_TOKEN_DATE || next == CHU_TOKEN_NUMBER)) {
+		/* "ngày 16/7", "tháng 7", "năm 2020": the number must be a day, month or year */
+		size_t len = words[i + 1].end - words[i + 1].start;
+		const char *p = text + words[i + 1].start;
+		long v = 0;
+		for (size_t k = 0; k < len && p[k] >= '0' && p[k] <= '9' && v < 100000; k++)
+			v = v * 10 + (p[k] - '0');
+		bool ok = next == CHU_TOKEN_DATE || (is_word(text, &words[i], "năm") ? len == 4 && v >= 1000 && v <= 2999
+		                                     : is_word(text, &words[i], "tháng") ? v >= 1 && v <= 12 && len <= 2
+		                                                                          : v >= 1 && v <= 31 && len <= 2);
+		if (ok) {
+			*type = "DATE";
+			return i + 2;
+		}
+		return i;
+	}
+	if (kind == CHU_TOKEN_NUMBER && free_next && word_in(text, words[i + 1].start, words[i + 1].end, units)) {
+		*type = "QUANTITY";
+		return i + 2;
+	}
+	return i;
+}
+
 static void push(int *rc, chu_ctx *ctx, const chu_span *words, size_t first, size_t last, const char *type)
 {
 	chu_entity e = {words[first].start, words[last].end, (uint32_t)first, (uint32_t)(last - first + 1), type};
 	chu__buf_put(rc, &ctx->entities, &e, sizeof e);
 }
 
+/* The model's spans, and the rules' on the words outside them. A rule entity that covers all the
+ * words of a model entity (and only words outside the others) replaces it: a time, a date or an
+ * amount is never a person or a place ("Lúc 9h30, …" is a TIME however the model labels it). */
 int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n, const chu_model *model,
                  const uint8_t *ner_tags, const chu_entity **out, size_t *n_out)
 {
 	if (!ctx || !out || !n_out || (n && (!text || !words)) || (ner_tags && !chu_tag_count(model, CHU_TAGGER_NER)))
 		return CHU_EINVAL;
-	int rc = CHU_OK;
-	ctx->entities.len = 0;
-	int K = ner_tags ? chu_tag_count(model, CHU_TAGGER_NER) : 0;
-	size_t known = n; /* the word whose kind is known_kind, or n */
-	int known_kind = 0;
-	for (size_t i = 0; i < n && rc >= 0;) {
+	for (size_t i = 0; i < n; i++)
 		if (words[i].start > words[i].end)
 			return CHU_EINVAL;
+	ctx->entities.len = 0;
+	int K = ner_tags ? chu_tag_count(model, CHU_TAGGER_NER) : 0;
+	rule_reader R = {ctx, text, words, n, ner_tags, K, model, n, n, n, 0, CHU_OK};
+	for (size_t i = 0; i < n && R.rc >= 0;) {
 		const char *name = ner_tags && ner_tags[i] < K ? chu_tag_name(model, CHU_TAGGER_NER, ner_tags[i]) : "O";
+		const char *type = NULL;
+		size_t r;
 		if ((name[0] == 'B' || name[0] == 'I') && name[1] == '-') {
 			/* the model's span: B-X (or a stray I-X) and the I-X after it */
 			size_t e = i + 1;
@@ -148,62 +271,28 @@ int chu_entities(chu_ctx *ctx, const char *text, const chu_span *words, size_t n
 					break;
 				e++;
 			}
-			push(&rc, ctx, words, i, e - 1, name + 2);
-			i = e;
-			continue;
-		}
-		/* (the kind of word i + 1 is kept for the next word: a word's kind is read once) */
-		int kind = known == i ? known_kind : word_kind(&rc, ctx, text, &words[i]);
-		bool free_next = i + 1 < n && (!ner_tags || ner_tags[i + 1] >= K ||
-		                               chu_tag_name(model, CHU_TAGGER_NER, ner_tags[i + 1])[0] == 'O');
-		int next = free_next ? word_kind(&rc, ctx, text, &words[i + 1]) : 0;
-		known = free_next ? i + 1 : n;
-		known_kind = next;
-		size_t after; /* the word after a clock time at i */
-		if (kind == CHU_TOKEN_DATE || (kind == CHU_TOKEN_RANGE && range_of_days(&rc, ctx, text, &words[i]))) {
-			push(&rc, ctx, words, i, i, "DATE");
-		} else if (is_word(text, &words[i], "ngày") && next == CHU_TOKEN_RANGE &&
-		           range_of_days(&rc, ctx, text, &words[i + 1])) {
-			push(&rc, ctx, words, i, i + 1, "DATE"); /* "ngày 18 – 19/12/2024" */
-			i += 2;
-			continue;
-		} else if (kind == CHU_TOKEN_NUMBER && free_next && is_word(text, &words[i + 1], "giờ") &&
-		           (after = clock_time(text, words, n, ner_tags, K, model, i)) > i + 1) {
-			push(&rc, ctx, words, i, after - 1, "TIME"); /* "15 giờ 30 phút", "8 giờ sáng" */
-			i = after;
-			continue;
-		} else if (kind == CHU_TOKEN_TIME) {
-			push(&rc, ctx, words, i, i, "TIME");
-		} else if (kind == CHU_TOKEN_MONEY) {
-			push(&rc, ctx, words, i, i, "MONEY");
-		} else if (kind == CHU_TOKEN_PERCENT) {
-			push(&rc, ctx, words, i, i, "PERCENT");
-		} else if ((is_word(text, &words[i], "ngày") || is_word(text, &words[i], "tháng") ||
-		            is_word(text, &words[i], "năm")) &&
-		           (next == CHU_TOKEN_DATE || next == CHU_TOKEN_NUMBER)) {
-			/* "ngày 16/7", "tháng 7", "năm 2020": the number must be a day, month or year */
-			size_t len = words[i + 1].end - words[i + 1].start;
-			const char *p = text + words[i + 1].start;
-			long v = 0;
-			for (size_t k = 0; k < len && p[k] >= '0' && p[k] <= '9' && v < 100000; k++)
-				v = v * 10 + (p[k] - '0');
-			bool ok = next == CHU_TOKEN_DATE || (is_word(text, &words[i], "năm") ? len == 4 && v >= 1000 && v <= 2999
-			                                     : is_word(text, &words[i], "tháng") ? v >= 1 && v <= 12 && len <= 2
-			                                                                          : v >= 1 && v <= 31 && len <= 2);
-			if (ok) {
-				push(&rc, ctx, words, i, i + 1, "DATE");
-				i += 2;
-				continue;
+			R.own_lo = i;
+			R.own_hi = e;
+			r = rule_at(&R, i, &type);
+			R.own_lo = R.own_hi = n;
+			if (r >= e) {
+				push(&R.rc, ctx, words, i, r - 1, type);
+				i = r;
+			} else {
+				push(&R.rc, ctx, words, i, e - 1, name + 2);
+				i = e;
 			}
-		} else if (kind == CHU_TOKEN_NUMBER && free_next && word_in(text, words[i + 1].start, words[i + 1].end, units)) {
-			push(&rc, ctx, words, i, i + 1, "QUANTITY");
-			i += 2;
 			continue;
 		}
-		i++;
+		if ((r = rule_at(&R, i, &type)) > i) {
+			push(&R.rc, ctx, words, i, r - 1, type);
+			i = r;
+		} else {
+			i++;
+		}
 	}
-	if (rc < 0)
-		return rc;
+	if (R.rc < 0)
+		return R.rc;
 	*out = (const chu_entity *)(void *)ctx->entities.data;
 	*n_out = ctx->entities.len / sizeof(chu_entity);
 	return CHU_OK;

@@ -135,10 +135,120 @@ static int viqr_tone(unsigned char c)
 
 static bool ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
+/* The rhymes a Vietnamese syllable can end with when nothing follows its vowels (lowercase,
+ * without a tone): the ones a VIQR tone mark at the end of a word can close. */
+static const char *const open_rhymes[] = {
+	"a", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia",
+	"iu", "oa", "oe", "oi", "ôi", "ơi", "ua", "uê", "ui", "uy", "ưa", "ưi", "ưu", "uơ", "iêu", "yêu", "oai",
+	"oao", "oay", "oeo", "uây", "uôi", "ươi", "ươu", "uya", "uyu", NULL};
+static const char *const onsets[] = {"ngh", "ng", "gh", "gi", "ch", "kh", "nh", "ph", "qu", "th", "tr", "b", "c",
+                                     "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "", NULL};
+
+static bool viqr_is_mark(unsigned char c) { return c == '^' || c == '(' || c == '+' || c == '*' || viqr_tone(c); }
+
+/* Is syl (lowercase UTF-8 letters, no tone) one open Vietnamese syllable: an onset, then one of
+ * open_rhymes? ("tro+" → "trơ", "dde^" → "đê", "ngoai"; not "hello", "tokyo", "ba(") */
+static bool open_syllable(const char *syl)
+{
+	for (const char *const *o = onsets; *o; o++) {
+		size_t k = strlen(*o);
+		if (strncmp(syl, *o, k) != 0)
+			continue;
+		const char *r = syl + k;
+		if (strcmp(*o, "qu") == 0 && (r[0] == 'o' || r[0] == 'u'))
+			continue; /* "quo", "quu" are not syllables */
+		if (strcmp(*o, "gi") == 0 && !*r)
+			return true; /* "gi" ("gì", "gỉ"): the borrowed i is the vowel */
+		for (const char *const *m = open_rhymes; *m; m++)
+			if (strcmp(r, *m) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* A '.' or '?' at s[j] ends the VIQR word whose vowel is at s[v] (with its modifier, if any,
+ * just before j). Is it the word's tone mark (dot below, hook above) rather than punctuation?
+ *
+ * RFC 1456 writes a mark right after its vowel and a literal '.' or '?' there as "\." and "\?",
+ * but in running text the backslash is mostly left out, so chu reads the context. It is a tone
+ * mark when both hold:
+ *  1. the letters of the word before it spell a Vietnamese syllable with no tone yet ("tro+",
+ *     "Bo^", "dde^"; not "ho`a", "No^.i", "Hello"). Such a syllable ends in its vowels, so it is
+ *     open and takes any tone: the rule that a syllable ending in c, ch, p or t takes only the
+ *     acute or the dot below never applies here — after "ho.c" a '.' follows a consonant and is
+ *     always punctuation ("To^i ddi ho.c." → "Tôi đi học.");
+ *  2. what follows does not start a sentence:
+ *     - spaces, then a lowercase letter, or a ',' ';' ':' (no sentence ends before those):
+ *       a mark ("dde^? ho^~" → "để hỗ");
+ *     - spaces, then an uppercase letter: a '?' is a mark (news text puts hook-toned words
+ *       before names far more often than it asks questions: "cu?a Vie^.t Nam", "o+? Ha` No^.i"
+ *       → "của Việt Nam", "ở Hà Nội"); a '.' is a mark when the word itself is capitalized, a
+ *       name going on ("Bo^. Ngoa.i giao" → "Bộ Ngoại giao"), and punctuation after a lowercase
+ *       word, which ends its sentence ("ddi ra. Sau ddo'" → "đi ra. Sau đó");
+ *     - the end of the line or of the text: a '.' is a mark ("ho^~ tro+." → "hỗ trợ"), a '?'
+ *       punctuation (questions end in open toneless words: "chu+a?" → "chưa?");
+ *     - anything else (another '.' or '?', a quote, a bracket, a digit): punctuation. */
+static bool viqr_final_tone(const unsigned char *s, size_t n, size_t v, size_t j)
+{
+	/* the start of the word: letters, and the marks that follow them */
+	size_t w = v;
+	while (w > 0 && (ascii_letter(s[w - 1]) || (viqr_is_mark(s[w - 1]) && w >= 2 &&
+	                                            (ascii_letter(s[w - 2]) || viqr_is_mark(s[w - 2])))))
+		w--;
+	while (w < v && !ascii_letter(s[w]))
+		w++; /* marks with no letter before them ("?^o") are not the word's */
+	/* the word's letters, as lowercase UTF-8 without tones, up to s[j] */
+	char syl[32];
+	size_t len = 0;
+	for (size_t p = w; p < j;) {
+		unsigned char c = s[p], lo = c | 0x20;
+		int32_t cp = lo;
+		if (!ascii_letter(c))
+			return false;
+		if (p == w && lo == 'd' && p + 1 < j && (s[p + 1] | 0x20) == 'd') {
+			cp = 0x111;
+			p += 2;
+		} else {
+			p++;
+			if (p < j && s[p] == '^')
+				cp = lo == 'a' ? 0xE2 : lo == 'e' ? 0xEA : lo == 'o' ? 0xF4 : 0;
+			else if (p < j && s[p] == '(')
+				cp = lo == 'a' ? 0x103 : 0;
+			else if (p < j && (s[p] == '+' || s[p] == '*'))
+				cp = lo == 'o' ? 0x1A1 : lo == 'u' ? 0x1B0 : 0;
+			if (cp != lo)
+				p++;
+			if (!cp || (p < j && viqr_tone(s[p])))
+				return false; /* a modifier that fits no vowel, or a tone already */
+		}
+		if (len + 4 >= sizeof syl)
+			return false;
+		len += (size_t)chu__utf8_encode(cp, syl + len);
+	}
+	syl[len] = 0;
+	if (!open_syllable(syl))
+		return false;
+	size_t k = j + 1;
+	if (k < n && (s[k] == ',' || s[k] == ';' || s[k] == ':'))
+		return true;
+	while (k < n && (s[k] == ' ' || s[k] == '\t'))
+		k++;
+	if (k >= n || s[k] == '\n' || s[k] == '\r')
+		return s[j] == '.';
+	if (k == j + 1)
+		return false; /* "tro+..", "tro+.)": another character at once */
+	int32_t cp;
+	chu__utf8_decode(s + k, n - k, &cp);
+	if (chu__char_class(cp) != CHU__C_LETTER)
+		return false;
+	if (!chu__is_upper(cp))
+		return true;
+	return s[j] == '?' || (s[w] | 0x20) != s[w]; /* after a '.', only a name going on */
+}
+
 /* VIQR: a vowel may be followed by a modifier (^ for â ê ô, ( for ă, + or * for ơ ư) and then a
  * tone (' ` ? ~ .); "dd" is đ. A backslash keeps the next character literal. A '.' or '?' that
- * ends a word (nothing but a non-letter after it) is read as punctuation, not a tone: in running
- * text that is by far the common case, and RFC 1456 leaves the choice to the reader. */
+ * ends a word is a tone or punctuation as viqr_final_tone decides. */
 static size_t viqr_step(const unsigned char *s, size_t n, size_t i, chu__buf *out, int *rc)
 {
 	unsigned char c = s[i];
@@ -175,7 +285,7 @@ static size_t viqr_step(const unsigned char *s, size_t n, size_t i, chu__buf *ou
 	}
 	if (j < n && viqr_tone(s[j])) {
 		bool word_end = j + 1 >= n || !ascii_letter(s[j + 1]);
-		if (!((s[j] == '.' || s[j] == '?') && word_end)) {
+		if (!((s[j] == '.' || s[j] == '?') && word_end && !viqr_final_tone(s, n, i, j))) {
 			tone = viqr_tone(s[j]);
 			j++;
 		}

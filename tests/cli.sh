@@ -107,5 +107,20 @@ r=$(printf 'Giá lúa tăng vào ngày 16/7.Cùng ngày, nông dân vui.\nTrang 
 [ "$r" = '<stdin>:1:33: insert-space: glued sentence: "16/7.Cùng" -> "16/7. Cùng"
 <stdin>:2:1: drop-line: breadcrumb: "Trang chủ > Thời sự > Xã hội"' ] && ok || bad "clean --explain: $r"
 
+# every kind of change shows its text: the boilerplate lines of a news page, a credit and the
+# sentence glued after it (only the bytes that are still there), a line of no-break spaces
+printf 'https://baomoi.example/lua-som.html\nTrang chủ | Thời sự | Xã hội\nChia sẻ Facebook Twitter\nNông dân gặt lúa (Ảnh: Hoàng Hà).Năm nay được mùa.\n\302\240\302\240\nXem thêm: Giá lúa tăng\nBình luận (0)\nTags: lúa, nông dân\n' >"$tmp/page.txt"
+r=$("$CHU" clean --explain "$tmp/page.txt" | sed 's/^[^:]*://')
+[ "$r" = '1:1: metadata: source URL: "https://baomoi.example/lua-som.html"
+2:1: drop-line: breadcrumb: "Trang chủ | Thời sự | Xã hội"
+3:1: drop-line: share bar: "Chia sẻ Facebook Twitter"
+4:22: drop-span: photo credit: " (Ảnh: Hoàng Hà)"
+4:43: insert-space: glued sentence: ".Năm" -> ". Năm"
+5:1: drop-line: separator line: "\u{00A0}\u{00A0}"
+6:1: drop-line: related links: "Xem thêm: Giá lúa tăng"
+7:1: drop-line: site navigation: "Bình luận (0)"
+8:1: drop-line: tag line: "Tags: lúa, nông dân"' ] && ok || bad "clean --explain of a page: $r"
+[ "$("$CHU" clean "$tmp/page.txt")" = 'Nông dân gặt lúa. Năm nay được mùa.' ] && ok || bad "clean of a page: $("$CHU" clean "$tmp/page.txt")"
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -159,6 +159,15 @@ for t in "Tô_Anh_Dũng	B-PER" "Nguyễn_Văn_An	B-PER" "Hà_Nội	B-LOC" "Nhậ
 	has "$tmp/ner.txt" "$t" "chu ner"
 done
 [ "$(grep -c '^$' "$tmp/ner.txt")" -eq 3 ] && ok || bad "chu ner: a blank line after each sentence"
+# a time, a date or an amount is never a person, whatever the model says of it
+printf 'Lúc 9h30, Lan về nhà.\nTừ 9h30 đến 11h, Hoa ở lại.\n' >"$tmp/time.txt"
+"$CHU" ner $M --ner-model models/ner.chm "$tmp/time.txt" >"$tmp/ner3.txt" && ok || bad "chu ner on times"
+for t in "9h30	B-TIME" "11h	B-TIME" "Lan	B-PER" "Hoa	B-PER"; do
+	has "$tmp/ner3.txt" "$t" "chu ner"
+done
+grep -q "9h30	B-PER" "$tmp/ner3.txt" && bad "chu ner: 9h30 is a person: $(cat "$tmp/ner3.txt")" || ok
+"$CHU" ner --no-rules $M --ner-model models/ner.chm "$tmp/time.txt" >"$tmp/ner3.txt"
+has "$tmp/ner3.txt" "9h30	O" "chu ner --no-rules"
 # foreign names the segmenter joined are tagged by their syllables, as VLSP 2016 writes them; a
 # disease is no person, a web address no place
 cat >"$tmp/names.txt" <<'EOF'

@@ -95,6 +95,12 @@ static void test_rules(void)
 	    {"từ ngày 18_–_19/12/2024 và 20-21/12", "DATE:ngày 18_–_19/12/2024 DATE:20-21/12"},
 	    {"lúc 15 giờ 30 phút , về 6 giờ chiều , đến lúc 9 giờ", "TIME:15 giờ 30 phút TIME:6 giờ chiều TIME:9 giờ"},
 	    {"làm 8 giờ mỗi ngày , tăng 10_–_15 lần , 2021-2025", ""},
+	    /* a range of days after "từ", written with "đến" or "tới"; numbers of times are none */
+	    {"mở từ 18 đến 19/12/2024 , từ ngày 2 tới ngày 5/1", "DATE:18 đến 19/12/2024 DATE:ngày 2 tới ngày 5/1"},
+	    {"tăng từ 18 đến 19 lần , 18 đến 19/12", "DATE:19/12"},
+	    {"lúc 9h30 , 9h và 15h30 hay 9 giờ 30", "TIME:9h30 TIME:9h TIME:15h30 TIME:9 giờ 30"},
+	    /* an amount in dollars is money with or without a magnitude word */
+	    {"đầu_tư 500.000_USD và vay 47,5_triệu_USD", "MONEY:500.000_USD MONEY:47,5_triệu_USD"},
 	    {"", ""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -108,6 +114,46 @@ static void test_rules(void)
 			                      (int)(e[k].end - e[k].start), cases[i].sentence + e[k].start);
 		CHECK(rc == CHU_OK && strcmp(got, cases[i].want) == 0, "\"%s\": got \"%s\", want \"%s\"", cases[i].sentence, got,
 		      cases[i].want);
+	}
+	chu_ctx_free(ctx);
+}
+
+/* A rule entity that covers a model entity's words wins over it: a time is never a person. */
+static void test_rules_over_model(void)
+{
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	int K = chu_tag_count(ner_model, CHU_TAGGER_NER), per = -1, iper = -1, o = -1;
+	for (int k = 0; k < K; k++) {
+		const char *x = chu_tag_name(ner_model, CHU_TAGGER_NER, k);
+		per = strcmp(x, "B-PER") == 0 ? k : per;
+		iper = strcmp(x, "I-PER") == 0 ? k : iper;
+		o = strcmp(x, "O") == 0 ? k : o;
+	}
+	CHECK(per >= 0 && iper >= 0 && o >= 0, "ner.chm has B-PER, I-PER and O");
+	static const struct {
+		const char *sentence, *labels, *want; /* labels: B, I or O for each word */
+	} cases[] = {
+	    {"Lúc 9h30 , Lan về .", "OBOBOO", "TIME:9h30 PER:Lan"},
+	    {"lúc 15 giờ 30 phút , Hùng về", "OBIIIOBO", "TIME:15 giờ 30 phút PER:Hùng"},
+	    {"ngày 1.3.2025 và 500.000_USD", "BIOB", "DATE:ngày 1.3.2025 MONEY:500.000_USD"},
+	    /* a model entity longer than the rule's stays the model's */
+	    {"ông 9h30 Lan về", "OBIO", "PER:9h30 Lan"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		chu_span w[64];
+		uint8_t tags[64];
+		size_t n = words_of(cases[i].sentence, w, 64), m;
+		for (size_t k = 0; k < n; k++)
+			tags[k] = (uint8_t)(cases[i].labels[k] == 'B' ? per : cases[i].labels[k] == 'I' ? iper : o);
+		const chu_entity *e;
+		char got[256] = "";
+		int rc = chu_entities(ctx, cases[i].sentence, w, n, ner_model, tags, &e, &m);
+		for (size_t k = 0, p = 0; rc == CHU_OK && k < m; k++)
+			p += (size_t)snprintf(got + p, sizeof got - p, "%s%s:%.*s", k ? " " : "", e[k].type,
+			                      (int)(e[k].end - e[k].start), cases[i].sentence + e[k].start);
+		CHECK(rc == CHU_OK && strlen(cases[i].labels) == n && strcmp(got, cases[i].want) == 0,
+		      "\"%s\": got \"%s\", want \"%s\"", cases[i].sentence, got, cases[i].want);
 	}
 	chu_ctx_free(ctx);
 }
@@ -585,6 +631,7 @@ int main(void)
 		return harness_done();
 	}
 	test_parts();
+	test_rules_over_model();
 	test_viterbi(pos_model, CHU_TAGGER_POS);
 	test_viterbi(ner_model, CHU_TAGGER_NER);
 	test_arguments();
