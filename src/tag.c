@@ -1564,6 +1564,44 @@ static const struct chu__tag_model *public_tagger(const chu_model *model, int ta
 	return tagger == CHU_TAGGER_POS || tagger == CHU_TAGGER_NER ? chu__model_tagger(model, tagger) : NULL;
 }
 
+/* A word the tokenizer reads as one number, date, range, time, percentage or amount of money
+ * ("9h30", "500.000 USD", "47,5 triệu USD", "19/12/2024") is a numeral, M, as VLSP 2013 tags
+ * numbers (its corpus has no clock times, so the model guesses Np, Ny or X for "9h30"). */
+static int tag_amounts(chu_ctx *ctx, const struct chu__tag_model *tm, const char *text, const chu_span *words,
+                       size_t n, uint8_t *tags)
+{
+	int m = -1;
+	for (uint32_t k = 0; k < tm->meta.n_labels; k++)
+		if (strcmp(tm->labels[k], "M") == 0)
+			m = (int)k;
+	if (m < 0)
+		return CHU_OK;
+	char buf[64];
+	chu__buf toks;
+	chu__buf_init(&toks, &ctx->alloc);
+	int rc = CHU_OK;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		size_t len = words[i].end - words[i].start;
+		unsigned char c = (unsigned char)text[words[i].start];
+		if (len == 0 || len > sizeof buf || c < '0' || c > '9')
+			continue; /* amounts start with a digit ("$5" is left to the model) */
+		for (size_t k = 0; k < len; k++)
+			buf[k] = text[words[i].start + k] == '_' ? ' ' : text[words[i].start + k];
+		toks.len = 0;
+		if ((rc = chu__tokenize(buf, len, &toks)) < 0)
+			break;
+		const chu_token *t = (const chu_token *)(void *)toks.data;
+		if (toks.len / sizeof *t != 1)
+			continue;
+		int kind = t[0].kind;
+		if (kind == CHU_TOKEN_NUMBER || kind == CHU_TOKEN_DATE || kind == CHU_TOKEN_RANGE || kind == CHU_TOKEN_TIME ||
+		    kind == CHU_TOKEN_PERCENT || kind == CHU_TOKEN_MONEY)
+			tags[i] = (uint8_t)m;
+	}
+	chu__buf_free(&toks);
+	return rc;
+}
+
 int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
             const char *const *pos, uint8_t *tags)
 {
@@ -1586,8 +1624,10 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	size_t extra = 0;
 	for (size_t i = 0; tagger == CHU_TAGGER_NER && i < n; i++)
 		extra += split_name(&W, W.cue, text, words, i) ? W.nsyl[i] - 1u : 0;
-	if (extra == 0)
-		return decode_words(&ctx->alloc, st, tm, tagger, &W, n, tags);
+	if (extra == 0) {
+		rc = decode_words(&ctx->alloc, st, tm, tagger, &W, n, tags);
+		return rc < 0 || tagger != CHU_TAGGER_POS ? rc : tag_amounts(ctx, tm, text, words, n, tags);
+	}
 	size_t m = n + extra;
 	/* the split sentence: spans, part-of-speech names and each word's first piece */
 	st->spans.len = 0;

@@ -168,6 +168,13 @@ done
 grep -q "9h30	B-PER" "$tmp/ner3.txt" && bad "chu ner: 9h30 is a person: $(cat "$tmp/ner3.txt")" || ok
 "$CHU" ner --no-rules $M --ner-model models/ner.chm "$tmp/time.txt" >"$tmp/ner3.txt"
 has "$tmp/ner3.txt" "9h30	O" "chu ner --no-rules"
+# a time, a date, a percentage or an amount written as one word is a numeral (M), as VLSP 2013
+# tags numbers, however its neighbours read
+printf 'Lúc 9h30 sáng, công ty chi 500.000 USD và 47,5 triệu USD, tăng 4,5%% so với ngày 19/12/2024.\n' |
+	"$CHU" pos $M --pos-model models/pos.chm >"$tmp/pos-amounts.txt" && ok || bad "chu pos on amounts"
+for w in 9h30/M 500.000_USD/M 47,5_triệu_USD/M 4,5%/M 19/12/2024/M; do
+	grep -q -- " $w " "$tmp/pos-amounts.txt" && ok || bad "chu pos: not $w: $(cat "$tmp/pos-amounts.txt")"
+done
 # foreign names the segmenter joined are tagged by their syllables, as VLSP 2016 writes them; a
 # disease is no person, a web address no place
 cat >"$tmp/names.txt" <<'EOF'
