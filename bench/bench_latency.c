@@ -12,7 +12,11 @@
  * loose words (2–4 syllables from different sentences of one article); only syllable tokens, so no
  * digits or punctuation. Each is asked as written and with every mark stripped (chu_fold).
  * Engines, each timed (CLOCK_MONOTONIC) for the whole search of its top 10:
- *   chu tiers   chu_query_compile, then each tier by rank, leaving out earlier tiers' rows (chu search)
+ *   chu search  what chu_index_search does: chu_query_compile, then its phrase, near and all tiers in
+ *               one pass (chu__query_ranked: the plain words written out as the spellings the
+ *               index's vocabulary holds, ranked by chu_rank()), then the other tiers by rank
+ *   chu tiers   chu_query_compile, then each tier by rank, leaving out earlier tiers' rows (chu
+ *               search before the one pass)
  *   chu plain   the quoted words side by side (FTS5's implicit AND), chu's tokenizer
  *   u61 plain   the same implicit AND, unicode61
  *   u61 OR      the quoted words joined by OR, unicode61
@@ -40,6 +44,15 @@
 #include <time.h>
 
 int chu_sqlite_register(sqlite3 *db, const char *model_path);
+/* libchu's own (src/internal.h), as chu_index_search uses them */
+typedef struct chu__vocab chu__vocab;
+int chu__vocab_open(sqlite3 *db, const char *table, chu__vocab **out);
+void chu__vocab_close(chu__vocab *v);
+void chu__vocab_refresh(chu__vocab *v);
+int chu__vocab_held(void *ud, const char *key, size_t len);
+int chu__query_ranked(chu_ctx *ctx, int (*held)(void *, const char *, size_t), void *ud, const char **match,
+                      const char **groups, size_t *covered);
+#define CHU__RANK_TIER 1048576.0
 
 #define TOP 10       /* hits a search gathers */
 #define MAX_WORDS 4  /* syllables a query has at most */
@@ -391,8 +404,8 @@ static long long db_size(sqlite3 *db)
 
 /* ---- the searches -------------------------------------------------------------------------- */
 
-enum { E_TIERS, E_CHU_PLAIN, E_U61_PLAIN, E_U61_OR, N_ENGINES };
-static const char *const engine_name[N_ENGINES] = {"chu tiers", "chu plain", "u61 plain", "u61 OR"};
+enum { E_SEARCH, E_TIERS, E_CHU_PLAIN, E_U61_PLAIN, E_U61_OR, N_ENGINES };
+static const char *const engine_name[N_ENGINES] = {"chu search", "chu tiers", "chu plain", "u61 plain", "u61 OR"};
 
 /* The tiers chu_query_compile names, and the compile step itself */
 enum { T_COMPILE, T_PHRASE, T_NEAR, T_ALL, T_LOOKALIKE, T_MOST, T_OTHER, N_TIER_NAMES };
@@ -416,6 +429,9 @@ typedef struct tier_stats {
 typedef struct bench {
 	sqlite3 *db[N_IX];
 	sqlite3_stmt *st[N_IX]; /* SELECT rowid … MATCH ?1 ORDER BY rank LIMIT ?2 */
+	sqlite3_stmt *ranked;   /* SELECT rowid, chu_rank(…) … MATCH ?1 ORDER BY 2 LIMIT ?2, on chu's */
+	chu__vocab *vocab;      /* chu's table's vocabulary */
+	sqlite3_int64 last[N_ENGINES][TOP]; /* the hits of the last search of each engine */
 	chu_ctx *ctx;           /* compiles the queries */
 	long errors[N_ENGINES]; /* searches SQLite failed (a MATCH expression it refused) */
 } bench;
@@ -443,7 +459,7 @@ static bool gather(sqlite3_stmt *st, sqlite3_int64 *seen, int *n)
 static int search_tiers(bench *b, const char *q, tier_stats *ts)
 {
 	sqlite3_stmt *st = b->st[IX_CHU];
-	sqlite3_int64 seen[TOP];
+	sqlite3_int64 *seen = b->last[E_TIERS];
 	int n = 0;
 	double t0 = now();
 	chu_query cq;
@@ -475,6 +491,36 @@ static int search_tiers(bench *b, const char *q, tier_stats *ts)
 	return n;
 }
 
+/* chu search: the phrase, near and all tiers in one pass, then the others as chu tiers does. */
+static int search_ranked(bench *b, const char *q)
+{
+	sqlite3_stmt *st = b->st[IX_CHU];
+	sqlite3_int64 *seen = b->last[E_SEARCH];
+	int n = 0;
+	chu_query cq;
+	if (chu_query_compile(b->ctx, NULL, q, strlen(q), 0, &cq) != CHU_OK)
+		return 0;
+	chu__vocab_refresh(b->vocab);
+	const char *match, *groups;
+	size_t covered = 0;
+	if (chu__query_ranked(b->ctx, chu__vocab_held, b->vocab, &match, &groups, &covered) != CHU_OK)
+		b->errors[E_SEARCH]++;
+	if (covered) {
+		sqlite3_bind_text(b->ranked, 1, match, -1, SQLITE_STATIC);
+		sqlite3_bind_int(b->ranked, 2, TOP);
+		sqlite3_bind_text(b->ranked, 3, groups, -1, SQLITE_STATIC);
+		if (!gather(b->ranked, seen, &n))
+			b->errors[E_SEARCH]++;
+	}
+	for (size_t t = covered; t < cq.n_tiers && n < TOP; t++) {
+		sqlite3_bind_text(st, 1, cq.tiers[t].match, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, TOP + n);
+		if (!gather(st, seen, &n))
+			b->errors[E_SEARCH]++;
+	}
+	return n;
+}
+
 /* One MATCH expression on index ix, its top TOP by rank. Returns the hits. */
 static int search_plain(bench *b, int ix, int engine, const char *match)
 {
@@ -493,6 +539,7 @@ static double run(bench *b, int e, const query *q, int f, int *hits, tier_stats 
 {
 	double t0 = now();
 	switch (e) {
+	case E_SEARCH: *hits = search_ranked(b, q->text[f]); break;
 	case E_TIERS: *hits = search_tiers(b, q->text[f], ts); break;
 	case E_CHU_PLAIN: *hits = search_plain(b, IX_CHU, e, q->plain[f]); break;
 	case E_U61_PLAIN: *hits = search_plain(b, IX_U61, e, q->plain[f]); break;
@@ -695,6 +742,10 @@ int main(int argc, char **argv)
 		    SQLITE_OK)
 			die("%s", sqlite3_errmsg(b.db[ix]));
 	}
+	if (sqlite3_prepare_v2(b.db[IX_CHU], "SELECT rowid, chu_rank(t, 1.0, 1.0, ?3) FROM t WHERE t MATCH ?1 ORDER BY 2 LIMIT ?2", -1,
+	                       &b.ranked, NULL) != SQLITE_OK ||
+	    chu__vocab_open(b.db[IX_CHU], "t", &b.vocab) != SQLITE_OK)
+		die("chu_rank: %s", sqlite3_errmsg(b.db[IX_CHU]));
 	printf("chu builds at %.2f× unicode61's rate; its database is %.2f× unicode61's\n\n", secs[IX_U61] / secs[IX_CHU],
 	       (double)size[IX_CHU] / (double)size[IX_U61]);
 
@@ -720,6 +771,7 @@ int main(int argc, char **argv)
 			hits[e][f] = xmalloc(nq * sizeof(int));
 		}
 	tier_stats ts[N_FORMS] = {0};
+	long agree_set[N_FORMS] = {0}, agree_order[N_FORMS] = {0};
 	/* warm-up: every page of both databases read once (the operating system's cache then holds
 	 * both files), then the first WARM_QUERIES queries on every engine, untimed */
 	double w0 = now();
@@ -731,10 +783,26 @@ int main(int argc, char **argv)
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < (pass ? nq : n_warm); i++)
 			for (int f = 0; f < N_FORMS; f++)
+			{
 				for (int k = 0; k < N_ENGINES; k++) {
 					int e = (int)((i + (size_t)k) % N_ENGINES);
 					lat[e][f][i] = run(&b, e, &q[i], f, &hits[e][f][i], pass ? &ts[f] : NULL);
 				}
+				/* chu search beside the tiers it stands for: the same hits, the same order? */
+				int nh = hits[E_SEARCH][f][i];
+				if (pass && nh == hits[E_TIERS][f][i]) {
+					int same_set = 1, same_order = 1;
+					for (int x = 0; x < nh; x++) {
+						int found = 0;
+						for (int y = 0; y < nh && !found; y++)
+							found = b.last[E_SEARCH][x] == b.last[E_TIERS][y];
+						same_set &= found;
+						same_order &= b.last[E_SEARCH][x] == b.last[E_TIERS][x];
+					}
+					agree_set[f] += same_set;
+					agree_order[f] += same_order;
+				}
+			}
 		if (pass == 0)
 			printf("(warm-up: both databases read whole, then %zu queries on every engine: %.1f s)\n\n", n_warm, now() - w0);
 	}
@@ -756,13 +824,19 @@ int main(int argc, char **argv)
 	}
 
 	printf("\nratios to u61 plain (target: each ≤ 1, i.e. each ≤ unicode61's; goal p99 ≤ 5 ms)\n");
-	printf("%-10s %-8s %10s %10s %10s %10s\n", "form", "queries", "tiers p50", "tiers p99", "plain p50", "plain p99");
+	printf("%-10s %-8s %11s %11s %11s %10s %10s %10s %10s\n", "form", "queries", "search p50", "search p90", "search p99",
+	       "tiers p50", "tiers p99", "plain p50", "plain p99");
 	for (int f = 0; f < N_FORMS; f++)
 		for (int k = 0; k <= N_KINDS; k++) {
-			const figures *u = &fig[E_U61_PLAIN][f][k], *t = &fig[E_TIERS][f][k], *p = &fig[E_CHU_PLAIN][f][k];
-			printf("%-10s %-8s %9.2f× %9.2f× %9.2f× %9.2f×\n", form_name[f], kind_name[k], t->p50 / u->p50, t->p99 / u->p99,
-			       p->p50 / u->p50, p->p99 / u->p99);
+			const figures *u = &fig[E_U61_PLAIN][f][k], *t = &fig[E_TIERS][f][k], *p = &fig[E_CHU_PLAIN][f][k],
+			              *c = &fig[E_SEARCH][f][k];
+			printf("%-10s %-8s %10.2f× %10.2f× %10.2f× %9.2f× %9.2f× %9.2f× %9.2f×\n", form_name[f], kind_name[k],
+			       c->p50 / u->p50, c->p90 / u->p90, c->p99 / u->p99, t->p50 / u->p50, t->p99 / u->p99, p->p50 / u->p50,
+			       p->p99 / u->p99);
 		}
+	for (int f = 0; f < N_FORMS; f++)
+		printf("chu search beside chu tiers, %s: the same top %d in %ld of %zu queries, in the same order in %ld\n",
+		       form_name[f], TOP, agree_set[f], nq, agree_order[f]);
 
 	printf("\nchu tiers, where the time goes (the timed pass)\n");
 	for (int f = 0; f < N_FORMS; f++) {
@@ -777,6 +851,49 @@ int main(int argc, char **argv)
 			if (ts[f].runs[k])
 				printf("  %-11s %8ld %9.1f%% %14.3f\n", tier_name[k], ts[f].runs[k], 100 * ts[f].seconds[k] / total,
 				       1e3 * ts[f].seconds[k] / (double)ts[f].runs[k]);
+	}
+
+	/* untimed: each hit of chu search's one pass in the tier chu_rank gave it, by FTS5's reading:
+	 * it matches that tier's expression and none before it */
+	{
+		sqlite3_stmt *one;
+		if (sqlite3_prepare_v2(b.db[IX_CHU], "SELECT 1 FROM t WHERE t MATCH ?1 AND rowid = ?2", -1, &one, NULL) != SQLITE_OK)
+			die("%s", sqlite3_errmsg(b.db[IX_CHU]));
+		long checked = 0, wrong = 0;
+		for (size_t i = 0; i < nq; i++)
+			for (int f = 0; f < N_FORMS; f++) {
+				chu_query cq;
+				const char *match, *groups;
+				size_t covered = 0;
+				if (chu_query_compile(b.ctx, NULL, q[i].text[f], strlen(q[i].text[f]), 0, &cq) != CHU_OK ||
+				    chu__query_ranked(b.ctx, chu__vocab_held, b.vocab, &match, &groups, &covered) != CHU_OK || covered < 2)
+					continue;
+				sqlite3_bind_text(b.ranked, 1, match, -1, SQLITE_STATIC);
+				sqlite3_bind_int(b.ranked, 2, 50);
+				sqlite3_bind_text(b.ranked, 3, groups, -1, SQLITE_STATIC);
+				while (sqlite3_step(b.ranked) == SQLITE_ROW) {
+					sqlite3_int64 id = sqlite3_column_int64(b.ranked, 0);
+					double r = sqlite3_column_double(b.ranked, 1);
+					size_t tier = 0;
+					while (tier + 1 < covered && r > (double)(tier + 1) * CHU__RANK_TIER - CHU__RANK_TIER / 2)
+						tier++;
+					size_t first = covered;
+					for (size_t t = 0; t < covered && first == covered; t++) {
+						sqlite3_bind_text(one, 1, cq.tiers[t].match, -1, SQLITE_STATIC);
+						sqlite3_bind_int64(one, 2, id);
+						if (sqlite3_step(one) == SQLITE_ROW)
+							first = t;
+						sqlite3_reset(one);
+					}
+					checked++;
+					if (first != tier && wrong++ < 5)
+						printf("  tier %zu, FTS5 %zu: %s (row %lld)\n", tier, first, q[i].text[f], (long long)id);
+				}
+				sqlite3_reset(b.ranked);
+			}
+		sqlite3_finalize(one);
+		printf("\nchu_rank's tiers checked against FTS5's: %ld of %ld hits (the first 50 of each query) in another tier\n", wrong,
+		       checked);
 	}
 
 	/* untimed: the spellings of the no-marks terms against the chu index's vocabulary; then, timed
@@ -823,6 +940,10 @@ int main(int argc, char **argv)
 
 	for (int ix = 0; ix < N_IX; ix++) {
 		sqlite3_finalize(b.st[ix]);
+		if (ix == IX_CHU) {
+			sqlite3_finalize(b.ranked);
+			chu__vocab_close(b.vocab);
+		}
 		sqlite3_close(b.db[ix]);
 	}
 	chu_ctx_free(b.ctx);

@@ -4,8 +4,12 @@
  * chu_index_changed.
  *
  * A search compiles the query (chu_query_compile, or chu_search_query for CHU_INDEX_ANY) and runs
- * its tiers best first, each ranked by bm25 with the title counting twice, leaving out the rows an
- * earlier tier gave. The entity filters are conditions on the entities table (an index made with
+ * its tiers best first, each ranked by bm25, leaving out the rows an earlier tier gave. The phrase,
+ * near and all tiers run as one MATCH of the all tier (chu__query_ranked), ordered by chu_rank()
+ * (ext/sqlite/chu_fts5.c), which puts each row in the first of them it matches and ranks it by
+ * bm25 within: the posting lists are read once, not three times; and a word typed without marks
+ * is written out as the spellings of it that docs_fts's vocabulary holds (asked once a connection,
+ * again when the database changed), not the dozen the tokenizer would give FTS5. The entity filters are conditions on the entities table (an index made with
  * --entities=rules keeps "name" for people and places, which per: and loc: also take), the date
  * filters on docs.date's day. Only the ids and scores of hits are gathered tier by tier; the
  * returned hits then get their row, their snippet (FTS5 snippet() with byte markers turned into
@@ -63,6 +67,9 @@ struct chu_index {
 	chu__buf filters; /* chu_query_filter[] */
 	chu__buf ftext;   /* their texts */
 	chu__buf sql;
+	chu__vocab *vocab; /* docs_fts's vocabulary, made on the first search that needs it */
+	int vocab_tried;   /* chu__vocab_open was called */
+	size_t covered;    /* the last search's first tiers that ran as one (chu_rank), 0: none */
 };
 
 static int fail(chu_index *ix, int rc, const char *fmt, ...)
@@ -232,6 +239,7 @@ void chu_index_close(chu_index *ix)
 {
 	if (!ix)
 		return;
+	chu__vocab_close(ix->vocab);
 	sqlite3_close(ix->db);
 	chu__buf *bufs[] = {&ix->arena, &ix->rows,   &ix->hits,  &ix->marks,  &ix->ids,     &ix->sorted, &ix->tiers,
 	                    &ix->scores, &ix->frows, &ix->facets, &ix->months, &ix->filters, &ix->ftext, &ix->sql};
@@ -284,6 +292,132 @@ void chu_index_request_init(chu_index_request *req)
 	memset(req, 0, sizeof *req);
 	req->limit = 10;
 	req->facet_hits = 1000;
+}
+
+
+/* ---- the vocabulary ---- */
+
+struct vocab_slot {
+	size_t key;  /* into keys; 0: empty */
+	size_t len;  /* the key's bytes */
+	int held;    /* 1: the table holds it */
+};
+
+struct chu__vocab {
+	sqlite3 *db;
+	sqlite3_stmt *ask;     /* SELECT 1 FROM the fts5vocab table WHERE term = ?1 */
+	sqlite3_stmt *version; /* PRAGMA data_version */
+	long long seen;        /* data_version when the slots were filled */
+	chu__buf keys;         /* the keys asked, one after another (offset 0 unused) */
+	chu__buf slots;        /* struct vocab_slot[cap], open addressing */
+	size_t cap, used;
+};
+
+int chu__vocab_open(sqlite3 *db, const char *table, chu__vocab **out)
+{
+	*out = NULL;
+	chu__vocab *v = calloc(1, sizeof *v);
+	if (!v)
+		return SQLITE_NOMEM;
+	v->db = db;
+	chu__buf_init(&v->keys, &chu__default_allocator);
+	chu__buf_init(&v->slots, &chu__default_allocator);
+	char *make = sqlite3_mprintf("CREATE VIRTUAL TABLE IF NOT EXISTS temp.\"chu_vocab_%w\" USING fts5vocab(main, %Q, 'row')",
+	                             table, table);
+	char *ask = sqlite3_mprintf("SELECT 1 FROM temp.\"chu_vocab_%w\" WHERE term = ?1", table);
+	int rc = make && ask ? sqlite3_exec(db, make, NULL, NULL, NULL) : SQLITE_NOMEM;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, ask, -1, &v->ask, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &v->version, NULL);
+	sqlite3_free(make);
+	sqlite3_free(ask);
+	if (rc != SQLITE_OK) {
+		chu__vocab_close(v);
+		return rc;
+	}
+	v->seen = -1;
+	*out = v;
+	return SQLITE_OK;
+}
+
+void chu__vocab_close(chu__vocab *v)
+{
+	if (!v)
+		return;
+	sqlite3_finalize(v->ask);
+	sqlite3_finalize(v->version);
+	chu__buf_free(&v->keys);
+	chu__buf_free(&v->slots);
+	free(v);
+}
+
+void chu__vocab_refresh(chu__vocab *v)
+{
+	if (!v)
+		return;
+	long long now = -1;
+	if (sqlite3_step(v->version) == SQLITE_ROW)
+		now = sqlite3_column_int64(v->version, 0);
+	sqlite3_reset(v->version);
+	if (now == v->seen && now >= 0)
+		return;
+	v->seen = now;
+	v->keys.len = 0;
+	v->used = 0;
+	if (v->slots.data)
+		memset(v->slots.data, 0, v->cap * sizeof(struct vocab_slot));
+}
+
+/* Asks SQLite: 1, 0, or a CHU_E… status. */
+static int vocab_ask(chu__vocab *v, const char *key, size_t len)
+{
+	sqlite3_bind_text(v->ask, 1, key, (int)len, SQLITE_STATIC);
+	int src = sqlite3_step(v->ask);
+	sqlite3_reset(v->ask);
+	if (src == SQLITE_ROW)
+		return 1;
+	if (src == SQLITE_DONE)
+		return 0;
+	return (src & 0xFF) == SQLITE_NOMEM ? CHU_ENOMEM : CHU_EIO;
+}
+
+int chu__vocab_held(void *ud, const char *key, size_t len)
+{
+	chu__vocab *v = ud;
+	if (!v)
+		return 1;
+	int rc = CHU_OK;
+	if (v->used * 2 >= v->cap) {
+		/* grow: twice the slots, the keys asked so far forgotten (they are asked again) */
+		size_t cap = v->cap ? v->cap * 2 : 4096;
+		v->slots.len = 0;
+		chu__buf_reserve(&rc, &v->slots, cap * sizeof(struct vocab_slot));
+		if (rc < 0)
+			return rc;
+		memset(v->slots.data, 0, cap * sizeof(struct vocab_slot));
+		v->cap = cap;
+		v->used = 0;
+		v->keys.len = 0;
+	}
+	if (!v->keys.len)
+		chu__buf_putc(&rc, &v->keys, '\0');
+	struct vocab_slot *slot = (struct vocab_slot *)(void *)v->slots.data;
+	size_t h = (size_t)chu__checksum(key, len) & (v->cap - 1);
+	while (slot[h].key && (slot[h].len != len || memcmp(v->keys.data + slot[h].key, key, len) != 0))
+		h = (h + 1) & (v->cap - 1);
+	if (slot[h].key)
+		return slot[h].held;
+	int held = vocab_ask(v, key, len);
+	if (held < 0)
+		return held;
+	size_t at = v->keys.len;
+	chu__buf_put(&rc, &v->keys, key, len);
+	if (rc < 0)
+		return rc;
+	slot[h] = (struct vocab_slot){at, len, held};
+	v->used++;
+	return held;
 }
 
 /* ---- building results ---- */
@@ -444,20 +578,26 @@ static int gather_filters(chu_index *ix, const chu_query *q, const chu_index_req
 	return CHU_OK;
 }
 
-/* Gathers up to want hits of the tiers, best first, into ix->ids/tiers/scores; *more when there
- * may be others. */
-static int gather(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_query_filter *f, size_t nf, size_t want,
-                  int *more)
+/* The statement of one search: "SELECT rowid, score FROM docs_fts WHERE MATCH ?1 …" with the
+ * filters, ORDER BY order, LIMIT ?2; without a MATCH (by date) when the query has no tiers. */
+static int prepare_search(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_query_filter *f, size_t nf,
+                          const char *score, const char *order, sqlite3_stmt **st)
 {
 	int rc = CHU_OK;
 	ix->sql.len = 0;
 	if (q->n_tiers) {
-		const char *head = "SELECT docs_fts.rowid, bm25(docs_fts, 2.0, 1.0) FROM docs_fts WHERE docs_fts MATCH ?1";
+		char *head = sqlite3_mprintf("SELECT docs_fts.rowid, %s FROM docs_fts WHERE docs_fts MATCH ?1", score);
+		if (!head)
+			return fail(ix, CHU_ENOMEM, "out of memory");
 		chu__buf_put(&rc, &ix->sql, head, strlen(head));
+		sqlite3_free(head);
 		if (rc >= 0)
 			rc = put_filters(ix, ctx, f, nf, "docs_fts.rowid");
-		const char *tail = " ORDER BY rank LIMIT ?2";
+		char *tail = sqlite3_mprintf(" ORDER BY %s LIMIT ?2", order);
+		if (!tail)
+			return fail(ix, CHU_ENOMEM, "out of memory");
 		chu__buf_put(&rc, &ix->sql, tail, strlen(tail));
+		sqlite3_free(tail);
 	} else {
 		const char *head = "SELECT d.id, 0.0 FROM docs d WHERE 1";
 		chu__buf_put(&rc, &ix->sql, head, strlen(head));
@@ -468,13 +608,83 @@ static int gather(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_que
 	}
 	if (rc < 0)
 		return fail(ix, rc, "out of memory");
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(ix->db, ix->sql.data, (int)ix->sql.len, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ix->db, ix->sql.data, (int)ix->sql.len, st, NULL) != SQLITE_OK)
 		return sql_fail(ix, "search");
+	return CHU_OK;
+}
+
+/* The phrase, near and all tiers of the query chu_query_compile compiled last on ctx, in one
+ * pass ranked by chu_rank(): up to want hits into ix->ids/tiers/scores, *covered the tiers it
+ * stood for (0: none, the tiers run one by one), *more when there may be others. */
+static int gather_ranked(chu_index *ix, chu_ctx *ctx, const chu_query *q, const chu_query_filter *f, size_t nf,
+                         size_t want, size_t *covered, int *more)
+{
+	if (!ix->vocab_tried) {
+		ix->vocab_tried = 1;
+		if (chu__vocab_open(ix->db, "docs_fts", &ix->vocab) == SQLITE_NOMEM)
+			return fail(ix, CHU_ENOMEM, "out of memory");
+	}
+	chu__vocab_refresh(ix->vocab);
+	const char *match, *groups;
+	int rc = chu__query_ranked(ctx, chu__vocab_held, ix->vocab, &match, &groups, covered);
+	if (rc < 0)
+		return rc == CHU_ENOMEM ? fail(ix, rc, "out of memory") : sql_fail(ix, "search");
+	ix->covered = *covered;
+	if (!*covered)
+		return CHU_OK;
+	sqlite3_stmt *st = NULL;
+	rc = prepare_search(ix, ctx, q, f, nf, "chu_rank(docs_fts, 1.0, 1.0, ?3)", "2", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(want + 1));
+	sqlite3_bind_text(st, 3, groups, -1, SQLITE_STATIC);
+	size_t n = 0;
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == want) {
+			*more = 1;
+			break;
+		}
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		double r = sqlite3_column_double(st, 1);
+		size_t t = 0;
+		while (t + 1 < *covered && r > (double)(t + 1) * CHU__RANK_TIER - CHU__RANK_TIER / 2)
+			t++;
+		double score = -(r - (double)t * CHU__RANK_TIER);
+		chu__buf_put(&rc, &ix->ids, &id, sizeof id);
+		chu__buf_put(&rc, &ix->tiers, &t, sizeof t);
+		chu__buf_put(&rc, &ix->scores, &score, sizeof score);
+		n++;
+	}
+	if (rc >= 0 && src != SQLITE_ROW && src != SQLITE_DONE)
+		rc = sql_fail(ix, "search");
+	sqlite3_finalize(st);
+	if (rc == CHU_ENOMEM)
+		return fail(ix, rc, "out of memory");
+	return rc;
+}
+
+/* Gathers up to want hits of the tiers, best first, into ix->ids/tiers/scores; *more when there
+ * may be others. ranked: the query is chu_query_compile's, whose first tiers may run as one. */
+static int gather(chu_index *ix, chu_ctx *ctx, const chu_query *q, int ranked, const chu_query_filter *f, size_t nf,
+                  size_t want, int *more)
+{
 	ix->ids.len = ix->tiers.len = ix->scores.len = 0;
-	size_t n = 0, runs = q->n_tiers ? q->n_tiers : 1;
 	*more = 0;
-	for (size_t t = 0; t < runs && n < want && rc >= 0; t++) {
+	ix->covered = 0;
+	size_t first = 0;
+	int rc = ranked && q->n_tiers ? gather_ranked(ix, ctx, q, f, nf, want, &first, more) : CHU_OK;
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	size_t n = ix->ids.len / sizeof(sqlite3_int64), runs = q->n_tiers ? q->n_tiers : 1;
+	if (first >= runs || n >= want)
+		return CHU_OK;
+	rc = prepare_search(ix, ctx, q, f, nf, q->n_tiers ? "bm25(docs_fts, 2.0, 1.0)" : "0.0", "rank", &st);
+	if (rc < 0)
+		return rc;
+	for (size_t t = first; t < runs && n < want && rc >= 0; t++) {
 		size_t before = n;
 		ix->sorted.len = 0;
 		chu__buf_put(&rc, &ix->sorted, ix->ids.data, ix->ids.len);
@@ -608,6 +818,14 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 			sqlite3_bind_text(st, 1, q->tiers[tiers[i]].match, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, ids[i]);
 		int src = sqlite3_step(st);
+		/* a hit of the one pass whose tier chu_rank read otherwise than FTS5 does: its all tier */
+		const char *match = q->n_tiers ? q->tiers[tiers[i]].match : NULL;
+		if (src == SQLITE_DONE && tiers[i] + 1 < ix->covered) {
+			match = q->tiers[ix->covered - 1].match;
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+			src = sqlite3_step(st);
+		}
 		if (src != SQLITE_ROW) {
 			rc = src == SQLITE_DONE ? fail(ix, CHU_EFORMAT,
 			                               "the index is damaged: document %lld went missing; build it again with chu index",
@@ -648,7 +866,7 @@ static int fetch(chu_index *ix, const chu_query *q, size_t offset, size_t limit)
 			if (snippet_markers(fb, fbl, &on, &off))
 				m[0][0] = (char)on, m[1][0] = (char)off;
 			sqlite3_reset(sn);
-			sqlite3_bind_text(sn, 1, q->tiers[tiers[i]].match, -1, SQLITE_STATIC);
+			sqlite3_bind_text(sn, 1, match, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(sn, 2, ids[i]);
 			sqlite3_bind_text(sn, 3, m[0], -1, SQLITE_TRANSIENT);
 			sqlite3_bind_text(sn, 4, m[1], -1, SQLITE_TRANSIENT);
@@ -1074,7 +1292,7 @@ int chu_index_search(chu_index *ix, chu_ctx *ctx, const chu_index_request *req, 
 	if (req->facets && want < req->facet_hits)
 		want = req->facet_hits;
 	int more = 0;
-	rc = gather(ix, ctx, &q, f, nf, want, &more);
+	rc = gather(ix, ctx, &q, req->mode != CHU_INDEX_ANY, f, nf, want, &more);
 	size_t n = ix->ids.len / sizeof(sqlite3_int64);
 	size_t total = n;
 	if (rc >= 0 && more)

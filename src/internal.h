@@ -320,9 +320,24 @@ CHU_HIDDEN int chu__annotate_put_jsonl(chu_ctx *ctx, int *rc, chu__buf *out, con
  * the tokenizer takes every unit as written. */
 CHU_HIDDEN bool chu__query_marked(const char *text, size_t len);
 CHU_HIDDEN void chu__query_as_written(int *rc, chu__buf *out, const char *text, size_t len);
+/* Is key[0, len) in the index's vocabulary? 1 yes, 0 no, negative a CHU_E… status. */
+typedef int (*chu__held_fn)(void *ud, const char *key, size_t len);
+/* The last query chu_query_compile compiled on ctx, its phrase, near and all tiers (for a query of
+ * loose words; otherwise its all tier alone) as one MATCH expression (*match) for ranking with
+ * chu_rank(TABLE, 2.0, 1.0, *groups) (ext/sqlite/chu_fts5.c): the all tier's expression, but each
+ * plain word typed without marks written out as the spellings of it held (may be NULL: as the
+ * tokenizer expands it) says the index has. *covered: how many of the query's first tiers it
+ * stands for (3 or 1); 0, with *match NULL, when it stands for none (nothing compiled, or a word
+ * without any key: the tiers then run one by one). Borrowed until the next call on ctx. */
+/* chu_rank's value: tier * CHU__RANK_TIER + bm25 (ext/sqlite/chu_fts5.c) */
+#define CHU__RANK_TIER 1048576.0
+CHU_HIDDEN int chu__query_ranked(chu_ctx *ctx, chu__held_fn held, void *ud, const char **match, const char **groups,
+                                 size_t *covered);
 /* A date: filter's text — a date or a range A..B of them (either side may be left open) — as
  * "FIRST..LAST", the days it takes in, into out[24]. false when it does not read. */
 CHU_HIDDEN bool chu__query_date_range(const char *s, size_t n, char out[24]);
+
+typedef struct sqlite3 sqlite3;
 
 /* ---- the search index (src/index.c, written by cli/index.c) ---- */
 
@@ -338,6 +353,18 @@ CHU_HIDDEN bool chu__index_cut_short(const char *path, char *msg, size_t size);
  * text\0" after one another, appended to out; a person named by the last words of a longer name
  * of the same document ("Khôi" after "Lê Minh Khôi") is left out, as that person. */
 CHU_HIDDEN int chu__index_facets(const char *rows, size_t len, chu__buf *out);
+
+/* The vocabulary of an FTS5 table on one connection (fts5vocab), each key asked once and kept
+ * until the database changes (PRAGMA data_version): what chu__query_ranked writes out. */
+typedef struct chu__vocab chu__vocab;
+/* Opens the vocabulary of FTS5 table `table` of db's main database into *out (NULL when SQLite
+ * cannot make it: then every spelling counts as held). A SQLite status. */
+CHU_HIDDEN int chu__vocab_open(sqlite3 *db, const char *table, chu__vocab **out);
+CHU_HIDDEN void chu__vocab_close(chu__vocab *v);
+/* Forgets what it knows when the database has changed since the last call. */
+CHU_HIDDEN void chu__vocab_refresh(chu__vocab *v);
+/* A chu__held_fn: ud is a chu__vocab. */
+CHU_HIDDEN int chu__vocab_held(void *ud, const char *key, size_t len);
 
 /* Tokenizes into an explicit array (used by chu_tokenize and chu_sentences). */
 CHU_HIDDEN int chu__tokenize(const char *text, size_t len, chu__buf *tokens);

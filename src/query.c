@@ -36,6 +36,11 @@ struct chu__query_state {
 	chu__buf filters; /* chu_query_filter[] */
 	chu__buf src;     /* the query, invalid bytes as U+FFFD and NUL as a space */
 	bool has_and;     /* the query has an AND */
+	bool marked;      /* the last query compiled: had a mark (its words as written) */
+	bool loose;       /* … had phrase and near tiers */
+	bool has_or;      /* … had an OR */
+	chu__buf ranked;  /* chu__query_ranked: its MATCH expression, then its groups */
+	chu__buf keys;    /* chu__query_ranked: one word's keys, each NUL-terminated */
 	char error[192];  /* a message made for this query */
 	chu_query_tier tiers[6];
 };
@@ -45,7 +50,7 @@ void chu__query_state_free(chu_ctx *ctx)
 	struct chu__query_state *st = ctx->query;
 	if (!st)
 		return;
-	chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src};
+	chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src, &st->ranked, &st->keys};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		chu__buf_free(bufs[i]);
 	chu__free(&ctx->alloc, st);
@@ -273,17 +278,23 @@ static void put_quoted(int *rc, chu__buf *out, const chu__buf *piece)
 	chu__buf_putc(rc, out, '"');
 }
 
-/* Appends term t: title : "text"* */
-static void put_term(chu_ctx *ctx, struct chu__query_state *st, const char *s, const qterm *t, enum mode m, int *rc)
+/* Appends term t to out: title : "text"* */
+static void put_term_in(chu_ctx *ctx, struct chu__query_state *st, chu__buf *out, const char *s, const qterm *t,
+                        enum mode m, int *rc)
 {
 	st->piece.len = 0;
 	if (put_text(ctx, &st->piece, s, t, m, rc) < 0)
 		return;
 	if (t->field == F_TITLE)
-		chu__buf_put(rc, &st->text, "title : ", 8);
-	put_quoted(rc, &st->text, &st->piece);
+		chu__buf_put(rc, out, "title : ", 8);
+	put_quoted(rc, out, &st->piece);
 	if (t->prefix)
-		chu__buf_putc(rc, &st->text, '*');
+		chu__buf_putc(rc, out, '*');
+}
+
+static void put_term(chu_ctx *ctx, struct chu__query_state *st, const char *s, const qterm *t, enum mode m, int *rc)
+{
+	put_term_in(ctx, st, &st->text, s, t, m, rc);
 }
 
 static void put_str(int *rc, chu__buf *b, const char *z) { chu__buf_put(rc, b, z, strlen(z)); }
@@ -363,13 +374,14 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 		if (!st)
 			return CHU_ENOMEM;
 		memset(st, 0, sizeof *st);
-		chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src};
+		chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src, &st->ranked, &st->keys};
 		for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 			chu__buf_init(bufs[i], &ctx->alloc);
 		ctx->query = st;
 	}
 	struct chu__query_state *st = ctx->query;
 	st->text.len = st->offs.len = st->filters.len = st->src.len = 0;
+	st->terms.len = 0; /* chu__query_ranked has nothing until a query compiles */
 	int rc = CHU_OK;
 	/* the expressions are well-formed UTF-8 C strings whatever the bytes typed */
 	for (size_t i = 0; i < len;) {
@@ -499,9 +511,156 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 	chu_query_filter *f = (chu_query_filter *)(void *)st->filters.data;
 	for (size_t i = 0; i < nf; i++)
 		f[i].text = st->text.data + off[nt + i];
+	st->marked = marked;
+	st->loose = loose;
+	st->has_or = has_or;
 	out->tiers = st->tiers;
 	out->n_tiers = nt;
 	out->filters = nf ? f : NULL;
 	out->n_filters = nf;
+	return CHU_OK;
+}
+
+/* ---- one pass for the phrase, near and all tiers (chu_rank) ---- */
+
+struct word_keys {
+	chu__buf *keys;  /* each key NUL-terminated */
+	size_t n, units; /* keys, and positions (units) among them */
+	int rc;
+};
+
+static int collect_key(void *ud, const char *key, size_t len, size_t start, size_t end, int colocated)
+{
+	(void)start, (void)end;
+	struct word_keys *w = ud;
+	w->units += !colocated;
+	w->n++;
+	chu__buf_put(&w->rc, w->keys, key, len);
+	chu__buf_putc(&w->rc, w->keys, '\0');
+	return w->rc < 0;
+}
+
+/* Appends plain word t to out: typed without marks and one unit, as the spellings of it the index
+ * holds (held), ("=k1" OR "=k2" …); otherwise read in mode m, as the all tier has it. Each phrase
+ * written is one of term group, in groups. *none when the word has no key at all. */
+static int put_held(chu_ctx *ctx, struct chu__query_state *st, chu__buf *out, const char *s, const qterm *t,
+                    enum mode m, chu__held_fn held, void *ud, int group, chu__buf *groups, bool *none)
+{
+	int rc = CHU_OK;
+	st->keys.len = 0;
+	struct word_keys w = {&st->keys, 0, 0, CHU_OK};
+	int r = chu_search_keys(ctx, NULL, s + t->a, t->b - t->a, CHU_SEARCH_QUERY, collect_key, &w);
+	if (w.rc < 0)
+		return w.rc;
+	if (r < 0)
+		return r;
+	*none = w.n == 0;
+	if (*none)
+		return CHU_OK;
+	char g[24];
+	int gl = snprintf(g, sizeof g, "%d ", group);
+	if (!held || m != AS_TYPED || w.units != 1) {
+		/* a word of several units ("covid-19") stays one phrase the tokenizer expands */
+		put_term_in(ctx, st, out, s, t, m, &rc);
+		chu__buf_put(&rc, groups, g, (size_t)gl);
+		return rc;
+	}
+	size_t n_held = 0;
+	for (size_t at = 0, i = 0; i < w.n && rc >= 0; i++) {
+		const char *k = st->keys.data + at;
+		size_t kl = strlen(k);
+		at += kl + 1;
+		int h = held(ud, k, kl);
+		if (h < 0)
+			return h;
+		if (!h)
+			continue;
+		chu__buf_put(&rc, out, n_held ? " OR \"=" : "(\"=", n_held ? 6 : 3);
+		chu__buf_put(&rc, out, k, kl); /* a key holds no '"' (letters, digits, marks) */
+		chu__buf_putc(&rc, out, '"');
+		chu__buf_put(&rc, groups, g, (size_t)gl);
+		n_held++;
+	}
+	if (n_held) {
+		chu__buf_putc(&rc, out, ')');
+	} else {
+		/* no spelling in the index: the word's own key, which it lacks too */
+		chu__buf_put(&rc, out, "\"=", 2);
+		chu__buf_put(&rc, out, st->keys.data, strlen(st->keys.data));
+		chu__buf_putc(&rc, out, '"');
+		chu__buf_put(&rc, groups, g, (size_t)gl);
+	}
+	return rc;
+}
+
+int chu__query_ranked(chu_ctx *ctx, chu__held_fn held, void *ud, const char **match, const char **groups,
+                      size_t *covered)
+{
+	*covered = 0;
+	*match = *groups = NULL;
+	struct chu__query_state *st = ctx->query;
+	if (!st || !st->terms.len)
+		return CHU_OK;
+	const qterm *q = (const qterm *)(void *)st->terms.data;
+	size_t nq = st->terms.len / sizeof *q;
+	const char *s = st->src.data;
+	enum mode m = st->marked ? AS_WRITTEN : AS_TYPED;
+	/* the expression into st->ranked (st->text holds the tiers' expressions: it must not move),
+	 * then the groups after it */
+	chu__buf *out = &st->ranked;
+	out->len = 0;
+	int rc = CHU_OK;
+	chu__buf g;
+	chu__buf_init(&g, &ctx->alloc);
+	if (st->has_or)
+		chu__buf_putc(&rc, out, '(');
+	int group = 0;
+	bool none = false;
+	for (size_t i = 0; i < nq && rc >= 0 && !none; i++) {
+		if (!positive(&q[i]))
+			continue;
+		if (group)
+			put_str(&rc, out, i > 0 && q[i - 1].or_next ? " OR " : " AND ");
+		if (plain_word(&q[i])) {
+			rc = put_held(ctx, st, out, s, &q[i], m, held, ud, group, &g, &none);
+		} else {
+			put_term_in(ctx, st, out, s, &q[i], m, &rc);
+			char b[24];
+			int bl = snprintf(b, sizeof b, "%d ", group);
+			chu__buf_put(&rc, &g, b, (size_t)bl);
+		}
+		group++;
+	}
+	if (st->has_or)
+		chu__buf_putc(&rc, out, ')');
+	for (size_t i = 0; i < nq && rc >= 0; i++)
+		if (q[i].neg && q[i].field <= F_TITLE) {
+			put_str(&rc, out, " NOT ");
+			put_term_in(ctx, st, out, s, &q[i], m, &rc);
+			chu__buf_put(&rc, &g, "- ", 2);
+		}
+	chu__buf_putc(&rc, &g, '|');
+	for (size_t i = 0, k = 0; st->loose && i < nq && rc >= 0; i++) {
+		if (!positive(&q[i]))
+			continue;
+		if (plain_word(&q[i])) {
+			char b[24];
+			int bl = snprintf(b, sizeof b, " %zu", k);
+			chu__buf_put(&rc, &g, b, (size_t)bl);
+		}
+		k++;
+	}
+	chu__buf_putc(&rc, out, '\0');
+	size_t at = out->len;
+	chu__buf_put(&rc, out, g.data, g.len);
+	chu__buf_putc(&rc, out, '\0');
+	chu__buf_free(&g);
+	if (rc < 0)
+		return rc;
+	if (!none) {
+		*match = out->data;
+		*groups = out->data + at;
+		*covered = st->loose ? 3 : 1;
+	}
 	return CHU_OK;
 }

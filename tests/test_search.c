@@ -9,6 +9,7 @@
 #include "chu.h"
 
 #include <dirent.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <sqlite3.h>
 
@@ -351,6 +352,77 @@ static void test_compile(void)
 	chu_ctx_free(ctx);
 }
 
+/* The hits of q on index ix: "id:match" for each, joined by '|'. */
+static const char *index_hits(chu_index *ix, chu_ctx *ctx, const char *q)
+{
+	static char out[1024];
+	out[0] = '\0';
+	chu_index_request req;
+	chu_index_request_init(&req);
+	req.query = q;
+	req.query_len = strlen(q);
+	chu_index_results res;
+	int rc = chu_index_search(ix, ctx, &req, &res);
+	if (rc < 0) {
+		snprintf(out, sizeof out, "(error %d: %s)", rc, chu_index_error(ix));
+		return out;
+	}
+	for (size_t i = 0; i < res.n_hits; i++)
+		snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s:%s", i ? "|" : "", res.hits[i].id, res.hits[i].match);
+	return out;
+}
+
+/* chu_index_search runs the phrase, near and all tiers in one pass (chu_rank), with the spellings
+ * the index's vocabulary holds; a document added later with a new spelling is found by the same
+ * open index (the vocabulary is asked again when the database changed). */
+static void test_one_pass(void)
+{
+	char path[] = "/tmp/chu_test_one_pass_XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "mkstemp");
+	if (fd < 0)
+		return;
+	close(fd);
+	sqlite3 *w;
+	CHECK(sqlite3_open(path, &w) == SQLITE_OK && chu_sqlite_register(w, NULL) == SQLITE_OK, "open %s", path);
+	const char *schema = "CREATE TABLE docs(id INTEGER PRIMARY KEY, key TEXT, name TEXT, title TEXT, url TEXT, date TEXT, sum INTEGER);"
+	                     "CREATE VIRTUAL TABLE docs_fts USING fts5(title, body, tokenize = 'chu');"
+	                     "INSERT INTO docs(id, key) VALUES (1, 'far'), (2, 'near'), (3, 'phrase'), (4, 'other');"
+	                     "INSERT INTO docs_fts(rowid, title, body) VALUES"
+	                     " (1, 'một', 'Quảng cáo một hai ba bốn năm sáu bảy tám chín mười mười một, rồi Nam.'),"
+	                     " (2, 'hai', 'Nam ở Quảng Ninh.'), (3, 'ba', 'Đi Quảng Nam.'), (4, 'bốn', 'Nam Định.');";
+	CHECK(sqlite3_exec(w, schema, NULL, NULL, NULL) == SQLITE_OK, "schema: %s", sqlite3_errmsg(w));
+	chu_ctx *ctx;
+	chu_index *ix;
+	CHECK(chu_ctx_new(NULL, &ctx) == CHU_OK, "ctx");
+	CHECK(chu_index_open(path, NULL, &ix) == CHU_OK, "index open: %s", chu_index_error(ix));
+	const char *r = index_hits(ix, ctx, "quang nam");
+	CHECK(strcmp(r, "phrase:phrase|near:near|far:near|other:most") == 0, "quang nam (năm is within 10 words): %s", r);
+	r = index_hits(ix, ctx, "Quảng Nam");
+	CHECK(strcmp(r, "phrase:phrase|near:near|far:all|other:most") == 0 || strcmp(r, "phrase:phrase|near:near|far:all") == 0,
+	      "Quảng Nam: %s", r);
+	r = index_hits(ix, ctx, "nam quang -ninh");
+	CHECK(strcmp(r, "far:near|phrase:near|other:most") == 0 || strcmp(r, "phrase:near|far:near|other:most") == 0, "nam quang -ninh: %s", r);
+	r = index_hits(ix, ctx, "quang OR dinh");
+	CHECK(strstr(r, "other:all") && strstr(r, "phrase:all") && strstr(r, "near:all") && strstr(r, "far:all"), "quang OR dinh: %s", r);
+	CHECK(strcmp(index_hits(ix, ctx, "quang"), "far:all|near:all|phrase:all") == 0 ||
+	          strstr(index_hits(ix, ctx, "quang"), "other") == NULL,
+	      "quang: %s", index_hits(ix, ctx, "quang"));
+	/* a spelling the index did not hold when it was first asked for */
+	CHECK(strstr(index_hits(ix, ctx, "quang khan"), "new") == NULL, "before the new document");
+	CHECK(sqlite3_exec(w,
+	                   "INSERT INTO docs(id, key) VALUES (5, 'new');"
+	                   "INSERT INTO docs_fts(rowid, title, body) VALUES (5, 'năm', 'Quàng khăn đỏ.');",
+	                   NULL, NULL, NULL) == SQLITE_OK,
+	      "insert: %s", sqlite3_errmsg(w));
+	r = index_hits(ix, ctx, "quang khan");
+	CHECK(starts_with(r, "new:phrase|"), "quang khan after the new document: %s", r);
+	chu_index_close(ix);
+	chu_ctx_free(ctx);
+	sqlite3_close(w);
+	remove(path);
+}
+
 int main(void)
 {
 	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK, "open");
@@ -361,6 +433,7 @@ int main(void)
 	test_query();
 	test_compile();
 	test_seeds();
+	test_one_pass();
 	sqlite3_close(db);
 	return harness_done();
 }

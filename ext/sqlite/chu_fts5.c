@@ -6,6 +6,8 @@
  *     sqlite3> .load build/chu_sqlite
  *     sqlite3> CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = 'chu');
  * Tokenizer arguments: tokenize = 'chu model /path/to/seg.chm' adds word keys from that model.
+ * Also the auxiliary function chu_rank() (below), with which chu search ranks its phrase, near
+ * and all tiers in one pass.
  */
 #ifdef CHU_SQLITE_EXTENSION
 #include <sqlite3ext.h>
@@ -16,6 +18,8 @@ SQLITE_EXTENSION_INIT1
 
 #include "chu.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +157,322 @@ static void match_fn(sqlite3_context *c, int argc, sqlite3_value **v)
 		sqlite3_result_text(c, q.tiers[pick].match, -1, SQLITE_TRANSIENT);
 }
 
+
+/* ---- chu_rank(): the phrase, near and all tiers in one pass ---- */
+
+/* chu_rank(TABLE, W0, W1, …, GROUPS): for a MATCH of the "all" tier, a value to ORDER BY that
+ * puts the rows where the chain's words stand as a phrase first, then those where they stand
+ * within CHU_RANK_NEAR tokens of each other (as FTS5's NEAR(…, 10) reads it), then the others,
+ * and within each by bm25 — computed as FTS5's bm25(TABLE, W0, W1, …) computes it (k1 1.2, b 0.75,
+ * Wc the weight of column c), but over the query's terms rather than its phrases: a term written
+ * as an OR of its spellings counts as one, its documents those that hold any of them.
+ * GROUPS (text) names, for each phrase of the MATCH in order, its term: a number, or '-' for a
+ * phrase that does not count (an exclusion); then '|' and the terms of the chain, the query's
+ * plain words in order ("0 0 1 2 - | 0 1 2"). Fewer than two chain terms: every row is in the
+ * first tier. The value is tier * CHU_RANK_TIER + bm25 (bm25 ≤ 0, and above -CHU_RANK_TIER):
+ * chu__rank_tier() and chu__rank_bm25() read it back. */
+#define CHU_RANK_NEAR 10
+#define CHU_RANK_TIER 1048576.0
+#define CHU_RANK_TERMS 64 /* terms a query has at most (query.c allows 64) */
+
+typedef struct rank_inst {
+	int64_t pos;  /* column << 32 | offset of its first token */
+	int len;      /* its tokens */
+	int word;     /* its place in the chain */
+} rank_inst;
+
+typedef struct rank_data {
+	int n_phrases;
+	int *term;              /* [n_phrases]: the term of each phrase, -1: none */
+	int *len;               /* [n_phrases]: tokens in each phrase */
+	int n_terms;            /* 1 + the largest term named */
+	int chain[CHU_RANK_TERMS], n_chain;
+	int word_of[CHU_RANK_TERMS]; /* the place of a term in the chain, -1: none */
+	double idf[CHU_RANK_TERMS];
+	double avgdl;
+	double freq[CHU_RANK_TERMS];
+	rank_inst *inst; /* scratch for one row's chain instances */
+	int inst_cap;
+	int64_t last[CHU_RANK_TERMS]; /* scratch: the last start of each chain word, and its length */
+	int last_len[CHU_RANK_TERMS];
+} rank_data;
+
+static void rank_data_free(void *p)
+{
+	rank_data *d = p;
+	if (!d)
+		return;
+	sqlite3_free(d->term);
+	sqlite3_free(d->len);
+	sqlite3_free(d->inst);
+	sqlite3_free(d);
+}
+
+/* Reads a term number at *s (moving past it) into *t: false when there is none or it is past
+ * CHU_RANK_TERMS. */
+static int rank_number(const char **s, int *t)
+{
+	const char *p = *s;
+	int v = 0;
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9') {
+		v = v * 10 + (*p++ - '0');
+		if (v >= CHU_RANK_TERMS)
+			return 0;
+	}
+	*s = p;
+	*t = v;
+	return 1;
+}
+
+/* Reads GROUPS into d; false when it does not read or does not fit the query's phrases. */
+static int rank_parse(rank_data *d, const char *s)
+{
+	int i = 0, t;
+	d->n_terms = d->n_chain = 0;
+	for (int k = 0; k < CHU_RANK_TERMS; k++)
+		d->word_of[k] = -1;
+	while (*s && *s != '|') {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		if (*s == '-') {
+			t = -1;
+			s++;
+		} else if (!rank_number(&s, &t)) {
+			return 0;
+		}
+		if (i >= d->n_phrases)
+			return 0;
+		d->term[i++] = t;
+		if (t + 1 > d->n_terms)
+			d->n_terms = t + 1;
+	}
+	if (i != d->n_phrases)
+		return 0;
+	if (*s == '|')
+		s++;
+	while (*s) {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		if (!rank_number(&s, &t) || t >= d->n_terms || d->word_of[t] >= 0)
+			return 0;
+		d->word_of[t] = d->n_chain;
+		d->chain[d->n_chain++] = t;
+	}
+	return 1;
+}
+
+/* Counts the rows of one phrase's xQueryPhrase into a bitmap of rowids (a term's documents are
+ * those of any of its phrases); a rowid out of the bitmap's reach is counted apart. */
+typedef struct rank_count {
+	uint64_t *bits;
+	int64_t cap_bits;
+	int64_t n, apart;
+	int rc;
+} rank_count;
+
+static int rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ud)
+{
+	rank_count *c = ud;
+	sqlite3_int64 id = api->xRowid(fts);
+	if (id < 0 || id >= ((sqlite3_int64)1 << 30)) {
+		c->apart++;
+		return SQLITE_OK;
+	}
+	if (id >= c->cap_bits) {
+		int64_t cap = c->cap_bits ? c->cap_bits : 65536;
+		while (cap <= id)
+			cap *= 2;
+		uint64_t *b = sqlite3_realloc64(c->bits, (sqlite3_uint64)(cap / 8));
+		if (!b)
+			return c->rc = SQLITE_NOMEM;
+		memset(b + c->cap_bits / 64, 0, (size_t)((cap - c->cap_bits) / 8));
+		c->bits = b;
+		c->cap_bits = cap;
+	}
+	uint64_t m = (uint64_t)1 << (id & 63);
+	if (!(c->bits[id >> 6] & m)) {
+		c->bits[id >> 6] |= m;
+		c->n++;
+	}
+	return SQLITE_OK;
+}
+
+/* The query's data, worked out on the first row: the terms, their idf and the mean row length. */
+static int rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts, const char *groups, rank_data **out)
+{
+	rank_data *d = api->xGetAuxdata(fts, 0);
+	if (d) {
+		*out = d;
+		return SQLITE_OK;
+	}
+	d = sqlite3_malloc(sizeof *d);
+	if (!d)
+		return SQLITE_NOMEM;
+	memset(d, 0, sizeof *d);
+	d->n_phrases = api->xPhraseCount(fts);
+	int n = d->n_phrases ? d->n_phrases : 1;
+	d->term = sqlite3_malloc64(sizeof(int) * (size_t)n);
+	d->len = sqlite3_malloc64(sizeof(int) * (size_t)n);
+	if (!d->term || !d->len) {
+		rank_data_free(d);
+		return SQLITE_NOMEM;
+	}
+	if (!rank_parse(d, groups)) {
+		rank_data_free(d);
+		return SQLITE_ERROR;
+	}
+	for (int i = 0; i < d->n_phrases; i++)
+		d->len[i] = api->xPhraseSize(fts, i);
+	sqlite3_int64 rows = 0, tokens = 0;
+	int rc = api->xRowCount(fts, &rows);
+	if (rc == SQLITE_OK)
+		rc = api->xColumnTotalSize(fts, -1, &tokens);
+	d->avgdl = rows ? (double)tokens / (double)rows : 0.0;
+	rank_count c = {0};
+	for (int t = 0; t < d->n_terms && rc == SQLITE_OK; t++) {
+		c.n = c.apart = 0;
+		if (c.bits)
+			memset(c.bits, 0, (size_t)(c.cap_bits / 8));
+		for (int i = 0; i < d->n_phrases && rc == SQLITE_OK; i++)
+			if (d->term[i] == t)
+				rc = api->xQueryPhrase(fts, i, &c, rank_count_row);
+		if (c.rc != SQLITE_OK)
+			rc = c.rc;
+		double hits = (double)(c.n + c.apart);
+		double idf = log(((double)rows - hits + 0.5) / (hits + 0.5));
+		d->idf[t] = idf <= 0.0 ? 1e-6 : idf;
+	}
+	sqlite3_free(c.bits);
+	if (rc == SQLITE_OK)
+		rc = api->xSetAuxdata(fts, d, rank_data_free);
+	else
+		rank_data_free(d);
+	if (rc == SQLITE_OK)
+		*out = d;
+	return rc;
+}
+
+static int inst_cmp(const void *a, const void *b)
+{
+	const rank_inst *x = a, *y = b;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Do the chain's words stand one after another somewhere in the row: each word's instance ending
+ * where the next one's begins, in one column? (in[0, n) sorted by position) */
+static int rank_phrase(const rank_data *d, const rank_inst *in, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (in[i].word != 0)
+			continue;
+		int64_t want = in[i].pos + in[i].len;
+		int w = 1, j = i + 1;
+		while (w < d->n_chain) {
+			while (j < n && (in[j].pos < want || (in[j].pos == want && in[j].word != w)))
+				j++;
+			if (j == n || in[j].pos != want)
+				break;
+			want += in[j].len;
+			w++;
+		}
+		if (w == d->n_chain)
+			return 1;
+	}
+	return 0;
+}
+
+/* Are the chain's words near each other, as FTS5's NEAR reads it: an instance of each whose
+ * start is at most CHU_RANK_NEAR tokens past its end, measured to the last start of the group,
+ * in one column? */
+static int rank_near(rank_data *d, const rank_inst *in, int n)
+{
+	for (int w = 0; w < d->n_chain; w++)
+		d->last[w] = INT64_MIN;
+	for (int i = 0; i < n;) {
+		int64_t at = in[i].pos;
+		for (; i < n && in[i].pos == at; i++) {
+			d->last[in[i].word] = at;
+			d->last_len[in[i].word] = in[i].len;
+		}
+		int ok = 1;
+		for (int w = 0; w < d->n_chain && ok; w++)
+			ok = d->last[w] != INT64_MIN && d->last[w] + d->last_len[w] + CHU_RANK_NEAR >= at;
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *c, int nv, sqlite3_value **v)
+{
+	if (nv < 1) {
+		sqlite3_result_error(c, "chu_rank: the terms are missing", -1);
+		return;
+	}
+	const char *groups = (const char *)sqlite3_value_text(v[nv - 1]);
+	rank_data *d = NULL;
+	int rc = rank_data_get(api, fts, groups ? groups : "", &d);
+	if (rc == SQLITE_ERROR) {
+		sqlite3_result_error(c, "chu_rank: the terms do not match the query", -1);
+		return;
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(c, rc);
+		return;
+	}
+	int ninst = 0;
+	rc = api->xInstCount(fts, &ninst);
+	if (rc == SQLITE_OK && d->n_chain >= 2 && ninst > d->inst_cap) {
+		rank_inst *in = sqlite3_realloc64(d->inst, sizeof *in * (size_t)ninst);
+		if (!in)
+			rc = SQLITE_NOMEM;
+		else
+			d->inst = in, d->inst_cap = ninst;
+	}
+	memset(d->freq, 0, sizeof d->freq);
+	int nin = 0, sorted = 1;
+	for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
+		int ip, ic, io;
+		rc = api->xInst(fts, i, &ip, &ic, &io);
+		if (rc != SQLITE_OK || ip < 0 || ip >= d->n_phrases || d->term[ip] < 0)
+			continue;
+		int t = d->term[ip];
+		d->freq[t] += nv - 1 > ic ? sqlite3_value_double(v[ic]) : 1.0;
+		if (d->n_chain >= 2 && d->word_of[t] >= 0) {
+			rank_inst x = {(int64_t)ic << 32 | (int64_t)(uint32_t)io, d->len[ip], d->word_of[t]};
+			sorted = sorted && (nin == 0 || d->inst[nin - 1].pos <= x.pos);
+			d->inst[nin++] = x;
+		}
+	}
+	int tokens = 0;
+	if (rc == SQLITE_OK)
+		rc = api->xColumnSize(fts, -1, &tokens);
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(c, rc);
+		return;
+	}
+	const double k1 = 1.2, b = 0.75;
+	double score = 0.0, D = (double)tokens;
+	for (int t = 0; t < d->n_terms; t++)
+		score += d->idf[t] * ((d->freq[t] * (k1 + 1.0)) / (d->freq[t] + k1 * (1 - b + b * D / d->avgdl)));
+	int tier = 0;
+	if (d->n_chain >= 2) {
+		if (!sorted)
+			qsort(d->inst, (size_t)nin, sizeof *d->inst, inst_cmp);
+		tier = rank_phrase(d, d->inst, nin) ? 0 : rank_near(d, d->inst, nin) ? 1 : 2;
+	}
+	double bm25 = -score;
+	if (bm25 <= -CHU_RANK_TIER)
+		bm25 = -CHU_RANK_TIER + 1.0;
+	sqlite3_result_double(c, tier * CHU_RANK_TIER + bm25);
+}
+
 static void ctx_destroy(void *p) { chu_ctx_free(p); }
 
 /* Registers the tokenizer "chu" on db; model_path (copied, may be NULL) is the default model.
@@ -170,6 +490,9 @@ int chu_sqlite_register(sqlite3 *db, const char *model_path)
 		sqlite3_free(copy); /* FTS5 keeps (and later frees) the copy only when it registered it */
 		return rc;
 	}
+	rc = api->xCreateFunction(api, "chu_rank", NULL, rank_fn, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
 	chu_ctx *qctx = NULL;
 	if (chu_ctx_new(NULL, &qctx) != CHU_OK)
 		return SQLITE_NOMEM;
