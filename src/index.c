@@ -297,6 +297,8 @@ void chu_index_request_init(chu_index_request *req)
 
 /* ---- the vocabulary ---- */
 
+#define VOCAB_MAX ((size_t)1 << 18) /* the most slots of a vocabulary cache */
+
 struct vocab_slot {
 	size_t key;  /* into keys; 0: empty */
 	size_t len;  /* the key's bytes */
@@ -389,8 +391,9 @@ int chu__vocab_held(void *ud, const char *key, size_t len)
 		return 1;
 	int rc = CHU_OK;
 	if (v->used * 2 >= v->cap) {
-		/* grow: twice the slots, the keys asked so far forgotten (they are asked again) */
-		size_t cap = v->cap ? v->cap * 2 : 4096;
+		/* grow: twice the slots, up to VOCAB_MAX (a server asked ever new words keeps bounded
+		 * memory); the keys asked so far forgotten (they are asked again) */
+		size_t cap = !v->cap ? 4096 : v->cap < VOCAB_MAX ? v->cap * 2 : v->cap;
 		v->slots.len = 0;
 		chu__buf_reserve(&rc, &v->slots, cap * sizeof(struct vocab_slot));
 		if (rc < 0)
