@@ -28,6 +28,15 @@ int chu__acc_unit(const char *text, size_t len, chu__acc_syl *u)
 	u->ok = false;
 	uint64_t h = 0xCBF29CE484222325ULL;
 	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)text[i];
+		if (c < 0x80) { /* an ASCII letter: itself, no mark, folded to lowercase (the path below's result) */
+			if (u->n == CHU__ACC_MAX_LETTERS || (c | 0x20) < 'a' || (c | 0x20) > 'z')
+				return CHU_OK;
+			u->cp[u->n++] = c;
+			h = (h ^ (uint64_t)(c | 0x20)) * 0x100000001B3ULL;
+			i++;
+			continue;
+		}
 		int32_t cp;
 		int k = chu__utf8_decode((const unsigned char *)text + i, len - i, &cp);
 		i += (size_t)k;
