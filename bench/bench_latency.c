@@ -32,6 +32,7 @@
  * usage: gzip -dc vietnews.jsonl.gz | bench_latency DIR
  */
 #include "chu.h"
+#include "internal.h" /* chu__query_ranked, chu__vocab_…: what chu_index_search uses */
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -44,15 +45,6 @@
 #include <time.h>
 
 int chu_sqlite_register(sqlite3 *db, const char *model_path);
-/* libchu's own (src/internal.h), as chu_index_search uses them */
-typedef struct chu__vocab chu__vocab;
-int chu__vocab_open(sqlite3 *db, const char *table, chu__vocab **out);
-void chu__vocab_close(chu__vocab *v);
-void chu__vocab_refresh(chu__vocab *v);
-int chu__vocab_held(void *ud, const char *key, size_t len);
-int chu__query_ranked(chu_ctx *ctx, int (*held)(void *, const char *, size_t), void *ud, const char **match,
-                      const char **groups, size_t *covered);
-#define CHU__RANK_TIER 1048576.0
 
 #define TOP 10       /* hits a search gathers */
 #define MAX_WORDS 4  /* syllables a query has at most */

@@ -16,7 +16,7 @@ done
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 trap 'exit 130' INT TERM
-cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wconversion -Iinclude -o "$t/bench_latency" bench/bench_latency.c \
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wconversion -Iinclude -Isrc -o "$t/bench_latency" bench/bench_latency.c \
 	"$B/ext/sqlite/chu_fts5.o" "$B/libchu.a" -lsqlite3 -lutf8proc -lpthread -lm
 # the databases go to $t too: file-backed, so their sizes are real
 gzip -dc "$N" | "$t/bench_latency" "$t"

@@ -12,6 +12,7 @@
  * usage: bench_search DOCS.jsonl QUERIES.jsonl WIKI.txt [SEG_MODEL|""] [ACCENT_MODEL]
  */
 #include "chu.h"
+#include "internal.h" /* chu__query_ranked, chu__vocab_…: what chu_index_search uses */
 
 #include <sqlite3.h>
 #include <utf8proc.h>
@@ -106,14 +107,6 @@ static bool LOWER; /* ask the questions lower-cased, as people type them */
 enum { ASK_OR, ASK_NATURAL, ASK_TIERS, ASK_OLD_TIERS };
 static long refused; /* questions chu_query_compile refused (asked through chu_search_query) */
 
-/* libchu's own (src/internal.h), as chu_index_search uses them */
-typedef struct chu__vocab chu__vocab;
-int chu__vocab_open(sqlite3 *db, const char *table, chu__vocab **out);
-void chu__vocab_close(chu__vocab *v);
-void chu__vocab_refresh(chu__vocab *v);
-int chu__vocab_held(void *ud, const char *key, size_t len);
-int chu__query_ranked(chu_ctx *ctx, int (*held)(void *, const char *, size_t), void *ud, const char **match,
-                      const char **groups, size_t *covered);
 
 /* The top 10 of the tiers of q, as chu search runs them: its first tiers in one pass ranked by
  * chu_rank (ranked, NULL: none), then each tier ranked by bm25, leaving out what an earlier one

@@ -15,7 +15,7 @@ gzip -dc "$D/corpus/viwiki.jsonl.gz" | python3 -c '
 import json, sys
 for line in sys.stdin:
     sys.stdout.write(json.loads(line)["text"].replace("\n", " ") + "\n")' >"$t/wiki.txt"
-cc -O2 -Iinclude -o "$t/bench_search" bench/bench_search.c "$B/ext/sqlite/chu_fts5.o" "$B/libchu.a" -lsqlite3 -lutf8proc -lpthread -lm
+cc -O2 -Iinclude -Isrc -o "$t/bench_search" bench/bench_search.c "$B/ext/sqlite/chu_fts5.o" "$B/libchu.a" -lsqlite3 -lutf8proc -lpthread -lm
 # the tokenizer as chu index uses it (no word model; pass a segmentation model as $1 to measure
 # word keys too); questions through chu_search_query with the accent model, as chu search uses it
 "$t/bench_search" "$X/docs.jsonl" "$X/queries.jsonl" "$t/wiki.txt" "${1:-}" models/accent.chm

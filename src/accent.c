@@ -284,7 +284,7 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 	}
 	/* their scores, AHEAD syllables in flight: the features of syllable s + AHEAD are made and
 	 * their table slots fetched, those of s + AHEAD / 2 looked up and their weights fetched, and
-	 * s's added up in the order of its features (chu__tag_score's sums); the best candidate's index
+	 * s's added up in the order of its features (the same float sums as one by one); the best candidate's index
 	 * goes in place of the count */
 	enum { AHEAD = 8, RING = AHEAD + 1 };
 	uint64_t f[RING][CHU__TAG_MAX_FEATURES];

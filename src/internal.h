@@ -616,11 +616,10 @@ CHU_HIDDEN void chu__tag_cues(const uint64_t *form, const uint64_t *first, size_
 /* Is a word form (hash) the name of a disease ("COVID-19", "HIV")? The corpus labels them O. */
 CHU_HIDDEN bool chu__tag_disease(uint64_t form);
 
-/* Adds the weights of feature f to score[0..K) (src/tag.c). */
-CHU_HIDDEN void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score);
-/* chu__tag_score in steps, so that callers can fetch the memory of later features first: starts
+/* A feature's weights added to score[0..K) (floats, in the order of the calls) in steps, so that
+ * callers can fetch the memory of later features first (src/tag.c; the accent restorer): starts
  * fetching f's table slot; finds f (UINT32_MAX: not in the model) and starts fetching its weights;
- * adds the weights found (the same sums as chu__tag_score). */
+ * adds the weights found. */
 CHU_HIDDEN void chu__tag_fetch_slot(const struct chu__tag_model *tm, uint64_t f);
 CHU_HIDDEN uint32_t chu__tag_find(const struct chu__tag_model *tm, uint64_t f);
 CHU_HIDDEN void chu__tag_add(const struct chu__tag_model *tm, uint32_t j, float *score);

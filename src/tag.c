@@ -382,6 +382,7 @@ struct chu__tag_model {
 	uint64_t *bloom;          /* a Bloom filter of the table's keys: two bits a key in one word */
 	int bloom_shift;          /* 64 - log2 of its words */
 	size_t slots_bytes, dense_bytes, bloom_bytes; /* (big_alloc) */
+	int numeral;              /* the label M (VLSP 2013's numerals), or -1 */
 	/* the features that read one word only (its own, or the word d = -3..3 away: group d + 3),
 	 * found by chu__tag_features' behaviour at load (group_features); decode_words remembers
 	 * their sums per word and group. A feature of several words, of the tags around, or of where
@@ -583,6 +584,10 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 		tm->ambig = t;
 		tm->n_ambig = (uint32_t)(ncl / 16);
 	}
+	tm->numeral = -1;
+	for (uint64_t i = 0; i < K; i++)
+		if (strcmp(tm->labels[i], "M") == 0)
+			tm->numeral = (int)i;
 	bool bio = false;
 	for (uint64_t i = 0; i < K; i++)
 		bio = bio || (tm->labels[i][0] == 'I' && tm->labels[i][1] == '-');
@@ -654,16 +659,6 @@ static inline void add_entries(const struct chu__tag_model *tm, uint32_t j, floa
 			return;
 	}
 }
-
-/* Adds the weights of feature f to score[0..K). */
-static inline void add_feature(const struct chu__tag_model *tm, uint64_t f, float *score)
-{
-	uint32_t j = find_feature(tm, f);
-	if (j != NO_ENTRY)
-		add_entries(tm, j, score);
-}
-
-void chu__tag_score(const struct chu__tag_model *tm, uint64_t f, float *score) { add_feature(tm, f, score); }
 
 void chu__tag_fetch_slot(const struct chu__tag_model *tm, uint64_t f)
 {
@@ -920,7 +915,7 @@ typedef struct word_keys {
 	uint64_t key[WORD_KEYS];
 	uint32_t at[WORD_KEYS]; /* where each looked-up key's weights are (a slot's where, DENSE: none) */
 	uint16_t look[WORD_KEYS]; /* the keys to look up: those not of a group whose sums are known */
-	int nk, ne, total, nlook;
+	int nk, ne, nlook;
 	uint16_t known;          /* the groups whose sums were known when the keys were made */
 } word_keys;
 
@@ -1291,18 +1286,25 @@ static inline const int16_t *row_of(const struct chu__tag_model *tm, uint32_t at
 	return tm->dense + (size_t)(at & ~DENSE & d) * KP8;
 }
 
-/* Adds the weights at where: a short list's, entry by entry (an entry past the list's last adds
- * 0), to sum; a dense row's to vsum, four labels at a time. No branch on which. */
-static inline void add_where(const struct chu__tag_model *tm, uint32_t at, size_t KP8, int KV, v4i *vsum, int32_t *sum)
+/* Adds the short list at where to sum, entry by entry: an entry past the list's last adds 0 (and a
+ * dense row's where has the empty list, zeros). */
+static inline void add_short(const struct chu__tag_model *tm, uint32_t at, int32_t *sum)
 {
 	const uint32_t *e = short_of(tm, at);
-	const int16_t *row = row_of(tm, at, KP8);
 	int32_t keep = -1;
 	for (int q = 0; q < SHORT; q++) {
 		uint32_t x = e[q];
 		sum[x & 0xFF] += (int32_t)(int16_t)(uint16_t)(x >> 8) & keep;
 		keep &= (int32_t)(x >> 24 & 1) - 1;
 	}
+}
+
+/* Adds the weights at where: a short list's to sum, a dense row's to vsum, four labels at a time.
+ * No branch on which. */
+static inline void add_where(const struct chu__tag_model *tm, uint32_t at, size_t KP8, int KV, v4i *vsum, int32_t *sum)
+{
+	const int16_t *row = row_of(tm, at, KP8);
+	add_short(tm, at, sum);
 	for (int v = 0; v < KV; v++) {
 		v4h x;
 		memcpy(&x, row + 4 * v, sizeof x);
@@ -1313,14 +1315,8 @@ static inline void add_where(const struct chu__tag_model *tm, uint32_t at, size_
 /* Adds the weights at where to sum[0..K), label by label (an edge's row). */
 static inline void add_where_scalar(const struct chu__tag_model *tm, uint32_t at, size_t KP8, int K, int32_t *sum)
 {
-	const uint32_t *e = short_of(tm, at);
 	const int16_t *row = row_of(tm, at, KP8);
-	int32_t keep = -1;
-	for (int q = 0; q < SHORT; q++) {
-		uint32_t x = e[q];
-		sum[x & 0xFF] += (int32_t)(int16_t)(uint16_t)(x >> 8) & keep;
-		keep &= (int32_t)(x >> 24 & 1) - 1;
-	}
+	add_short(tm, at, sum);
 	for (int y = 0; y < K; y++)
 		sum[y] += row[y];
 }
@@ -1364,7 +1360,6 @@ static void word_keys_of(const struct chu__tag_model *tm, const sum_memo *sm, co
 			}
 		wk->ne = ne;
 	}
-	wk->total = k;
 	wk->nlook = nl;
 	for (int q = 0; q < nl; q++) {
 		uint64_t h = (uint64_t)((uint32_t)(wk->key[wk->look[q]] >> 32) | 1u) * 0x9E3779B97F4A7C15ULL;
@@ -1570,10 +1565,7 @@ static const struct chu__tag_model *public_tagger(const chu_model *model, int ta
 static int tag_amounts(chu_ctx *ctx, const struct chu__tag_model *tm, const char *text, const chu_span *words,
                        size_t n, uint8_t *tags)
 {
-	int m = -1;
-	for (uint32_t k = 0; k < tm->meta.n_labels; k++)
-		if (strcmp(tm->labels[k], "M") == 0)
-			m = (int)k;
+	int m = tm->numeral;
 	if (m < 0)
 		return CHU_OK;
 	char buf[64];
