@@ -18,23 +18,27 @@
  * every word, four words in flight so that memory is fetched ahead (decode_words). A Bloom filter
  * that stays in cache rules out most features the model lacks before the table is read; long entry
  * lists are dense int16 rows added four labels at a time, short ones entry by entry with no branch
- * on the list's length; these tables sit in large pages. Viterbi runs four labels at a time,
+ * on the list's length. The trainer writes these tables into the model file, so that loading maps
+ * them and does no work (and processes share their pages). Viterbi runs four labels at a time,
  * leaving out the previous labels that provably cannot be best (chu__tag_viterbi_model).
  *
  * Model sections, for a tagger named P ("pos", "ner"):
  *   P.meta     struct tag_meta
  *   P.labels   n_labels names of 16 bytes, NUL-padded
  *   P.trans    (n_labels + 1) × n_labels floats: row 0 from the start, row 1 + a from label a
- *   P.table    n_slots u64: feature key (high 32 bits of its hash, bit 0 set; 0 empty) | first
- *              entry index << 32
  *   P.entries  n_entries u32: label (bits 0-7) | weight as int16 (bits 8-23) | last (bit 24)
+ *   P.table    n_slots u64: feature key (high 32 bits of its hash, bit 0 set; 0 empty) | first
+ *              entry index << 32 (the accent restorer's; a tagger file of format 1 has it instead
+ *              of the next three, which are then made of it at load)
+ *   P.slots    n_slots u64: the table as decode_words reads it (chu__tag_runtime_build)
+ *   P.dense    rows of KP8 (n_labels rounded up to 8) int16 weights; row 0 zeros
+ *   P.bloom    a power of two (at least 64) of u64: a Bloom filter of the table's keys
  */
 #include "internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 /* ---- hashing (the same mixing as the segmenter's) ---- */
 
@@ -375,13 +379,13 @@ struct chu__tag_model {
 	const uint32_t *entries;
 	/* the public taggers' long entry lists (more than SHORT entries: the features of many words,
 	 * the bias, shapes, classes) as rows of KP8 int16 weights, each label's or 0 */
-	int16_t *dense;           /* rows of KP8 int16 (row 0: zeros), or NULL (the accent restorer) */
-	uint64_t *slots;          /* n_slots: the table as decode_words reads it, key | where << 32: a
+	const int16_t *dense;     /* rows of KP8 int16 (row 0: zeros), or NULL (the accent restorer) */
+	const uint64_t *slots;    /* n_slots: the table as decode_words reads it, key | where << 32: a
 	                           * short list's first entry, or DENSE | its row (DENSE alone: none) */
 	uint32_t zeros[SHORT];    /* a short list that adds nothing */
-	uint64_t *bloom;          /* a Bloom filter of the table's keys: two bits a key in one word */
+	const uint64_t *bloom;    /* a Bloom filter of the table's keys: two bits a key in one word */
 	int bloom_shift;          /* 64 - log2 of its words */
-	size_t slots_bytes, dense_bytes, bloom_bytes; /* (big_alloc) */
+	chu__tag_runtime own;     /* slots, dense and bloom when built at load (a file without them) */
 	int numeral;              /* the label M (VLSP 2013's numerals), or -1 */
 	/* the features that read one word only (its own, or the word d = -3..3 away: group d + 3),
 	 * found by chu__tag_features' behaviour at load (group_features); decode_words remembers
@@ -411,92 +415,144 @@ struct chu__tag_model {
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
-/* Zeroed memory for a model's tables, in large pages where the system gives them: the tables are
- * read at random, and with 4 KiB pages nearly every read would also miss the TLB. */
-#define BIG_PAGE ((size_t)2 << 20)
-static size_t big_len(size_t n) { return n >= BIG_PAGE ? (n + BIG_PAGE - 1) & ~(BIG_PAGE - 1) : (n + 4095) & ~(size_t)4095; }
-static void *big_alloc(size_t n)
+void chu__tag_runtime_free(chu__tag_runtime *rt)
 {
-	size_t len = big_len(n);
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	if (len >= BIG_PAGE)
-		madvise(p, len, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-static void big_free(void *p, size_t n)
-{
-	if (p)
-		munmap(p, big_len(n));
+	free(rt->slots);
+	free(rt->dense);
+	free(rt->bloom);
+	memset(rt, 0, sizeof *rt);
 }
 
-/* Makes tm's dense rows of its long entry lists and its slots (the entries and table checked). A
- * list is dense when longer than SHORT or too near the end of the entries to read SHORT of them. */
-static int dense_lists(struct chu__tag_model *tm)
+/* The bits of the Bloom filter word that key (the low 32 bits of a slot) sets, and the word. */
+static inline uint64_t bloom_hash(uint32_t key) { return (uint64_t)key * 0x9E3779B97F4A7C15ULL; }
+static inline uint64_t bloom_bits(uint64_t h) { return 1ULL << (h >> 20 & 63) | 1ULL << (h >> 26 & 63); }
+
+int chu__tag_runtime_build(const uint64_t *table, uint32_t n_slots, const uint32_t *entries, uint32_t n_entries, int K,
+                           chu__tag_runtime *rt)
 {
-	const uint32_t n = tm->meta.n_entries, ns = tm->meta.n_slots;
-	const size_t KP8 = (tm->meta.n_labels + 7) & ~7u;
+	memset(rt, 0, sizeof *rt);
+	const uint32_t n = n_entries, ns = n_slots;
+	const size_t KP8 = ((size_t)K + 7) & ~(size_t)7;
 	/* each list's length, at its first entry, in one pass over the entries in order */
-	uint8_t *len = malloc(n);
+	uint8_t *len = malloc(n ? n : 1);
 	if (!len)
 		return CHU_ENOMEM;
 	for (uint32_t i = 0, start = 0; i < n; i++) {
 		len[i] = 0;
-		if (tm->entries[i] >> 24 & 1) {
+		if (entries[i] >> 24 & 1) {
 			len[start] = (uint8_t)(i - start + 1 < 255 ? i - start + 1 : 255);
 			start = i + 1;
 		}
 	}
 	/* a model's lists are each in one slot, so there are at most this many long ones; a damaged
-	 * file that shares them runs out of rows (pages of rows never written are never touched) */
+	 * file that shares them runs out of rows */
 	size_t cap = n / (SHORT + 1) + 2;
-	tm->slots_bytes = (size_t)ns * sizeof *tm->slots;
-	tm->dense_bytes = cap * KP8 * sizeof *tm->dense;
-	tm->slots = big_alloc(tm->slots_bytes);
-	tm->dense = big_alloc(tm->dense_bytes);
+	rt->slots = calloc(ns, sizeof *rt->slots);
+	rt->dense = calloc(cap, KP8 * sizeof *rt->dense);
 	/* most features a sentence has are not in the model: a filter of 16 bits a key (a table is at
 	 * most half full), small enough to stay in cache, says so for most of them without reading
 	 * the table */
 	size_t words = 64;
 	while (words * 8 < ns)
 		words *= 2;
-	tm->bloom_bytes = words * sizeof *tm->bloom;
-	tm->bloom = big_alloc(tm->bloom_bytes);
-	tm->bloom_shift = 64 - __builtin_ctzll(words);
-	int rc = tm->slots && tm->dense && tm->bloom ? CHU_OK : CHU_ENOMEM;
+	rt->bloom = calloc(words, sizeof *rt->bloom);
+	rt->bloom_words = words;
+	int shift = 64 - __builtin_ctzll(words), rc = rt->slots && rt->dense && rt->bloom ? CHU_OK : CHU_ENOMEM;
 	size_t r = 1;
 	for (uint32_t i = 0; i < ns && rc == CHU_OK; i++) {
-		uint64_t e = tm->table[i];
+		uint64_t e = table[i];
 		uint32_t j = (uint32_t)(e >> 32);
 		if (!(uint32_t)e)
 			continue; /* slots[i] = 0: zeroed */
-		uint64_t h = (uint64_t)(uint32_t)e * 0x9E3779B97F4A7C15ULL;
-		tm->bloom[h >> tm->bloom_shift] |= 1ULL << (h >> 20 & 63) | 1ULL << (h >> 26 & 63);
-		if (len[j] == 0) {
-			rc = CHU_EFORMAT; /* a slot that points into a list */
+		uint64_t h = bloom_hash((uint32_t)e);
+		rt->bloom[h >> shift] |= bloom_bits(h);
+		if (j >= n || len[j] == 0) {
+			rc = CHU_EFORMAT; /* a slot that points past the entries or into a list */
 		} else if (len[j] <= SHORT && j + SHORT <= n) {
-			tm->slots[i] = e;
+			rt->slots[i] = e;
 		} else if (r == cap) {
 			rc = CHU_EFORMAT;
 		} else {
-			int16_t *row = tm->dense + r * KP8;
+			int16_t *row = rt->dense + r * KP8;
 			for (uint32_t q = j;; q++) {
-				row[tm->entries[q] & 0xFF] = (int16_t)(uint16_t)(tm->entries[q] >> 8);
-				if (tm->entries[q] >> 24 & 1)
+				row[entries[q] & 0xFF] = (int16_t)(uint16_t)(entries[q] >> 8);
+				if (entries[q] >> 24 & 1)
 					break;
 			}
-			tm->slots[i] = (uint32_t)e | (uint64_t)(DENSE | (uint32_t)r) << 32;
+			rt->slots[i] = (uint32_t)e | (uint64_t)(DENSE | (uint32_t)r) << 32;
 			r++;
 		}
 	}
 	free(len);
+	rt->n_rows = r;
 	if (rc < 0)
-		return rc;
-	for (int q = 0; q < SHORT; q++)
-		tm->zeros[q] = 1u << 24;
+		chu__tag_runtime_free(rt);
+	return rc;
+}
+
+/* The load-time checks read tens of megabytes: no branch but the loop's, so that they run near the
+ * speed of memory. (GCC's vector extensions wider than SSE2 were slower: they go through memory.) */
+
+/* Checks the entries: each names a label, and the last ends a list. */
+static bool entries_ok(const uint32_t *entries, uint32_t n, uint64_t K)
+{
+	uint32_t bad = 0;
+	for (uint32_t i = 0; i < n; i++)
+		bad |= (uint32_t)((entries[i] & 0xFF) >= K) | entries[i] >> 25;
+	return bad == 0 && n >= 1 && (entries[n - 1] >> 24 & 1);
+}
+
+/* Checks slots as decode_words reads them: a short list's SHORT entries within the entries, a
+ * row within the rows, an empty slot. */
+static bool slots_ok(const uint64_t *slots, uint32_t ns, uint32_t n_entries, uint64_t n_rows)
+{
+	uint64_t bad = 0, empty = 0;
+	for (uint32_t i = 0; i < ns; i++) {
+		uint64_t e = slots[i], at = e >> 32, free_slot = (uint32_t)e == 0, dense = at >> 31;
+		empty |= free_slot;
+		bad |= ((dense & (uint64_t)((at & ~(uint64_t)DENSE) >= n_rows)) | (~dense & 1 & (uint64_t)(at + SHORT > n_entries))) &
+		       ~free_slot;
+	}
+	return bad == 0 && empty;
+}
+
+/* The runtime tables of tm: from the file's P.slots, P.dense and P.bloom (written by the trainer,
+ * so that loading maps them and does no work), or built from P.table for a file without them. */
+static int runtime_tables(const chu_model *m, const char *p, struct chu__tag_model *tm, const uint64_t *table)
+{
+	const size_t KP8 = (tm->meta.n_labels + 7) & ~7u;
+	char name[3][24];
+	const void *sec[3];
+	uint64_t size[3];
+	const char *suffix[3] = {"slots", "dense", "bloom"};
+	int found = 0;
+	for (int i = 0; i < 3; i++) {
+		snprintf(name[i], sizeof name[i], "%s.%s", p, suffix[i]);
+		found += chu__model_section(m, name[i], &sec[i], &size[i]) == CHU_OK;
+	}
+	if (found == 0) {
+		if (!table)
+			return CHU_EFORMAT;
+		int rc = chu__tag_runtime_build(table, tm->meta.n_slots, tm->entries, tm->meta.n_entries,
+		                                (int)tm->meta.n_labels, &tm->own);
+		if (rc < 0)
+			return rc;
+		tm->slots = tm->own.slots;
+		tm->dense = tm->own.dense;
+		tm->bloom = tm->own.bloom;
+		tm->bloom_shift = 64 - __builtin_ctzll(tm->own.bloom_words);
+		chu__model_unused(m, table, (size_t)tm->meta.n_slots * 8); /* slots stand in for it */
+		return CHU_OK;
+	}
+	uint64_t row_bytes = KP8 * sizeof(int16_t), n_rows = size[1] / row_bytes, words = size[2] / 8;
+	if (found != 3 || size[0] != (uint64_t)tm->meta.n_slots * 8 || size[1] % row_bytes || n_rows == 0 ||
+	    n_rows > DENSE || size[2] % 8 || !pow2(words) || words < 64 ||
+	    !slots_ok(sec[0], tm->meta.n_slots, tm->meta.n_entries, n_rows))
+		return CHU_EFORMAT;
+	tm->slots = sec[0];
+	tm->dense = sec[1];
+	tm->bloom = sec[2];
+	tm->bloom_shift = 64 - __builtin_ctzll(words);
 	return CHU_OK;
 }
 
@@ -507,15 +563,16 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 	*out = NULL;
 	const char *p = task == CHU_TAGGER_NER ? "ner" : task == CHU_TAGGER_POS ? "pos" : "acc";
 	char name[5][24];
-	const char *suffix[5] = {"meta", "labels", "trans", "table", "entries"};
-	const void *sec[5];
-	uint64_t size[5];
+	const char *suffix[5] = {"meta", "labels", "trans", "entries", "table"};
+	const void *sec[5] = {NULL};
+	uint64_t size[5] = {0};
 	for (int i = 0; i < 5; i++) {
 		snprintf(name[i], sizeof name[i], "%s.%s", p, suffix[i]);
-		if (chu__model_section(m, name[i], &sec[i], &size[i]) < 0)
+		if (chu__model_section(m, name[i], &sec[i], &size[i]) < 0 && i < 4)
 			return i == 0 ? CHU_OK : CHU_EFORMAT; /* no such tagger in this file, or a part missing */
 	}
-	if (size[0] != sizeof(struct tag_meta))
+	/* the table: the accent restorer reads it; the taggers read slots made of it (runtime_tables) */
+	if (size[0] != sizeof(struct tag_meta) || (!sec[4] && task == CHU__TAGGER_ACCENT))
 		return CHU_EFORMAT;
 	struct chu__tag_model *tm = calloc(1, sizeof *tm);
 	if (!tm)
@@ -525,30 +582,24 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 	uint64_t K = me->n_labels;
 	bool ok = K >= 1 && K <= CHU__TAG_MAX_LABELS && me->task == (uint32_t)task &&
 	          me->n_features == (uint32_t)chu__tag_n_features(task) && pow2(me->n_slots) && me->n_entries >= 1 &&
-	          size[1] == K * 16 && size[2] == (K + 1) * K * sizeof(float) && size[3] == (uint64_t)me->n_slots * 8 &&
-	          size[4] == (uint64_t)me->n_entries * 4 && me->scale > 0 && me->scale < 1e9f;
+	          size[1] == K * 16 && size[2] == (K + 1) * K * sizeof(float) && size[3] == (uint64_t)me->n_entries * 4 &&
+	          (!sec[4] || size[4] == (uint64_t)me->n_slots * 8) && me->scale > 0 && me->scale < 1e9f;
 	if (ok) {
 		tm->labels = sec[1];
 		tm->trans = sec[2];
-		tm->table = sec[3];
-		tm->entries = sec[4];
+		tm->entries = sec[3];
+		tm->table = sec[4];
 		for (uint64_t i = 0; i < K && ok; i++)
 			ok = tm->labels[i][0] != 0 && tm->labels[i][15] == 0;
 		for (uint64_t i = 0; i < (K + 1) * K && ok; i++)
 			ok = tm->trans[i] > -1e9f && tm->trans[i] < 1e9f;
-		/* every entry names a label; the last one ends a list, so no list runs past the end */
-		for (uint32_t i = 0; i < me->n_entries && ok; i++)
-			ok = (tm->entries[i] & 0xFF) < K && (tm->entries[i] >> 25) == 0;
-		ok = ok && (tm->entries[me->n_entries - 1] >> 24 & 1);
-		bool empty = false;
-		for (uint32_t i = 0; i < me->n_slots && ok; i++) {
-			uint64_t e = tm->table[i];
-			if ((uint32_t)e == 0)
-				empty = true;
-			else
-				ok = (e >> 32) < me->n_entries;
-		}
-		ok = ok && empty; /* an empty slot ends every lookup */
+		/* the taggers' entries are checked here; the accent restorer's 50 MB table and entries would
+		 * take longer to check than to load, so its lookups keep in bounds instead (find_feature,
+		 * add_entries) and only the last entry is checked, which ends every list */
+		if (task == CHU__TAGGER_ACCENT)
+			ok = ok && (tm->entries[me->n_entries - 1] >> 24 & 1);
+		else
+			ok = ok && entries_ok(tm->entries, me->n_entries, K);
 	}
 	if (!ok) {
 		free(tm);
@@ -606,15 +657,17 @@ int chu__tag_model_load(const chu_model *m, int task, struct chu__tag_model **ou
 			tm->trans_min[a] = row[b] < tm->trans_min[a] ? row[b] : tm->trans_min[a];
 		}
 	}
+	for (int q = 0; q < SHORT; q++)
+		tm->zeros[q] = 1u << 24;
 	if (task != CHU__TAGGER_ACCENT) {
-		int drc = dense_lists(tm);
+		int drc = runtime_tables(m, p, tm, tm->table);
+		tm->table = NULL; /* the slots stand in for it */
 		if (drc == CHU_OK)
 			drc = group_features(tm, task);
 		if (drc < 0) {
 			chu__tag_model_free(tm);
 			return drc;
 		}
-		chu__model_unused(m, tm->table, (size_t)me->n_slots * 8); /* slots stand in for it */
 	}
 	static _Atomic uint64_t serials;
 	tm->serial = ++serials;
@@ -626,35 +679,40 @@ void chu__tag_model_free(struct chu__tag_model *tm)
 {
 	if (!tm)
 		return;
-	big_free(tm->dense, tm->dense_bytes);
-	big_free(tm->slots, tm->slots_bytes);
-	big_free(tm->bloom, tm->bloom_bytes);
+	chu__tag_runtime_free(&tm->own);
 	free(tm->outside);
 	free(tm);
 }
 
-/* The first entry of feature f's list, or NO_ENTRY when the model has no such feature. */
+/* The first entry of feature f's list, or NO_ENTRY when the model has no such feature. The table
+ * (the accent restorer's, not checked at load) may be damaged: at most every slot is read, and an
+ * entry past the last is none. */
 #define NO_ENTRY UINT32_MAX
+_Static_assert((CHU__TAG_MAX_LABELS & (CHU__TAG_MAX_LABELS - 1)) == 0, "a mask of labels");
 static inline uint32_t find_feature(const struct chu__tag_model *tm, uint64_t f)
 {
 	uint32_t mask = tm->meta.n_slots - 1;
 	uint32_t key = (uint32_t)(f >> 32) | 1u;
-	for (uint32_t i = (uint32_t)(f >> 1) & mask;; i = (i + 1) & mask) {
+	uint32_t i = (uint32_t)(f >> 1) & mask;
+	for (uint32_t left = mask + 1; left; left--, i = (i + 1) & mask) {
 		uint64_t e = tm->table[i];
 		if ((uint32_t)e == 0)
 			return NO_ENTRY;
 		if ((uint32_t)e == key)
-			return (uint32_t)(e >> 32);
+			return (uint32_t)(e >> 32) < tm->meta.n_entries ? (uint32_t)(e >> 32) : NO_ENTRY;
 	}
+	return NO_ENTRY;
 }
 
-/* Adds the weights of the entry list that begins at entry j to score[0..K). */
+/* Adds the weights of the entry list that begins at entry j to score[0..CHU__TAG_MAX_LABELS): a
+ * label past the model's (a damaged file) adds to a score no one reads. The last entry ends a
+ * list (checked at load), so no list runs past the end. */
 static inline void add_entries(const struct chu__tag_model *tm, uint32_t j, float *score)
 {
 	float inv = 1.0f / tm->meta.scale;
 	for (;; j++) {
 		uint32_t x = tm->entries[j];
-		score[x & 0xFF] += (float)(int16_t)(uint16_t)(x >> 8) * inv;
+		score[x & (CHU__TAG_MAX_LABELS - 1)] += (float)(int16_t)(uint16_t)(x >> 8) * inv;
 		if (x >> 24 & 1)
 			return;
 	}
@@ -804,10 +862,20 @@ static void probe_groups(int task, bool edges, int8_t *group)
 		}
 }
 
-/* Adds the weights of the entry list that begins at entry j to sum[0..K) (integers). */
-static inline void add_entries_int(const struct chu__tag_model *tm, uint32_t j, int32_t *sum)
+static inline uint32_t find_where(const struct chu__tag_model *tm, uint64_t f);
+
+/* Adds the weights at where (find_where's: a short list's first entry, or DENSE | a row) to
+ * sum[0..K) (integers). */
+static void add_at(const struct chu__tag_model *tm, uint32_t at, int32_t *sum)
 {
-	for (;; j++) {
+	const int K = (int)tm->meta.n_labels;
+	if (at & DENSE) {
+		const int16_t *row = tm->dense + (size_t)(at & ~DENSE) * (((size_t)K + 7) & ~(size_t)7);
+		for (int y = 0; y < K; y++)
+			sum[y] += row[y];
+		return;
+	}
+	for (uint32_t j = at;; j++) {
 		uint32_t x = tm->entries[j];
 		sum[x & 0xFF] += (int16_t)(uint16_t)(x >> 8);
 		if (x >> 24 & 1)
@@ -825,20 +893,15 @@ static void group_sums(const struct chu__tag_model *tm, int task, int g, const c
 	memset(v, 0, (g < N_WORD_GROUPS ? (size_t)((K + 3) & ~3) : (size_t)K * (size_t)K) * sizeof *v);
 	if (g < N_WORD_GROUPS) {
 		int nk = chu__tag_features(task, W, n, i, f);
-		for (int k = 0; k < nk; k++) {
-			uint32_t j = tm->group_of[k] == g ? find_feature(tm, f[k]) : NO_ENTRY;
-			if (j != NO_ENTRY)
-				add_entries_int(tm, j, v);
-		}
+		for (int k = 0; k < nk; k++)
+			if (tm->group_of[k] == g)
+				add_at(tm, find_where(tm, f[k]), v);
 		return;
 	}
 	int ne = chu__tag_edge_features(task, W, n, i, f);
 	for (int e = 0; e < ne; e++)
-		for (int a = 0; tm->edge_group_of[e] == g && a < K; a++) {
-			uint32_t j = find_feature(tm, chu__tag_edge_key(f[e], a));
-			if (j != NO_ENTRY)
-				add_entries_int(tm, j, v + (size_t)a * (size_t)K);
-		}
+		for (int a = 0; tm->edge_group_of[e] == g && a < K; a++)
+			add_at(tm, find_where(tm, chu__tag_edge_key(f[e], a)), v + (size_t)a * (size_t)K);
 }
 
 /* Sorts tm's features into groups (probe_groups) and sums each group's weights for a word before
@@ -1362,7 +1425,7 @@ static void word_keys_of(const struct chu__tag_model *tm, const sum_memo *sm, co
 	}
 	wk->nlook = nl;
 	for (int q = 0; q < nl; q++) {
-		uint64_t h = (uint64_t)((uint32_t)(wk->key[wk->look[q]] >> 32) | 1u) * 0x9E3779B97F4A7C15ULL;
+		uint64_t h = bloom_hash((uint32_t)(wk->key[wk->look[q]] >> 32) | 1u);
 		__builtin_prefetch(&tm->bloom[h >> tm->bloom_shift]);
 	}
 }
@@ -1376,8 +1439,7 @@ static void word_keys_filter(const struct chu__tag_model *tm, word_keys *wk)
 	for (int q = 0; q < wk->nlook; q++) {
 		int j = wk->look[q];
 		uint64_t key = wk->key[j];
-		uint64_t h = (uint64_t)((uint32_t)(key >> 32) | 1u) * 0x9E3779B97F4A7C15ULL;
-		uint64_t bits = 1ULL << (h >> 20 & 63) | 1ULL << (h >> 26 & 63);
+		uint64_t h = bloom_hash((uint32_t)(key >> 32) | 1u), bits = bloom_bits(h);
 		bool maybe = (tm->bloom[h >> tm->bloom_shift] & bits) == bits;
 		wk->at[j] = DENSE;
 		wk->look[nm] = (uint16_t)j;

@@ -583,23 +583,35 @@ static int save(const chu__train_tag_opts *o, weights *W, const labels *L, size_
 		uint32_t reserved[2];
 	} meta = {(uint32_t)K, n_slots, (uint32_t)ne, (uint32_t)chu__tag_n_features(o->task), (uint32_t)o->task, scale, {0, 0}};
 	const char *p = o->task == CHU_TAGGER_NER ? "ner" : o->task == CHU_TAGGER_POS ? "pos" : "acc";
-	char names[5][24];
-	const char *suffix[5] = {"meta", "labels", "trans", "table", "entries"};
-	const char *np[5 + 8];
-	const void *data[5 + 8] = {&meta, L->names, trans, table, entries};
-	uint64_t sizes[5 + 8] = {sizeof meta, (uint64_t)K * 16, (uint64_t)(K + 1) * (uint64_t)K * 4, (uint64_t)n_slots * 8,
-	                         (uint64_t)ne * 4};
-	for (int i = 0; i < 5; i++) {
+	/* the accent restorer reads the table; a tagger reads the slots, rows and filter made of it */
+	chu__tag_runtime rt = {0};
+	bool tagger = o->task != CHU__TAGGER_ACCENT;
+	if (rc >= 0 && tagger)
+		rc = chu__tag_runtime_build(table, n_slots, entries, (uint32_t)ne, K, &rt);
+	enum { BASE = 7, EXTRA = 8 };
+	char names[BASE][24];
+	const char *suffix[BASE] = {"meta", "labels", "trans", "entries", "slots", "dense", "bloom"};
+	const size_t KP8 = ((size_t)K + 7) & ~(size_t)7;
+	const char *np[BASE + EXTRA];
+	const void *data[BASE + EXTRA] = {&meta, L->names, trans, entries, rt.slots, rt.dense, rt.bloom};
+	uint64_t sizes[BASE + EXTRA] = {sizeof meta, (uint64_t)K * 16, (uint64_t)(K + 1) * (uint64_t)K * 4, (uint64_t)ne * 4,
+	                                (uint64_t)n_slots * 8, (uint64_t)(rt.n_rows * KP8 * 2), (uint64_t)rt.bloom_words * 8};
+	size_t nb = tagger ? BASE : 5;
+	if (!tagger)
+		suffix[4] = "table", data[4] = table;
+	for (size_t i = 0; i < nb; i++) {
 		snprintf(names[i], sizeof names[i], "%s.%s", p, suffix[i]);
 		np[i] = names[i];
 	}
-	for (size_t i = 0; i < n_extra && i < 8; i++) {
-		np[5 + i] = xnames[i];
-		data[5 + i] = xdata[i];
-		sizes[5 + i] = xsizes[i];
+	size_t nx = n_extra < EXTRA ? n_extra : EXTRA;
+	for (size_t i = 0; i < nx; i++) {
+		np[nb + i] = xnames[i];
+		data[nb + i] = xdata[i];
+		sizes[nb + i] = xsizes[i];
 	}
 	if (rc >= 0)
-		rc = chu__model_write(o->out, np, data, sizes, 5 + (n_extra < 8 ? n_extra : 8));
+		rc = chu__model_write(o->out, np, data, sizes, nb + nx);
+	chu__tag_runtime_free(&rt);
 	*n_kept = kept;
 	free(strength);
 	free(sorted);

@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 			return 1;
 		p[pos] ^= bit;
 	}
-	uint64_t h = chu__checksum(p + 48, (size_t)n - 48);
+	uint64_t h = chu__model_sum(p + 48, (size_t)n - 48);
 	unsigned char le[8];
 	for (int i = 0; i < 8; i++)
 		le[i] = (unsigned char)(h >> (8 * i));

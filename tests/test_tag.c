@@ -573,33 +573,39 @@ static void test_viterbi(const chu_model *m, int task)
  * depend on what was tagged before. 3,000 sentences of words drawn from a small vocabulary and
  * numbered names (more words than the taggers remember, so remembered sums are replaced), each
  * tagged in a new context and in one context used for all, both taggers taking turns. */
-static void test_remembered(void)
+/* Sentence s of a made-up stream (x its state): 3-27 words of a small vocabulary and unseen names. */
+static size_t random_sentence(uint64_t *x, int s, char *text, size_t cap, chu_span *w)
 {
 	static const char *const vocab[] = {"Ông", "bà", "Hà_Nội", "đã", "tới", "thăm", "Bộ", "Y_tế", "ngày", "12/3",
 	                                    "và", "các", "nhà_máy", "của", "Công_ty", "Việt_Nam", "năm", "2024", ",",
 	                                    ".", "cho", "biết", "sẽ", "tăng", "giá", "điện", "Thủ_tướng", "Nguyễn",
 	                                    "Văn", "An", "họp", "với", "tỉnh", "Quảng_Nam", "người", "dân"};
 	const size_t nv = sizeof vocab / sizeof *vocab;
+	size_t len = 0, n = 0, words = 3 + (size_t)(s % 25);
+	for (size_t k = 0; k < words; k++) {
+		*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t a = len;
+		if ((*x >> 60) < 5)
+			len += (size_t)snprintf(text + len, cap - len, "Tên%u", (unsigned)(*x >> 40) % 9000);
+		else
+			len += (size_t)snprintf(text + len, cap - len, "%s", vocab[(*x >> 33) % nv]);
+		w[n++] = (chu_span){a, len};
+		text[len++] = ' ';
+	}
+	text[--len] = 0;
+	return n;
+}
+
+static void test_remembered(void)
+{
 	chu_ctx *shared;
 	CHECK(chu_ctx_new(NULL, &shared) == CHU_OK, "a context");
 	uint64_t x = 7;
 	int bad = 0;
 	char text[1024];
 	for (int s = 0; s < 3000 && !bad; s++) {
-		size_t len = 0, n = 0;
 		chu_span w[40];
-		size_t words = 3 + (size_t)(s % 25);
-		for (size_t k = 0; k < words; k++) {
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-			size_t a = len;
-			if ((x >> 60) < 5)
-				len += (size_t)snprintf(text + len, sizeof text - len, "Tên%u", (unsigned)(x >> 40) % 9000);
-			else
-				len += (size_t)snprintf(text + len, sizeof text - len, "%s", vocab[(x >> 33) % nv]);
-			w[n++] = (chu_span){a, len};
-			text[len++] = ' ';
-		}
-		text[--len] = 0;
+		size_t n = random_sentence(&x, s, text, sizeof text, w);
 		uint8_t p1[40], p2[40], e1[40], e2[40];
 		const char *pn[40];
 		chu_ctx *fresh;
@@ -620,6 +626,201 @@ static void test_remembered(void)
 	chu_ctx_free(shared);
 }
 
+/* ---- the file layouts of a tagger ---- */
+
+/* A model file's bytes and its sections (the format of src/model.c). */
+typedef struct {
+	unsigned char *bytes;
+	size_t size;
+	uint32_t n;
+	const char *name[64];
+	void *data[64];
+	uint64_t len[64];
+} model_file;
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static bool read_model_file(const char *path, model_file *mf)
+{
+	memset(mf, 0, sizeof *mf);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	mf->bytes = size > 56 ? malloc((size_t)size) : NULL;
+	bool ok = mf->bytes && fread(mf->bytes, 1, (size_t)size, f) == (size_t)size;
+	fclose(f);
+	mf->size = (size_t)size;
+	mf->n = ok ? (uint32_t)le64(mf->bytes + 48) & 0xFFFFFFFFu : 0;
+	for (uint32_t i = 0; ok && i < mf->n && i < 64; i++) {
+		const unsigned char *e = mf->bytes + 56 + 40 * (size_t)i;
+		mf->name[i] = (const char *)e;
+		mf->data[i] = mf->bytes + le64(e + 24);
+		mf->len[i] = le64(e + 32);
+	}
+	return ok && mf->n <= 64;
+}
+
+static int section_of(const model_file *mf, const char *prefix, const char *suffix)
+{
+	char name[24];
+	snprintf(name, sizeof name, "%s.%s", prefix, suffix);
+	for (uint32_t i = 0; i < mf->n; i++)
+		if (strcmp(mf->name[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Writes the tagger of mf (sections P.*) in the layout of format 1: a table of each key's entry
+ * list instead of the slots, rows and filter (a dense row becomes a list again, appended to the
+ * entries). Returns false when mf is not such a tagger. */
+static bool write_table_layout(const model_file *mf, const char *p, const char *out)
+{
+	int meta = section_of(mf, p, "meta"), ent = section_of(mf, p, "entries"), sl = section_of(mf, p, "slots"),
+	    de = section_of(mf, p, "dense");
+	if (meta < 0 || ent < 0 || sl < 0 || de < 0)
+		return false;
+	uint32_t m[8];
+	memcpy(m, mf->data[meta], sizeof m);
+	uint32_t K = m[0], ns = m[1], ne = m[2], KP8 = (K + 7) & ~7u;
+	const uint64_t *slots = mf->data[sl];
+	const int16_t *dense = mf->data[de];
+	size_t cap = ne + (size_t)ns * K;
+	uint32_t *entries = malloc(cap * 4);
+	uint64_t *table = calloc(ns, 8);
+	memcpy(entries, mf->data[ent], (size_t)ne * 4);
+	size_t n = ne;
+	for (uint32_t i = 0; i < ns; i++) {
+		uint64_t e = slots[i];
+		uint32_t at = (uint32_t)(e >> 32);
+		if (!(uint32_t)e || !(at & 0x80000000u)) {
+			table[i] = e;
+			continue;
+		}
+		const int16_t *row = dense + (size_t)(at & 0x7FFFFFFFu) * KP8;
+		size_t start = n;
+		for (uint32_t y = 0; y < K; y++)
+			if (row[y])
+				entries[n++] = y | (uint32_t)(uint16_t)row[y] << 8;
+		if (n == start)
+			entries[n++] = 0;
+		entries[n - 1] |= 1u << 24;
+		table[i] = (uint32_t)e | (uint64_t)start << 32;
+	}
+	m[2] = (uint32_t)n;
+	const char *names[64];
+	const void *data[64];
+	uint64_t sizes[64];
+	size_t k = 0;
+	char tname[24];
+	snprintf(tname, sizeof tname, "%s.table", p);
+	for (uint32_t i = 0; i < mf->n; i++) {
+		if (strstr(mf->name[i], ".slots") || strstr(mf->name[i], ".dense") || strstr(mf->name[i], ".bloom"))
+			continue;
+		names[k] = mf->name[i], data[k] = mf->data[i], sizes[k] = mf->len[i];
+		if ((int)i == meta)
+			data[k] = m;
+		if ((int)i == ent)
+			data[k] = entries, sizes[k] = (uint64_t)n * 4;
+		k++;
+		if ((int)i == ent)
+			names[k] = tname, data[k] = table, sizes[k++] = (uint64_t)ns * 8;
+	}
+	int rc = chu__model_write(out, names, data, sizes, k);
+	free(entries);
+	free(table);
+	return rc == CHU_OK;
+}
+
+/* A tagger file of format 1 (a table where the trainer now writes slots, rows and a filter) still
+ * loads, and tags exactly as the committed file; slots that point past the rows are refused
+ * although the checksum holds; a file of format 1 is checked by the old checksum and a later
+ * format is refused by name. */
+static void test_layouts(void)
+{
+	model_file pf, nf;
+	char ppath[64], npath[64];
+	snprintf(ppath, sizeof ppath, "/tmp/chu-test-pos-%d.chm", (int)getpid());
+	snprintf(npath, sizeof npath, "/tmp/chu-test-ner-%d.chm", (int)getpid());
+	bool ok = read_model_file("models/pos.chm", &pf) && read_model_file("models/ner.chm", &nf);
+	CHECK(ok && write_table_layout(&pf, "pos", ppath) && write_table_layout(&nf, "ner", npath),
+	      "the committed taggers have slots, rows and a filter");
+	chu_model *op = NULL, *on = NULL;
+	int rp = chu_model_open(ppath, &op), rn = chu_model_open(npath, &on);
+	CHECK(rp == CHU_OK && rn == CHU_OK, "a tagger with a table: %s, %s", chu_strerror(rp), chu_strerror(rn));
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	uint64_t x = 11;
+	int differ = 0;
+	char text[1024];
+	for (int s = 0; s < 2000 && op && on; s++) {
+		chu_span w[40];
+		size_t n = random_sentence(&x, s, text, sizeof text, w);
+		uint8_t p1[40], p2[40], e1[40], e2[40];
+		const char *pn[40];
+		int rc = chu_tag(ctx, pos_model, CHU_TAGGER_POS, text, w, n, NULL, p1);
+		rc |= chu_tag(ctx, op, CHU_TAGGER_POS, text, w, n, NULL, p2);
+		for (size_t k = 0; k < n; k++)
+			pn[k] = chu_tag_name(pos_model, CHU_TAGGER_POS, p1[k]);
+		rc |= chu_tag(ctx, ner_model, CHU_TAGGER_NER, text, w, n, pn, e1);
+		rc |= chu_tag(ctx, on, CHU_TAGGER_NER, text, w, n, pn, e2);
+		differ += rc != CHU_OK || memcmp(p1, p2, n) || memcmp(e1, e2, n);
+	}
+	CHECK(op && on && differ == 0, "%d of 2,000 sentences tagged otherwise from a table", differ);
+	chu_ctx_free(ctx);
+	chu_model_close(op);
+	chu_model_close(on);
+
+	/* one slot of the committed pos.chm sent past its rows, the file sealed again */
+	int sl = ok ? section_of(&pf, "pos", "slots") : -1, de = ok ? section_of(&pf, "pos", "dense") : -1;
+	if (sl >= 0 && de >= 0) {
+		uint64_t *slots = pf.data[sl];
+		uint32_t i = 0;
+		while (!(uint32_t)slots[i] || !(slots[i] >> 63))
+			i++;
+		uint64_t keep = slots[i], rows = pf.len[de] / 64;
+		slots[i] = (uint32_t)keep | (uint64_t)(0x80000000u | (uint32_t)rows) << 32;
+		CHECK(chu__model_write(ppath, pf.name, (const void *const *)pf.data, pf.len, pf.n) == CHU_OK, "write");
+		chu_model *m = NULL;
+		int rc = chu_model_open(ppath, &m);
+		CHECK(rc == CHU_EFORMAT, "a slot past the rows: %s", chu_strerror(rc));
+		chu_model_close(m);
+		slots[i] = keep;
+	}
+	/* format 1 with its own checksum loads; format 3 is refused as a version */
+	if (ok) {
+		unsigned char *b = pf.bytes;
+		uint64_t h = chu__checksum(b + 48, pf.size - 48);
+		b[8] = 1;
+		for (int q = 0; q < 8; q++)
+			b[40 + q] = (unsigned char)(h >> (8 * q));
+		FILE *f = fopen(ppath, "wb");
+		CHECK(f && fwrite(b, 1, pf.size, f) == pf.size && fclose(f) == 0, "write");
+		chu_model *m = NULL;
+		int rc = chu_model_open(ppath, &m);
+		CHECK(rc == CHU_OK, "format 1 with its checksum: %s", chu_strerror(rc));
+		chu_model_close(m);
+		b[8] = 3;
+		f = fopen(ppath, "wb");
+		CHECK(f && fwrite(b, 1, pf.size, f) == pf.size && fclose(f) == 0, "write");
+		rc = chu_model_open(ppath, &m);
+		CHECK(rc == CHU_EVERSION, "format 3: %s", chu_strerror(rc));
+		chu_model_close(m);
+	}
+	free(pf.bytes);
+	free(nf.bytes);
+	remove(ppath);
+	remove(npath);
+}
+
 int main(void)
 {
 	test_tag_sets();
@@ -637,6 +838,7 @@ int main(void)
 	test_arguments();
 	test_threads();
 	test_remembered();
+	test_layouts();
 	test_consistency();
 	test_damaged("models/pos.chm", 40);
 	test_damaged("models/accent.chm", 10);

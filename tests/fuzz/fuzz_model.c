@@ -190,7 +190,7 @@ static void mend(unsigned char *f, size_t n, bool checksum)
 	memcpy(f + 24, &d, 8);
 	wr64(f + 32, n);
 	if (checksum)
-		wr64(f + 40, chu__checksum(f + 48, n - 48));
+		wr64(f + 40, chu__model_sum(f + 48, n - 48));
 }
 
 /* Uses an open model on a fixed text; its labels must be in range. */
