@@ -161,6 +161,33 @@ elif [ -r models/seg.chm ]; then
 else
 	printf '\nchu seg: no models/seg.chm; not measured\n'
 fi
+# every model's load, and a command on one short sentence end to end (a script calling chu once a
+# line pays this at each call): the median of 21 runs from Python's subprocess, after 4 unmeasured
+set -- models/*.chm
+if [ -r "$1" ]; then
+	printf '\nmodel load, in process, best of 7 (target ≤ 20 ms each):\n\n'
+	$PIN "$t/bench_tok" --load "$@" | while read -r _ f ms; do
+		printf '  %-20s %7s ms   %s\n' "$f" "$ms" "$(echo "$ms" | awk '{print ($1 <= 20) ? "met" : "over"}')"
+	done
+	printf '\none short sentence end to end, median of 21 runs:\n\n'
+	for cmd in annotate pos accent; do
+		$PIN python3 - "$B/chu" "$cmd" <<'PY'
+import statistics, subprocess, sys, time
+chu, cmd = sys.argv[1], sys.argv[2]
+line = "Thủ tướng Phạm Minh Chính làm việc với UBND tỉnh Quảng Nam sáng 3/12.\n".encode()
+ts = []
+for i in range(25):
+    t = time.perf_counter()
+    r = subprocess.run([chu, cmd], input=line, capture_output=True)
+    ts.append((time.perf_counter() - t) * 1e3)
+    if r.returncode != 0:
+        sys.exit("chu %s failed: %s" % (cmd, r.stderr.decode(errors="replace")))
+med = statistics.median(ts[4:])
+note = ("target ≤ 30 ms: " + ("met" if med <= 30 else "over")) if cmd == "annotate" else ""
+print("  chu %-10s %7.1f ms   %s" % (cmd, med, note))
+PY
+	done
+fi
 if [ -s "$t/mem.txt" ]; then
 	printf '\npeak resident memory (VmHWM, models included), one run each reading a pipe%s:\n\n' "${PIN:+ ($PIN)}"
 	printf '%-10s %8s %8s %10s   %s\n' command "input MB" MB/s "peak MiB" target

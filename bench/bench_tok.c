@@ -3,8 +3,9 @@
  * The file is read into memory once; each stage then runs over it line by line (each line with its
  * LF is one call, as `chu` gives the library one piece at a time), three times, and the best time
  * is kept. Prints one "stage MB/s" line per stage on standard output (bench.sh reads them), and
- * the counts on standard error.
- * usage: bench_tok FILE [MODEL]
+ * the counts on standard error. With --load, prints "load FILE ms" for each model file: the best of
+ * seven chu_model_open calls (the file in the page cache, as after the first run of a command).
+ * usage: bench_tok FILE [MODEL] | bench_tok --load MODEL…
  */
 #define _POSIX_C_SOURCE 200809L
 #include "chu.h"
@@ -95,8 +96,31 @@ static void run(const char *name, const char *unit, stage_fn fn, const chu_model
 	fflush(stdout);
 }
 
+static int load_times(int n, char **paths)
+{
+	for (int a = 0; a < n; a++) {
+		double best = 1e30;
+		for (int i = 0; i < 7; i++) {
+			chu_model *m;
+			double t0 = now();
+			int rc = chu_model_open(paths[a], &m);
+			double t = now() - t0;
+			if (rc != CHU_OK) {
+				fprintf(stderr, "bench_tok: %s: %s\n", paths[a], chu_strerror(rc));
+				return 1;
+			}
+			chu_model_close(m);
+			best = t < best ? t : best;
+		}
+		printf("load %s %.2f\n", paths[a], best * 1e3);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--load") == 0)
+		return load_times(argc - 2, argv + 2);
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_tok FILE [MODEL]\n");
 		return 2;
