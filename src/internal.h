@@ -638,6 +638,10 @@ CHU_HIDDEN bool chu__tag_disease(uint64_t form);
  * callers can fetch the memory of later features first (src/tag.c; the accent restorer): starts
  * fetching f's table slot; finds f (UINT32_MAX: not in the model) and starts fetching its weights;
  * adds the weights found. */
+/* chu_tag without the rules over the model's labels (for parts of speech, the amount rule): the
+ * tags the entity trainer reads, as when ner.chm was trained (src/train_tag.c). */
+CHU_HIDDEN int chu__tag_model_only(chu_ctx *ctx, const chu_model *model, int tagger, const char *text,
+                                   const chu_span *words, size_t n, const char *const *pos, uint8_t *tags);
 CHU_HIDDEN void chu__tag_fetch_slot(const struct chu__tag_model *tm, uint64_t f);
 CHU_HIDDEN uint32_t chu__tag_find(const struct chu__tag_model *tm, uint64_t f);
 CHU_HIDDEN void chu__tag_add(const struct chu__tag_model *tm, uint32_t j, float *score);

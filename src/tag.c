@@ -1656,8 +1656,9 @@ static int tag_amounts(chu_ctx *ctx, const struct chu__tag_model *tm, const char
 	return rc;
 }
 
-int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
-            const char *const *pos, uint8_t *tags)
+/* chu_tag, with the amount rule of parts of speech (tag_amounts) or without it. */
+static int tag_words(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
+                     const char *const *pos, uint8_t *tags, bool amounts)
 {
 	const struct chu__tag_model *tm = public_tagger(model, tagger);
 	if (!ctx || !tm || (n && (!text || !words || !tags)))
@@ -1680,7 +1681,7 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 		extra += split_name(&W, W.cue, text, words, i) ? W.nsyl[i] - 1u : 0;
 	if (extra == 0) {
 		rc = decode_words(&ctx->alloc, st, tm, tagger, &W, n, tags);
-		return rc < 0 || tagger != CHU_TAGGER_POS ? rc : tag_amounts(ctx, tm, text, words, n, tags);
+		return rc < 0 || tagger != CHU_TAGGER_POS || !amounts ? rc : tag_amounts(ctx, tm, text, words, n, tags);
 	}
 	size_t m = n + extra;
 	/* the split sentence: spans, part-of-speech names and each word's first piece */
@@ -1720,6 +1721,18 @@ int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, 
 	for (size_t i = 0; i < n; i++)
 		tags[i] = lab[firstp[i]];
 	return CHU_OK;
+}
+
+int chu_tag(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words, size_t n,
+            const char *const *pos, uint8_t *tags)
+{
+	return tag_words(ctx, model, tagger, text, words, n, pos, tags, true);
+}
+
+int chu__tag_model_only(chu_ctx *ctx, const chu_model *model, int tagger, const char *text, const chu_span *words,
+                        size_t n, const char *const *pos, uint8_t *tags)
+{
+	return tag_words(ctx, model, tagger, text, words, n, pos, tags, false);
 }
 
 int chu_tag_count(const chu_model *model, int tagger)
