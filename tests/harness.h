@@ -12,6 +12,25 @@
 
 static int harness_passed, harness_failed, harness_skipped;
 
+/* The bytes of a file (one spare byte after them) and their count, or NULL. */
+static inline unsigned char *harness_read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = len >= 0 ? malloc((size_t)len + 1) : NULL;
+	if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*n = len >= 0 ? (size_t)len : 0;
+	return b;
+}
+
 #define CHECK(cond, ...)                                                                           \
 	do {                                                                                           \
 		if (cond) {                                                                                \

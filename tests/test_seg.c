@@ -33,24 +33,6 @@ static char *path_in_tmp(const char *name)
 	return p;
 }
 
-static unsigned char *read_all(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *b = malloc((size_t)len + 1);
-	if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*n = (size_t)len;
-	return b;
-}
-
 static void write_all(const char *path, const void *data, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -115,7 +97,7 @@ static void test_tiny_training(void)
 	o.out = path_in_tmp("tiny2.chm");
 	chu__train_seg(&o);
 	size_t n1, n2;
-	unsigned char *a = read_all(path_in_tmp("tiny.chm"), &n1), *b = read_all(path_in_tmp("tiny2.chm"), &n2);
+	unsigned char *a = harness_read_file(path_in_tmp("tiny.chm"), &n1), *b = harness_read_file(path_in_tmp("tiny2.chm"), &n2);
 	CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0, "two trainings with one seed differ");
 	free(a);
 	free(b);
@@ -142,7 +124,7 @@ static void test_tiny_training(void)
 static void test_corrupt_models(void)
 {
 	size_t n;
-	unsigned char *good = read_all(path_in_tmp("tiny.chm"), &n);
+	unsigned char *good = harness_read_file(path_in_tmp("tiny.chm"), &n);
 	CHECK(good != NULL, "tiny model missing");
 	if (!good)
 		return;
@@ -357,8 +339,8 @@ static void test_y_as_i_and_triples(void)
 	o.out = path_in_tmp("yi-i.chm");
 	CHECK(chu__train_seg(&o) == CHU_OK, "training with y read as i, without triples");
 	size_t n_tri = 0, n_yi = 0;
-	free(read_all(path_in_tmp("yi-tri.chm"), &n_tri));
-	free(read_all(path_in_tmp("yi-i.chm"), &n_yi));
+	free(harness_read_file(path_in_tmp("yi-tri.chm"), &n_tri));
+	free(harness_read_file(path_in_tmp("yi-i.chm"), &n_yi));
 	CHECK(n_yi > 0 && n_yi < n_tri, "the model without triples is not smaller (%zu, %zu bytes)", n_yi, n_tri);
 	chu_model *m = NULL;
 	CHECK(chu_model_open(path_in_tmp("yi-i.chm"), &m) == CHU_OK, "open the model that reads y as i");

@@ -649,16 +649,8 @@ static uint64_t le64(const unsigned char *p)
 static bool read_model_file(const char *path, model_file *mf)
 {
 	memset(mf, 0, sizeof *mf);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false;
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	mf->bytes = size > 56 ? malloc((size_t)size) : NULL;
-	bool ok = mf->bytes && fread(mf->bytes, 1, (size_t)size, f) == (size_t)size;
-	fclose(f);
-	mf->size = (size_t)size;
+	mf->bytes = harness_read_file(path, &mf->size);
+	bool ok = mf->bytes && mf->size > 56;
 	mf->n = ok ? (uint32_t)le64(mf->bytes + 48) & 0xFFFFFFFFu : 0;
 	for (uint32_t i = 0; ok && i < mf->n && i < 64; i++) {
 		const unsigned char *e = mf->bytes + 56 + 40 * (size_t)i;
