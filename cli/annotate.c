@@ -675,9 +675,13 @@ int cli_annotate(int argc, char **argv)
 	                                          {"ner-model", required_argument, NULL, 'n'},
 	                                          {"window", required_argument, NULL, 'w'},
 	                                          {"threads", required_argument, NULL, 'T'},
+	                                          {"accent-model", required_argument, NULL, 'A'},
+	                                          {"as-written", no_argument, NULL, 'W'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
 	annot an = {0};
+	const char *accent_path = NULL;
+	bool as_written = false;
 	an.format = 't';
 	an.window = 30;
 	an.threads = 1;
@@ -704,6 +708,12 @@ int cli_annotate(int argc, char **argv)
 		case 'm':
 			model_path = optarg;
 			break;
+		case 'A':
+			accent_path = optarg;
+			break;
+		case 'W':
+			as_written = true;
+			break;
 		case 'w':
 			if (!cli_parse_window(optarg, &an.window))
 				return CLI_USAGE;
@@ -720,7 +730,7 @@ int cli_annotate(int argc, char **argv)
 		}
 		case 'h':
 			fputs("usage: chu annotate [--format=text|conllu|jsonl] [--model SEG] [--pos-model POS] [--ner-model NER]\n"
-			      "                    [--window N] [--threads N] [FILE…]\n"
+			      "                    [--window N] [--threads N] [--accent-model FILE | --as-written] [FILE…]\n"
 			      "Each file is one article: cleaned (boilerplate left out), split into sentences, tokenized,\n"
 			      "segmented into words, tagged with parts of speech and entities (models found as for chu seg:\n"
 			      "seg.chm, pos.chm, ner.chm; a missing tagging model leaves its columns out). text: one\n"
@@ -731,20 +741,25 @@ int cli_annotate(int argc, char **argv)
 			      "as for chu ner: a sentence's entities are made consistent with the --window N sentences\n"
 			      "either side (default 30; 0 tags each sentence alone). Articles are read as a stream, in\n"
 			      "bounded memory whatever their size. --threads: segment and tag on N threads (output in\n"
-			      "order, the same as with one).\n",
+			      "order, the same as with one).\n" CLI_AS_WRITTEN_HELP,
 			      stdout);
 			return CLI_OK;
 		default:
 			return CLI_USAGE;
 		}
 	}
-	if (!cli_open_model_if_any(model_path, "seg.chm", "--model", CHU_MODEL_SEG, &an.model))
+	cli_restorer acc;
+	if (!cli_restorer_init(&acc, accent_path, as_written) ||
+	    !cli_open_model_if_any(model_path, "seg.chm", "--model", CHU_MODEL_SEG, &an.model)) {
+		cli_restorer_free(&acc);
 		return CLI_BAD_INPUT;
+	}
 	/* the taggers: the named file, else the installed or neighbouring one, else none */
 	if (an.model && (!cli_open_model_if_any(pos_path, "pos.chm", "--pos-model", CHU_MODEL_POS, &an.pos) ||
 	                 !cli_open_model_if_any(ner_path, "ner.chm", "--ner-model", CHU_MODEL_NER, &an.ner))) {
 		chu_model_close(an.model);
 		chu_model_close(an.pos);
+		cli_restorer_free(&acc);
 		return CLI_BAD_INPUT;
 	}
 	if (an.ner && !an.pos) {
@@ -753,6 +768,8 @@ int cli_annotate(int argc, char **argv)
 	}
 	int rc = chu_ctx_new(NULL, &an.ctx);
 	int status = rc < 0 ? CLI_BAD_INPUT : CLI_OK;
+	if (rc >= 0)
+		cli_restorer_use(&acc, an.ctx);
 	stream st = {0};
 	chu__buf *bufs[] = {&st.carry, &st.joined, &st.cleaned, &st.toks, &st.drop, &st.keep, &st.final, &st.etype,
 	                    &st.ebio, &st.aw, &an.batch[0], &an.batch[1]};
@@ -772,6 +789,8 @@ int cli_annotate(int argc, char **argv)
 			tagger_init(&an.workers[k][t]);
 			if (chu_ctx_new(NULL, &an.workers[k][t].ctx) < 0)
 				status = CLI_BAD_INPUT;
+			else
+				cli_restorer_use(&acc, an.workers[k][t].ctx);
 		}
 		if (status != CLI_OK)
 			cli_error(NULL, 0, "out of memory");
@@ -802,6 +821,7 @@ int cli_annotate(int argc, char **argv)
 	chu_model_close(an.model);
 	chu_model_close(an.pos);
 	chu_model_close(an.ner);
+	cli_restorer_free(&acc);
 	fflush(stdout);
 	return status;
 }

@@ -43,6 +43,25 @@ chu_model *cli_open_model(const char *path, const char *name, const char *option
  * and the result true. false after printing an error. */
 bool cli_open_model_if_any(const char *path, const char *name, const char *option, unsigned part, chu_model **out);
 
+/* The restorer that chu seg, pos, ner and annotate read sentences typed without marks through
+ * (chu_ctx_set_accent_source): the model given with --accent-model, opened at once, or else
+ * accent.chm where cli_find_model finds it, opened the first time a sentence needs it and then
+ * shared by every thread (none found: such sentences are read as written); --as-written: none. */
+typedef struct cli_restorer {
+	pthread_mutex_t lock;
+	bool off, tried;
+	chu_model *model;
+	int rc;           /* what opening it gave (negative: the error, printed once) */
+} cli_restorer;
+#define CLI_AS_WRITTEN_HELP                                                                            \
+	"A sentence typed without marks (\"Pham Minh Chinh noi\") is read as the diacritics model\n"          \
+	"(accent.chm, or --accent-model FILE) restores it; the output keeps the text as written.\n"          \
+	"--as-written reads every sentence as it is.\n"
+/* false after printing an error (path given and not a diacritics model). */
+bool cli_restorer_init(cli_restorer *a, const char *path, bool off);
+void cli_restorer_use(cli_restorer *a, chu_ctx *ctx);
+void cli_restorer_free(cli_restorer *a);
+
 /* The trainers' progress callback: "chu train: message" on stderr. */
 void cli_train_progress(void *ud, const char *message);
 

@@ -210,6 +210,7 @@ typedef struct indexer {
 	bool entities;      /* fill the entities table (not with --no-entities) */
 	chu_model *seg, *pos, *ner; /* the models of chu_annotate's entities; NULL: the rules' */
 	chu_annotate_options annot;
+	cli_restorer restorer;      /* sentences without marks read through accent.chm (chu annotate's) */
 	struct ent_pool *pool;      /* --threads N > 1: the workers that make them */
 	source *cur;        /* the file being read, whose row each batch commits; NULL between files */
 	const char *db_path;
@@ -424,6 +425,7 @@ typedef struct ent_pool {
 	size_t queued;
 	bool stop;
 	const chu_annotate_options *opts;
+	cli_restorer *restorer;
 	int n;
 	pthread_t tid[64];
 	bool started[64];
@@ -457,6 +459,8 @@ static void *ent_worker(void *arg)
 	ent_pool *p = arg;
 	chu_ctx *ctx = NULL;
 	int made = chu_ctx_new(NULL, &ctx);
+	if (made >= 0)
+		cli_restorer_use(p->restorer, ctx);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		ent_job *j = p->head;
@@ -579,6 +583,7 @@ static bool pool_start(indexer *ix, int n)
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->finished, NULL);
 	p->opts = &ix->annot;
+	p->restorer = &ix->restorer;
 	bool warned = false;
 	for (int i = 0; i < n && i < 64; i++)
 		if ((p->started[i] = cli_thread_start(&p->tid[i], ent_worker, p, &warned)))
@@ -1577,6 +1582,7 @@ int cli_index(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	indexer ix = {0};
+	cli_restorer_init(&ix.restorer, NULL, false);
 	ix.max_doc = max_doc;
 	ix.entities = entities;
 	/* entities from the models when all three are found (a named-but-broken one is an error) */
@@ -1598,6 +1604,8 @@ int cli_index(int argc, char **argv)
 	if (open_db(ix.db_path, &ix.db, true) != CLI_OK)
 		return CLI_BAD_INPUT;
 	chu_ctx_new(NULL, &ix.ctx);
+	if (ix.ner && ix.ctx)
+		cli_restorer_use(&ix.restorer, ix.ctx);
 	ix.progress = isatty(2);
 	ix.t0 = now_s();
 	for (int i = optind + 1; ix.progress && i < argc; i++)
@@ -1676,6 +1684,7 @@ int cli_index(int argc, char **argv)
 	chu_model_close(ix.seg);
 	chu_model_close(ix.pos);
 	chu_model_close(ix.ner);
+	cli_restorer_free(&ix.restorer);
 	sqlite3_close(ix.db);
 	return status;
 }

@@ -189,6 +189,47 @@ bool cli_open_model_if_any(const char *path, const char *name, const char *optio
 	return ok;
 }
 
+bool cli_restorer_init(cli_restorer *a, const char *path, bool off)
+{
+	*a = (cli_restorer){.off = off};
+	pthread_mutex_init(&a->lock, NULL);
+	if (path && !off) {
+		a->tried = true;
+		if (!(a->model = cli_open_model(path, "accent.chm", "--accent-model", CHU_MODEL_ACCENT)))
+			return false;
+	}
+	return true;
+}
+
+static int accent_source(void *ud, const chu_model **out)
+{
+	cli_restorer *a = ud;
+	pthread_mutex_lock(&a->lock);
+	if (!a->tried) {
+		a->tried = true;
+		char *path = cli_find_model("accent.chm");
+		if (path && !cli_open_model_if_any(path, "accent.chm", "--accent-model", CHU_MODEL_ACCENT, &a->model))
+			a->rc = CHU_EFORMAT;
+		free(path);
+	}
+	*out = a->model;
+	int rc = a->rc;
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+void cli_restorer_use(cli_restorer *a, chu_ctx *ctx)
+{
+	if (!a->off)
+		chu_ctx_set_accent_source(ctx, accent_source, a);
+}
+
+void cli_restorer_free(cli_restorer *a)
+{
+	chu_model_close(a->model);
+	pthread_mutex_destroy(&a->lock);
+}
+
 chu_model *cli_open_model(const char *path, const char *name, const char *option, unsigned part)
 {
 	chu_model *m = NULL;

@@ -18,6 +18,7 @@ typedef unsigned char u8x16 __attribute__((vector_size(16))); /* GCC and Clang v
 typedef struct seg_job {
 	const chu_model *model;
 	const chu_dict *dict;
+	cli_restorer *restorer;
 	bool pretokenized;
 	const char *text; /* a run of whole lines */
 	size_t len;
@@ -69,6 +70,7 @@ static void *seg_run(void *arg)
 		if (job->rc < 0)
 			return NULL;
 		chu_ctx_set_dict(job->ctx, job->dict);
+		cli_restorer_use(job->restorer, job->ctx);
 		chu__buf_init(&job->spans, &chu__default_allocator);
 		chu__buf_init(&job->join, &chu__default_allocator);
 		chu__buf_init(&job->out, &chu__default_allocator);
@@ -174,9 +176,12 @@ int cli_seg(int argc, char **argv)
 	                                          {"user-dict", required_argument, NULL, 'u'},
 	                                          {"threads", required_argument, NULL, 't'},
 	                                          {"pretokenized", no_argument, NULL, 'p'},
+	                                          {"accent-model", required_argument, NULL, 'A'},
+	                                          {"as-written", no_argument, NULL, 'W'},
 	                                          {"help", no_argument, NULL, 'h'},
 	                                          {NULL, 0, NULL, 0}};
-	const char *model_path = NULL, *dict_path = NULL;
+	const char *model_path = NULL, *dict_path = NULL, *accent_path = NULL;
+	bool as_written = false;
 	int threads = 1;
 	bool pre = false;
 	int c;
@@ -193,27 +198,39 @@ int cli_seg(int argc, char **argv)
 			}
 			break;
 		case 'p': pre = true; break;
+		case 'A': accent_path = optarg; break;
+		case 'W': as_written = true; break;
 		case 'h':
-			fputs("usage: chu seg [--model FILE] [--user-dict FILE] [--threads N] [--pretokenized] [FILE…]\n"
+			fputs("usage: chu seg [--model FILE] [--user-dict FILE] [--threads N] [--pretokenized]\n"
+			      "               [--accent-model FILE | --as-written] [FILE…]\n"
 			      "Segments text into words: one sentence a line, words separated by a space, the syllables\n"
 			      "of a word joined by '_'. --pretokenized: each line is one sentence of space-separated\n"
 			      "tokens, kept byte for byte. --user-dict: one word a line (syllables separated by spaces),\n"
-			      "always kept whole. --threads: split the input across N threads (output in order).\n",
+			      "always kept whole. --threads: split the input across N threads (output in order).\n"
+			      CLI_AS_WRITTEN_HELP,
 			      stdout);
 			return CLI_OK;
 		default:
 			return CLI_USAGE;
 		}
 	}
-	chu_model *model = open_model(model_path);
-	if (!model)
+	cli_restorer acc;
+	if (!cli_restorer_init(&acc, accent_path, as_written)) {
+		cli_restorer_free(&acc);
 		return CLI_BAD_INPUT;
+	}
+	chu_model *model = open_model(model_path);
+	if (!model) {
+		cli_restorer_free(&acc);
+		return CLI_BAD_INPUT;
+	}
 	chu_dict *dict = NULL;
 	if (dict_path) {
 		int rc = chu_dict_load(dict_path, &dict);
 		if (rc < 0) {
 			cli_error(dict_path, 0, "%s", rc == CHU_EIO ? strerror(errno) : chu_strerror(rc));
 			chu_model_close(model);
+			cli_restorer_free(&acc);
 			return CLI_BAD_INPUT;
 		}
 	}
@@ -277,6 +294,7 @@ int cli_seg(int argc, char **argv)
 				seg_job *j = &jobs[nj];
 				j->model = model;
 				j->dict = dict;
+				j->restorer = &acc;
 				j->pretokenized = pre;
 				j->text = buf + a;
 				j->len = b - a;
@@ -328,6 +346,7 @@ int cli_seg(int argc, char **argv)
 	free(started);
 	chu_dict_free(dict);
 	chu_model_close(model);
+	cli_restorer_free(&acc);
 	if (fflush(stdout) != 0) {
 		cli_error(NULL, 0, "writing output: %s", strerror(errno));
 		return CLI_BAD_INPUT;

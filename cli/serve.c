@@ -234,6 +234,7 @@ static worker *get_worker(server *s, char *why, size_t size)
 		worker_free(w);
 		return NULL;
 	}
+	chu_ctx_set_accent(w->ctx, s->acc); /* sentences without marks, read as restored (chu annotate's) */
 	chu_index_set_time_limit(w->ix, s->time_limit);
 	chu_index_changed(w->ix); /* from now on */
 	pthread_setspecific(s->key, w);

@@ -598,9 +598,13 @@ int cli_tag(int argc, char **argv)
 	                                         {"no-rules", no_argument, NULL, 'R'},
 	                                         {"window", required_argument, NULL, 'w'},
 	                                         {"threads", required_argument, NULL, 'T'},
+	                                         {"accent-model", required_argument, NULL, 'A'},
+	                                         {"as-written", no_argument, NULL, 'W'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	tag_job job = {0};
+	const char *accent_path = NULL;
+	bool as_written = false;
 	job.task = strcmp(argv[0], "ner") == 0 ? CHU_TAGGER_NER : CHU_TAGGER_POS;
 	job.rules = -1;
 	job.window = 30;
@@ -616,6 +620,8 @@ int cli_tag(int argc, char **argv)
 		case 't': job.pretokenized = true; break;
 		case 's': job.segmented = true; break;
 		case 'u': job.upos = true; break;
+		case 'A': accent_path = optarg; break;
+		case 'W': as_written = true; break;
 		case 'r': job.rules = 1; break;
 		case 'R': job.rules = 0; break;
 		case 'w':
@@ -627,7 +633,8 @@ int cli_tag(int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'h':
-			printf("usage: chu %s [--pretokenized [--segmented]] [--model SEG] [--pos-model POS]%s [--threads N] [FILE…]\n",
+			printf("usage: chu %s [--pretokenized [--segmented]] [--model SEG] [--pos-model POS]%s\n"
+			       "       [--accent-model ACCENT | --as-written] [--threads N] [FILE…]\n",
 			       argv[0], job.task == CHU_TAGGER_NER ? " [--ner-model NER] [--rules|--no-rules] [--window N]" : " [--upos]");
 			fputs(job.task == CHU_TAGGER_POS
 			          ? "Tags parts of speech (the VLSP 2013 tag set; --upos prints Universal Dependencies UPOS).\n"
@@ -636,6 +643,7 @@ int cli_tag(int argc, char **argv)
 			            "already joined by '_'. Writes one sentence a line of word/TAG tokens (the tag follows the\n"
 			            "last '/'). Input is read as a stream, in bounded memory. --threads: tag on N threads\n"
 			            "(output in order, the same as with one).\n"
+			            CLI_AS_WRITTEN_HELP
 			          : "Finds named entities: PER, LOC, ORG, MISC (the model, as in VLSP 2016) and DATE, TIME,\n"
 			            "MONEY, PERCENT, QUANTITY (rules; --no-rules leaves them out, and --segmented does unless\n"
 			            "--rules is given). Input as for chu pos. Writes word<TAB>BIO-tag lines, a blank line\n"
@@ -644,7 +652,7 @@ int cli_tag(int argc, char **argv)
 			            "a name the model typed differently elsewhere takes its most frequent type, and a name\n"
 			            "it found twice nearby is found where it missed it. Input is read as a stream, in bounded\n"
 			            "memory: a sentence waits only for the window after it. --threads: tag on N threads\n"
-			            "(output in order, the same as with one).\n",
+			            "(output in order, the same as with one).\n" CLI_AS_WRITTEN_HELP,
 			      stdout);
 			return CLI_OK;
 		default:
@@ -658,6 +666,9 @@ int cli_tag(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	int status = CLI_BAD_INPUT;
+	cli_restorer acc;
+	if (!cli_restorer_init(&acc, accent_path, as_written))
+		goto out;
 	if (!job.segmented && !(job.seg = cli_open_model(seg_path, "seg.chm", "--model", CHU_MODEL_SEG)))
 		goto out;
 	if (!(job.pos = cli_open_model(pos_path, "pos.chm", "--pos-model", CHU_MODEL_POS)))
@@ -666,6 +677,7 @@ int cli_tag(int argc, char **argv)
 		goto out;
 	if (chu_ctx_new(NULL, &job.ctx) < 0)
 		goto out;
+	cli_restorer_use(&acc, job.ctx);
 	chu__buf *bufs[TAG_NBUFS] = TAG_BUF_LIST(&job);
 	for (size_t i = 0; i < TAG_NBUFS; i++)
 		chu__buf_init(bufs[i], &chu__default_allocator);
@@ -687,6 +699,7 @@ int cli_tag(int argc, char **argv)
 				cli_error(NULL, 0, "out of memory");
 				goto out;
 			}
+			cli_restorer_use(&acc, w->ctx);
 		}
 	}
 	status = cli_stream_inputs(argc - optind, argv + optind, tag_piece, tag_end, &job, &job.file);
@@ -715,6 +728,7 @@ out:
 	chu_model_close(job.seg);
 	chu_model_close(job.pos);
 	chu_model_close(job.ner);
+	cli_restorer_free(&acc);
 	return status;
 }
 

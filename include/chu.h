@@ -352,6 +352,21 @@ CHU_API const char *chu_pos_upos(const char *tag);
 CHU_API int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out,
                        size_t *out_len);
 
+/* Sentences typed without marks. With a restorer set on ctx, chu_segment, chu_segment_tokens,
+ * chu_tag and chu_annotate read a sentence of at least two syllables none of which carries a mark
+ * (no tone, no ă â ê ô ơ ư đ) through the spelling chu_accent gives it: "Pham Minh Chinh noi"
+ * is segmented and tagged as "Phạm Minh Chính nói" would be. Words, offsets and the text stay as
+ * written; only the decisions change. A sentence with any mark is read as written. model
+ * (borrowed) NULL turns it off (the default). CHU_EINVAL when model has no restorer. */
+CHU_API int chu_ctx_set_accent(chu_ctx *ctx, const chu_model *model);
+/* The same with the restorer fetched when it is first needed, so a program that never meets a
+ * sentence without marks never loads it: get(ud, &model) is called once, on ctx's thread, when
+ * the first such sentence comes; a negative status from it is returned by that call and every
+ * later one that needs the restorer; a NULL model reads every sentence as written. get NULL
+ * turns it off. */
+typedef int (*chu_model_source)(void *ud, const chu_model **model);
+CHU_API int chu_ctx_set_accent_source(chu_ctx *ctx, chu_model_source get, void *ud);
+
 /* ---- 7. search keys ------------------------------------------------------------------------ */
 
 enum chu_search_flags {

@@ -231,20 +231,34 @@ static bool currency_after_amount(const char *text, const chu_token *t, size_t i
 	return false;
 }
 
-int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out, size_t *out_len)
+/* Where a restored syllable ends in the input and in the output (restore_of maps offsets). */
+typedef struct {
+	size_t in_end, out_end;
+} acc_edit;
+
+/* text[0, len) restored into o (emptied first; NUL-ended); edits (may be NULL) gets an acc_edit
+ * for each syllable restored, in order. */
+static int restore_text(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, chu__buf *o,
+                        chu__buf *edits)
 {
 	const struct chu__acc_model *am = chu__model_accent(model);
 	const struct chu__tag_model *tm = chu__model_tagger(model, CHU__TAGGER_ACCENT);
-	if (!ctx || !am || !tm || (!text && len) || !out)
-		return CHU_EINVAL;
-	if (!text)
-		text = "";
 	int rc = CHU_OK;
 	ctx->ent_tokens.len = 0;
 	if ((rc = chu__tokenize(text, len, &ctx->ent_tokens)) < 0)
 		return rc;
-	const chu_token *t = (const chu_token *)(void *)ctx->ent_tokens.data;
+	chu_token *t = (chu_token *)(void *)ctx->ent_tokens.data;
 	size_t n = ctx->ent_tokens.len / sizeof(chu_token);
+	/* segmented text ("bao_chi"): the '_' glued between two syllables is no context of theirs
+	 * (the model learned from text with spaces); it is copied as it is */
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool glue = i > 0 && i + 1 < n && t[i].end == t[i].start + 1 && text[t[i].start] == '_' &&
+		            t[i - 1].end == t[i].start && t[i + 1].start == t[i].end;
+		if (!glue)
+			t[kept++] = t[i];
+	}
+	n = kept;
 	/* the context of every token, and which tokens are restored */
 	chu__buf *gb = &ctx->scratch;
 	gb->len = 0;
@@ -321,7 +335,6 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 					best = y;
 		ncand[i] = (uint8_t)best;
 	}
-	chu__buf *o = &ctx->norm_out;
 	o->len = 0;
 	chu__buf_reserve(&rc, o, len + len / 4 + 16);
 	size_t copied = 0;
@@ -333,14 +346,197 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 		chu__buf_put(&rc, o, text + copied, t[i].start - copied);
 		put_recased(&rc, o, am->forms + am->cands[first[i] + (uint32_t)ncand[i]], &u, ctx->opts.tone);
 		copied = t[i].end;
+		if (edits) {
+			acc_edit e = {t[i].end, o->len};
+			chu__buf_put(&rc, edits, &e, sizeof e);
+		}
 	}
 	chu__buf_put(&rc, o, text + copied, len - copied);
 	chu__buf_reserve(&rc, o, 0);
 	if (rc < 0)
 		return rc;
 	o->data[o->len] = 0;
-	*out = o->data;
-	if (out_len)
-		*out_len = o->len;
 	return CHU_OK;
+}
+
+int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const char **out, size_t *out_len)
+{
+	if (!ctx || !chu__model_accent(model) || !chu__model_tagger(model, CHU__TAGGER_ACCENT) || (!text && len) || !out)
+		return CHU_EINVAL;
+	int rc = restore_text(ctx, model, text ? text : "", len, &ctx->norm_out, NULL);
+	if (rc < 0)
+		return rc;
+	*out = ctx->norm_out.data;
+	if (out_len)
+		*out_len = ctx->norm_out.len;
+	return CHU_OK;
+}
+
+/* ---- sentences typed without marks ---- */
+
+struct chu__restore_state {
+	chu__buf s;      /* the sentence as the restorer reads it: the spans, a space between them */
+	chu__buf last;   /* the sentence restored last (r and edits are its) */
+	chu__buf r, edits, spans, at, tokens;
+};
+
+#define RESTORE_BUFS(st) {&(st)->s, &(st)->last, &(st)->r, &(st)->edits, &(st)->spans, &(st)->at, &(st)->tokens}
+
+void chu__restore_state_free(chu_ctx *ctx)
+{
+	struct chu__restore_state *st = ctx->restore;
+	if (!st)
+		return;
+	chu__buf *b[] = RESTORE_BUFS(st);
+	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+		chu__buf_free(b[i]);
+	ctx->alloc.free(ctx->alloc.ud, st);
+	ctx->restore = NULL;
+}
+
+int chu_ctx_set_accent(chu_ctx *ctx, const chu_model *model)
+{
+	if (!ctx || (model && (!chu__model_accent(model) || !chu__model_tagger(model, CHU__TAGGER_ACCENT))))
+		return CHU_EINVAL;
+	ctx->accent = model;
+	ctx->accent_get = NULL;
+	ctx->accent_asked = 0;
+	return CHU_OK;
+}
+
+int chu_ctx_set_accent_source(chu_ctx *ctx, chu_model_source get, void *ud)
+{
+	if (!ctx)
+		return CHU_EINVAL;
+	ctx->accent = NULL;
+	ctx->accent_get = get;
+	ctx->accent_ud = ud;
+	ctx->accent_asked = 0;
+	return CHU_OK;
+}
+
+/* Does a letter of text[a, b) carry a mark (a tone, or ă â ê ô ơ ư đ)? */
+static bool any_mark(const char *text, size_t a, size_t b)
+{
+	for (size_t i = a; i < b;) {
+		if ((unsigned char)text[i] < 0x80) {
+			i++;
+			continue;
+		}
+		int32_t cp;
+		i += (size_t)chu__utf8_decode((const unsigned char *)text + i, b - i, &cp);
+		chu__vletter L;
+		if (cp >= 0 && chu__vletter_split(cp, &L) && (L.tone != 0 || L.base >= 0x80))
+			return true;
+	}
+	return false;
+}
+
+static bool is_gap(unsigned char c) { return c == ' ' || c == '_' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The restorer, asked for once when a source is set; NULL for none. */
+static int restorer(chu_ctx *ctx, const chu_model **m)
+{
+	if (ctx->accent_get && !ctx->accent_asked) {
+		const chu_model *got = NULL;
+		int rc = ctx->accent_get(ctx->accent_ud, &got);
+		if (rc >= 0 && got && (!chu__model_accent(got) || !chu__model_tagger(got, CHU__TAGGER_ACCENT)))
+			rc = CHU_EINVAL;
+		ctx->accent_asked = rc < 0 ? rc : 1;
+		ctx->accent = rc < 0 ? NULL : got;
+	}
+	*m = ctx->accent;
+	return ctx->accent_asked < 0 ? ctx->accent_asked : CHU_OK;
+}
+
+int chu__restore(chu_ctx *ctx, const char *text, const chu_span *spans, size_t n, const char **rtext,
+                 const chu_span **rspans)
+{
+	if (!ctx->accent && !ctx->accent_get)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (any_mark(text, spans[i].start, spans[i].end))
+			return 0;
+	if (!ctx->restore) {
+		struct chu__restore_state *nst = ctx->alloc.malloc(ctx->alloc.ud, sizeof *nst);
+		if (!nst)
+			return CHU_ENOMEM;
+		chu__buf *b[] = RESTORE_BUFS(nst);
+		for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+			chu__buf_init(b[i], &ctx->alloc);
+		ctx->restore = nst;
+	}
+	struct chu__restore_state *st = ctx->restore;
+	/* the sentence with one space between spans and between a word's syllables; at[] holds where
+	 * each span starts and ends in it */
+	int rc = CHU_OK;
+	st->s.len = st->at.len = 0;
+	CHU__RESERVE(&rc, st->at, 2 * n, size_t);
+	if (rc < 0)
+		return rc;
+	size_t *at = (size_t *)(void *)st->at.data;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			chu__buf_putc(&rc, &st->s, ' ');
+		at[2 * i] = st->s.len;
+		for (size_t p = spans[i].start; p < spans[i].end; p++) {
+			if (!is_gap((unsigned char)text[p]))
+				chu__buf_putc(&rc, &st->s, text[p]);
+			else if (st->s.len > at[2 * i] && st->s.data[st->s.len - 1] != ' ')
+				chu__buf_putc(&rc, &st->s, ' ');
+		}
+		at[2 * i + 1] = st->s.len;
+	}
+	if (rc < 0)
+		return rc;
+	/* at least two syllables (a lone word is too little to go on) */
+	st->tokens.len = 0;
+	if ((rc = chu__tokenize(st->s.data ? st->s.data : "", st->s.len, &st->tokens)) < 0)
+		return rc;
+	const chu_token *t = (const chu_token *)(void *)st->tokens.data;
+	size_t nt = st->tokens.len / sizeof(chu_token), syllables = 0;
+	for (size_t i = 0; i < nt && syllables < 2; i++) {
+		chu__acc_syl u;
+		if (t[i].kind == CHU_TOKEN_SYLLABLE &&
+		    (chu__acc_unit(st->s.data + t[i].start, t[i].end - t[i].start, &u), u.ok))
+			syllables++;
+	}
+	if (syllables < 2)
+		return 0;
+	const chu_model *m;
+	if ((rc = restorer(ctx, &m)) < 0)
+		return rc;
+	if (!m)
+		return 0;
+	/* the same sentence as last time (segmented, then tagged): its spelling is known */
+	if (st->last.len != st->s.len || memcmp(st->last.data, st->s.data, st->s.len) != 0) {
+		st->edits.len = 0;
+		st->last.len = 0;
+		if ((rc = restore_text(ctx, m, st->s.data, st->s.len, &st->r, &st->edits)) < 0)
+			return rc;
+		chu__buf_put(&rc, &st->last, st->s.data, st->s.len);
+		if (rc < 0)
+			return rc;
+	}
+	/* the spans' places in the restored sentence: every offset moves by what the syllables
+	 * restored before it grew (none straddles a span's edge, which is a space or the end) */
+	const acc_edit *e = (const acc_edit *)(void *)st->edits.data;
+	size_t ne = st->edits.len / sizeof(acc_edit), k = 0;
+	st->spans.len = 0;
+	CHU__RESERVE(&rc, st->spans, n, chu_span);
+	if (rc < 0)
+		return rc;
+	chu_span *rs = (chu_span *)(void *)st->spans.data;
+	for (size_t i = 0; i < 2 * n; i++) {
+		while (k < ne && e[k].in_end <= at[i])
+			k++;
+		size_t moved = k ? at[i] - e[k - 1].in_end + e[k - 1].out_end : at[i];
+		if (i % 2 == 0)
+			rs[i / 2].start = moved;
+		else
+			rs[i / 2].end = moved;
+	}
+	*rtext = st->r.data;
+	*rspans = rs;
+	return 1;
 }

@@ -71,7 +71,7 @@ void chu_ctx_free(chu_ctx *ctx)
 	/* each stage frees the state it made on first use */
 	static void (*const stage_free[])(chu_ctx *) = {chu__clean_state_free, chu__seg_state_free, chu__tag_state_free,
 	                                                chu__search_state_free, chu__query_state_free,
-	                                                chu__annotate_state_free};
+	                                                chu__annotate_state_free, chu__restore_state_free};
 	for (size_t i = 0; i < sizeof stage_free / sizeof stage_free[0]; i++)
 		stage_free[i](ctx);
 	chu__buf *bufs[] = {&ctx->norm_out, &ctx->norm_tmp, &ctx->scratch, &ctx->span_out,

@@ -272,6 +272,12 @@ struct chu_ctx {
 	struct chu__query_state *query; /* chu_query_compile's buffers, made on first use (src/query.c) */
 	struct chu__annotate_state *annotate; /* chu_annotate's document, made on first use (src/annotate.c) */
 	const chu_dict *dict;           /* borrowed user dictionary or NULL */
+	/* the restorer of sentences without marks (chu_ctx_set_accent), or where it comes from */
+	const chu_model *accent;
+	chu_model_source accent_get;
+	void *accent_ud;
+	int accent_asked;               /* accent_get was called: 1, or the negative status it gave */
+	struct chu__restore_state *restore; /* its buffers, made on first use (src/accent.c) */
 };
 
 /* Destructors for the lazily made per-module states (each file defines its own). */
@@ -281,6 +287,7 @@ CHU_HIDDEN void chu__tag_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__search_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__query_state_free(chu_ctx *ctx);
 CHU_HIDDEN void chu__annotate_state_free(chu_ctx *ctx);
+CHU_HIDDEN void chu__restore_state_free(chu_ctx *ctx);
 
 /* ---- the pipeline (src/annotate.c), shared with chu annotate's streaming reader ---- */
 
@@ -670,6 +677,12 @@ struct chu__acc_model;
 CHU_HIDDEN int chu__acc_model_load(const chu_model *m, struct chu__acc_model **out);
 CHU_HIDDEN void chu__acc_model_free(struct chu__acc_model *am);
 CHU_HIDDEN const struct chu__acc_model *chu__model_accent(const chu_model *m);
+/* One sentence's spans (tokens or words; '_' inside a word separates its syllables) of text:
+ * when ctx has a restorer and the sentence is typed without marks (chu_ctx_set_accent), 1 with
+ * *rtext the restored sentence and *rspans (n of them) the same spans in it; 0 when it is read
+ * as written. Both live until the next call on ctx that restores. */
+CHU_HIDDEN int chu__restore(chu_ctx *ctx, const char *text, const chu_span *spans, size_t n, const char **rtext,
+                            const chu_span **rspans);
 
 typedef struct chu__train_tag_opts {
 	int task;                 /* CHU_TAGGER_POS or CHU_TAGGER_NER */

@@ -795,7 +795,12 @@ int chu_segment_tokens(chu_ctx *ctx, const chu_model *model, const char *text, c
 	const struct chu__seg_model *sm = chu__model_seg(model);
 	if (!ctx || !sm || (!text && n_tokens) || (!tokens && n_tokens) || (!join && n_tokens))
 		return CHU_EINVAL;
-	return segment_units(ctx, sm, text, tokens, n_tokens, join);
+	const char *rt;
+	const chu_span *ru;
+	int r = chu__restore(ctx, text, tokens, n_tokens, &rt, &ru);
+	if (r < 0)
+		return r;
+	return r ? segment_units(ctx, sm, rt, ru, n_tokens, join) : segment_units(ctx, sm, text, tokens, n_tokens, join);
 }
 
 int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const chu_word **words, size_t *n_words)
@@ -870,8 +875,15 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 		st->join.len = 0;
 		chu__buf_reserve(&rc, &st->join, nu);
 		unsigned char *join = (unsigned char *)st->join.data;
-		if (rc >= 0 && nu)
-			rc = segment_units(ctx, sm, text, (const chu_span *)(void *)st->units.data, nu, join);
+		if (rc >= 0 && nu) {
+			/* a sentence without marks is segmented as its restored spelling */
+			const char *rt;
+			const chu_span *ru;
+			int r = chu__restore(ctx, text, (const chu_span *)(void *)st->units.data, nu, &rt, &ru);
+			rc = r < 0  ? r
+			     : r ? segment_units(ctx, sm, rt, ru, nu, join)
+			         : segment_units(ctx, sm, text, (const chu_span *)(void *)st->units.data, nu, join);
+		}
 		const chu_span *u = (const chu_span *)(void *)st->units.data;
 		const uint32_t *own = (const uint32_t *)(void *)owner_buf.data;
 		/* at most a word a unit: room for them all, then plain stores */

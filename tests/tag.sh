@@ -241,6 +241,11 @@ if [ -r models/accent.chm ]; then
 	# marked syllables, numbers, URLs and punctuation are copied as written; the tone style is an option
 	printf 'hòa binh, www.mofa.gov.vn 62.000 USD (hoa binh)\n' | "$CHU" accent $A >"$tmp/out"
 	[ "$(cat "$tmp/out")" = "hòa bình, www.mofa.gov.vn 62.000 USD (hoà bình)" ] && ok || bad "chu accent copies: $(cat "$tmp/out")"
+	# segmented text (chu seg's output) is restored as the same text with spaces: '_' is no context
+	printf 'Biet_bao_nhieu ba me nhu me Duong se con dau_kho khoc_than\n' | "$CHU" accent $A >"$tmp/out"
+	printf 'Biet bao nhieu ba me nhu me Duong se con dau kho khoc than\n' | "$CHU" accent $A | tr ' ' '_' >"$tmp/want"
+	[ "$(tr ' ' '_' <"$tmp/out")" = "$(cat "$tmp/want")" ] && grep -qF 'đau_khổ khóc_than' "$tmp/out" && ok ||
+		bad "chu accent on segmented text: $(cat "$tmp/out")"
 	printf 'hoa binh\n' | "$CHU" accent $A --tone=old >"$tmp/out"
 	[ "$(cat "$tmp/out")" = "hòa bình" ] && ok || bad "chu accent --tone=old: $(cat "$tmp/out")"
 	# any bytes: no crash, and the same bytes outside the letters of restored syllables
@@ -420,6 +425,7 @@ EOF
 	# second file (a document of its own)
 	{ for i in 1 2 3 4 5 6; do echo "Phần $i của bài."; head -c $((i * 9000)) "$tmp/stream.txt" | sed '$d'; cat "$tmp/stream.txt"; done
 	  tr '\n' ' ' <"$tmp/stream.txt"; echo
+	  head -c 200000 "$tmp/stream-folded.txt" | sed '$d' # typed without marks: read through the restorer
 	  printf 'Ông Nguyễn Văn An tới Hà Nội.'; } >"$tmp/thr.txt"
 	for cmd in "pos $M" "ner $N" "ner $N --window 0" "pos --pretokenized $M" "ner --pretokenized $N --window 3" \
 		"annotate --format=jsonl $N" "annotate --format=conllu $N --window 3" "accent --model models/accent.chm"; do
@@ -432,6 +438,35 @@ EOF
 				bad "chu $cmd --threads $t prints other bytes than one thread: $(cmp "$tmp/t1" "$tmp/tn" 2>&1 | head -n 1)"
 		done
 	done
+	# a sentence typed without marks is segmented and tagged as its restored spelling, printed as
+	# written; --as-written reads it as it is; --accent-model must be a diacritics model
+	if [ -r models/accent.chm ]; then
+		echo 'Thu tuong Pham Minh Chinh noi voi bao chi tai Ha Noi.' >"$tmp/plain.txt"
+		"$CHU" ner $N "$tmp/plain.txt" >"$tmp/out" 2>"$tmp/err" && ok || bad "ner without marks: $(cat "$tmp/err")"
+		has "$tmp/out" "$(printf 'Pham_Minh_Chinh\tB-PER')" "ner on a sentence without marks"
+		has "$tmp/out" "$(printf 'Ha_Noi\tB-LOC')" "ner on a sentence without marks"
+		"$CHU" pos $M "$tmp/plain.txt" >"$tmp/out" && ok || bad "pos without marks"
+		has "$tmp/out" "Thu_tuong/N Pham_Minh_Chinh/Np noi/V voi/E bao_chi/N tai/E Ha_Noi/Np ./CH" "pos without marks"
+		"$CHU" seg --model models/seg.chm "$tmp/plain.txt" >"$tmp/out" && ok || bad "seg without marks"
+		has "$tmp/out" "Thu_tuong Pham_Minh_Chinh noi voi bao_chi tai Ha_Noi ." "seg without marks"
+		"$CHU" pos $M --as-written "$tmp/plain.txt" >"$tmp/out" && ok || bad "pos --as-written"
+		grep -qF "bao_chi/N" "$tmp/out" && bad "pos --as-written restores: $(cat "$tmp/out")" || ok
+		"$CHU" annotate --format=conllu $N "$tmp/plain.txt" >"$tmp/out" && ok || bad "annotate without marks"
+		grep -q 'Pham Minh Chinh.*NER=B-PER' "$tmp/out" && ok || bad "annotate without marks: $(head -c 600 "$tmp/out")"
+		for cmd in "seg" "pos" "ner" "annotate"; do
+			"$CHU" $cmd --accent-model models/pos.chm "$tmp/plain.txt" >/dev/null 2>"$tmp/err"
+			[ $? -eq 1 ] && grep -q "not a diacritics model" "$tmp/err" && ok ||
+				bad "chu $cmd --accent-model with a tagger: $(cat "$tmp/err")"
+		done
+		# a damaged restorer found by itself: an error when a sentence needs it, not a silent skip
+		mkdir -p "$tmp/dm" && cp models/seg.chm models/pos.chm models/ner.chm "$tmp/dm/" && head -c 100000 models/accent.chm >"$tmp/dm/accent.chm"
+		CHU_MODEL_DIR=$tmp/dm "$CHU" ner "$tmp/plain.txt" >/dev/null 2>"$tmp/err"
+		[ $? -eq 1 ] && grep -q "accent.chm" "$tmp/err" && ok || bad "ner with a damaged accent.chm: $(cat "$tmp/err")"
+		echo 'Thủ tướng nói.' | CHU_MODEL_DIR=$tmp/dm "$CHU" ner >/dev/null 2>"$tmp/err" && ok ||
+			bad "a damaged accent.chm stops text with marks: $(cat "$tmp/err")"
+	else
+		echo "skip: models/accent.chm is absent (sentences without marks)"; skip=$((skip + 1))
+	fi
 	for t in 0 257 x; do
 		"$CHU" pos --threads $t $M "$tmp/asean.txt" >/dev/null 2>"$tmp/err"
 		[ $? -eq 2 ] && grep -q -- "--threads takes a number from 1 to 256" "$tmp/err" && ok || bad "pos --threads $t: not a usage error"

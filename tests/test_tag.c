@@ -813,6 +813,116 @@ static void test_layouts(void)
 	remove(npath);
 }
 
+/* Sentences typed without marks (chu_ctx_set_accent): segmented and tagged as their restored
+ * spelling, the words' offsets those of the text as given. */
+static int source_calls;
+static int give_accent(void *ud, const chu_model **m)
+{
+	source_calls++;
+	*m = ud;
+	return CHU_OK;
+}
+static int broken_accent(void *ud, const chu_model **m)
+{
+	(void)ud;
+	*m = NULL;
+	return CHU_EFORMAT;
+}
+
+/* "SYLLABLES/POS/NER " for each word of text, segmented and tagged on ctx; the words' spans must
+ * lie in text and cover its syllables in order. */
+static int tag_string(chu_ctx *ctx, const chu_model *seg, const char *text, char *out, size_t cap)
+{
+	const chu_word *w;
+	size_t n;
+	int rc = chu_segment(ctx, seg, text, strlen(text), &w, &n);
+	if (rc < 0 || n > 32)
+		return rc < 0 ? rc : CHU_EINVAL;
+	chu_span sp[32];
+	uint8_t pt[32], nt[32];
+	const char *pn[32];
+	for (size_t i = 0; i < n; i++)
+		sp[i] = (chu_span){w[i].start, w[i].end};
+	if ((rc = chu_tag(ctx, pos_model, CHU_TAGGER_POS, text, sp, n, NULL, pt)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		pn[i] = chu_tag_name(pos_model, CHU_TAGGER_POS, pt[i]);
+	if ((rc = chu_tag(ctx, ner_model, CHU_TAGGER_NER, text, sp, n, pn, nt)) < 0)
+		return rc;
+	size_t k = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && k < cap; i++) {
+		if (i && sp[i].start < sp[i - 1].end)
+			return CHU_EINVAL;
+		k += (size_t)snprintf(out + k, cap - k, "%u/%s/%s ", (unsigned)w[i].n_tokens, pn[i],
+		                      chu_tag_name(ner_model, CHU_TAGGER_NER, nt[i]));
+	}
+	return CHU_OK;
+}
+
+static void test_unmarked(void)
+{
+	chu_model *seg;
+	if (chu_model_open("models/seg.chm", &seg) < 0) {
+		harness_skip("models/seg.chm is absent: sentences without marks are not tested");
+		return;
+	}
+	static const char bare[] = "Thu tuong Pham Minh Chinh noi voi bao chi tai Ha Noi.";
+	static const char marked[] = "Thủ tướng Phạm Minh Chính nói với báo chí tại Hà Nội.";
+	chu_ctx *ctx;
+	chu_ctx_new(NULL, &ctx);
+	char want[512], got[512], before[512], after[512];
+	CHECK(tag_string(ctx, seg, marked, want, sizeof want) == CHU_OK, "the marked sentence");
+	CHECK(strstr(want, "3/Np/B-PER ") != NULL, "the marked sentence has its person: %s", want);
+	CHECK(tag_string(ctx, seg, bare, before, sizeof before) == CHU_OK, "as written");
+	CHECK(strcmp(before, want) != 0, "as written, the sentence without marks is read otherwise: %s", before);
+	CHECK(chu_ctx_set_accent(ctx, pos_model) == CHU_EINVAL, "a tagger is no restorer");
+	CHECK(chu_ctx_set_accent(ctx, acc_model) == CHU_OK, "the restorer set");
+	CHECK(tag_string(ctx, seg, bare, got, sizeof got) == CHU_OK, "restored");
+	CHECK_STR(got, want);
+	CHECK(tag_string(ctx, seg, marked, after, sizeof after) == CHU_OK && strcmp(after, want) == 0,
+	      "a marked sentence is read as written: %s", after);
+	/* the pretokenized forms: tokens to chu_segment_tokens, words joined by '_' to chu_tag */
+	static const char toks[] = "Thu tuong Pham Minh Chinh noi voi bao chi tai Ha Noi .";
+	chu_span tsp[16];
+	size_t nt = 0;
+	for (size_t i = 0; toks[i];) {
+		size_t a = i;
+		while (toks[i] && toks[i] != ' ')
+			i++;
+		tsp[nt++] = (chu_span){a, i};
+		while (toks[i] == ' ')
+			i++;
+	}
+	unsigned char join[16];
+	CHECK(chu_segment_tokens(ctx, seg, toks, tsp, nt, join) == CHU_OK, "segment tokens");
+	char js[32] = "";
+	for (size_t i = 0; i + 1 < nt; i++)
+		js[i] = (char)('0' + join[i]);
+	CHECK_STR(js, "101100010010");
+	static const char words[] = "Pham_Minh_Chinh noi voi bao_chi";
+	chu_span wsp[] = {{0, 15}, {16, 19}, {20, 23}, {24, 31}};
+	uint8_t wt[4];
+	CHECK(chu_tag(ctx, pos_model, CHU_TAGGER_POS, words, wsp, 4, NULL, wt) == CHU_OK, "tag words joined by '_'");
+	CHECK_STR(chu_tag_name(pos_model, CHU_TAGGER_POS, wt[3]), "N");
+	/* the source: asked once, and only when a sentence needs it */
+	CHECK(chu_ctx_set_accent_source(ctx, give_accent, acc_model) == CHU_OK, "a source");
+	source_calls = 0;
+	CHECK(tag_string(ctx, seg, marked, after, sizeof after) == CHU_OK && source_calls == 0,
+	      "marked text does not ask for the restorer (%d)", source_calls);
+	CHECK(tag_string(ctx, seg, bare, got, sizeof got) == CHU_OK && strcmp(got, want) == 0, "from the source: %s", got);
+	CHECK(tag_string(ctx, seg, bare, got, sizeof got) == CHU_OK && source_calls == 1, "asked once (%d)", source_calls);
+	CHECK(chu_ctx_set_accent_source(ctx, broken_accent, NULL) == CHU_OK, "a failing source");
+	const chu_word *w;
+	size_t n;
+	CHECK(chu_segment(ctx, seg, bare, strlen(bare), &w, &n) == CHU_EFORMAT, "its error is the call's");
+	CHECK(chu_segment(ctx, seg, marked, strlen(marked), &w, &n) == CHU_OK, "marked text does without");
+	CHECK(chu_ctx_set_accent_source(ctx, NULL, NULL) == CHU_OK, "off");
+	CHECK(tag_string(ctx, seg, bare, got, sizeof got) == CHU_OK && strcmp(got, before) == 0, "off again: %s", got);
+	chu_ctx_free(ctx);
+	chu_model_close(seg);
+}
+
 int main(void)
 {
 	test_tag_sets();
@@ -832,6 +942,7 @@ int main(void)
 	test_remembered();
 	test_layouts();
 	test_consistency();
+	test_unmarked();
 	test_damaged("models/pos.chm", 40);
 	test_damaged("models/accent.chm", 10);
 	chu_model_close(pos_model);

@@ -27,15 +27,7 @@ for f in $(seq 0 $((K - 1))); do
 	# sentence s (0-based) is in block s * K / n
 	awk -v RS= -v ORS='\n\n' -v n="$n" -v k="$K" -v f="$f" -v held="$t/held.tsv" '
 		{ if (int((NR - 1) * k / n) == f) print > held; else print }' "$TSV" >"$t/train.tsv"
-	awk -v RS= -F '\n' -v gold="$t/gold" '{
-		for (i = 1; i <= NF; i++) {
-			split($i, w, "\t")
-			printf "%s%s", (i > 1 ? " " : ""), w[1]
-			printf "%s%s/%s", (i > 1 ? " " : ""), w[1], w[2] >gold
-		}
-		print ""
-		print "" >gold
-	}' "$t/held.tsv" >"$t/words"
+	awk -v gold="$t/gold" -f tools/pos-words.awk "$t/held.tsv" >"$t/words"
 	"$CHU" train pos --train "$t/train.tsv" --clusters "$CL" --holdout 0 --epochs 6 --runs 4 --seed 1 \
 		--max-features 250000 "$@" -o "$t/pos.chm" 2>"$t/log" || { cat "$t/log" >&2; exit 1; }
 	"$CHU" pos --pretokenized --segmented --pos-model "$t/pos.chm" <"$t/words" >"$t/pred"

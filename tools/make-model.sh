@@ -49,15 +49,7 @@ sentences() { awk -F '\t' 'NF { printf "%s%s", s, $1; s = " "; next } { print ""
 	--max-features 250000 -o models/pos.chm.tmp
 mv models/pos.chm.tmp models/pos.chm
 # the held-out sentences as words alone and as word/TAG lines (chu eval pos's gold)
-awk -v RS= -F '\n' -v gold="$t/pos-held.gold" 'NR % 20 == 0 {
-	for (i = 1; i <= NF; i++) {
-		split($i, f, "\t")
-		printf "%s%s", (i > 1 ? " " : ""), f[1]
-		printf "%s%s/%s", (i > 1 ? " " : ""), f[1], f[2] >gold
-	}
-	print ""
-	print "" >gold
-}' "$D/vlsp2013-pos/train.tsv" >"$t/pos-held.txt"
+awk -v every=20 -v gold="$t/pos-held.gold" -f tools/pos-words.awk "$D/vlsp2013-pos/train.tsv" >"$t/pos-held.txt"
 "$CHU" pos --pretokenized --segmented --pos-model models/pos.chm <"$t/pos-held.txt" >"$t/pos-held.pred"
 echo "make-model: parts of speech, the held-out slice:"
 "$CHU" eval pos "$t/pos-held.gold" "$t/pos-held.pred"

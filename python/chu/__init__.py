@@ -69,12 +69,33 @@ _lib.chu_norm.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
                           ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t)]
 
 
+_SOURCE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
+_lib.chu_ctx_set_accent_source.argtypes = [ctypes.c_void_p, _SOURCE, ctypes.c_void_p]
+
+
+def _accent_source(ud, out) -> int:
+    """accent.chm for sentences typed without marks, opened when the first one comes (as the
+    command does); none found: they are read as written."""
+    try:
+        out[0] = _model("accent.chm")
+    except Error as e:
+        out[0] = None
+        if str(e).startswith("model accent.chm not found"):
+            return 0
+        return e.status or -5  # CHU_EFORMAT: a file that is there but not the restorer
+    return 0
+
+
+_accent_source_c = _SOURCE(_accent_source)  # kept alive as long as the module
+
+
 class _Ctx:
     """One chu_ctx, owned by one thread."""
 
     def __init__(self) -> None:
         self.ptr = ctypes.c_void_p()
         _check(_lib.chu_ctx_new(None, ctypes.byref(self.ptr)))
+        _check(_lib.chu_ctx_set_accent_source(self.ptr, _accent_source_c, None))
 
     def __del__(self) -> None:
         if getattr(self, "ptr", None):

@@ -47,6 +47,14 @@ class TestAgainstCommand(unittest.TestCase):
         out = subprocess.run([CHU, "accent"], input=plain.encode(), capture_output=True, check=True).stdout.decode()
         self.assertEqual(chu.accent(plain), out.rstrip("\n"))
 
+    def test_unmarked_read_as_restored(self):
+        # a sentence typed without marks: segmented and tagged as restored, offsets as written
+        plain = "Thu tuong Pham Minh Chinh noi voi bao chi tai Ha Noi."
+        ents = [(e.type, e.text) for s in chu.annotate(plain) for e in s.entities]
+        self.assertEqual(ents, [("PER", "Pham Minh Chinh"), ("LOC", "Ha Noi")])
+        out = subprocess.run([CHU, "pos"], input=plain.encode(), capture_output=True, check=True).stdout.decode()
+        self.assertEqual(" ".join(w.text.replace(" ", "_") + "/" + w.pos for w in chu.pos(plain)), out.strip())
+
     def test_tokenize_equals_chu_tok(self):
         text = "Ngày 9/7/2020, gói hỗ trợ 62.000 tỷ đồng (4,5%) được thông qua tại TP.HCM."
         out = subprocess.run([CHU, "tok", "--offsets"], input=text.encode(), capture_output=True, check=True).stdout
