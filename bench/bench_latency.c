@@ -12,11 +12,15 @@
  * loose words (2–4 syllables from different sentences of one article); only syllable tokens, so no
  * digits or punctuation. Each is asked as written and with every mark stripped (chu_fold).
  * Engines, each timed (CLOCK_MONOTONIC) for the whole search of its top 10:
- *   chu search  what chu_index_search does: chu_query_compile, then its phrase, near and all tiers in
- *               one pass (chu__query_ranked: the plain words written out as the spellings the
- *               index's vocabulary holds, ranked by chu_rank()), then the other tiers by rank
- *   chu tiers   chu_query_compile, then each tier by rank, leaving out earlier tiers' rows (chu
- *               search before the one pass)
+ *   chu search  what chu_index_search does: chu_query_compile with models/accent.chm (a query
+ *               without marks read first as its likely spelling), then its phrase, near and all
+ *               tiers in one pass (chu__query_ranked: the plain words written out as the
+ *               spellings the index's vocabulary holds, ranked by chu_rank()), then the other
+ *               tiers by rank
+ *   chu every   the same without the restorer: every spelling of a query without marks alike
+ *               (chu search of stop 28)
+ *   chu tiers   chu_query_compile (no restorer), then each tier by rank, leaving out earlier
+ *               tiers' rows (chu search before the one pass)
  *   chu plain   the quoted words side by side (FTS5's implicit AND), chu's tokenizer
  *   u61 plain   the same implicit AND, unicode61
  *   u61 OR      the quoted words joined by OR, unicode61
@@ -396,8 +400,9 @@ static long long db_size(sqlite3 *db)
 
 /* ---- the searches -------------------------------------------------------------------------- */
 
-enum { E_SEARCH, E_TIERS, E_CHU_PLAIN, E_U61_PLAIN, E_U61_OR, N_ENGINES };
-static const char *const engine_name[N_ENGINES] = {"chu search", "chu tiers", "chu plain", "u61 plain", "u61 OR"};
+enum { E_SEARCH, E_TIERS, E_CHU_PLAIN, E_U61_PLAIN, E_U61_OR, E_EVERY, N_ENGINES };
+static const char *const engine_name[N_ENGINES] = {"chu search", "chu tiers", "chu plain", "u61 plain", "u61 OR",
+                                                   "chu every"};
 
 /* The tiers chu_query_compile names, and the compile step itself */
 enum { T_COMPILE, T_PHRASE, T_NEAR, T_ALL, T_LOOKALIKE, T_MOST, T_OTHER, N_TIER_NAMES };
@@ -425,6 +430,7 @@ typedef struct bench {
 	chu__vocab *vocab;      /* chu's table's vocabulary */
 	sqlite3_int64 last[N_ENGINES][TOP]; /* the hits of the last search of each engine */
 	chu_ctx *ctx;           /* compiles the queries */
+	chu_model *acc;         /* models/accent.chm, as chu search has it (NULL: chu search is chu every) */
 	long errors[N_ENGINES]; /* searches SQLite failed (a MATCH expression it refused) */
 } bench;
 
@@ -483,32 +489,33 @@ static int search_tiers(bench *b, const char *q, tier_stats *ts)
 	return n;
 }
 
-/* chu search: the phrase, near and all tiers in one pass, then the others as chu tiers does. */
-static int search_ranked(bench *b, const char *q)
+/* chu search: the phrase, near and all tiers in one pass, then the others as chu tiers does; acc
+ * the restorer chu_query_compile reads a query without marks with (as chu_index_search has it). */
+static int search_ranked(bench *b, int engine, const chu_model *acc, const char *q)
 {
 	sqlite3_stmt *st = b->st[IX_CHU];
-	sqlite3_int64 *seen = b->last[E_SEARCH];
+	sqlite3_int64 *seen = b->last[engine];
 	int n = 0;
 	chu_query cq;
-	if (chu_query_compile(b->ctx, NULL, q, strlen(q), 0, &cq) != CHU_OK)
+	if (chu_query_compile(b->ctx, acc, q, strlen(q), 0, &cq) != CHU_OK)
 		return 0;
 	chu__vocab_refresh(b->vocab);
 	const char *match, *groups;
 	size_t covered = 0;
 	if (chu__query_ranked(b->ctx, chu__vocab_held, b->vocab, &match, &groups, &covered) != CHU_OK)
-		b->errors[E_SEARCH]++;
+		b->errors[engine]++;
 	if (covered) {
 		sqlite3_bind_text(b->ranked, 1, match, -1, SQLITE_STATIC);
 		sqlite3_bind_int(b->ranked, 2, TOP);
 		sqlite3_bind_text(b->ranked, 3, groups, -1, SQLITE_STATIC);
 		if (!gather(b->ranked, seen, &n))
-			b->errors[E_SEARCH]++;
+			b->errors[engine]++;
 	}
 	for (size_t t = covered; t < cq.n_tiers && n < TOP; t++) {
 		sqlite3_bind_text(st, 1, cq.tiers[t].match, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, TOP + n);
 		if (!gather(st, seen, &n))
-			b->errors[E_SEARCH]++;
+			b->errors[engine]++;
 	}
 	return n;
 }
@@ -531,7 +538,8 @@ static double run(bench *b, int e, const query *q, int f, int *hits, tier_stats 
 {
 	double t0 = now();
 	switch (e) {
-	case E_SEARCH: *hits = search_ranked(b, q->text[f]); break;
+	case E_SEARCH: *hits = search_ranked(b, E_SEARCH, b->acc, q->text[f]); break;
+	case E_EVERY: *hits = search_ranked(b, E_EVERY, NULL, q->text[f]); break;
 	case E_TIERS: *hits = search_tiers(b, q->text[f], ts); break;
 	case E_CHU_PLAIN: *hits = search_plain(b, IX_CHU, e, q->plain[f]); break;
 	case E_U61_PLAIN: *hits = search_plain(b, IX_U61, e, q->plain[f]); break;
@@ -717,6 +725,8 @@ int main(int argc, char **argv)
 	bench b = {0};
 	if (chu_ctx_new(NULL, &b.ctx) != CHU_OK)
 		die("chu_ctx_new failed");
+	if (chu_model_open(getenv("CHU_BENCH_ACCENT") ? getenv("CHU_BENCH_ACCENT") : "models/accent.chm", &b.acc) != CHU_OK)
+		b.acc = NULL;
 	printf("query latency, in-process: %zu VietNews articles (%.1f MB of title and text), top %d a query\n\n", n_art,
 	       (double)bytes / 1e6, TOP);
 

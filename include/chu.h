@@ -437,7 +437,11 @@ CHU_API int chu_search_query(chu_ctx *ctx, const chu_model *model, const char *t
  * is taken as written ("Quảng Nam": "nam" is not "năm"), and one more tier after the exact ones
  * finds look-alikes (the query folded: "đá nặng" for "Đà Nẵng"), with exact 0. A query without any
  * mark matches every spelling of its words. model (may be NULL) with a diacritics restorer adds
- * the likely spellings of an unmarked question's words to its loosest tier. */
+ * the likely spellings of an unmarked question's words to its loosest tier, and reads a query of
+ * two or more plain words without marks (no operator, quote, field, prefix or '=') first as the
+ * spelling the restorer gives it, as if typed with those marks — its phrase, near, all,
+ * look-alike (every spelling) and most tiers —, then the most tier of every spelling: "da nang"
+ * ranks "Đà Nẵng" above "đá nặng", and finds both; every tier's exact is 1, marked is 0. */
 enum chu_query_flags {
 	CHU_QUERY_ALL = 1u << 0 /* strict: only documents with every word (no "most of the words" tier) */
 };

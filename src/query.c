@@ -41,6 +41,8 @@ struct chu__query_state {
 	bool has_or;      /* … had an OR */
 	chu__buf ranked;  /* chu__query_ranked: its MATCH expression, then its groups */
 	chu__buf keys;    /* chu__query_ranked: one word's keys, each NUL-terminated */
+	chu__buf most;    /* a query typed without marks: its every-spelling "most" tier, kept while the
+	                   * likely spelling compiles */
 	char error[192];  /* a message made for this query */
 	chu_query_tier tiers[6];
 };
@@ -50,7 +52,8 @@ void chu__query_state_free(chu_ctx *ctx)
 	struct chu__query_state *st = ctx->query;
 	if (!st)
 		return;
-	chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src, &st->ranked, &st->keys};
+	chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src, &st->ranked, &st->keys,
+		                  &st->most};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		chu__buf_free(bufs[i]);
 	chu__free(&ctx->alloc, st);
@@ -362,10 +365,8 @@ static void begin_string(struct chu__query_state *st, int *rc)
 }
 static void end_string(struct chu__query_state *st, int *rc) { chu__buf_putc(rc, &st->text, '\0'); }
 
-int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags, chu_query *out)
+static int compile(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags, chu_query *out)
 {
-	if (!ctx || (!text && len) || !out)
-		return CHU_EINVAL;
 	if (!text)
 		text = "";
 	memset(out, 0, sizeof *out);
@@ -374,7 +375,8 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 		if (!st)
 			return CHU_ENOMEM;
 		memset(st, 0, sizeof *st);
-		chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src, &st->ranked, &st->keys};
+		chu__buf *bufs[] = {&st->terms, &st->text, &st->offs, &st->piece, &st->filters, &st->src, &st->ranked, &st->keys,
+		                  &st->most};
 		for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 			chu__buf_init(bufs[i], &ctx->alloc);
 		ctx->query = st;
@@ -518,6 +520,58 @@ int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, si
 	out->n_tiers = nt;
 	out->filters = nf ? f : NULL;
 	out->n_filters = nf;
+	return CHU_OK;
+}
+
+/* A query of plain words only (two or more; no operator, field, quote, prefix or '='), typed
+ * without marks: the kind read first as its likely spelling. */
+static bool likely_kind(const struct chu__query_state *st, const chu_query *q, const char *text, size_t len)
+{
+	if (q->marked || q->n_filters || !st->loose || memchr(text, '=', len))
+		return false;
+	const qterm *t = (const qterm *)(void *)st->terms.data;
+	for (size_t i = 0, n = st->terms.len / sizeof *t; i < n; i++)
+		if (!plain_word(&t[i]))
+			return false;
+	return true;
+}
+
+int chu_query_compile(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, int flags, chu_query *out)
+{
+	if (!ctx || (!text && len) || !out)
+		return CHU_EINVAL;
+	if (!text)
+		text = "";
+	int rc = compile(ctx, model, text, len, flags, out);
+	if (rc < 0 || !chu__model_accent(model) || !likely_kind(ctx->query, out, text, len))
+		return rc;
+	/* typed without marks: first the spelling the restorer gives it, read as if typed with those
+	 * marks (its phrase, near, all, look-alike and most tiers), then the "most" tier of every
+	 * spelling, so nothing the words match is lost */
+	struct chu__query_state *st = ctx->query;
+	st->most.len = 0;
+	bool most = false;
+	for (size_t i = 0; i < out->n_tiers; i++)
+		if (strcmp(out->tiers[i].name, "most") == 0) {
+			chu__buf_put(&rc, &st->most, out->tiers[i].match, strlen(out->tiers[i].match) + 1);
+			most = true;
+		}
+	const char *r;
+	size_t rl;
+	if (rc < 0 || (rc = chu_accent(ctx, model, text, len, &r, &rl)) < 0)
+		return rc;
+	if (!chu__query_marked(r, rl))
+		return CHU_OK; /* no likelier spelling: every spelling alike */
+	chu_query lq;
+	rc = compile(ctx, model, r, rl, flags, &lq);
+	if (rc < 0 || !lq.marked || lq.n_tiers + most > sizeof st->tiers / sizeof st->tiers[0])
+		return compile(ctx, model, text, len, flags, out); /* as typed after all */
+	if (most)
+		st->tiers[lq.n_tiers++] = (chu_query_tier){st->most.data, "most", 1};
+	for (size_t i = 0; i < lq.n_tiers; i++)
+		st->tiers[i].exact = 1; /* every spelling is what was typed */
+	lq.marked = 0;
+	*out = lq;
 	return CHU_OK;
 }
 
