@@ -9,7 +9,8 @@
 # and standard deviation over folds. Per-type F1 (PER LOC ORG MISC) is exact-span F1 of that type.
 #
 # Environment: CHU (build/chu), CHU_DATA (../shared/data), CLUSTERS (the word classes make-model
-# builds; required), K (5), FOLDS (the folds run, default all: "1 3"), CV_OUT (a directory to
+# builds; required), POS_MODEL (the part-of-speech model whose tags are features; default
+# models/pos.chm), K (5), FOLDS (the folds run, default all: "1 3"), CV_OUT (a directory to
 # keep the fold files, models and predictions in; default a temporary one, removed), CV_LABEL
 # (a name printed on each line, default "cv"), CV_BASE (the folds.txt of another run, kept in its
 # CV_OUT: then the per-fold differences from it, their mean and standard deviation, are printed
@@ -21,6 +22,7 @@ D=${CHU_DATA:-../shared/data}
 CHU=${CHU:-build/chu}
 K=${K:-5}
 CLUSTERS=${CLUSTERS:?CLUSTERS: the word classes file (make-model.sh builds it from Wikipedia)}
+POS=${POS_MODEL:-models/pos.chm}
 LABEL=${CV_LABEL:-cv}
 if [ -n "${CV_OUT:-}" ]; then
 	t=$CV_OUT
@@ -86,12 +88,12 @@ echo "# label fold F1 PER LOC ORG MISC | dev F1 PER LOC ORG MISC | train-seconds
 for f in $FOLDS; do
 	s0=$(date +%s)
 	# shellcheck disable=SC2068
-	"$CHU" train ner --train "$t/train-$f.tsv" --pos-model models/pos.chm --clusters "$CLUSTERS" \
+	"$CHU" train ner --train "$t/train-$f.tsv" --pos-model "$POS" --clusters "$CLUSTERS" \
 		--epochs 6 --runs 8 --seed 1 --max-features 220000 "$@" -o "$t/ner-$f.chm" >"$t/train-$f.log" 2>&1
 	s1=$(date +%s)
 	sentences "$t/fold-$f.tsv" >"$t/fold-$f.txt"
-	"$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model "$t/ner-$f.chm" <"$t/fold-$f.txt" >"$t/fold-$f.pred"
-	"$CHU" ner --pretokenized --segmented --pos-model models/pos.chm --ner-model "$t/ner-$f.chm" <"$t/dev.txt" >"$t/dev-$f.pred"
+	"$CHU" ner --pretokenized --segmented --pos-model "$POS" --ner-model "$t/ner-$f.chm" <"$t/fold-$f.txt" >"$t/fold-$f.pred"
+	"$CHU" ner --pretokenized --segmented --pos-model "$POS" --ner-model "$t/ner-$f.chm" <"$t/dev.txt" >"$t/dev-$f.pred"
 	echo "$LABEL $f $(score "$t/fold-$f.tsv" "$t/fold-$f.pred") | $(score "$D/ner/vlsp2016-dev.tsv" "$t/dev-$f.pred") | $((s1 - s0))"
 done | tee "$t/folds.txt"
 # mean ± sd over the folds (sample sd, n - 1)
