@@ -374,13 +374,23 @@ int chu_accent(chu_ctx *ctx, const chu_model *model, const char *text, size_t le
 
 /* ---- sentences typed without marks ---- */
 
-struct chu__restore_state {
-	chu__buf s;      /* the sentence as the restorer reads it: the spans, a space between them */
-	chu__buf last;   /* the sentence restored last (r and edits are its) */
-	chu__buf r, edits, spans, at, tokens;
+/* The sentences restored last, so that tagging finds what segmenting restored (chu_segment reads
+ * a whole piece, a paragraph's sentences, before the tagger reads the first of them) */
+#define RESTORE_MEMO 32
+
+struct restore_memo {
+	uint64_t hash;     /* of s (0: empty) */
+	chu__buf s, r, edits; /* the sentence as read, restored, and where its syllables grew */
 };
 
-#define RESTORE_BUFS(st) {&(st)->s, &(st)->last, &(st)->r, &(st)->edits, &(st)->spans, &(st)->at, &(st)->tokens}
+struct chu__restore_state {
+	chu__buf s;      /* the sentence as the restorer reads it: the spans, a space between them */
+	chu__buf spans, at, tokens;
+	struct restore_memo memo[RESTORE_MEMO];
+	unsigned next;   /* the entry a new sentence takes */
+};
+
+#define RESTORE_BUFS(st) {&(st)->s, &(st)->spans, &(st)->at, &(st)->tokens}
 
 void chu__restore_state_free(chu_ctx *ctx)
 {
@@ -390,8 +400,20 @@ void chu__restore_state_free(chu_ctx *ctx)
 	chu__buf *b[] = RESTORE_BUFS(st);
 	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
 		chu__buf_free(b[i]);
+	for (size_t i = 0; i < RESTORE_MEMO; i++) {
+		chu__buf_free(&st->memo[i].s);
+		chu__buf_free(&st->memo[i].r);
+		chu__buf_free(&st->memo[i].edits);
+	}
 	ctx->alloc.free(ctx->alloc.ud, st);
 	ctx->restore = NULL;
+}
+
+/* Another restorer: what the memo holds is another model's. */
+static void forget(chu_ctx *ctx)
+{
+	for (size_t i = 0; ctx->restore && i < RESTORE_MEMO; i++)
+		ctx->restore->memo[i].hash = 0;
 }
 
 int chu_ctx_set_accent(chu_ctx *ctx, const chu_model *model)
@@ -401,6 +423,7 @@ int chu_ctx_set_accent(chu_ctx *ctx, const chu_model *model)
 	ctx->accent = model;
 	ctx->accent_get = NULL;
 	ctx->accent_asked = 0;
+	forget(ctx);
 	return CHU_OK;
 }
 
@@ -412,6 +435,7 @@ int chu_ctx_set_accent_source(chu_ctx *ctx, chu_model_source get, void *ud)
 	ctx->accent_get = get;
 	ctx->accent_ud = ud;
 	ctx->accent_asked = 0;
+	forget(ctx);
 	return CHU_OK;
 }
 
@@ -464,6 +488,13 @@ int chu__restore(chu_ctx *ctx, const char *text, const chu_span *spans, size_t n
 		chu__buf *b[] = RESTORE_BUFS(nst);
 		for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
 			chu__buf_init(b[i], &ctx->alloc);
+		for (size_t i = 0; i < RESTORE_MEMO; i++) {
+			nst->memo[i].hash = 0;
+			chu__buf_init(&nst->memo[i].s, &ctx->alloc);
+			chu__buf_init(&nst->memo[i].r, &ctx->alloc);
+			chu__buf_init(&nst->memo[i].edits, &ctx->alloc);
+		}
+		nst->next = 0;
 		ctx->restore = nst;
 	}
 	struct chu__restore_state *st = ctx->restore;
@@ -489,39 +520,49 @@ int chu__restore(chu_ctx *ctx, const char *text, const chu_span *spans, size_t n
 	}
 	if (rc < 0)
 		return rc;
-	/* at least two syllables (a lone word is too little to go on) */
-	st->tokens.len = 0;
-	if ((rc = chu__tokenize(st->s.data ? st->s.data : "", st->s.len, &st->tokens)) < 0)
-		return rc;
-	const chu_token *t = (const chu_token *)(void *)st->tokens.data;
-	size_t nt = st->tokens.len / sizeof(chu_token), syllables = 0;
-	for (size_t i = 0; i < nt && syllables < 2; i++) {
-		chu__acc_syl u;
-		if (t[i].kind == CHU_TOKEN_SYLLABLE &&
-		    (chu__acc_unit(st->s.data + t[i].start, t[i].end - t[i].start, &u), u.ok))
-			syllables++;
-	}
-	if (syllables < 2)
-		return 0;
-	const chu_model *m;
-	if ((rc = restorer(ctx, &m)) < 0)
-		return rc;
-	if (!m)
-		return 0;
-	/* the same sentence as last time (segmented, then tagged): its spelling is known */
-	if (st->last.len != st->s.len || memcmp(st->last.data, st->s.data, st->s.len) != 0) {
-		st->edits.len = 0;
-		st->last.len = 0;
-		if ((rc = restore_text(ctx, m, st->s.data, st->s.len, &st->r, &st->edits)) < 0)
+	/* a sentence restored a moment ago (segmented, then tagged) is known */
+	uint64_t h = 0xCBF29CE484222325ULL;
+	for (size_t i = 0; i < st->s.len; i++)
+		h = (h ^ (unsigned char)st->s.data[i]) * 0x100000001B3ULL;
+	h |= 1;
+	struct restore_memo *me = NULL;
+	for (size_t i = 0; i < RESTORE_MEMO && !me; i++)
+		if (st->memo[i].hash == h && st->memo[i].s.len == st->s.len && memcmp(st->memo[i].s.data, st->s.data, st->s.len) == 0)
+			me = &st->memo[i];
+	if (!me) {
+		/* at least two syllables (a lone word is too little to go on) */
+		st->tokens.len = 0;
+		if ((rc = chu__tokenize(st->s.data ? st->s.data : "", st->s.len, &st->tokens)) < 0)
 			return rc;
-		chu__buf_put(&rc, &st->last, st->s.data, st->s.len);
+		const chu_token *t = (const chu_token *)(void *)st->tokens.data;
+		size_t nt = st->tokens.len / sizeof(chu_token), syllables = 0;
+		for (size_t i = 0; i < nt && syllables < 2; i++) {
+			chu__acc_syl u;
+			if (t[i].kind == CHU_TOKEN_SYLLABLE &&
+			    (chu__acc_unit(st->s.data + t[i].start, t[i].end - t[i].start, &u), u.ok))
+				syllables++;
+		}
+		if (syllables < 2)
+			return 0;
+		const chu_model *m;
+		if ((rc = restorer(ctx, &m)) < 0)
+			return rc;
+		if (!m)
+			return 0;
+		me = &st->memo[st->next++ % RESTORE_MEMO];
+		me->hash = 0;
+		me->edits.len = me->s.len = 0;
+		if ((rc = restore_text(ctx, m, st->s.data, st->s.len, &me->r, &me->edits)) < 0)
+			return rc;
+		chu__buf_put(&rc, &me->s, st->s.data, st->s.len);
 		if (rc < 0)
 			return rc;
+		me->hash = h;
 	}
 	/* the spans' places in the restored sentence: every offset moves by what the syllables
 	 * restored before it grew (none straddles a span's edge, which is a space or the end) */
-	const acc_edit *e = (const acc_edit *)(void *)st->edits.data;
-	size_t ne = st->edits.len / sizeof(acc_edit), k = 0;
+	const acc_edit *e = (const acc_edit *)(void *)me->edits.data;
+	size_t ne = me->edits.len / sizeof(acc_edit), k = 0;
 	st->spans.len = 0;
 	CHU__RESERVE(&rc, st->spans, n, chu_span);
 	if (rc < 0)
@@ -536,7 +577,7 @@ int chu__restore(chu_ctx *ctx, const char *text, const chu_span *spans, size_t n
 		else
 			rs[i / 2].end = moved;
 	}
-	*rtext = st->r.data;
+	*rtext = me->r.data;
 	*rspans = rs;
 	return 1;
 }
