@@ -5,7 +5,8 @@
  * Input: a mode byte, then the text. The words come from chu_segment with models/seg.chm, cut into
  * sentences at CHU_TOKEN_SENTENCE_END (mode bit 0 clear), or are the runs between spaces of the
  * whole text, as one sentence (bit 0 set: any bytes, '_' inside words). Bit 1 gives the entity
- * tagger no part-of-speech names; bit 2 gives it made-up ones. At most four sentences. Checks:
+ * tagger no part-of-speech names; bit 2 gives it made-up ones; bit 3 reads a sentence without
+ * marks through models/accent.chm (chu_ctx_set_accent). At most four sentences. Checks:
  *  - chu_tag succeeds and every label is below chu_tag_count, and named (chu_tag_name);
  *  - chu_entities (with the entity labels, and with rules alone): each entity spans words
  *    inside the sentence, runs from its first word's start to its last word's end, has one of
@@ -19,7 +20,7 @@
 
 #define MAX_SENTENCES 4
 
-static chu_model *seg, *pos, *ner;
+static chu_model *seg, *pos, *ner, *acc;
 static chu_ctx *ctx, *seg_ctx;
 
 static void check_entities(const chu_entity *e, size_t ne, const chu_span *w, size_t n, size_t len)
@@ -55,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!seg) {
 		seg = fuzz_model("seg.chm"), pos = fuzz_model("pos.chm"), ner = fuzz_model("ner.chm");
+		acc = fuzz_model("accent.chm");
 		ctx = fuzz_ctx(0), seg_ctx = fuzz_ctx(0);
 		FUZZ_CHECK(chu_tag_count(pos, CHU_TAGGER_POS) > 0 && chu_tag_count(ner, CHU_TAGGER_NER) > 0,
 		           "pos.chm or ner.chm lacks its tagger");
@@ -69,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_input in = {data, size};
 	unsigned mode = fuzz_byte(&in);
+	FUZZ_CHECK(chu_ctx_set_accent(ctx, mode & 8 ? acc : NULL) == CHU_OK &&
+	               chu_ctx_set_accent(seg_ctx, mode & 8 ? acc : NULL) == CHU_OK,
+	           "chu_ctx_set_accent");
 	const char *text = (const char *)in.p;
 	size_t len = in.n;
 
