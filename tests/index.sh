@@ -342,6 +342,14 @@ if "$CHU" annotate --help >/dev/null 2>&1 && [ -f models/ner.chm ]; then
 		[ "$(first "$tmp/rdb2" 'per:"Trần Văn Minh"')" = m1 ] && ok || bad "--entities=rules: names, which per: takes"
 	"$CHU" index --entities=none "$tmp/ndb" "$tmp/m.jsonl" 2>/dev/null
 	[ "$(sqlite3 "$tmp/ndb" "SELECT count(*) FROM entities")" = 0 ] && ok || bad "--entities=none"
+	# an article typed without marks: the entities of its restored reading, on one thread and two
+	# (read as written, the tagger made "Hoi" and "Thu" people and "Pham Minh Chinh" a place)
+	printf '{"id":"u1","title":"Tin moi","text":"Hoi nghi ASEAN dien ra o Ha Noi, Thu tuong Pham Minh Chinh phat bieu."}\n' >"$tmp/u.jsonl"
+	for th in 1 2; do
+		"$CHU" index --threads $th "$tmp/udb$th" "$tmp/u.jsonl" 2>"$tmp/err" && ok || bad "unmarked, --threads $th: $(cat "$tmp/err")"
+		got=$(sqlite3 "$tmp/udb$th" "SELECT kind || ' ' || text FROM entities ORDER BY 1" | tr '\n' ';')
+		[ "$got" = "loc Ha Noi;per Pham Minh Chinh;" ] && ok || bad "an article without marks, --threads $th: $got"
+	done
 	# --threads: the same entities, in the same order, as one thread
 	if [ -d "$CHU_DATA/seeds" ]; then
 		"$CHU" index --threads 1 "$tmp/t1.db" "$CHU_DATA/seeds" "$tmp/m.jsonl" 2>/dev/null
