@@ -680,7 +680,8 @@ CHU_HIDDEN const struct chu__acc_model *chu__model_accent(const chu_model *m);
 /* One sentence's spans (tokens or words; '_' inside a word separates its syllables) of text:
  * when ctx has a restorer and the sentence is typed without marks (chu_ctx_set_accent), 1 with
  * *rtext the restored sentence and *rspans (n of them) the same spans in it; 0 when it is read
- * as written. Both live until the next call on ctx that restores. */
+ * as written, *rtext and *rspans left as they are (so they may be text and spans). Both live
+ * until the next call on ctx that restores. */
 CHU_HIDDEN int chu__restore(chu_ctx *ctx, const char *text, const chu_span *spans, size_t n, const char **rtext,
                             const chu_span **rspans);
 

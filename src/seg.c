@@ -795,12 +795,10 @@ int chu_segment_tokens(chu_ctx *ctx, const chu_model *model, const char *text, c
 	const struct chu__seg_model *sm = chu__model_seg(model);
 	if (!ctx || !sm || (!text && n_tokens) || (!tokens && n_tokens) || (!join && n_tokens))
 		return CHU_EINVAL;
-	const char *rt;
-	const chu_span *ru;
+	const char *rt = text; /* a sentence without marks: its restored spelling */
+	const chu_span *ru = tokens;
 	int r = chu__restore(ctx, text, tokens, n_tokens, &rt, &ru);
-	if (r < 0)
-		return r;
-	return r ? segment_units(ctx, sm, rt, ru, n_tokens, join) : segment_units(ctx, sm, text, tokens, n_tokens, join);
+	return r < 0 ? r : segment_units(ctx, sm, rt, ru, n_tokens, join);
 }
 
 int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t len, const chu_word **words, size_t *n_words)
@@ -877,12 +875,10 @@ int chu_segment(chu_ctx *ctx, const chu_model *model, const char *text, size_t l
 		unsigned char *join = (unsigned char *)st->join.data;
 		if (rc >= 0 && nu) {
 			/* a sentence without marks is segmented as its restored spelling */
-			const char *rt;
-			const chu_span *ru;
-			int r = chu__restore(ctx, text, (const chu_span *)(void *)st->units.data, nu, &rt, &ru);
-			rc = r < 0  ? r
-			     : r ? segment_units(ctx, sm, rt, ru, nu, join)
-			         : segment_units(ctx, sm, text, (const chu_span *)(void *)st->units.data, nu, join);
+			const char *rt = text;
+			const chu_span *ru = (const chu_span *)(void *)st->units.data;
+			int r = chu__restore(ctx, text, ru, nu, &rt, &ru);
+			rc = r < 0 ? r : segment_units(ctx, sm, rt, ru, nu, join);
 		}
 		const chu_span *u = (const chu_span *)(void *)st->units.data;
 		const uint32_t *own = (const uint32_t *)(void *)owner_buf.data;

@@ -1672,15 +1672,9 @@ static int tag_words(chu_ctx *ctx, const chu_model *model, int tagger, const cha
 		if (words[i].start > words[i].end)
 			return CHU_EINVAL;
 	/* a sentence without marks is tagged as its restored spelling */
-	const char *rt;
-	const chu_span *rw;
-	int rc = chu__restore(ctx, text, words, n, &rt, &rw);
+	int rc = chu__restore(ctx, text, words, n, &text, &words);
 	if (rc < 0)
 		return rc;
-	if (rc) {
-		text = rt;
-		words = rw;
-	}
 	chu__tag_words W;
 	rc = prepare_words(&ctx->alloc, st, tm, tagger, text, words, n, pos, &W);
 	if (rc < 0)

@@ -18,6 +18,15 @@ for line in sys.stdin:
 PY
 strip() { python3 "$t/strip.py"; }
 score() { "$CHU" eval "$@" | tail -n 1 | sed 's/.* //'; }
+# readings LABEL TASK "OPTIONS" GOLD GOLD_BARE IN IN_BARE: the figure with marks, then without
+# marks read as written and as restored (chu eval TASK's last figure each)
+readings() {
+	"$CHU" "$2" $3 "$6" >"$t/p0"
+	"$CHU" "$2" $3 --as-written "$7" >"$t/p1"
+	"$CHU" "$2" $3 "$7" >"$t/p2"
+	printf '%-24s with marks %s  without, as written %s  as restored %s\n' "$1" \
+		"$(score "$2" "$4" "$t/p0")" "$(score "$2" "$5" "$t/p1")" "$(score "$2" "$5" "$t/p2")"
+}
 # segmentation: gold .seg files, their tokens read one sentence a line
 awk 'NF' "$D/vlsp2013-ws/train.seg" | awk 'NR % 20 == 1' >"$t/vlsp-held.seg"
 cp "$D/ud-vtb/dev.seg" "$t/ud-dev.seg"
@@ -25,27 +34,17 @@ for set in ud-dev vlsp-held; do
 	strip <"$t/$set.seg" >"$t/$set-bare.seg"
 	sed 's/_/ /g' "$t/$set.seg" >"$t/$set.raw"
 	sed 's/_/ /g' "$t/$set-bare.seg" >"$t/$set-bare.raw"
-	"$CHU" seg --pretokenized "$t/$set.raw" >"$t/p0"
-	"$CHU" seg --pretokenized --as-written "$t/$set-bare.raw" >"$t/p1"
-	"$CHU" seg --pretokenized "$t/$set-bare.raw" >"$t/p2"
-	printf 'segmentation %-10s with marks %s  without, as written %s  as restored %s\n' "$set" \
-		"$(score seg "$t/$set.seg" "$t/p0")" "$(score seg "$t/$set-bare.seg" "$t/p1")" "$(score seg "$t/$set-bare.seg" "$t/p2")"
+	readings "segmentation $set" seg --pretokenized "$t/$set.seg" "$t/$set-bare.seg" "$t/$set.raw" "$t/$set-bare.raw"
 done
 # parts of speech: make model's held-out slice (every 20th sentence of VLSP 2013 POS train)
 awk -v every=20 -v gold="$t/pos.gold" -f tools/pos-words.awk "$D/vlsp2013-pos/train.tsv" >"$t/pos.txt"
 strip <"$t/pos.txt" >"$t/pos-bare.txt"
 strip <"$t/pos.gold" >"$t/pos-bare.gold"
-"$CHU" pos --pretokenized --segmented "$t/pos.txt" >"$t/p0"
-"$CHU" pos --pretokenized --segmented --as-written "$t/pos-bare.txt" >"$t/p1"
-"$CHU" pos --pretokenized --segmented "$t/pos-bare.txt" >"$t/p2"
-printf 'parts of speech (slice)  with marks %s  without, as written %s  as restored %s\n' \
-	"$(score pos "$t/pos.gold" "$t/p0")" "$(score pos "$t/pos-bare.gold" "$t/p1")" "$(score pos "$t/pos-bare.gold" "$t/p2")"
+readings "parts of speech (slice)" pos "--pretokenized --segmented" "$t/pos.gold" "$t/pos-bare.gold" "$t/pos.txt" \
+	"$t/pos-bare.txt"
 # entities: VLSP 2016 dev, its words as given
 awk -F '\t' 'NF { printf "%s%s", s, $1; s = " "; next } { print ""; s = "" }' "$D/ner/vlsp2016-dev.tsv" >"$t/ner.txt"
 strip <"$t/ner.txt" >"$t/ner-bare.txt"
 strip <"$D/ner/vlsp2016-dev.tsv" >"$t/ner-bare.tsv"
-"$CHU" ner --pretokenized --segmented "$t/ner.txt" >"$t/p0"
-"$CHU" ner --pretokenized --segmented --as-written "$t/ner-bare.txt" >"$t/p1"
-"$CHU" ner --pretokenized --segmented "$t/ner-bare.txt" >"$t/p2"
-printf 'entities (dev)           with marks %s  without, as written %s  as restored %s\n' \
-	"$(score ner "$D/ner/vlsp2016-dev.tsv" "$t/p0")" "$(score ner "$t/ner-bare.tsv" "$t/p1")" "$(score ner "$t/ner-bare.tsv" "$t/p2")"
+readings "entities (dev)" ner "--pretokenized --segmented" "$D/ner/vlsp2016-dev.tsv" "$t/ner-bare.tsv" "$t/ner.txt" \
+	"$t/ner-bare.txt"

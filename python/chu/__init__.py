@@ -76,12 +76,12 @@ _lib.chu_ctx_set_accent_source.argtypes = [ctypes.c_void_p, _SOURCE, ctypes.c_vo
 def _accent_source(ud, out) -> int:
     """accent.chm for sentences typed without marks, opened when the first one comes (as the
     command does); none found: they are read as written."""
+    out[0] = None
+    if not any(os.path.exists(os.path.join(d, "accent.chm")) for d in _model_dirs()):
+        return 0
     try:
         out[0] = _model("accent.chm")
     except Error as e:
-        out[0] = None
-        if str(e).startswith("model accent.chm not found"):
-            return 0
         return e.status or -5  # CHU_EFORMAT: a file that is there but not the restorer
     return 0
 
